@@ -1,0 +1,3 @@
+from sharpeyes.cli import main
+
+main()

@@ -1,0 +1,93 @@
+"""The ``sharpeyes`` command: one subcommand per job (DESIGN.md §5).
+
+Each part of the package registers its own commands from a module of this package.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib import metadata
+from typing import Annotated
+
+import typer
+
+from sharpeyes import __version__
+from sharpeyes.cli import _api, _coverage, _demo, _health, _ingest, _network, _planning
+
+app = typer.Typer(
+    name="sharpeyes",
+    help="Inventory, coverage, network and health of a city's public-security video network (雪亮工程).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sharpeyes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit"
+        ),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more on stderr")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG
+        if verbose
+        else getattr(logging, os.environ.get("SHARPEYES_LOG", "WARNING"), 30),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+KEY_DEPENDENCIES = (
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "pandas",
+    "numpy",
+    "networkx",
+    "folium",
+    "fastapi",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "geoalchemy2",
+    "psycopg",
+    "opencv-python-headless",
+    "h3",
+    "highspy",
+    "dask",
+    "distributed",
+    "osmium",
+    "openpyxl",
+)
+
+
+@app.command("versions")
+def versions() -> None:
+    """Print the versions of sharpeyes and its key dependencies, for bug reports."""
+    typer.echo(f"sharpeyes {__version__}")
+    for name in KEY_DEPENDENCIES:
+        try:
+            typer.echo(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            typer.echo(f"{name} (not installed)")
+
+
+for _module in (_demo, _ingest, _coverage, _planning, _network, _health, _api):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

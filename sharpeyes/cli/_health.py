@@ -1,0 +1,9 @@
+"""Commands of sharpeyes.health (registered on the root `sharpeyes` app)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this part's commands to ``app``."""

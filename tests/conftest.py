@@ -1,0 +1,61 @@
+"""Shared fixtures: a temporary SQLite store path, the PostGIS test URL, and the rule that tests
+needing a real server fail instead of skipping when ``SHARPEYES_REQUIRE_SERVERS=1`` (CI)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REQUIRE_SERVERS = os.environ.get("SHARPEYES_REQUIRE_SERVERS") == "1"
+
+
+def unavailable(what: str) -> None:
+    """Skip locally, fail in CI: a test that needs ``what`` must not silently pass by skipping."""
+    if REQUIRE_SERVERS:
+        pytest.fail(f"{what} is not available but SHARPEYES_REQUIRE_SERVERS=1: CI must provide it")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """URL of a fresh SQLite file."""
+    return f"sqlite:///{tmp_path / 'sharpeyes.db'}"
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> str:
+    """URL of the PostgreSQL/PostGIS test database (``SHARPEYES_TEST_PG_URL``)."""
+    url = os.environ.get("SHARPEYES_TEST_PG_URL")
+    if not url:
+        unavailable("PostgreSQL/PostGIS (set SHARPEYES_TEST_PG_URL)")
+    assert url is not None
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_base_url: str) -> Iterator[str]:
+    """A PostGIS database emptied for this test: every table in schema public dropped before and after."""
+    import sqlalchemy as sa
+
+    def _reset() -> None:
+        engine = sa.create_engine(pg_base_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        engine.dispose()
+
+    _reset()
+    yield pg_base_url
+    _reset()
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """Run a store test on both back ends."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("pg_url"))
