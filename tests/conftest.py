@@ -37,20 +37,28 @@ def pg_base_url() -> str:
 
 @pytest.fixture
 def pg_url(pg_base_url: str) -> Iterator[str]:
-    """A PostGIS database emptied for this test: every table in schema public dropped before and after."""
+    """A fresh PostGIS database for this test, dropped afterwards (tests may run in parallel)."""
+    import uuid
+
     import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
 
-    def _reset() -> None:
-        engine = sa.create_engine(pg_base_url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        engine.dispose()
-
-    _reset()
-    yield pg_base_url
-    _reset()
+    base = make_url(pg_base_url)
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"sharpeyes_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgis"])
