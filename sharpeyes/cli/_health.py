@@ -1,9 +1,152 @@
-"""Commands of sharpeyes.health (registered on the root `sharpeyes` app)."""
+"""Commands of sharpeyes.health: ``sharpeyes health run|probe|reference|history``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from sharpeyes.cli._common import DbOption, JsonOption, emit, user_errors
+
+health_app = typer.Typer(
+    help="Nightly camera health (视频质量诊断): probe streams, judge pictures."
+)
+
+
+def _store(db: str | None):  # type: ignore[no-untyped-def]
+    from sharpeyes.settings import database_url
+    from sharpeyes.store import Store
+
+    return Store.open(database_url(db))
+
+
+@health_app.command("run")
+def run(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Cameras probed at once")] = 4,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue tonight's unfinished run")
+    ] = False,
+    dask: Annotated[str | None, typer.Option("--dask", help="Dask scheduler address")] = None,
+    deadline_s: Annotated[
+        float, typer.Option("--deadline-s", help="Hard limit per camera, s")
+    ] = 20.0,
+    snapshot_dir: Annotated[
+        Path | None, typer.Option("--snapshot-dir", help="Also write JPEGs here")
+    ] = None,
+    prometheus: Annotated[
+        Path | None, typer.Option("--prometheus", help="Prometheus text file")
+    ] = None,
+    udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
+) -> None:
+    """The nightly job: check every camera with a stream and keep the results."""
+    from sharpeyes.jobs.health import run_nightly
+
+    with user_errors():
+        summary = run_nightly(
+            _store(db),
+            concurrency=concurrency,
+            resume=resume,
+            dask_address=dask,
+            snapshot_dir=snapshot_dir,
+            deadline_s=deadline_s,
+            progress=not as_json,
+            prometheus_path=prometheus,
+            transport="udp" if udp else "tcp",
+        )
+        faults = ", ".join(f"{k} {v}" for k, v in summary["faults"].items() if v) or "none"
+        text = (
+            f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras, "
+            f"online rate {summary['online_rate']}, intact rate {summary['intact_rate']}; "
+            f"faults: {faults}; offline: {summary['reasons'] or 'none'}"
+        )
+        emit(summary, as_json=as_json, text=text)
+
+
+@health_app.command("probe")
+def probe(
+    url: Annotated[str, typer.Argument(help="rtsp://…, http(s)://… MJPEG, or a video file")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    deadline_s: Annotated[float, typer.Option("--deadline-s", help="Hard limit, s")] = 20.0,
+    udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
+    reference: Annotated[
+        Path | None, typer.Option("--reference", help="Reference view (JPEG)")
+    ] = None,
+) -> None:
+    """Check one stream and print its verdict, faults, reason and measures."""
+    from sharpeyes.health.probe import probe_stream
+    from sharpeyes.model.urls import split_credentials
+
+    with user_errors():
+        bare, user, password = split_credentials(url)
+        ref = reference.read_bytes() if reference else None
+        result = probe_stream(
+            bare or url,
+            user=user,
+            password=password,
+            reference_jpeg=ref,
+            deadline_s=deadline_s,
+            transport="udp" if udp else "tcp",
+        )
+        doc = result.as_dict()
+        text = f"{doc['url']}: {doc['verdict']}"
+        if doc["faults"]:
+            text += " (" + ", ".join(doc["faults"]) + ")"
+        if doc["reason"]:
+            text += f" — {doc['reason']}: {doc['detail']}"
+        text += "\n" + "\n".join(f"  {k} = {v}" for k, v in doc["measures"].items())
+        emit(doc, as_json=as_json, text=text)
+        del db
+
+
+@health_app.command("reference")
+def reference(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    device_id: Annotated[
+        list[str] | None, typer.Option("--device-id", help="Only these cameras")
+    ] = None,
+    deadline_s: Annotated[
+        float, typer.Option("--deadline-s", help="Hard limit per camera, s")
+    ] = 20.0,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Cameras probed at once")] = 4,
+) -> None:
+    """Take each camera's current picture as its reference view (scene change, occlusion)."""
+    from sharpeyes.jobs.health import set_references
+
+    with user_errors():
+        doc = set_references(
+            _store(db), device_ids=device_id, deadline_s=deadline_s, concurrency=concurrency
+        )
+        emit(
+            doc,
+            as_json=as_json,
+            text=f"reference set for {len(doc['set'])} cameras; failed: {doc['failed'] or 'none'}",
+        )
+
+
+@health_app.command("history")
+def history(
+    device_id: Annotated[str, typer.Argument(help="GB/T 28181 device ID")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One camera's results night by night, and how many nights running it has been offline."""
+    from sharpeyes.jobs.health import camera_history
+
+    with user_errors():
+        doc = camera_history(_store(db), device_id)
+        lines = [f"{device_id}: offline {doc['offline_streak']} night(s) running"]
+        for r in doc["runs"]:
+            lines.append(
+                f"  {r['night']}  {r['verdict']}  {','.join(r['faults'] or [])}  {r['reason'] or ''}"
+            )
+        emit(doc, as_json=as_json, text="\n".join(lines))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this part's commands to ``app``."""
+    """Add ``sharpeyes health …`` to ``app``."""
+    app.add_typer(health_app, name="health")

@@ -1,9 +1,175 @@
-"""Commands of sharpeyes.planning (registered on the root `sharpeyes` app)."""
+"""``sharpeyes plan``: where the next N cameras close the most coverage gaps (issue 7)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from sharpeyes.cli._common import DbOption, JsonOption, emit, say, user_errors
+
+if TYPE_CHECKING:
+    from sharpeyes.coverage.solvers import Method
+
+
+def _text(doc: dict[str, Any]) -> str:
+    lines = [
+        f"{len(doc['selected'])} site(s) chosen ({doc.get('method')}, {doc.get('status')}): "
+        f"covered weight {doc['covered_weight']:.6g} of {doc['total_weight']:.6g}"
+        + (
+            f" ({100 * doc['coverage_share']:.1f} %)"
+            if doc.get("coverage_share") is not None
+            else ""
+        )
+    ]
+    bound = doc.get("upper_bound")
+    if bound:
+        lines.append(
+            f"proven upper bound {bound:.6g}: this plan reaches at least "
+            f"{100 * doc['covered_weight'] / bound:.1f} % of the best possible"
+        )
+    for key, label in (
+        ("village_coverage", "village coverage"),
+        ("place_coverage", "key-place coverage"),
+        ("road_coverage", "road coverage"),
+        ("population_coverage", "population coverage"),
+    ):
+        before, after = doc.get("before", {}).get(key), doc.get("after", {}).get(key)
+        if before is not None and after is not None:
+            lines.append(f"{label}: {100 * before:.1f} % -> {100 * after:.1f} %")
+    for note in doc.get("notes", []):
+        lines.append(f"note: {note}")
+    for role, path in doc.get("written", {}).items():
+        lines.append(f"wrote {role}: {path}")
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this part's commands to ``app``."""
+    """Add ``plan`` to ``app``."""
+
+    @app.command("plan")
+    def plan_command(
+        out: Annotated[
+            Path, typer.Option("--out", "-o", help="Output file (.csv, .geojson, .xlsx)")
+        ],
+        budget: Annotated[
+            int | None, typer.Option("--budget", help="Number of new cameras (sites)")
+        ] = None,
+        budget_cost: Annotated[
+            float | None,
+            typer.Option(
+                "--budget-cost",
+                help="Total cost the new sites may not exceed (CNY; candidates' cost column or "
+                "the defaults by camera type)",
+            ),
+        ] = None,
+        unit: Annotated[
+            str | None, typer.Option("--unit", help="Plan inside this unit (code) only")
+        ] = None,
+        candidates: Annotated[
+            Path | None,
+            typer.Option("--candidates", help="Candidate sites (CSV lon/lat + id, or GeoJSON)"),
+        ] = None,
+        demand: Annotated[
+            Path | None,
+            typer.Option(
+                "--demand",
+                help="Plain instance: demand points with a weight (CSV lon/lat, or GeoJSON); "
+                "needs --candidates and --radius-m, uses no store data",
+            ),
+        ] = None,
+        radius_m: Annotated[
+            float | None, typer.Option("--radius-m", help="Plain instance: coverage radius (m)")
+        ] = None,
+        exact: Annotated[
+            bool,
+            typer.Option(
+                "--exact", help="Run the exact integer program (HiGHS) to prove optimality"
+            ),
+        ] = False,
+        crs: Annotated[
+            str,
+            typer.Option(
+                "--crs", help="Coordinates of the input files: wgs84, cgcs2000, gcj02, bd09"
+            ),
+        ] = "wgs84",
+        fmt: Annotated[
+            str | None, typer.Option("--format", help="csv, geojson or xlsx (default: from -o)")
+        ] = None,
+        per_unit: Annotated[
+            str | None,
+            typer.Option(
+                "--per-unit",
+                help="Budget per unit of this level (county/township/village) instead of in total",
+            ),
+        ] = None,
+        time_limit_s: Annotated[
+            float, typer.Option("--time-limit", help="Seconds for the solver after greedy")
+        ] = 30.0,
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Expansion plan: the sites where --budget new cameras cover the most of today's gaps."""
+        with user_errors():
+            from sharpeyes._errors import InputError
+
+            method: Method = "exact" if exact else "auto"
+            if budget is None and budget_cost is None:
+                raise InputError("give --budget N (sites) or --budget-cost AMOUNT", field="--budget")
+            if demand is not None:
+                from sharpeyes.coverage.planning import (
+                    candidates_from_file,
+                    demand_from_file,
+                    plan_points,
+                    write_plan,
+                )
+
+                if candidates is None:
+                    raise InputError("a plain instance (--demand) needs --candidates FILE")
+                if radius_m is None:
+                    raise InputError("a plain instance (--demand) needs --radius-m R (metres)")
+                if unit is not None or per_unit is not None:
+                    raise InputError("--unit and --per-unit need store data, not --demand")
+                demand_points = demand_from_file(demand, crs=crs)
+                sites = candidates_from_file(candidates, crs=crs)
+                say(
+                    f"plain instance: {len(demand_points)} demand points, {len(sites)} candidate "
+                    f"sites, budget {budget}, radius {radius_m:g} m"
+                )
+                result = plan_points(
+                    demand_points,
+                    sites,
+                    budget=budget,
+                    radius_m=radius_m,
+                    cost_budget=budget_cost,
+                    method=method,
+                    time_limit_s=time_limit_s,
+                )
+                written = write_plan(result, out, fmt=fmt)
+                doc = result.document()
+                doc["written"] = written
+                doc.pop("sites", None)
+            else:
+                from sharpeyes.jobs.planning import plan
+                from sharpeyes.settings import database_url
+                from sharpeyes.store import Store
+
+                if radius_m is not None:
+                    raise InputError("--radius-m is for plain instances (--demand FILE)")
+                store = Store.open(database_url(db))
+                doc = plan(
+                    store,
+                    out,
+                    budget=budget,
+                    unit=unit,
+                    candidates=candidates,
+                    fmt=fmt,
+                    crs=crs,
+                    per_unit=per_unit,
+                    cost_budget=budget_cost,
+                    method=method,
+                    time_limit_s=time_limit_s,
+                )
+                doc = {k: v for k, v in doc.items() if k != "sites"}
+            emit(doc, as_json=as_json, text=_text(doc))

@@ -1,0 +1,195 @@
+"""Coverage benchmark: every KPI per county, township and village on a deterministic synthetic city.
+
+    python benchmarks/coverage.py                  # 1,000,000 cameras, 7 counties, 126 townships, 1,134 villages
+    python benchmarks/coverage.py --cameras 100000 --naive-max 30000
+
+Prints, in one run:
+- the time to compute every KPI with EXACT area coverage (vector, connected-group unions) and with the
+  FAST path (raster of --cell metres), median of --repeat runs, on --workers processes;
+- the fast path's largest per-village difference from the exact figure, in percentage points;
+- peak memory (this process + its worker processes, max RSS);
+- the naive method (a sector per camera, one unary_union, overlay with the villages) and the
+  per-village method (STRtree query + a union per village) timed at the largest size the naive one
+  finishes within --naive-budget seconds, with our exact path at the same size, as ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sharpeyes.coverage.kpis import kpis_by_unit, prepare_inputs
+from sharpeyes.coverage.synthetic import synthetic_city
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def _peak_gib() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (me + kids) / 1024**2  # ru_maxrss is KiB on Linux; a sum over-counts, never under
+
+
+def _village_leaves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, Any]:
+    city = synthetic_city(n, seed=seed, n_places=10)
+    inputs = prepare_inputs(city.cameras, city.units)
+    from sharpeyes.coverage.kpis import _sectors
+
+    sectors = _sectors(inputs.cameras)
+    sectors = sectors[~shapely.is_missing(sectors)]
+    leaves = inputs.leaves
+    villages = leaves[leaves["village"].notna()].geometry.to_numpy()
+    return sectors, villages, inputs
+
+
+def naive(sectors: np.ndarray, villages: np.ndarray) -> np.ndarray:
+    """One unary_union of all sectors, then the overlay with every village."""
+    union = shapely.union_all(sectors)
+    return shapely.area(shapely.intersection(union, villages))
+
+
+def per_village(sectors: np.ndarray, villages: np.ndarray) -> np.ndarray:
+    """STRtree query, then one union per village clipped to it."""
+    tree = shapely.STRtree(sectors)
+    out = np.zeros(len(villages))
+    vi, si = tree.query(villages, predicate="intersects")
+    order = np.argsort(vi, kind="stable")
+    vi, si = vi[order], si[order]
+    cuts = np.flatnonzero(np.diff(vi)) + 1
+    for v, s in zip(np.split(vi, cuts), np.split(si, cuts), strict=True):
+        if len(v):
+            out[v[0]] = shapely.area(
+                shapely.intersection(shapely.union_all(sectors[s]), villages[v[0]])
+            )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cameras", type=int, default=1_000_000)
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="runs per figure (default 3, 1 at ≥500k)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes for the county partitions"
+    )
+    parser.add_argument("--cell", type=float, default=10.0, help="fast-path cell size, metres")
+    parser.add_argument(
+        "--naive-max", type=int, default=100_000, help="largest size tried for the naive method"
+    )
+    parser.add_argument(
+        "--naive-budget",
+        type=float,
+        default=180.0,
+        help="stop growing the naive size past this many seconds",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    repeat = args.repeat or (1 if args.cameras >= 500_000 else 3)
+
+    print(
+        f"# coverage benchmark: {args.cameras:,} cameras, workers={args.workers}, repeat={repeat}"
+    )
+    t0 = time.perf_counter()
+    city = synthetic_city(args.cameras, seed=args.seed)
+    build = time.perf_counter() - t0
+    levels = city.units["level"].value_counts().to_dict()
+    print(
+        f"city: {levels.get('county')} counties, {levels.get('township')} townships, {levels.get('village')} villages, "
+        f"{len(city.places):,} places, {len(city.roads)} roads (built in {build:.1f} s)"
+    )
+
+    prep, inputs = _timed(
+        lambda: prepare_inputs(city.cameras, city.units, places=city.places, roads=city.roads), 1
+    )
+    print(f"prepare (assign cameras/places/roads to units, project, defaults): {prep:.1f} s")
+    exact_s, exact = _timed(
+        lambda: kpis_by_unit(None, city.units, inputs=inputs, area="exact", workers=args.workers),
+        repeat,
+    )  # type: ignore[arg-type]
+    fast_s, fast = _timed(
+        lambda: kpis_by_unit(
+            None, city.units, inputs=inputs, area="fast", cell_m=args.cell, workers=args.workers
+        ),
+        repeat,
+    )  # type: ignore[arg-type]
+    vil = (exact["level"] == "village").to_numpy()
+    diff_pp = (
+        np.abs(
+            fast.loc[vil, "area_coverage"].to_numpy() - exact.loc[vil, "area_coverage"].to_numpy()
+        )
+        * 100
+    )
+    city_cov = exact.loc[
+        (exact["level"] == "county") & (exact["point_class"] == "all"),
+        ["area_km2", "area_coverage"],
+    ]
+    share = float(
+        (city_cov["area_km2"] * city_cov["area_coverage"]).sum() / city_cov["area_km2"].sum()
+    )
+    print(
+        f"every KPI, exact area coverage : {prep + exact_s:7.1f} s  (prepare {prep:.1f} + KPIs {exact_s:.1f})   goal < 30 s"
+    )
+    print(
+        f"every KPI, fast path ({args.cell:g} m)   : {prep + fast_s:7.1f} s  (prepare {prep:.1f} + KPIs {fast_s:.1f})   goal < 5 s"
+    )
+    print(
+        f"fast vs exact, per village      : max {diff_pp.max():.3f} pp, mean {diff_pp.mean():.3f} pp   goal ≤ 0.5 pp"
+    )
+    print(f"area covered (all cameras)      : {share:.1%} of {city_cov['area_km2'].sum():,.0f} km²")
+    print(f"peak memory (max RSS, self + workers): {_peak_gib():.2f} GiB   goal < 6 GiB")
+
+    # baselines at the largest size the naive method finishes
+    print("# baselines (same machine, same run)")
+    size = 10_000
+    last = None
+    while size <= min(args.naive_max, args.cameras):
+        sectors, villages, small = _village_leaves(size, args.seed)
+        t_naive, ref = _timed(lambda: naive(sectors, villages), 1)  # noqa: B023
+        t_pv, pv = _timed(lambda: per_village(sectors, villages), 1)  # noqa: B023
+        from sharpeyes.coverage.area import covered_area_exact
+
+        t_ours, ours = _timed(lambda: covered_area_exact(sectors, villages), 1)  # noqa: B023
+        assert np.allclose(ours, ref, rtol=1e-6, atol=1.0), (
+            "exact path disagrees with the naive union"
+        )
+        assert np.allclose(pv, ref, rtol=1e-6, atol=1.0)
+        print(
+            f"{size:>9,} cameras, area per village: naive {t_naive:7.2f} s | per-village union {t_pv:6.2f} s | "
+            f"ours (exact, 1 process) {t_ours:6.2f} s | naive/ours {t_naive / t_ours:5.1f}x, per-village/ours {t_pv / t_ours:4.1f}x"
+        )
+        last = (size, t_naive)
+        if t_naive > args.naive_budget:
+            break
+        size *= 3 if str(size).startswith("1") else 10 / 3
+        size = int(round(size, -3))
+    if last:
+        print(
+            f"naive method finished at most {last[0]:,} cameras here ({last[1]:.1f} s); at {args.cameras:,} "
+            f"our every-KPI exact run took {prep + exact_s:.1f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()

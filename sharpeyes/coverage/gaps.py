@@ -1,0 +1,333 @@
+"""Gaps: what nobody sees. Villages without a networked camera, key places outside every networked
+camera's field of view, road stretches outside them, and an H3 hexagon grid of coverage and density.
+
+All outputs are GeoDataFrames in EPSG:4326 (lengths and areas measured in the metric CRS of the
+inputs and given in metres / m² / km²), ready for GeoJSON, GeoPackage or CSV (:func:`write_gaps`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from sharpeyes._errors import InputError
+from sharpeyes.coverage._frames import obj_array
+from sharpeyes.coverage.area import covered_area_exact
+from sharpeyes.coverage.kpis import CLASSES, CoverageInputs, _place_covered, _sectors
+from sharpeyes.model.columns import WGS84
+
+__all__ = ["GAP_LAYERS", "Gaps", "find_gaps", "h3_grid", "write_gaps"]
+
+#: Layer names, in output order.
+GAP_LAYERS: Final = ("villages", "places", "roads", "cells")
+
+
+@dataclass
+class Gaps:
+    """The four gap layers (EPSG:4326) and the metric CRS they were measured in."""
+
+    villages: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame
+    metric_crs: str
+    h3_resolution: int
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        return {name: getattr(self, name) for name in GAP_LAYERS}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "villages_without_network": len(self.villages),
+            "uncovered_places": len(self.places),
+            "uncovered_road_km": round(float(self.roads["length_m"].sum()) / 1000.0, 3)
+            if len(self.roads)
+            else 0.0,
+            "uncovered_road_segments": len(self.roads),
+            "cells": len(self.cells),
+            "h3_resolution": self.h3_resolution,
+            "metric_crs": self.metric_crs,
+        }
+
+    def to_feature_collections(self) -> dict[str, dict[str, Any]]:
+        """Each layer as a GeoJSON FeatureCollection (dict), WGS-84."""
+        return {name: _feature_collection(layer) for name, layer in self.layers().items()}
+
+
+def _feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    if len(frame) == 0:
+        return {"type": "FeatureCollection", "features": []}
+    text = frame.to_crs(WGS84).to_json(na="null", drop_id=True, ensure_ascii=False)
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def _uncovered_villages(
+    inputs: CoverageInputs, units: gpd.GeoDataFrame, village_classes: tuple[int, ...]
+) -> gpd.GeoDataFrame:
+    cam = inputs.cameras
+    net = cam[cam["networked"].to_numpy(dtype=bool) & cam["point_class"].isin(village_classes)]
+    seen = set(net["village"].dropna())
+    all_cams = cam["village"].value_counts()
+    vil = units[obj_array(units["level"]) == "village"]
+    miss = vil[[c not in seen for c in obj_array(vil["code"])]]
+    out = gpd.GeoDataFrame(
+        {
+            "code": obj_array(miss["code"]),
+            "name": obj_array(miss["name"]),
+            "township": obj_array(miss["parent_code"]),
+            "cameras": [int(all_cams.get(c, 0)) for c in miss["code"]],
+            "networked_cameras": 0,
+        },
+        geometry=miss.geometry.to_numpy(),
+        crs=WGS84,
+    )
+    return out.reset_index(drop=True)
+
+
+def _uncovered_places(inputs: CoverageInputs, places: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    pl = inputs.places
+    if places is None or len(pl) == 0:
+        return gpd.GeoDataFrame(
+            {
+                "place_id": [],
+                "name": [],
+                "category": [],
+                "county": [],
+                "township": [],
+                "village": [],
+            },
+            geometry=gpd.GeoSeries([], crs=WGS84),
+        )
+    covered = _place_covered(pl, inputs.cameras, _sectors(inputs.cameras))[:, 0]
+    miss = ~covered
+    names = obj_array(places["name"]) if "name" in places else np.full(len(places), None)
+    geo = places.geometry.to_crs(WGS84).to_numpy()
+    return gpd.GeoDataFrame(
+        {
+            "place_id": pl["place_id"].to_numpy()[miss],
+            "name": names[miss],
+            "category": pl["category"].to_numpy()[miss],
+            "county": pl["county"].to_numpy()[miss],
+            "township": pl["township"].to_numpy()[miss],
+            "village": pl["village"].to_numpy()[miss],
+        },
+        geometry=geo[miss],
+        crs=WGS84,
+    )
+
+
+def _uncovered_roads(inputs: CoverageInputs, min_length_m: float) -> gpd.GeoDataFrame:
+    roads = inputs.roads
+    empty = gpd.GeoDataFrame(
+        {"road_id": [], "road_class": [], "length_m": []}, geometry=gpd.GeoSeries([], crs=WGS84)
+    )
+    if len(roads) == 0:
+        return empty
+    cam = inputs.cameras
+    net = cam[cam["networked"].to_numpy(dtype=bool)]
+    sectors = _sectors(net)
+    sectors = sectors[~shapely.is_missing(sectors)]
+    geo = roads.geometry.to_numpy()
+    rest = geo.copy()
+    if len(sectors):
+        tree = shapely.STRtree(sectors)
+        ri, si = tree.query(geo, predicate="intersects")
+        order = np.argsort(ri, kind="stable")
+        ri, si = ri[order], si[order]
+        cuts = np.flatnonzero(np.diff(ri)) + 1
+        for r_idx, s_idx in zip(np.split(ri, cuts), np.split(si, cuts), strict=True):
+            if len(r_idx) == 0:
+                continue
+            seen = shapely.union_all(sectors[s_idx])
+            rest[r_idx[0]] = shapely.difference(geo[r_idx[0]], seen)
+    rows = []
+    for i, g in enumerate(rest):
+        for part in shapely.get_parts(shapely.line_merge(g) if shapely.get_type_id(g) == 5 else g):
+            length = float(shapely.length(part))
+            if length >= min_length_m:
+                rows.append((roads["road_id"].iat[i], roads["road_class"].iat[i], length, part))
+    if not rows:
+        return empty
+    frame = gpd.GeoDataFrame(
+        {
+            "road_id": [r[0] for r in rows],
+            "road_class": [r[1] for r in rows],
+            "length_m": [round(r[2], 1) for r in rows],
+        },
+        geometry=gpd.GeoSeries([r[3] for r in rows], crs=inputs.crs),
+    )
+    return frame.to_crs(WGS84)
+
+
+def h3_grid(inputs: CoverageInputs, *, resolution: int = 8) -> gpd.GeoDataFrame:
+    """H3 hexagons (``resolution``, default 8: about 0.74 km² each) holding a camera, and their
+    neighbours: ``h3`` index, ``cameras``, ``networked``, ``density_km2``, ``area_km2`` and
+    ``coverage`` (share of the hexagon inside some camera's field of view, exact vector)."""
+    import h3
+
+    cam = inputs.cameras
+    ok = np.isfinite(cam["x"].to_numpy()) & np.isfinite(cam["y"].to_numpy())
+    empty = gpd.GeoDataFrame(
+        {
+            "h3": [],
+            "cameras": [],
+            "networked": [],
+            "density_km2": [],
+            "area_km2": [],
+            "coverage": [],
+        },
+        geometry=gpd.GeoSeries([], crs=WGS84),
+    )
+    if not ok.any():
+        return empty
+    to_deg = pyproj.Transformer.from_crs(inputs.crs, WGS84, always_xy=True)
+    lon, lat = to_deg.transform(cam["x"].to_numpy()[ok], cam["y"].to_numpy()[ok])
+    cells = np.array(
+        [h3.latlng_to_cell(float(b), float(a), resolution) for a, b in zip(lon, lat, strict=True)]
+    )
+    networked = cam["networked"].to_numpy(dtype=bool)[ok]
+    uniq, inv = np.unique(cells, return_inverse=True)
+    counts = np.bincount(inv, minlength=len(uniq))
+    net_counts = np.bincount(inv, weights=networked.astype(float), minlength=len(uniq))
+    ring = set()
+    for c in uniq:
+        ring.update(h3.grid_disk(str(c), 1))
+    all_cells = np.array(sorted(ring))
+    pos = {c: i for i, c in enumerate(uniq)}
+    n_cam = np.array([counts[pos[c]] if c in pos else 0 for c in all_cells])
+    n_net = np.array([int(net_counts[pos[c]]) if c in pos else 0 for c in all_cells])
+    polys = [shapely.Polygon([(b, a) for a, b in h3.cell_to_boundary(str(c))]) for c in all_cells]
+    hexes = gpd.GeoSeries(polys, crs=WGS84)
+    hex_m = hexes.to_crs(inputs.crs).to_numpy()
+    area = shapely.area(hex_m)
+    covered = covered_area_exact(_sectors(cam), hex_m)
+    return gpd.GeoDataFrame(
+        {
+            "h3": all_cells.astype(str),
+            "cameras": n_cam,
+            "networked": n_net,
+            "density_km2": np.round(n_cam / (area / 1e6), 3),
+            "area_km2": np.round(area / 1e6, 4),
+            "coverage": np.round(np.clip(covered / area, 0.0, 1.0), 4),
+        },
+        geometry=hexes.to_numpy(),
+        crs=WGS84,
+    )
+
+
+def find_gaps(
+    inputs: CoverageInputs,
+    units: gpd.GeoDataFrame,
+    *,
+    places: gpd.GeoDataFrame | None = None,
+    village_classes: tuple[int, ...] = CLASSES,
+    h3_resolution: int = 8,
+    min_road_gap_m: float = 1.0,
+) -> Gaps:
+    """Every gap layer from prepared inputs (:func:`~sharpeyes.coverage.kpis.prepare_inputs`).
+
+    Parameters
+    ----------
+    inputs
+        Prepared cameras, places and roads (metric CRS).
+    units
+        The units (EPSG:4326) whose villages are listed.
+    places
+        The key places as imported (for their names and original geometry).
+    village_classes
+        Point classes whose networked cameras make a village covered.
+    h3_resolution
+        H3 resolution of the grid (0–15; 8 ≈ 0.74 km², 9 ≈ 0.11 km²).
+    min_road_gap_m
+        Uncovered road pieces shorter than this (metres) are left out.
+    """
+    if not 0 <= h3_resolution <= 15:
+        raise InputError(f"H3 resolution must be 0–15, got {h3_resolution}", field="h3_resolution")
+    units = units.to_crs(WGS84) if units.crs is not None else units.set_crs(WGS84)
+    return Gaps(
+        villages=_uncovered_villages(inputs, units, village_classes),
+        places=_uncovered_places(inputs, places),
+        roads=_uncovered_roads(inputs, min_road_gap_m),
+        cells=h3_grid(inputs, resolution=h3_resolution),
+        metric_crs=inputs.crs.to_string(),
+        h3_resolution=h3_resolution,
+    )
+
+
+def write_gaps(gaps: Gaps, out: str | Path, *, fmt: str = "geojson") -> list[Path]:
+    """Write the gap layers.
+
+    ``geojson``: ``out`` holds every feature with a ``layer`` property, and one file per layer is
+    written beside it (``<stem>_villages.geojson`` …; into ``out`` if it is a directory);
+    ``gpkg``: one GeoPackage with a layer each; ``csv``: the same as GeoJSON with a ``wkt`` column
+    (UTF-8 with BOM, opens in Excel). Returns the paths written.
+    """
+    out = Path(out)
+    fmt = fmt.lower()
+    written: list[Path] = []
+    if fmt not in {"geojson", "gpkg", "csv"}:
+        raise InputError(f"unknown gaps format {fmt!r}: use geojson, gpkg or csv", field="format")
+    if fmt == "gpkg":
+        target = out if out.suffix.lower() == ".gpkg" else out.with_suffix(".gpkg")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()
+        for name, layer in gaps.layers().items():
+            frame = layer if len(layer) else _placeholder(layer)
+            frame.to_file(target, layer=name, driver="GPKG")
+        return [target]
+    base = out if out.is_dir() else out.parent
+    stem = "gaps" if out.is_dir() else out.stem
+    base.mkdir(parents=True, exist_ok=True)
+    combined = base / f"{stem}.{fmt}" if out.is_dir() else out
+    if fmt == "geojson":
+        features = []
+        for name, layer in gaps.layers().items():
+            for feature in _feature_collection(layer)["features"]:
+                feature["properties"] = {"layer": name, **feature["properties"]}
+                features.append(feature)
+        combined.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+    else:
+        parts = []
+        for name, layer in gaps.layers().items():
+            frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+            frame.insert(0, "layer", name)
+            frame["wkt"] = shapely.to_wkt(layer.geometry.to_numpy(), rounding_precision=7)
+            parts.append(frame)
+        pd.concat(parts, ignore_index=True).to_csv(combined, index=False, encoding="utf-8-sig")
+    written.append(combined)
+    for name, layer in gaps.layers().items():
+        if fmt == "geojson":
+            path = base / f"{stem}_{name}.geojson"
+            path.write_text(
+                json.dumps(_feature_collection(layer), ensure_ascii=False), encoding="utf-8"
+            )
+        else:
+            path = base / f"{stem}_{name}.csv"
+            frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))
+            frame["wkt"] = shapely.to_wkt(layer.geometry.to_numpy(), rounding_precision=7)
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    return written
+
+
+def _placeholder(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """An empty layer keeps its columns in a GeoPackage (pyogrio writes no table for 0 rows
+    without a schema)."""
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype="object") for c in layer.columns if c != layer.geometry.name},
+        geometry=gpd.GeoSeries([], crs=WGS84),
+        crs=WGS84,
+    )

@@ -1,0 +1,245 @@
+"""The coverage report a bureau hands up: Excel (a sheet per level, Chinese headers, targets met or
+missed highlighted, gap lists on their own sheets), CSV, and JSON rows.
+
+JSON rows (:func:`report_rows`) carry :data:`~sharpeyes.coverage.kpis.KPI_KEYS` first, then the
+extra columns; rates are fractions in [0, 1] and ``null`` where a rate has no denominator.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from sharpeyes._errors import InputError
+from sharpeyes.coverage.kpis import KPI_KEYS, TARGETS
+from sharpeyes.model.codes import ADMIN_LEVELS, PLACE_CATEGORIES, ROAD_CLASSES
+
+__all__ = [
+    "REPORT_HEADERS_ZH",
+    "filter_rows",
+    "report_rows",
+    "write_report_csv",
+    "write_report_json",
+    "write_report_xlsx",
+]
+
+#: Chinese column headers of the report.
+REPORT_HEADERS_ZH: Final = {
+    "unit_code": "区划代码",
+    "unit_name": "单位名称",
+    "level": "层级",
+    "point_class": "点位类型",
+    "cameras": "摄像机总数",
+    "networked": "联网数",
+    "networking_rate": "联网率",
+    "hd": "高清数",
+    "hd_unknown": "分辨率未知数",
+    "hd_ratio": "高清率",
+    "online_rate": "在线率",
+    "intact_rate": "完好率",
+    "village_coverage": "行政村覆盖率",
+    "area_coverage": "面积覆盖率",
+    "place_coverage": "重点部位覆盖率",
+    "road_coverage": "重点道路覆盖率",
+    "density_km2": "密度(台/平方公里)",
+    "parent_code": "上级代码",
+    "area_km2": "面积(平方公里)",
+    "population": "人口",
+    "density_per_1000": "每千人摄像机数",
+    "online": "在线数",
+    "intact": "完好数",
+    "villages": "行政村数",
+    "villages_covered": "已覆盖行政村数",
+    "places": "重点部位数",
+    "places_covered": "已覆盖重点部位数",
+    "road_km": "重点道路长度(公里)",
+    "road_covered_km": "已覆盖道路长度(公里)",
+    "target_coverage_met": "重点区域全覆盖达标",
+    "target_networking_met": "联网率达标(100%)",
+    "target_hd_met": "高清率达标(100%)",
+    "target_intact_met": "完好率达标(≥98%/≥95%)",
+    "targets_met": "全部达标",
+}
+
+_CLASS_ZH: Final = {"all": "全部", 1: "一类", 2: "二类", 3: "三类"}
+_RATE_KEYS: Final = {
+    "networking_rate",
+    "hd_ratio",
+    "online_rate",
+    "intact_rate",
+    "village_coverage",
+    "area_coverage",
+    "place_coverage",
+    "road_coverage",
+}
+#: which rate each target flag judges (highlighted with it)
+_FLAG_RATE: Final = {
+    "target_coverage_met": "place_coverage",
+    "target_networking_met": "networking_rate",
+    "target_hd_met": "hd_ratio",
+    "target_intact_met": "intact_rate",
+}
+
+
+def _header(key: str) -> str:
+    if key in REPORT_HEADERS_ZH:
+        return REPORT_HEADERS_ZH[key]
+    for prefix, table, suffix in (
+        ("place_coverage_", PLACE_CATEGORIES, "覆盖率"),
+        ("road_coverage_", ROAD_CLASSES, "覆盖率"),
+    ):
+        if key.startswith(prefix):
+            code = key[len(prefix) :]
+            entry = table.get(code)
+            return f"{entry.zh if entry else code}{suffix}"
+    return key
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(float(value)) else float(value)
+    return value
+
+
+def report_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows (plain Python values, ``None`` for missing) in the frame's column order."""
+    cols = list(kpis.columns)
+    missing = [k for k in KPI_KEYS if k not in cols]
+    if missing:
+        raise InputError(f"KPI frame lacks {', '.join(missing)}")
+    records = kpis.astype(object).to_numpy()
+    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in records]
+
+
+def filter_rows(
+    rows: list[dict[str, Any]], *, unit: str | None = None, level: str | None = None
+) -> list[dict[str, Any]]:
+    """Rows of ``unit`` and the units inside it (by code prefix), and/or of one ``level``."""
+    out = rows
+    if unit:
+        out = [r for r in out if str(r["unit_code"]).startswith(unit)]
+        if not out:
+            raise InputError(f"no unit with code {unit!r} in the report", field="unit", value=unit)
+    if level:
+        if level not in ADMIN_LEVELS:
+            raise InputError(
+                f"unknown level {level!r}: use one of {', '.join(map(str, ADMIN_LEVELS))}",
+                field="level",
+            )
+        out = [r for r in out if r["level"] == level]
+    return out
+
+
+def write_report_json(rows: list[dict[str, Any]], out: Path, *, meta: dict[str, Any]) -> Path:
+    """``{"metric_crs": …, "generated_at": …, "rows": [...]}`` as UTF-8 JSON."""
+    document = {**meta, "rows": rows}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
+
+
+def write_report_csv(rows: list[dict[str, Any]], out: Path) -> Path:
+    """One CSV (UTF-8 with BOM so that Excel opens it), English keys as headers."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(out, index=False, encoding="utf-8-sig")
+    return out
+
+
+def write_report_xlsx(
+    rows: list[dict[str, Any]],
+    out: Path,
+    *,
+    meta: dict[str, Any],
+    gap_sheets: dict[str, pd.DataFrame] | None = None,
+) -> Path:
+    """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
+    percentages, targets met in green and missed in red; then one sheet per gap list; then 说明
+    (method, CRS, targets, time)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    green = PatternFill("solid", fgColor="C6EFCE")
+    red = PatternFill("solid", fgColor="FFC7CE")
+    bold = Font(bold=True)
+    wb = Workbook()
+    for default in list(wb.worksheets):
+        wb.remove(default)
+    frame = pd.DataFrame(rows)
+    for level in ("city", "county", "township", "village"):
+        part = frame[frame["level"] == level] if len(frame) else frame
+        if len(part) == 0:
+            continue
+        ws = wb.create_sheet(ADMIN_LEVELS[level].zh)
+        cols = [c for c in part.columns if c not in ("level",)]
+        ws.append([_header(c) for c in cols])
+        for cell in ws[1]:
+            cell.font = bold
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        for record in part.to_dict("records"):
+            values = []
+            for c in cols:
+                v = _plain(record[c])
+                if c == "point_class":
+                    v = _CLASS_ZH.get(v, v)
+                elif c.startswith("target") and v is not None:
+                    v = "达标" if v else "未达标"
+                values.append(v)
+            ws.append(values)
+            r = ws.max_row
+            for j, c in enumerate(cols, start=1):
+                cell = ws.cell(row=r, column=j)
+                if c in _RATE_KEYS or c.startswith(("place_coverage_", "road_coverage_")):
+                    cell.number_format = "0.0%"
+                flag = record.get(c) if c.startswith("target") else None
+                if c.startswith("target") and _plain(flag) is not None:
+                    cell.fill = green if _plain(flag) else red
+            for flag_key, rate_key in _FLAG_RATE.items():
+                flag = _plain(record.get(flag_key))
+                if flag is not None and rate_key in cols:
+                    ws.cell(row=r, column=cols.index(rate_key) + 1).fill = green if flag else red
+        ws.freeze_panes = "C2"
+        for j, c in enumerate(cols, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = 14 if c != "unit_name" else 20
+    for title, sheet in (gap_sheets or {}).items():
+        ws = wb.create_sheet(title[:31])
+        ws.append([_header(c) if c in REPORT_HEADERS_ZH else c for c in sheet.columns])
+        for cell in ws[1]:
+            cell.font = bold
+        for line in sheet.itertuples(index=False):
+            ws.append([_plain(v) for v in line])
+    notes = wb.create_sheet("说明")
+    lines = [
+        ("生成时间", meta.get("generated_at") or datetime.now(UTC).isoformat(timespec="seconds")),
+        ("面积/长度量算坐标系 (metric CRS)", meta.get("metric_crs")),
+        ("面积覆盖率计算方法", meta.get("area_method")),
+        ("高清门限(线)", meta.get("hd_min_lines")),
+        ("健康检测批次", meta.get("health_run") or "无(在线率、完好率留空)"),
+        ("目标依据", "《关于加强公共安全视频监控建设联网应用工作的若干意见》(2015)"),
+        ("重点公共区域覆盖率、联网率目标", f"{TARGETS['networking']:.0%}"),
+        ("新建改建高清率目标", f"{TARGETS['hd']:.0%}"),
+        (
+            "完好率目标(重点公共区域/重点行业)",
+            f"{TARGETS['intact_key_public_areas']:.0%} / {TARGETS['intact_key_industries']:.0%}",
+        ),
+        ("率的口径", "比例 0–1;分母为零时留空"),
+    ]
+    for key, value in lines:
+        notes.append([key, value])
+    notes.column_dimensions["A"].width = 36
+    notes.column_dimensions["B"].width = 60
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out

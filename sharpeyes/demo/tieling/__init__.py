@@ -1,0 +1,1 @@
+"""Tieling reference data (package data): see SOURCES.md."""

@@ -1,0 +1,328 @@
+"""Picture measures: one pure function per fault, over numpy frames (BGR ``uint8``, H×W×3).
+
+Each function returns a plain ``float`` measure; :mod:`sharpeyes.health.verdict` compares measures
+with the thresholds of :class:`~sharpeyes.health.verdict.HealthConfig`. Frames are first brought to
+an *analysis width* (640 px by default, never enlarged) by :func:`prepare`, so that the measures do
+not depend on the camera's resolution and a 1080p frame costs about what a 360p one does.
+
+Units: luma and grey levels are 0–255 (BT.601 luma as computed by OpenCV); fractions are 0–1;
+spatial sizes are in pixels at the analysis width.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+#: A BGR uint8 frame (H×W×3); typed loosely because OpenCV returns untyped arrays.
+Frame = NDArray[Any]
+#: A grey uint8 image (H×W).
+Gray = NDArray[Any]
+
+#: Width of the small thumbnail (pixels) used for frozen and scene-change comparisons.
+THUMB_WIDTH = 160
+#: Occlusion grid: blocks across and down.
+GRID_COLS, GRID_ROWS = 16, 9
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A frame brought to the analysis width, with the derived images the detectors share."""
+
+    bgr: Frame
+    gray: Gray
+    thumb: NDArray[Any]
+
+
+def prepare(frame: Frame, *, width: int = 640) -> Prepared:
+    """Resize ``frame`` (BGR uint8) to at most ``width`` pixels across (area averaging) and derive grey
+    and a blurred ``THUMB_WIDTH``-wide thumbnail (float32, grey levels)."""
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError(f"expected a BGR uint8 frame H×W×3, got {frame.dtype} {frame.shape}")
+    h, w = frame.shape[:2]
+    if w > width:
+        frame = cv2.resize(
+            frame, (width, max(2, round(h * width / w))), interpolation=cv2.INTER_AREA
+        )
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    th, tw = gray.shape
+    tsize = (THUMB_WIDTH, max(2, round(th * THUMB_WIDTH / tw)))
+    small = cv2.resize(gray, tsize, interpolation=cv2.INTER_AREA).astype(np.float32)
+    thumb: NDArray[Any] = cv2.GaussianBlur(small, (5, 5), 1.0)
+    return Prepared(bgr=frame, gray=gray, thumb=thumb)
+
+
+# -- brightness -------------------------------------------------------------------------------------
+def mean_luma(gray: Gray) -> float:
+    """Mean luma, 0–255."""
+    return float(gray.mean())
+
+
+def dark_fraction(gray: Gray, *, level: int = 24) -> float:
+    """Share of pixels (0–1) at or below luma ``level``: near 1 on a black screen, even with an OSD."""
+    return float(np.count_nonzero(gray <= level)) / gray.size
+
+
+def saturated_fraction(gray: Gray, *, level: int = 245) -> float:
+    """Share of pixels (0–1) at or above luma ``level`` (burnt out)."""
+    return float(np.count_nonzero(gray >= level)) / gray.size
+
+
+# -- colour ------------------------------------------------------------------------------------------
+def chroma_stats(bgr: Frame) -> tuple[float, float, float]:
+    """Mean chroma (ā, b̄) in CIE L*a*b* (0 = neutral, OpenCV's 8-bit scale) and its spread
+    M = √(σa² + σb²); nearly black or burnt-out pixels are left out."""
+    small = np.ascontiguousarray(bgr[::4, ::4])
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab).reshape(-1, 3).astype(np.float32)
+    keep = (lab[:, 0] > 20) & (lab[:, 0] < 245)
+    if np.count_nonzero(keep) < 0.05 * len(lab):
+        return 0.0, 0.0, 0.0
+    a = lab[keep, 1] - 128.0
+    b = lab[keep, 2] - 128.0
+    return float(a.mean()), float(b.mean()), float(np.hypot(a.std(), b.std()))
+
+
+def color_cast(bgr: Frame) -> float:
+    """Colour-cast factor K = D / M in CIE L*a*b*, dimensionless.
+
+    D is the distance of the mean chroma (ā, b̄) from the neutral axis and M the spread of chroma
+    around that mean; a picture whose colours are all pulled one way has K well above 1.
+    """
+    a, b, m = chroma_stats(bgr)
+    return float(np.hypot(a, b)) / max(m, 1.0)
+
+
+def color_shift(bgr: Frame, reference_bgr: Frame) -> float:
+    """How far the mean chroma moved from the reference view's, in units of the reference's
+    chroma spread M (dimensionless; a new colour cast moves it by more than about 1)."""
+    a, b, _ = chroma_stats(bgr)
+    ra, rb, rm = chroma_stats(reference_bgr)
+    return float(np.hypot(a - ra, b - rb)) / max(rm, 1.0)
+
+
+# -- noise -------------------------------------------------------------------------------------------
+_IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+
+
+def noise_sigma(gray: Gray) -> float:
+    """Estimated standard deviation of pixel noise, grey levels (Immerkær's Laplacian-difference
+    estimator over the flatter half of the picture, so that edges are not taken for noise)."""
+    g = gray.astype(np.float32)
+    response = np.abs(cv2.filter2D(g, -1, _IMMERKAER, borderType=cv2.BORDER_REFLECT))[1:-1, 1:-1]
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)[1:-1, 1:-1]
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)[1:-1, 1:-1]
+    grad = np.abs(gx) + np.abs(gy)
+    flat = grad <= np.percentile(grad[::3, ::3], 50)
+    if not np.any(flat):
+        return 0.0
+    return float(np.sqrt(np.pi / 2.0) * response[flat].mean() / 6.0)
+
+
+# -- blur --------------------------------------------------------------------------------------------
+def blur_effect(gray: Gray) -> float:
+    """Perceptual blur 0–1 (Crete et al. 2007): how little the picture changes when blurred again.
+
+    Sharp pictures lose much of their pixel-to-pixel variation when re-blurred (≈0.2–0.45); blurred
+    ones lose little (→1). Independent of contrast and, at the fixed analysis width, of resolution.
+    """
+    f = gray.astype(np.float32)
+    worst = 0.0
+    for axis, ksize in ((0, (1, 9)), (1, (9, 1))):
+        reblurred = cv2.blur(f, ksize)
+        d_f = np.abs(np.diff(f, axis=axis))
+        d_b = np.abs(np.diff(reblurred, axis=axis))
+        s_f = float(d_f.sum())
+        if s_f <= 0:
+            return 1.0
+        s_v = float(np.maximum(0.0, d_f - d_b).sum())
+        worst = max(worst, (s_f - s_v) / s_f)
+    return worst
+
+
+# -- stripes ------------------------------------------------------------------------------------------
+_STRIPE_SIZE = 256
+_HANN = np.outer(np.hanning(_STRIPE_SIZE), np.hanning(_STRIPE_SIZE)).astype(np.float32)
+_FY = np.fft.fftfreq(_STRIPE_SIZE)[:, None] * _STRIPE_SIZE
+_FX = np.fft.fftfreq(_STRIPE_SIZE)[None, :] * _STRIPE_SIZE
+_RADIUS = np.hypot(_FY, _FX)
+_RING = np.minimum(_RADIUS.round().astype(np.int32), _STRIPE_SIZE // 2)
+#: Stripes are looked for at periods of 3 to 32 px of the 256-px square (about 7–80 px at 640 wide).
+_BAND = (_RADIUS >= _STRIPE_SIZE / 32) & (_RADIUS <= _STRIPE_SIZE / 3)
+_RING_ORDER = np.argsort(_RING.ravel(), kind="stable")
+_RING_BOUNDS = np.searchsorted(_RING.ravel()[_RING_ORDER], np.arange(_STRIPE_SIZE // 2 + 2))
+
+
+_WINDOW_SUM = float(_HANN.sum())
+
+
+def stripe_strength(
+    gray: Gray, *, candidates: int = 12, line_ratio: float = 3.0, sharpness: float = 8.0
+) -> float:
+    """Amplitude, in grey levels, of the strongest isolated periodic pattern across the picture.
+
+    The picture (shrunk to 256×256, Hann-windowed) is Fourier-transformed; a sinusoidal stripe of
+    amplitude A across the whole frame gives a narrow peak of amplitude ≈A in the stripe band
+    (periods of about 7–80 px at 640 wide). Each of the ``candidates`` strongest peaks is
+    discounted unless it is
+
+    * *isolated along its direction*: ``line_ratio`` times above the values at the same angle at
+      0.7× and 1.4× its frequency (straight edges of a scene give a line through all frequencies);
+    * *narrow*: ``sharpness`` times above the mean of the ring of bins 3 away (a periodic structure
+      covering only part of the frame — a fence, a railing — gives a broad peak).
+
+    Natural pictures: mostly below 4; interference of 14 grey levels: ≈8–14.
+    """
+    g = cv2.resize(gray, (_STRIPE_SIZE, _STRIPE_SIZE), interpolation=cv2.INTER_AREA).astype(
+        np.float32
+    )
+    g -= g.mean()
+    amplitude = 2.0 * np.abs(np.fft.fft2(g * _HANN)) / _WINDOW_SUM
+    flat = amplitude.ravel()
+    band = np.flatnonzero(_BAND.ravel())
+    top = band[np.argsort(flat[band])[-candidates:]]
+    best = 0.0
+    for index in top:
+        y, x = divmod(int(index), _STRIPE_SIZE)
+        fy, fx = float(_FY[y, 0]), float(_FX[0, x])
+        peak = float(amplitude[y, x])
+        neighbour = max(
+            float(amplitude[round(fy * s) % _STRIPE_SIZE, round(fx * s) % _STRIPE_SIZE])
+            for s in (0.7, 1.4)
+        )
+        ring = amplitude[(y + _RING3_DY) % _STRIPE_SIZE, (x + _RING3_DX) % _STRIPE_SIZE]
+        isolation = peak / max(neighbour, 1e-6) / line_ratio
+        narrowness = peak / max(float(ring.mean()), 1e-6) / sharpness
+        best = max(best, peak * min(1.0, isolation) * min(1.0, narrowness))
+    return best
+
+
+_RING3 = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4) if max(abs(dy), abs(dx)) == 3]
+_RING3_DY = np.array([p[0] for p in _RING3])
+_RING3_DX = np.array([p[1] for p in _RING3])
+
+
+# -- occlusion ----------------------------------------------------------------------------------------
+def block_texture(gray: Gray) -> NDArray[Any]:
+    """Standard deviation of grey levels in each block of a ``GRID_ROWS``×``GRID_COLS`` grid."""
+    small = cv2.resize(gray, (GRID_COLS * 16, GRID_ROWS * 16), interpolation=cv2.INTER_AREA)
+    blocks = small.reshape(GRID_ROWS, 16, GRID_COLS, 16).astype(np.float32)
+    return blocks.std(axis=(1, 3))
+
+
+def flat_blocks(texture: NDArray[Any], *, relative: float, absolute: float) -> NDArray[np.bool_]:
+    """Blocks whose texture is below ``relative`` × the frame's 90th-percentile block texture, or
+    below ``absolute`` grey levels (so that a uniformly dark picture is not all flat)."""
+    p90 = float(np.percentile(texture, 90))
+    return texture < max(absolute, relative * p90)
+
+
+def largest_region(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The largest 4-connected region of ``mask`` (all False if none)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=4
+    )
+    if count <= 1:
+        return np.zeros_like(mask, dtype=bool)
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return np.asarray(labels == biggest)
+
+
+def occlusion_mask(
+    gray: Gray,
+    reference_gray: Gray | None = None,
+    *,
+    relative: float = 0.1,
+    absolute: float = 2.5,
+) -> NDArray[np.bool_]:
+    """The largest flat region that looks like a covering (True = occluded), on the
+    ``GRID_ROWS``×``GRID_COLS`` grid.
+
+    Without a reference: the largest connected flat region. With one: the largest connected flat
+    region at least half of whose blocks were textured in the reference view (a lens covered by a
+    bag, paint or leaves), so sky and plain walls are not taken for a covering.
+    """
+    now = flat_blocks(block_texture(gray), relative=relative, absolute=absolute)
+    if reference_gray is None:
+        return largest_region(now)
+    before = flat_blocks(block_texture(reference_gray), relative=relative, absolute=absolute)
+    newly = now & ~before
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(now.astype(np.uint8), connectivity=4)
+    best = np.zeros_like(now, dtype=bool)
+    for label_id in range(1, count):
+        region = labels == label_id
+        area = int(stats[label_id, cv2.CC_STAT_AREA])
+        if np.count_nonzero(newly & region) * 2 >= area and area > np.count_nonzero(best):
+            best = region
+    return np.asarray(best)
+
+
+def scene_mask(gray: Gray) -> NDArray[np.bool_]:
+    """Blocks to leave out of the scene comparison: the largest flat region now."""
+    return largest_region(flat_blocks(block_texture(gray), relative=0.1, absolute=2.5))
+
+
+def occluded_fraction(
+    gray: Gray,
+    reference_gray: Gray | None = None,
+    *,
+    relative: float = 0.1,
+    absolute: float = 2.5,
+) -> float:
+    """Share of the picture (0–1) covered by the largest flat, textureless region (newly flat since
+    the reference view when one is given); see :func:`occlusion_mask`."""
+    return float(occlusion_mask(gray, reference_gray, relative=relative, absolute=absolute).mean())
+
+
+# -- scene change ---------------------------------------------------------------------------------------
+def scene_difference(
+    thumb: NDArray[Any],
+    reference_thumb: NDArray[Any],
+    *,
+    ignore: NDArray[np.bool_] | None = None,
+) -> float:
+    """1 − zero-mean normalised cross-correlation of two blurred thumbnails, 0–2 (0 = same view).
+
+    Insensitive to overall brightness and contrast; ``ignore`` (a block grid, True = leave out) keeps
+    an occluded region from counting as a moved camera.
+    """
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    a = thumb
+    b = reference_thumb
+    if ignore is not None and ignore.any():
+        grown = cv2.dilate(ignore.astype(np.uint8), np.ones((3, 3), np.uint8))
+        keep = cv2.resize(
+            (1 - grown).astype(np.uint8), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
+        if np.count_nonzero(keep) < 0.15 * keep.size:
+            return 0.0
+        a = a[keep]
+        b = b[keep]
+    a = a - a.mean()
+    b = b - b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    if denom < 1e-6:
+        return 0.0
+    return 1.0 - float((a * b).sum()) / denom
+
+
+# -- frozen -----------------------------------------------------------------------------------------------
+def frame_change(thumbs: Sequence[NDArray[Any]]) -> float:
+    """Largest mean absolute difference between consecutive thumbnails, grey levels.
+
+    A live picture changes (traffic, people, sensor noise); a frozen one repeats itself to within
+    compression noise. ``nan`` with fewer than two frames.
+    """
+    if len(thumbs) < 2:
+        return float("nan")
+    return max(float(np.abs(b - a).mean()) for a, b in itertools.pairwise(thumbs))

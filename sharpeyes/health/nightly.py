@@ -1,0 +1,206 @@
+"""The pure parts of the nightly run: check one camera, summarise a run, Prometheus text, streaks.
+
+No store here: :mod:`sharpeyes.jobs.health` reads cameras and reference views from the store, calls
+:func:`check_camera` (in threads or on Dask workers — it is a plain picklable function of plain
+values) and writes the rows back.
+
+KPIs (DESIGN.md §2), per run and per group:
+
+* online rate = cameras not ``offline`` / cameras checked;
+* intact rate = cameras ``ok`` (online and no picture fault) / cameras checked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from sharpeyes.health.probe import probe_stream
+from sharpeyes.health.verdict import DEFAULT_CONFIG, FAULT_NAMES, HealthConfig
+from sharpeyes.model.codes import OFFLINE_REASONS
+from sharpeyes.model.urls import scrub
+
+
+def check_camera(
+    camera: Mapping[str, Any],
+    *,
+    reference_jpeg: bytes | None = None,
+    config: HealthConfig = DEFAULT_CONFIG,
+    deadline_s: float = 20.0,
+    transport: str = "tcp",
+) -> dict[str, Any]:
+    """Probe one camera (``device_id``, ``stream_url``, optional ``stream_user``/``stream_password``)
+    and return its results row: ``device_id, verdict, faults, reason, measures, started_at,
+    duration_s, snapshot_jpeg, frame_jpeg, detail``. Never raises for a bad stream; an unexpected
+    error gives ``unknown`` (never ``ok``)."""
+    started = datetime.now(UTC)
+    t0 = time.monotonic()
+    device_id = str(camera["device_id"])
+    try:
+        result = probe_stream(
+            str(camera["stream_url"]),
+            user=_text(camera.get("stream_user")),
+            password=_text(camera.get("stream_password")),
+            reference_jpeg=reference_jpeg,
+            config=config,
+            deadline_s=deadline_s,
+            transport=transport,
+        )
+        row: dict[str, Any] = {
+            "device_id": device_id,
+            "verdict": result.verdict,
+            "faults": list(result.faults),
+            "reason": result.reason,
+            "measures": dict(result.measures),
+            "snapshot_jpeg": result.snapshot_jpeg,
+            "frame_jpeg": result.frame_jpeg,
+            "detail": result.detail,
+        }
+    except Exception as exc:  # a probe must never take the run down
+        row = {
+            "device_id": device_id,
+            "verdict": "unknown",
+            "faults": [],
+            "reason": None,
+            "measures": {},
+            "snapshot_jpeg": None,
+            "frame_jpeg": None,
+            "detail": scrub(f"{type(exc).__name__}: {exc}")[:300],
+        }
+    row["started_at"] = started.isoformat()
+    row["duration_s"] = round(time.monotonic() - t0, 3)
+    return row
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)
+    return text or None
+
+
+def _rates(group: pd.DataFrame) -> dict[str, Any]:
+    checked = len(group)
+    online = int((group["verdict"] != "offline").sum() - (group["verdict"] == "unknown").sum())
+    intact = int((group["verdict"] == "ok").sum())
+    return {
+        "checked": checked,
+        "online": online,
+        "intact": intact,
+        "offline": int((group["verdict"] == "offline").sum()),
+        "degraded": int((group["verdict"] == "degraded").sum()),
+        "unknown": int((group["verdict"] == "unknown").sum()),
+        "online_rate": round(online / checked, 4) if checked else None,
+        "intact_rate": round(intact / checked, 4) if checked else None,
+    }
+
+
+def summarize_run(
+    results: pd.DataFrame,
+    cameras: pd.DataFrame | None = None,
+    *,
+    group_by: Iterable[str] = ("admin_code", "township_code", "management_unit"),
+) -> dict[str, Any]:
+    """Summary of a run: rates overall, faults by type, offline reasons, and rates by each of
+    ``group_by`` (administrative unit, township, management unit — the contractor) taken from
+    ``cameras`` (joined on ``device_id``). Rates are 0–1."""
+    frame = results.copy()
+    if frame.empty:
+        summary = _rates(pd.DataFrame({"verdict": pd.Series([], dtype=object)}))
+        summary.update({"faults": dict.fromkeys(FAULT_NAMES, 0), "reasons": {}, "by": {}})
+        return summary
+    summary = _rates(frame)
+    faults = dict.fromkeys(FAULT_NAMES, 0)
+    for value in frame["faults"]:
+        for f in value if isinstance(value, (list, tuple)) else []:
+            faults[str(f)] = faults.get(str(f), 0) + 1
+    summary["faults"] = faults
+    reasons = frame.loc[frame["verdict"] == "offline", "reason"].fillna("unknown").value_counts()
+    summary["reasons"] = {
+        str(k): int(v) for k, v in reasons.items() if k in OFFLINE_REASONS or k == "unknown"
+    }
+    by: dict[str, Any] = {}
+    if cameras is not None and not cameras.empty:
+        keep = [c for c in group_by if c in cameras.columns]
+        joined = frame.merge(
+            pd.DataFrame(cameras[["device_id", *keep]]), on="device_id", how="left"
+        )
+        for column in keep:
+            groups: dict[str, Any] = {}
+            for key, group in joined.groupby(joined[column].fillna("(none)").astype(str)):
+                entry = _rates(group)
+                entry["faults"] = {
+                    f: int(
+                        sum(
+                            f in (v if isinstance(v, (list, tuple)) else [])
+                            for v in group["faults"]
+                        )
+                    )
+                    for f in FAULT_NAMES
+                }
+                groups[str(key)] = entry
+            by[column] = groups
+    summary["by"] = by
+    return summary
+
+
+def prometheus_text(
+    summary: Mapping[str, Any], *, run_id: int | None = None, night: str | None = None
+) -> str:
+    """The run's figures in the Prometheus text exposition format (for node_exporter's textfile
+    collector): rates, counts by verdict, faults by type, offline reasons, run timings."""
+    labels = []
+    if night:
+        labels.append(f'night="{night}"')
+    base = ",".join(labels)
+
+    def line(name: str, value: Any, extra: str = "") -> str:
+        lab = ",".join(x for x in (base, extra) if x)
+        return f"sharpeyes_health_{name}{{{lab}}} {float(value) if value is not None else 'NaN'}"
+
+    out = [
+        "# HELP sharpeyes_health_online_rate Cameras online / cameras checked in the last run.",
+        "# TYPE sharpeyes_health_online_rate gauge",
+        line("online_rate", summary.get("online_rate")),
+        "# HELP sharpeyes_health_intact_rate Cameras with a good picture / cameras checked.",
+        "# TYPE sharpeyes_health_intact_rate gauge",
+        line("intact_rate", summary.get("intact_rate")),
+        "# HELP sharpeyes_health_cameras Cameras checked in the last run, by verdict.",
+        "# TYPE sharpeyes_health_cameras gauge",
+    ]
+    for verdict in ("ok", "degraded", "offline", "unknown"):
+        key = {"ok": "intact"}.get(verdict, verdict)
+        out.append(line("cameras", summary.get(key, 0), f'verdict="{verdict}"'))
+    out += [
+        "# HELP sharpeyes_health_faults Cameras showing each picture fault.",
+        "# TYPE sharpeyes_health_faults gauge",
+    ]
+    for fault, count in (summary.get("faults") or {}).items():
+        out.append(line("faults", count, f'fault="{fault}"'))
+    out += [
+        "# HELP sharpeyes_health_offline Offline cameras by reason.",
+        "# TYPE sharpeyes_health_offline gauge",
+    ]
+    for reason, count in (summary.get("reasons") or {}).items():
+        out.append(line("offline", count, f'reason="{reason}"'))
+    for key in ("duration_s", "max_camera_s"):
+        if summary.get(key) is not None:
+            out += [f"# TYPE sharpeyes_health_{key} gauge", line(key, summary[key])]
+    if run_id is not None:
+        out += ["# TYPE sharpeyes_health_run_id gauge", line("run_id", run_id)]
+    return "\n".join(out) + "\n"
+
+
+def offline_streak(history: pd.DataFrame) -> int:
+    """How many of the latest runs in a row found the camera offline (``history`` oldest first, with
+    ``verdict``)."""
+    streak = 0
+    for verdict in reversed(list(history["verdict"]) if not history.empty else []):
+        if verdict != "offline":
+            break
+        streak += 1
+    return streak

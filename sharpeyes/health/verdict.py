@@ -1,0 +1,250 @@
+"""From measures to faults and a verdict, with every threshold in one configuration.
+
+The verdict per camera is ``ok`` (no picture fault), ``degraded`` (one or more faults from
+:data:`sharpeyes.model.codes.FAULTS`), ``offline`` (no stream; a reason from
+:data:`sharpeyes.model.codes.OFFLINE_REASONS`) or ``unknown`` (the probe could not tell). A probe
+that timed out is never ``ok``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sharpeyes.health import detectors as d
+from sharpeyes.model.codes import FAULTS
+
+FAULT_NAMES: tuple[str, ...] = tuple(str(c) for c in FAULTS)
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """Every threshold of the picture analysis (defaults tuned on the labelled clips, see
+    ``docs/health.md``). Units: luma/grey levels 0–255, fractions 0–1, seconds.
+
+    Attributes
+    ----------
+    analysis_width:
+        Frames wider than this (pixels) are shrunk to it before measuring.
+    black_dark_fraction, black_level:
+        ``black`` when at least this share of pixels is at or below ``black_level`` luma.
+    dark_mean_luma:
+        ``dark`` when mean luma is below this (and the picture is not black).
+    bright_mean_luma, bright_saturated_fraction:
+        ``bright`` when mean luma is above the first or that share of pixels is burnt out (≥245).
+    color_cast_k, color_shift:
+        ``color_cast`` when the mean chroma moved from the reference view's by more than
+        ``color_shift`` chroma spreads, or, with no reference, when the Lab cast factor K = D/M
+        exceeds ``color_cast_k``.
+    noise_sigma:
+        ``noise`` when the estimated noise standard deviation exceeds this (grey levels).
+    blur_effect, blur_increase:
+        ``blur`` when the Crete blur measure (0 sharp – 1 blurred) rose by more than
+        ``blur_increase`` since the reference view, or, with no reference, exceeds ``blur_effect``.
+    stripe_amplitude:
+        ``stripes`` when the strongest isolated periodic pattern is stronger than this (grey levels).
+    occlusion_fraction, occlusion_fraction_no_reference:
+        ``occlusion`` when this share of the picture became flat since the reference view (or, with
+        no reference, is flat at all).
+    occlusion_relative, occlusion_absolute:
+        A block is flat below ``relative`` × the frame's 90th-percentile block texture or below
+        ``absolute`` grey levels.
+    scene_difference:
+        ``scene_change`` when 1 − ZNCC against the reference thumbnail exceeds this.
+    frozen_change:
+        ``frozen`` when no two consecutive sampled frames differ by more than this mean absolute
+        difference (grey levels, on the blurred thumbnail).
+    min_frames:
+        Frames needed for a picture verdict (fewer: the stream is ``offline``/``no_frames``).
+    sample_frames, sample_interval_s:
+        How many frames a probe takes and how far apart (seconds of stream time).
+    """
+
+    analysis_width: int = 640
+    black_dark_fraction: float = 0.95
+    black_level: int = 24
+    dark_mean_luma: float = 36.0
+    bright_mean_luma: float = 190.0
+    bright_saturated_fraction: float = 0.3
+    color_cast_k: float = 2.0
+    color_shift: float = 0.6
+    noise_sigma: float = 9.0
+    blur_effect: float = 0.5
+    blur_increase: float = 0.08
+    stripe_amplitude: float = 6.0
+    occlusion_fraction: float = 0.2
+    occlusion_fraction_no_reference: float = 0.6
+    occlusion_relative: float = 0.1
+    occlusion_absolute: float = 2.5
+    scene_difference: float = 0.62
+    frozen_change: float = 0.4
+    min_frames: int = 2
+    sample_frames: int = 5
+    sample_interval_s: float = 0.25
+
+
+DEFAULT_CONFIG = HealthConfig()
+
+
+@dataclass
+class PictureReport:
+    """Measures and faults of one camera's sampled frames."""
+
+    measures: dict[str, float]
+    faults: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return "degraded" if self.faults else "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "faults": list(self.faults), "measures": self.measures}
+
+
+def _median(values: Sequence[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return float(np.median(finite)) if finite else float("nan")
+
+
+def measure_frames(
+    frames: Sequence[d.Frame],
+    *,
+    reference: d.Frame | None = None,
+    config: HealthConfig = DEFAULT_CONFIG,
+) -> dict[str, float]:
+    """Every measure of :mod:`~sharpeyes.health.detectors` over ``frames`` (BGR uint8, in time order),
+    each the median over frames (``frame_change`` across them); ``reference`` is the camera's
+    reference view, if any. Keys are stable: they are stored and shown."""
+    if not frames:
+        raise ValueError("measure_frames needs at least one frame")
+    prepared = [d.prepare(f, width=config.analysis_width) for f in frames]
+    ref = d.prepare(reference, width=config.analysis_width) if reference is not None else None
+    per: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "mean_luma",
+            "dark_fraction",
+            "saturated_fraction",
+            "color_cast",
+            "noise_sigma",
+            "blur_effect",
+            "stripe_strength",
+            "occluded_fraction",
+            "scene_difference",
+            "blur_increase",
+            "color_shift",
+        )
+    }
+    ref_blur = d.blur_effect(ref.gray) if ref is not None else float("nan")
+    for p in prepared:
+        per["mean_luma"].append(d.mean_luma(p.gray))
+        per["dark_fraction"].append(d.dark_fraction(p.gray, level=config.black_level))
+        per["saturated_fraction"].append(d.saturated_fraction(p.gray))
+        per["color_cast"].append(d.color_cast(p.bgr))
+        per["noise_sigma"].append(d.noise_sigma(p.gray))
+        per["blur_effect"].append(d.blur_effect(p.gray))
+        per["stripe_strength"].append(d.stripe_strength(p.gray))
+        if ref is not None:
+            mask = d.occlusion_mask(
+                p.gray,
+                ref.gray,
+                relative=config.occlusion_relative,
+                absolute=config.occlusion_absolute,
+            )
+            per["occluded_fraction"].append(float(mask.mean()))
+            ignore = mask | d.scene_mask(p.gray)
+            per["scene_difference"].append(d.scene_difference(p.thumb, ref.thumb, ignore=ignore))
+            per["blur_increase"].append(per["blur_effect"][-1] - ref_blur)
+            per["color_shift"].append(d.color_shift(p.bgr, ref.bgr))
+        else:
+            per["occluded_fraction"].append(
+                d.occluded_fraction(
+                    p.gray, relative=config.occlusion_relative, absolute=config.occlusion_absolute
+                )
+            )
+            per["scene_difference"].append(float("nan"))
+            per["blur_increase"].append(float("nan"))
+            per["color_shift"].append(float("nan"))
+    measures = {k: _median(v) for k, v in per.items()}
+    measures["frame_change"] = d.frame_change([p.thumb for p in prepared])
+    measures["frames"] = float(len(frames))
+    measures["has_reference"] = 1.0 if ref is not None else 0.0
+    return measures
+
+
+def faults_from_measures(
+    measures: Mapping[str, float], *, config: HealthConfig = DEFAULT_CONFIG
+) -> list[str]:
+    """Fault names (in :data:`FAULT_NAMES` order) that ``measures`` show under ``config``.
+
+    A black picture is only ``black`` (its other measures mean nothing); ``occlusion`` and
+    ``scene_change`` against the reference need one; ``frozen`` needs two frames or more.
+    """
+
+    def m(key: str) -> float:
+        value = measures.get(key, float("nan"))
+        return float("nan") if value is None else float(value)
+
+    if m("dark_fraction") >= config.black_dark_fraction:
+        return ["black"]
+    found: set[str] = set()
+    if m("frame_change") <= config.frozen_change:
+        found.add("frozen")
+    if m("mean_luma") < config.dark_mean_luma:
+        found.add("dark")
+    if (
+        m("mean_luma") > config.bright_mean_luma
+        or m("saturated_fraction") > config.bright_saturated_fraction
+    ):
+        found.add("bright")
+    if m("noise_sigma") > config.noise_sigma:
+        found.add("noise")
+    if m("stripe_strength") > config.stripe_amplitude:
+        found.add("stripes")
+    has_reference = m("has_reference") == 1.0
+    if has_reference:
+        if m("occluded_fraction") > config.occlusion_fraction:
+            found.add("occlusion")
+        if m("scene_difference") > config.scene_difference:
+            found.add("scene_change")
+    elif m("occluded_fraction") > config.occlusion_fraction_no_reference:
+        found.add("occlusion")
+    # A picture that is too dark or burnt out has no colour or texture worth judging; comparisons
+    # with the reference view mean nothing once the view moved or is covered.
+    luminance_fault = bool(found & {"dark", "bright"})
+    compare = has_reference and not found & {"scene_change", "occlusion"}
+    if not luminance_fault:
+        if compare:
+            cast = m("color_shift") > config.color_shift
+        else:
+            cast = m("color_cast") > config.color_cast_k
+        if cast:
+            found.add("color_cast")
+        if "stripes" not in found and "noise" not in found:
+            if compare:
+                blurred = m("blur_increase") > config.blur_increase
+            else:
+                blurred = m("blur_effect") > config.blur_effect
+            if blurred:
+                found.add("blur")
+    return [f for f in FAULT_NAMES if f in found]
+
+
+def analyse_frames(
+    frames: Sequence[d.Frame],
+    *,
+    reference: d.Frame | None = None,
+    config: HealthConfig = DEFAULT_CONFIG,
+) -> PictureReport:
+    """Measure ``frames`` and name their faults: the whole picture analysis of one camera."""
+    measures = measure_frames(frames, reference=reference, config=config)
+    return PictureReport(measures=measures, faults=faults_from_measures(measures, config=config))
+
+
+def config_as_dict(config: HealthConfig = DEFAULT_CONFIG) -> dict[str, Any]:
+    """The thresholds as a plain dict (for reports and ``docs/health.md``)."""
+    return asdict(config)

@@ -1,0 +1,150 @@
+"""One entry point for every registry file: the format by extension and content, then its reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+
+from sharpeyes._errors import InputError
+from sharpeyes.ingest.mapping import ColumnMapping
+
+#: Formats :func:`read_cameras` understands (``auto`` chooses among them).
+FORMATS: Final = ("auto", "csv", "xlsx", "gb28181", "geojson", "gpkg", "shp", "osm")
+
+_BY_SUFFIX: Final = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xlsx",
+    ".xlsb": "xlsx",
+    ".ods": "xlsx",
+    ".xml": "gb28181",
+    ".sip": "gb28181",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".shp": "shp",
+    ".osm": "osm",
+    ".pbf": "osm",
+    ".o5m": "osm",
+}
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of a registry file: ``csv``, ``xlsx``, ``gb28181``, ``geojson``, ``gpkg``, ``shp`` or ``osm``.
+
+    The extension proposes, the first 4 KiB decide where they disagree: XML with an ``<osm`` root or
+    Overpass JSON (an ``elements`` array) is OSM; XML or SIP text (``MESSAGE sip:``, ``SIP/2.0``,
+    ``<Response>``/``CmdType``) is a GB/T 28181 catalog; ``PK`` is a workbook, ``SQLite format 3`` a
+    GeoPackage, an ``OSMHeader`` block an OSM PBF. Raises :class:`sharpeyes.InputError` for a missing
+    or empty file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file", file=str(p))
+    if p.is_dir():
+        raise InputError("is a folder, not a file", file=str(p))
+    with p.open("rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        raise InputError("the file is empty", file=p.name)
+    suffix = p.suffix.lower()
+    by_name = _BY_SUFFIX.get(suffix)
+    if p.name.lower().endswith((".osm.pbf", ".osm.xml", ".osm.bz2", ".osm.gz")):
+        return "osm"
+    sniffed = _sniff(head)
+    if by_name in {"gpkg", "shp", "xlsx"}:
+        return by_name
+    if sniffed is not None:
+        return sniffed
+    return by_name or "csv"
+
+
+def _sniff(head: bytes) -> str | None:
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "xlsx"
+    if b"OSMHeader" in head[:64]:
+        return "osm"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    lower = text[:4096].lower()
+    if text.startswith(b"<"):
+        if b"<osm" in lower:
+            return "osm"
+        return "gb28181"
+    if lower.startswith((b"message ", b"sip/2.0")) or b"sip/2.0" in lower[:512]:
+        return "gb28181"
+    if b"application/manscdp+xml" in lower or b"<cmdtype>" in lower:
+        return "gb28181"
+    if text.startswith((b"{", b"[")):
+        if b'"elements"' in lower and b'"featurecollection"' not in lower:
+            return "osm"
+        return "geojson"
+    return None
+
+
+def read_cameras(
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    crs: str = "wgs84",
+    mapping: str | Path | ColumnMapping | None = None,
+    source: str | None = None,
+    hd_min_lines: int = 1080,
+    one_means_networked: bool = True,
+    progress: bool = False,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Cameras from any registry file: CSV/XLSX, GB/T 28181 catalog, GeoJSON/GPKG/Shapefile, OSM.
+
+    Parameters
+    ----------
+    path
+        The file.
+    fmt
+        One of :data:`FORMATS`; ``auto`` uses :func:`detect_format`.
+    crs
+        Coordinate system of the source's longitude/latitude: ``wgs84``, ``cgcs2000``, ``gcj02``
+        or ``bd09`` (GIS files are first reprojected from their own CRS; the GCJ-02/BD-09 offset is
+        then removed when ``crs`` says so).
+    mapping, source, hd_min_lines, one_means_networked, progress
+        See :func:`sharpeyes.ingest.table.cameras_from_table`.
+
+    Returns
+    -------
+    (cameras, rejects)
+        Canonical cameras (EPSG:4326) and the refused rows with their reasons.
+    """
+    kind = fmt.strip().lower()
+    if kind not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", file=str(path))
+    if kind == "auto":
+        kind = detect_format(path)
+    common: dict[str, Any] = {
+        "crs": crs,
+        "mapping": mapping,
+        "source": source,
+        "hd_min_lines": hd_min_lines,
+        "one_means_networked": one_means_networked,
+        "progress": progress,
+    }
+    if kind in {"csv", "xlsx"}:
+        from sharpeyes.ingest.table import cameras_from_table
+
+        return cameras_from_table(path, fmt=kind, **common)  # type: ignore[no-any-return]
+    if kind == "gb28181":
+        from sharpeyes.ingest.catalog import cameras_from_catalog
+
+        return cameras_from_catalog(path, **common)
+    if kind in {"geojson", "gpkg", "shp"}:
+        from sharpeyes.ingest.geofile import cameras_from_geofile
+
+        return cameras_from_geofile(path, **common)
+    from sharpeyes.ingest.osm import cameras_from_osm
+
+    return cameras_from_osm(path, **common)

@@ -1,0 +1,415 @@
+"""Coverage jobs: import units, places and roads into the store; compute the report and the gaps
+from what the store holds and keep them as results (``"report"``, ``"gaps"``); write them to files.
+
+Each job returns a plain dict (JSON-ready) that the CLI prints and the API returns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from sharpeyes._errors import AnalysisError, InputError
+from sharpeyes.coverage._frames import obj_array
+from sharpeyes.coverage.gaps import Gaps, find_gaps
+from sharpeyes.coverage.gaps import write_gaps as _write_gap_files
+from sharpeyes.coverage.kpis import CoverageInputs, kpis_by_unit, prepare_inputs
+from sharpeyes.coverage.places import places_from_file, roads_from_file
+from sharpeyes.coverage.report import (
+    filter_rows,
+    report_rows,
+    write_report_csv,
+    write_report_json,
+    write_report_xlsx,
+)
+from sharpeyes.coverage.units import (
+    LEVELS,
+    UNIT_PROBLEM_COLUMNS,
+    missing_parents,
+    units_from_file,
+)
+from sharpeyes.model.codes import HD_MIN_LINES
+from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
+from sharpeyes.store import Store
+
+__all__ = [
+    "compute_gaps",
+    "compute_report",
+    "import_places",
+    "import_roads",
+    "import_units",
+    "write_gaps",
+    "write_report",
+]
+
+_MAX_LISTED = 200
+
+
+def _records(frame: pd.DataFrame, limit: int = _MAX_LISTED) -> list[dict[str, Any]]:
+    from sharpeyes.coverage.report import _plain
+
+    frame = frame.head(limit)
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def import_units(
+    store: Store,
+    path: str | Path,
+    *,
+    level: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+    crs: str = "wgs84",
+) -> dict[str, Any]:
+    """Read units from ``path`` and put them in the store.
+
+    The units of the levels the file holds replace those levels in the store; other levels stay
+    (so counties from a GeoJSON and townships and villages from code lists can be imported one after
+    the other). Returns counts, the problems found (repaired geometry, missing parents, sibling
+    overlaps and gaps) and the metric CRS areas will be measured in.
+    """
+    from sharpeyes.coverage.fov import metric_crs
+
+    layer = units_from_file(
+        path,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        crs=crs,
+    )
+    new = layer.units
+    existing = store.units()
+    if len(existing):
+        levels_new = set(new["level"].dropna())
+        keep = ~existing["level"].isin(levels_new) & ~existing["code"].isin(set(new["code"]))
+        kept = existing[keep.to_numpy(dtype=bool)][list(UNIT_COLUMNS)]
+        combined = pd.concat([kept, new[list(UNIT_COLUMNS)]], ignore_index=True)
+        combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=WGS84)
+    else:
+        combined = new
+    problems = layer.problems
+    stale = problems["kind"] == "missing_parent"
+    problems = pd.concat(
+        [
+            problems[~stale],
+            pd.DataFrame(
+                [
+                    p
+                    for p in missing_parents(combined, file=str(path))
+                    if p["code"] in set(new["code"])
+                ],
+                columns=list(UNIT_PROBLEM_COLUMNS),
+            ),
+        ],
+        ignore_index=True,
+    )
+    order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    combined = combined.iloc[
+        np.argsort([order.get(v, 9) for v in combined["level"]], kind="stable")
+    ].reset_index(drop=True)
+    store.replace_units(combined)
+    with_geo = combined[~(combined.geometry.isna() | combined.geometry.is_empty)]
+    return {
+        "file": str(path),
+        "imported": len(new),
+        "levels": {str(k): int(v) for k, v in new["level"].value_counts().items()},
+        "units_in_store": {str(k): int(v) for k, v in combined["level"].value_counts().items()},
+        "with_geometry": int((~(new.geometry.isna() | new.geometry.is_empty)).sum()),
+        "problems": {str(k): int(v) for k, v in problems["kind"].value_counts().items()},
+        "problem_rows": _records(problems),
+        "metric_crs": metric_crs(with_geo).to_string() if len(with_geo) else None,
+    }
+
+
+def import_places(
+    store: Store, path: str | Path, *, category_field: str | None = None, crs: str = "wgs84"
+) -> dict[str, Any]:
+    """Read key places and replace the store's places with them."""
+    layer = places_from_file(path, category_field=category_field, crs=crs)
+    store.replace_places(layer.frame)
+    return {
+        "file": str(path),
+        "imported": len(layer.frame),
+        "categories": {str(k): int(v) for k, v in layer.frame["category"].value_counts().items()},
+        "refused": len(layer.rejects),
+        "rejects": _records(layer.rejects),
+    }
+
+
+def import_roads(
+    store: Store, path: str | Path, *, class_field: str | None = None, crs: str = "wgs84"
+) -> dict[str, Any]:
+    """Read key roads and replace the store's roads with them."""
+    from sharpeyes.coverage.fov import metric_crs
+
+    layer = roads_from_file(path, class_field=class_field, crs=crs)
+    store.replace_roads(layer.frame)
+    km = 0.0
+    if len(layer.frame):
+        km = float(layer.frame.to_crs(metric_crs(layer.frame)).length.sum() / 1000.0)
+    return {
+        "file": str(path),
+        "imported": len(layer.frame),
+        "classes": {str(k): int(v) for k, v in layer.frame["road_class"].value_counts().items()},
+        "length_km": round(km, 3),
+        "refused": len(layer.rejects),
+        "rejects": _records(layer.rejects),
+    }
+
+
+def _inputs(
+    store: Store, *, hd_min_lines: int
+) -> tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame, int | None]:
+    units = store.units()
+    if len(units) == 0:
+        raise AnalysisError(
+            "no administrative units in the store: run `sharpeyes units import FILE` first"
+        )
+    cameras = store.cameras()
+    health = store.health_results(include_snapshots=False)
+    run_id = int(health["run_id"].iloc[0]) if len(health) else None
+    places = store.places()
+    roads = store.roads()
+    inputs = prepare_inputs(
+        cameras,
+        units,
+        health=health if len(health) else None,
+        places=places if len(places) else None,
+        roads=roads if len(roads) else None,
+        hd_min_lines=hd_min_lines,
+    )
+    return inputs, units, places, run_id
+
+
+def _placement_lists(inputs: CoverageInputs) -> dict[str, Any]:
+    p = inputs.placement
+    return {
+        "placement": p.summary(),
+        "outside": _records(p.outside),
+        "id_mismatches": _records(p.mismatches),
+        "unplaced": _records(p.unplaced),
+    }
+
+
+def compute_report(
+    store: Store,
+    *,
+    hd_min_lines: int = HD_MIN_LINES,
+    area: str = "exact",
+    cell_m: float = 10.0,
+    workers: int = 1,
+    dask_address: str | None = None,
+    _inputs_out: list[Any] | None = None,
+) -> dict[str, Any]:
+    """Compute the KPIs per unit and class from the store and save them as result ``"report"``.
+
+    The saved document: ``rows`` (one JSON row per unit and class, keys in
+    :data:`~sharpeyes.coverage.kpis.KPI_KEYS` first), ``metric_crs``, ``generated_at``,
+    ``hd_min_lines``, ``area_method``, ``health_run`` (``None`` before any health run),
+    ``placement`` counts and the ``outside`` / ``id_mismatches`` / ``unplaced`` camera lists.
+    Returns a summary with ``result_id``.
+    """
+    if area not in ("exact", "fast", "none"):
+        raise InputError(f"unknown area method {area!r}: use exact, fast or none", field="area")
+    inputs, units, places, run_id = _inputs(store, hd_min_lines=hd_min_lines)
+    client = None
+    if dask_address:
+        from dask.distributed import Client
+
+        client = Client(dask_address)
+    try:
+        df = kpis_by_unit(
+            None,  # type: ignore[arg-type]
+            units,
+            inputs=inputs,
+            area=area,  # type: ignore[arg-type]
+            cell_m=cell_m,
+            workers=workers,
+            dask_client=client,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    rows = report_rows(df)
+    document: dict[str, Any] = {
+        "rows": rows,
+        "metric_crs": inputs.crs.to_string(),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "hd_min_lines": hd_min_lines,
+        "area_method": area if area != "fast" else f"fast ({cell_m:g} m raster)",
+        "health_run": run_id,
+        **_placement_lists(inputs),
+    }
+    result_id = store.save_result("report", document)
+    if _inputs_out is not None:
+        _inputs_out.extend([inputs, units, places, document])
+    top = [r for r in rows if r["point_class"] == "all" and r["level"] in ("city", "county")]
+    return {
+        "result_id": result_id,
+        "rows": len(rows),
+        "units": len(units),
+        "metric_crs": document["metric_crs"],
+        "health_run": run_id,
+        **inputs.placement.summary(),
+        "top": top[:10],
+    }
+
+
+def compute_gaps(
+    store: Store,
+    *,
+    h3_resolution: int = 8,
+    hd_min_lines: int = HD_MIN_LINES,
+    inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+) -> tuple[Gaps, int]:
+    """Find the gaps and save them as result ``"gaps"``: ``villages``, ``places``, ``roads``,
+    ``cells`` (GeoJSON FeatureCollections, WGS-84), ``summary`` (counts), ``metric_crs``,
+    ``h3_resolution``, ``generated_at``."""
+    if inputs is None:
+        prepared, units, places, _ = _inputs(store, hd_min_lines=hd_min_lines)
+    else:
+        prepared, units, places = inputs
+    gaps = find_gaps(
+        prepared, units, places=places if len(places) else None, h3_resolution=h3_resolution
+    )
+    document = {
+        **gaps.to_feature_collections(),
+        "summary": gaps.summary(),
+        "metric_crs": gaps.metric_crs,
+        "h3_resolution": gaps.h3_resolution,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return gaps, store.save_result("gaps", document)
+
+
+def write_report(
+    store: Store,
+    out: str | Path,
+    *,
+    fmt: str = "xlsx",
+    unit: str | None = None,
+    level: str | None = None,
+    hd_min_lines: int = HD_MIN_LINES,
+    area: str = "exact",
+) -> dict[str, Any]:
+    """Compute the report (saved as ``"report"``) and write it as xlsx, csv or json.
+
+    The workbook also carries the gap lists (computed and saved as ``"gaps"``) and the camera
+    placement findings on their own sheets. ``unit`` keeps that unit and the units inside it;
+    ``level`` keeps one level.
+    """
+    fmt = fmt.lower()
+    if fmt not in ("xlsx", "csv", "json"):
+        raise InputError(f"unknown report format {fmt!r}: use xlsx, csv or json", field="format")
+    if level is not None and level not in LEVELS:
+        raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
+    held: list[Any] = []
+    summary = compute_report(store, hd_min_lines=hd_min_lines, area=area, _inputs_out=held)
+    inputs, units, places, document = held
+    rows = filter_rows(document["rows"], unit=unit, level=level)
+    out = Path(out)
+    meta = {
+        k: v
+        for k, v in document.items()
+        if k in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run")
+    }
+    gaps_summary: dict[str, Any] = {}
+    if fmt == "json":
+        write_report_json(rows, out, meta=meta)
+    elif fmt == "csv":
+        write_report_csv(rows, out)
+    else:
+        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
+        gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
+        sheets = {
+            "未联网行政村": pd.DataFrame(gaps.villages.drop(columns="geometry")).rename(
+                columns={
+                    "code": "区划代码",
+                    "name": "名称",
+                    "township": "所属乡镇",
+                    "cameras": "摄像机数",
+                    "networked_cameras": "联网摄像机数",
+                }
+            ),
+            "未覆盖重点部位": pd.DataFrame(gaps.places.drop(columns="geometry"))
+            .assign(
+                lon=gaps.places.geometry.representative_point().x.round(6)
+                if len(gaps.places)
+                else [],
+                lat=gaps.places.geometry.representative_point().y.round(6)
+                if len(gaps.places)
+                else [],
+            )
+            .rename(
+                columns={
+                    "place_id": "编号",
+                    "name": "名称",
+                    "category": "类别",
+                    "county": "区县",
+                    "township": "乡镇",
+                    "village": "村社区",
+                    "lon": "经度",
+                    "lat": "纬度",
+                }
+            ),
+            "未覆盖道路": pd.DataFrame(gaps.roads.drop(columns="geometry")).rename(
+                columns={
+                    "road_id": "道路编号",
+                    "road_class": "道路等级",
+                    "length_m": "未覆盖长度(米)",
+                }
+            ),
+            "落点问题": _placement_sheet(inputs),
+        }
+        write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
+    return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
+
+
+def _placement_sheet(inputs: CoverageInputs) -> pd.DataFrame:
+    p = inputs.placement
+    frames = []
+    for frame, what in (
+        (p.outside, "不在任何行政区内 (outside every unit)"),
+        (p.mismatches, "编码区县与所在区县不符 (ID county differs)"),
+        (p.unplaced, "无坐标,按编码计入 (no position, counted by code)"),
+    ):
+        if len(frame):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "设备编码": frame["device_id"].astype(str).to_numpy(),
+                        "问题": what,
+                        "编码区县": obj_array(frame["id_county"]),
+                        "所在区县": obj_array(frame["county"]),
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=["设备编码", "问题", "编码区县", "所在区县"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_gaps(
+    store: Store, out: str | Path, *, fmt: str = "geojson", h3_resolution: int = 8
+) -> dict[str, Any]:
+    """Find the gaps, save them as result ``"gaps"`` and write them (geojson, gpkg or csv)."""
+    fmt = fmt.lower()
+    if fmt not in ("geojson", "gpkg", "csv"):
+        raise InputError(f"unknown gaps format {fmt!r}: use geojson, gpkg or csv", field="format")
+    gaps, result_id = compute_gaps(store, h3_resolution=h3_resolution)
+    paths = _write_gap_files(gaps, out, fmt=fmt)
+    return {
+        "result_id": result_id,
+        "files": [str(p) for p in paths],
+        "format": fmt,
+        **gaps.summary(),
+    }

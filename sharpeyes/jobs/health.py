@@ -1,0 +1,311 @@
+"""The nightly camera-health job: store ↔ :mod:`sharpeyes.health`.
+
+``run_nightly(store)`` checks every camera that has a stream, a bounded number at a time (threads
+here, or the workers of a Dask cluster with ``dask_address``), writes one results row per camera as
+soon as it is done, resumes the same night's run after a crash without checking a camera twice,
+and ends with a summary (kept in the run and as ``save_result("health", ...)``) and a Prometheus
+text file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sharpeyes._errors import ConfigError
+from sharpeyes.health.nightly import check_camera, offline_streak, prometheus_text, summarize_run
+from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig
+from sharpeyes.model.urls import mask_url
+
+log = logging.getLogger(__name__)
+
+_ROW_KEYS = (
+    "device_id",
+    "verdict",
+    "faults",
+    "reason",
+    "measures",
+    "started_at",
+    "duration_s",
+    "snapshot_jpeg",
+)
+
+
+def _cameras_with_streams(store: Any, device_ids: list[str] | None = None) -> pd.DataFrame:
+    cameras = store.cameras(include_credentials=True, device_ids=device_ids)
+    frame = pd.DataFrame(cameras.drop(columns="geometry", errors="ignore"))
+    if frame.empty or "stream_url" not in frame.columns:
+        return frame.iloc[0:0]
+    has = frame["stream_url"].notna() & (frame["stream_url"].astype(str).str.strip() != "")
+    return frame.loc[has].reset_index(drop=True)
+
+
+def _job_row(camera: Mapping[Any, Any]) -> dict[str, Any]:
+    return {k: camera.get(k) for k in ("device_id", "stream_url", "stream_user", "stream_password")}
+
+
+def _progress(total: int, enabled: bool) -> Callable[[], None]:
+    if not enabled or total == 0:
+        return lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, file=sys.stderr, unit="camera", desc="health")
+    return lambda: bar.update(1)
+
+
+def _checks_local(
+    jobs: Sequence[tuple[dict[str, Any], bytes | None]],
+    *,
+    concurrency: int,
+    config: HealthConfig,
+    deadline_s: float,
+    transport: str,
+) -> Iterator[dict[str, Any]]:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="health") as pool:
+        futures = [
+            pool.submit(
+                check_camera,
+                cam,
+                reference_jpeg=ref,
+                config=config,
+                deadline_s=deadline_s,
+                transport=transport,
+            )
+            for cam, ref in jobs
+        ]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _checks_dask(
+    jobs: Sequence[tuple[dict[str, Any], bytes | None]],
+    *,
+    address: str,
+    config: HealthConfig,
+    deadline_s: float,
+    transport: str,
+) -> Iterator[dict[str, Any]]:
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
+
+    with Client(address) as client:
+        futures = [
+            client.submit(
+                check_camera,
+                cam,
+                reference_jpeg=ref,
+                config=config,
+                deadline_s=deadline_s,
+                transport=transport,
+                key=f"health-{cam['device_id']}-{i}",
+                pure=False,
+            )
+            for i, (cam, ref) in enumerate(jobs)
+        ]
+        for future in dask_completed(futures):
+            yield future.result()
+
+
+def run_nightly(
+    store: Any,
+    *,
+    concurrency: int = 4,
+    resume: bool = False,
+    dask_address: str | None = None,
+    snapshot_dir: Path | str | None = None,
+    deadline_s: float = 20.0,
+    progress: bool = True,
+    night: str | None = None,
+    prometheus_path: Path | str | None = None,
+    transport: str = "tcp",
+    config: HealthConfig = DEFAULT_CONFIG,
+    device_ids: list[str] | None = None,
+    auto_reference: bool = True,
+) -> dict[str, Any]:
+    """Check every camera with a stream and keep the results; returns the run's summary.
+
+    Parameters
+    ----------
+    concurrency:
+        Cameras probed at the same time (threads, each driving one ffmpeg child).
+    resume:
+        Continue the night's unfinished run and skip cameras it already has. Without it an
+        unfinished run of the same night is still continued (a camera is never counted twice),
+        but cameras already done are checked again.
+    dask_address:
+        Scheduler address (``tcp://host:8786``): the probes run on that cluster's workers.
+    snapshot_dir:
+        Also write each camera's last snapshot there as ``<device_id>.jpg``.
+    deadline_s:
+        Hard limit per camera, seconds of wall time.
+    prometheus_path:
+        Where to write the run's figures in Prometheus text format (default: beside
+        ``snapshot_dir`` if given, else not written).
+    auto_reference:
+        A camera without a reference view gets its picture as reference when it is ``ok``.
+    """
+    if concurrency < 1:
+        raise ConfigError(f"--concurrency must be at least 1 (got {concurrency})")
+    if deadline_s <= 0:
+        raise ConfigError(f"--deadline-s must be positive (got {deadline_s})")
+    if transport not in ("tcp", "udp"):
+        raise ConfigError(f"RTSP transport must be tcp or udp (got {transport!r})")
+    t0 = time.monotonic()
+    cameras = _cameras_with_streams(store, device_ids)
+    run_id = int(store.start_health_run(night))
+    done = store.done_in_run(run_id) if resume else set()
+    todo = [c for c in cameras.to_dict("records") if str(c["device_id"]) not in done]
+    log.info(
+        "health run %s: %d cameras with a stream, %d already done", run_id, len(cameras), len(done)
+    )
+    jobs = [(_job_row(c), store.reference_frame(str(c["device_id"]))) for c in todo]
+    has_reference = {str(c["device_id"]): ref is not None for c, ref in jobs}
+    snapshots = Path(snapshot_dir) if snapshot_dir else None
+    if snapshots:
+        snapshots.mkdir(parents=True, exist_ok=True)
+    tick = _progress(len(jobs), progress)
+    max_camera_s = 0.0
+    if dask_address:
+        checks = _checks_dask(
+            jobs, address=dask_address, config=config, deadline_s=deadline_s, transport=transport
+        )
+    else:
+        checks = _checks_local(
+            jobs, concurrency=concurrency, config=config, deadline_s=deadline_s, transport=transport
+        )
+    for row in checks:
+        device_id = row["device_id"]
+        max_camera_s = max(max_camera_s, float(row.get("duration_s") or 0.0))
+        store.add_health_results(run_id, [{k: row.get(k) for k in _ROW_KEYS}])
+        if (
+            auto_reference
+            and row["verdict"] == "ok"
+            and not has_reference.get(device_id)
+            and row.get("frame_jpeg")
+        ):
+            store.set_reference_frame(device_id, row["frame_jpeg"])
+        if snapshots and row.get("snapshot_jpeg"):
+            (snapshots / f"{device_id}.jpg").write_bytes(row["snapshot_jpeg"])
+        if row["verdict"] in ("offline", "unknown"):
+            log.info(
+                "%s %s: %s (%s)", device_id, row["verdict"], row.get("reason"), row.get("detail")
+            )
+        tick()
+    results = store.health_results(run_id, include_snapshots=False)
+    summary = summarize_run(results, cameras)
+    summary.update(
+        {
+            "run_id": run_id,
+            "night": _night_of(store, run_id),
+            "cameras_with_stream": len(cameras),
+            "checked_now": len(jobs),
+            "resumed_skipped": len(done),
+            "duration_s": round(time.monotonic() - t0, 3),
+            "max_camera_s": round(max_camera_s, 3),
+            "deadline_s": deadline_s,
+            "concurrency": concurrency if not dask_address else None,
+            "dask": mask_url(dask_address) if dask_address else None,
+        }
+    )
+    store.finish_health_run(run_id, summary)
+    store.save_result("health", summary)
+    target = (
+        Path(prometheus_path)
+        if prometheus_path
+        else (snapshots / "health.prom" if snapshots else None)
+    )
+    if target:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".prom.tmp")
+        tmp.write_text(
+            prometheus_text(summary, run_id=run_id, night=summary["night"]), encoding="utf-8"
+        )
+        os.replace(tmp, target)
+    return summary
+
+
+def _night_of(store: Any, run_id: int) -> str | None:
+    runs = store.health_runs()
+    match = runs.loc[runs["run_id"] == run_id, "night"]
+    return None if match.empty else str(match.iloc[0])
+
+
+def set_references(
+    store: Any,
+    *,
+    device_ids: list[str] | None = None,
+    deadline_s: float = 20.0,
+    concurrency: int = 4,
+    transport: str = "tcp",
+    config: HealthConfig = DEFAULT_CONFIG,
+) -> dict[str, Any]:
+    """Take each camera's current picture as its reference view (``sharpeyes health reference``).
+
+    Only cameras whose stream gives frames get one; returns ``{"set": [...], "failed": {id: reason}}``.
+    """
+    cameras = _cameras_with_streams(store, device_ids)
+    jobs = [(_job_row(c), None) for c in cameras.to_dict("records")]
+    done: list[str] = []
+    failed: dict[str, str] = {}
+    plain = replace(config)
+    for row in _checks_local(
+        jobs, concurrency=concurrency, config=plain, deadline_s=deadline_s, transport=transport
+    ):
+        if row.get("frame_jpeg") and row["verdict"] != "offline":
+            store.set_reference_frame(row["device_id"], row["frame_jpeg"])
+            done.append(row["device_id"])
+        else:
+            failed[row["device_id"]] = str(row.get("reason") or row["verdict"])
+    return {"set": sorted(done), "failed": dict(sorted(failed.items()))}
+
+
+def camera_history(store: Any, device_id: str) -> dict[str, Any]:
+    """One camera's results over the nights, oldest first, and its current offline streak."""
+    history = store.health_history(device_id)
+    rows = [
+        {
+            "night": r.get("night"),
+            "run_id": r.get("run_id"),
+            "verdict": r.get("verdict"),
+            "faults": r.get("faults"),
+            "reason": r.get("reason"),
+            "duration_s": r.get("duration_s"),
+        }
+        for r in history.to_dict("records")
+    ]
+    return {"device_id": device_id, "offline_streak": offline_streak(history), "runs": rows}
+
+
+def offline_nights(store: Any, *, nights: int = 3) -> pd.DataFrame:
+    """Cameras found offline in each of the last ``nights`` runs in a row ("offline three nights
+    running"): columns ``device_id, offline_nights, last_reason``."""
+    runs = store.health_runs()
+    if runs.empty:
+        return pd.DataFrame(columns=["device_id", "offline_nights", "last_reason"])
+    recent = list(runs.sort_values("run_id")["run_id"])[-nights:]
+    if len(recent) < nights:
+        return pd.DataFrame(columns=["device_id", "offline_nights", "last_reason"])
+    frames = [
+        store.health_results(int(r), include_snapshots=False).assign(run_id=int(r)) for r in recent
+    ]
+    offline_sets = [set(f.loc[f["verdict"] == "offline", "device_id"].astype(str)) for f in frames]
+    common = set.intersection(*offline_sets)
+    last = frames[-1].set_index("device_id")
+    rows = [
+        {
+            "device_id": d,
+            "offline_nights": nights,
+            "last_reason": last.at[d, "reason"] if d in last.index else None,
+        }
+        for d in sorted(common)
+    ]
+    return pd.DataFrame(rows, columns=["device_id", "offline_nights", "last_reason"])

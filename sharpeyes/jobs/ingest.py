@@ -1,0 +1,327 @@
+"""Import camera registries into the store, and export the inventory.
+
+The readers (:func:`sharpeyes.ingest.read_cameras`) turn a file into a canonical frame and a rejects
+table; :meth:`sharpeyes.store.Store.import_cameras` merges the frame in one transaction. Each file is
+its own atomic import. Next to every import this job writes the rejects as CSV (UTF-8 with BOM, so
+Excel shows the Chinese) and an import report as JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from sharpeyes._errors import InputError, SharpeyesError
+from sharpeyes.model.codes import POINT_CLASSES
+from sharpeyes.model.columns import (
+    CAMERA_COLUMNS,
+    CAMERA_HEADERS_ZH,
+    REJECT_COLUMNS,
+    REJECT_HEADERS_ZH,
+    WGS84,
+)
+from sharpeyes.model.urls import mask_url
+from sharpeyes.store import Store
+from sharpeyes.store.repository import dumps, file_sha256
+
+log = logging.getLogger(__name__)
+
+#: Formats of ``sharpeyes cameras export``.
+EXPORT_FORMATS = ("csv", "xlsx", "geojson", "gpkg")
+
+#: Files at least this big get a progress bar of their stages on stderr.
+BIG_FILE_BYTES = 8 * 2**20
+
+_COUNTS = ("rows", "accepted", "warned", "refused", "inserted", "updated", "unchanged", "conflicts")
+
+
+def _report_paths(path: Path, rejects_dir: Path | None) -> tuple[Path, Path]:
+    folder = rejects_dir if rejects_dir is not None else path.parent
+    return folder / f"{path.name}.rejects.csv", folder / f"{path.name}.import.json"
+
+
+def write_rejects_csv(rejects: pd.DataFrame, out: Path) -> Path:
+    """Write rejects as CSV in UTF-8 with BOM, Chinese and English headers (``文件 file`` ...)."""
+    frame = rejects.reindex(columns=list(REJECT_COLUMNS))
+    frame = frame.rename(columns={c: f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out, index=False, encoding="utf-8-sig")
+    return out
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    crs: str = "wgs84",
+    mapping: str | Path | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+    rejects_dir: str | Path | None = None,
+    hd_min_lines: int = 1080,
+    one_means_networked: bool = True,
+) -> dict[str, Any]:
+    """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
+    from sharpeyes.ingest import read_cameras
+
+    p = Path(path).resolve()
+    started = time.perf_counter()
+    src = source or p.name
+    stages = None
+    if progress and p.is_file() and p.stat().st_size >= BIG_FILE_BYTES:
+        from tqdm import tqdm
+
+        stages = tqdm(total=3, desc=f"{p.name}: read + validate", file=sys.stderr, unit="step")
+    cameras, rejects = read_cameras(
+        p,
+        fmt=fmt,
+        crs=crs,
+        mapping=mapping,
+        source=src,
+        hd_min_lines=hd_min_lines,
+        one_means_networked=one_means_networked,
+        progress=progress,
+    )
+    read_s = time.perf_counter() - started
+    if stages is not None:
+        stages.set_description(f"{p.name}: store {len(cameras):,} cameras")
+        stages.update(1)
+    result = store.import_cameras(
+        cameras, rejects, source=src, file=str(p), dry_run=dry_run, file_sha256=file_sha256(p)
+    )
+    seconds = time.perf_counter() - started
+    rejects_path, report_path = _report_paths(p, Path(rejects_dir) if rejects_dir else None)
+    stored_rejects = store.rejects(result.import_id) if result.import_id is not None else rejects
+    write_rejects_csv(stored_rejects, rejects_path)
+    document: dict[str, Any] = {
+        "file": str(p),
+        "format": fmt,
+        "crs": crs,
+        "source": src,
+        "import_id": result.import_id,
+        "dry_run": dry_run,
+        **{k: int(getattr(result, k)) for k in _COUNTS},
+        "by_class": _labelled(result.by_class),
+        "conflict_warnings": result.warnings,
+        "rejects": str(rejects_path),
+        "report": str(report_path),
+        "seconds": round(seconds, 3),
+        "read_seconds": round(read_s, 3),
+        "rows_per_s": round(result.rows / seconds, 1) if seconds > 0 else None,
+    }
+    report_path.write_text(dumps(document) + "\n", encoding="utf-8")
+    if stages is not None:
+        stages.set_description(f"{p.name}: done")
+        stages.update(2)
+        stages.close()
+    return document
+
+
+def import_files(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    fmt: str = "auto",
+    crs: str = "wgs84",
+    mapping: str | Path | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    progress: bool = True,
+    rejects_dir: str | Path | None = None,
+    hd_min_lines: int = 1080,
+    one_means_networked: bool = True,
+) -> dict[str, Any]:
+    """Import camera registries, each file its own atomic import.
+
+    Parameters
+    ----------
+    store
+        The store to merge into.
+    paths
+        Registry files (CSV/XLSX, GB/T 28181 catalog, GeoJSON/GPKG/Shapefile, OSM).
+    fmt, crs, mapping, hd_min_lines, one_means_networked
+        Passed to :func:`sharpeyes.ingest.read_cameras` (``crs`` names the coordinate system of
+        the registry: wgs84, cgcs2000, gcj02 or bd09; the store keeps WGS-84).
+    source
+        Name of the source (default: each file's name); conflicts are told between sources.
+    dry_run
+        Read, validate and merge, then roll back: the counts are exact, the store is unchanged.
+    progress
+        Show progress on stderr.
+    rejects_dir
+        Where ``<file>.rejects.csv`` and ``<file>.import.json`` go (default: beside each file).
+
+    Returns
+    -------
+    dict
+        ``accepted``, ``warned``, ``refused``, ``inserted``, ``updated``, ``unchanged``,
+        ``conflicts`` (sums over the files), ``rejects`` (path of the rejects CSV: the file's own
+        for one file, a combined ``import-rejects.csv`` for several), ``by_class``, ``files`` (one
+        document per file) and ``failed`` (file and reason of each file that could not be imported;
+        those changed nothing).
+    """
+    if not paths:
+        raise InputError("no file to import")
+    files: list[dict[str, Any]] = []
+    failed: list[dict[str, str]] = []
+    bar = None
+    if progress and len(paths) > 1:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(paths), unit="file", file=sys.stderr, desc="import")
+    for path in paths:
+        try:
+            files.append(
+                import_file(
+                    store,
+                    path,
+                    fmt=fmt,
+                    crs=crs,
+                    mapping=mapping,
+                    source=source,
+                    dry_run=dry_run,
+                    progress=progress,
+                    rejects_dir=rejects_dir,
+                    hd_min_lines=hd_min_lines,
+                    one_means_networked=one_means_networked,
+                )
+            )
+        except SharpeyesError as exc:
+            if len(paths) == 1:
+                raise
+            failed.append({"file": str(path), "error": str(exc)})
+            log.warning("import of %s failed: %s", path, exc)
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            if len(paths) == 1:
+                raise
+            failed.append({"file": str(path), "error": f"{exc.strerror}: {exc.filename}"})
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    totals: dict[str, Any] = {k: sum(int(f[k]) for f in files) for k in _COUNTS}
+    by_class: dict[str, dict[str, Any]] = {}
+    for f in files:
+        for key, counts in f["by_class"].items():
+            slot = by_class.setdefault(key, {**counts, "accepted": 0, "warned": 0})
+            slot["accepted"] += counts["accepted"]
+            slot["warned"] += counts["warned"]
+    if len(files) == 1 and not failed:
+        rejects_path = files[0]["rejects"]
+    else:
+        folder = Path(rejects_dir) if rejects_dir else Path(paths[0]).parent
+        combined = [pd.read_csv(f["rejects"], dtype=str, encoding="utf-8-sig") for f in files]
+        merged = (
+            pd.concat(combined, ignore_index=True)
+            if combined
+            else pd.DataFrame(columns=[f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS])
+        )
+        out = folder / "import-rejects.csv"
+        folder.mkdir(parents=True, exist_ok=True)
+        merged.to_csv(out, index=False, encoding="utf-8-sig")
+        rejects_path = str(out)
+    return {
+        **totals,
+        "by_class": by_class,
+        "rejects": rejects_path,
+        "dry_run": dry_run,
+        "files": files,
+        "failed": failed,
+    }
+
+
+def _labelled(by_class: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for key, counts in by_class.items():
+        code = POINT_CLASSES.get(int(key)) if key.isdigit() else None
+        out[key] = {
+            "label_zh": code.zh if code else "未知",
+            "label_en": code.en if code else "unknown",
+            **counts,
+        }
+    return out
+
+
+def export_cameras(
+    store: Store,
+    out: str | Path,
+    *,
+    fmt: str = "csv",
+    unit: str | None = None,
+    point_class: int | None = None,
+) -> dict[str, Any]:
+    """Write the inventory's canonical columns (DESIGN.md §5), in that order.
+
+    CSV (UTF-8 with BOM), GeoJSON and GeoPackage use the canonical English column names; XLSX has
+    one header row with the Chinese names of :data:`~sharpeyes.model.columns.CAMERA_HEADERS_ZH`.
+    Coordinates are WGS-84 (EPSG:4326). Stream credentials are never exported; ``stream_url`` is
+    masked. Returns ``path``, ``format`` and ``rows``.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(
+            f"unknown export format; use one of {', '.join(EXPORT_FORMATS)}",
+            field="--format",
+            value=fmt,
+        )
+    path = Path(out).resolve()
+    cameras = store.cameras(unit=unit, point_class=point_class)
+    frame = pd.DataFrame({c: cameras[c] for c in CAMERA_COLUMNS})
+    frame["stream_url"] = frame["stream_url"].map(mask_url, na_action="ignore").astype("string")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.is_dir():
+        raise InputError("is a folder; give a file name", file=str(path))
+    if fmt == "csv":
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+    elif fmt == "xlsx":
+        frame.rename(columns=CAMERA_HEADERS_ZH).to_excel(path, index=False, sheet_name="cameras")
+    else:
+        if path.exists():
+            path.unlink()
+        geo = gpd.GeoDataFrame(frame, geometry=cameras.geometry.to_numpy(), crs=WGS84)
+        driver = "GeoJSON" if fmt == "geojson" else "GPKG"
+        geo.to_file(
+            path, driver=driver, engine="pyogrio", **({"layer": "cameras"} if fmt == "gpkg" else {})
+        )
+    return {
+        "path": str(path),
+        "format": fmt,
+        "rows": len(frame),
+        "unit": unit,
+        "point_class": point_class,
+    }
+
+
+def summary_text(result: dict[str, Any]) -> str:
+    """Import result for people: accepted / warned / refused, by class, then per file."""
+    lines = []
+    head = "dry run (nothing kept): " if result.get("dry_run") else ""
+    lines.append(
+        f"{head}{result['accepted']:,} accepted ({result['warned']:,} warned), "
+        f"{result['refused']:,} refused; {result['inserted']:,} new, {result['updated']:,} updated, "
+        f"{result['unchanged']:,} unchanged"
+    )
+    lines.append(f"{'class':<14}{'accepted':>10}{'warned':>10}")
+    for key in sorted(result["by_class"], key=lambda k: (not k.isdigit(), k)):
+        c = result["by_class"][key]
+        label = f"{key} {c.get('label_zh', '')}".strip()
+        lines.append(f"{label:<14}{c['accepted']:>10,}{c['warned']:>10,}")
+    lines.append(f"{'refused':<14}{result['refused']:>10,}")
+    for f in result["files"]:
+        lines.append(
+            f"{f['file']}: {f['accepted']:,} accepted, {f['warned']:,} warned, {f['refused']:,} refused "
+            f"(import {f['import_id']}) → rejects {f['rejects']}"
+        )
+    for f in result.get("failed", []):
+        lines.append(f"{f['file']}: FAILED, nothing imported: {f['error']}")
+    if len(result["files"]) != 1:
+        lines.append(f"all rejects: {result['rejects']}")
+    return "\n".join(lines)

@@ -1,0 +1,128 @@
+"""Network jobs: import a topology into the store, run the checks and keep the report.
+
+The CLI (``sharpeyes network import|check``), the API and ``sharpeyes demo`` call these.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from sharpeyes._errors import AnalysisError, ConfigError
+from sharpeyes.network import (
+    BitrateTable,
+    check_network,
+    topology_from_files,
+    write_json,
+    write_xlsx,
+)
+from sharpeyes.network.check import _records
+from sharpeyes.network.load import OVERLOAD_THRESHOLD
+
+FORMATS = ("json", "xlsx")
+
+
+class _NetworkStore(Protocol):
+    def cameras(self) -> pd.DataFrame: ...
+    def replace_network(self, nodes: pd.DataFrame, links: pd.DataFrame) -> Any: ...
+    def network(self) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+    def save_result(self, kind: str, document: dict[str, Any]) -> Any: ...
+
+
+def import_topology(
+    store: _NetworkStore, nodes_path: str | Path, links_path: str | Path
+) -> dict[str, Any]:
+    """Read, validate and store a topology (replacing the previous one).
+
+    Returns
+    -------
+    dict
+        ``nodes``, ``links`` (counts stored), ``nodes_by_kind``, ``problems`` (list of
+        ``{file, sheet, row, column, value, reason, problem}``) and ``problem_counts`` by code. The
+        same document is kept in the store as result kind ``"network_import"``.
+    """
+    inventory = store.cameras()
+    camera_ids = (
+        inventory["device_id"].dropna().astype(str).tolist()
+        if len(inventory) and "device_id" in inventory
+        else None
+    )
+    nodes, links, problems = topology_from_files(nodes_path, links_path, camera_ids=camera_ids)
+    store.replace_network(nodes, links)
+    document = {
+        "nodes_file": str(nodes_path),
+        "links_file": str(links_path),
+        "nodes": len(nodes),
+        "links": len(links),
+        "nodes_by_kind": {
+            str(k): int(v) for k, v in nodes["kind"].fillna("unknown").value_counts().items()
+        },
+        "problem_counts": {str(k): int(v) for k, v in problems["problem"].value_counts().items()},
+        "problems": _records(problems),
+    }
+    store.save_result("network_import", document)
+    return document
+
+
+def check(
+    store: _NetworkStore,
+    *,
+    out: str | Path | None = None,
+    fmt: str = "json",
+    bitrates: str | Path | BitrateTable | None = None,
+    threshold: float = OVERLOAD_THRESHOLD,
+    layers_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Run every network check on the stored topology and inventory; save and return the report.
+
+    Parameters
+    ----------
+    out, fmt
+        Also write the report to ``out`` as ``"json"`` (the document) or ``"xlsx"`` (Chinese headers).
+    bitrates
+        A :class:`~sharpeyes.network.BitrateTable` or a JSON file overriding the default table.
+    threshold
+        Utilisation (0–1) above which a link is overloaded.
+    layers_dir
+        Also write ``links.geojson``, ``spof.geojson`` and ``nodes.geojson`` (WGS-84) there.
+
+    Returns
+    -------
+    dict
+        The report document (``networked_without_path``, ``path_but_not_networked``,
+        ``single_points_of_failure``, ``overloaded_links``, ``layers`` …), also saved as result kind
+        ``"network"``.
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if not threshold > 0:
+        raise ConfigError(f"threshold must be above 0, got {threshold}")
+    table = BitrateTable.from_file(bitrates) if isinstance(bitrates, (str, Path)) else bitrates
+    nodes, links = store.network()
+    cameras = store.cameras()
+    if len(nodes) == 0 and (
+        len(cameras) == 0 or "parent_id" not in cameras or cameras["parent_id"].isna().all()
+    ):
+        raise AnalysisError(
+            "no topology in the store and no GB/T 28181 parent IDs in the inventory: "
+            "run `sharpeyes network import NODES LINKS` first"
+        )
+    result = check_network(nodes, links, cameras, bitrates=table, threshold=threshold)
+    document = result.document()
+    store.save_result("network", document)
+    if out is not None:
+        if fmt == "xlsx":
+            write_xlsx(result, out)
+        else:
+            write_json(document, out)
+    if layers_dir is not None:
+        folder = Path(layers_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, collection in document["layers"].items():
+            (folder / f"{name}.geojson").write_text(
+                json.dumps(collection, ensure_ascii=False), encoding="utf-8"
+            )
+    return document

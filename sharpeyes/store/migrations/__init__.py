@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, run by :meth:`sharpeyes.store.Store.open` (upgrade to head)."""

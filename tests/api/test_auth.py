@@ -1,0 +1,150 @@
+"""Users, passwords and tokens (sharpeyes.jobs.auth) and their CLI commands, on a real SQLite store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sharpeyes._errors import ConfigError, InputError
+from sharpeyes.cli import app
+from sharpeyes.jobs import auth
+from sharpeyes.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(f"sqlite:///{tmp_path / 'auth.db'}")
+
+
+def test_password_hashes_are_salted_and_verified() -> None:
+    first, second = auth.hash_password("correct horse"), auth.hash_password("correct horse")
+    assert first != second and first.startswith("scrypt$")
+    assert "correct horse" not in first
+    assert auth.verify_password("correct horse", first)
+    assert not auth.verify_password("correct hors", first)
+    assert not auth.verify_password("correct horse", None)
+    assert not auth.verify_password("correct horse", "garbage")
+    with pytest.raises(InputError, match="too short"):
+        auth.hash_password("short")
+
+
+def test_tokens_are_stored_as_sha256(store: Store) -> None:
+    auth.add_user(store, "ops", "editor")
+    token = auth.create_token(store, "ops")
+    assert len(token) >= 40
+    assert store.user_for_token(token) is None
+    assert store.user_for_token(hashlib.sha256(token.encode()).hexdigest())["name"] == "ops"  # type: ignore[index]
+    assert auth.principal_for_token(store, token) == auth.Principal("ops", "editor")
+    assert auth.principal_for_token(store, token + "x") is None
+    with pytest.raises(InputError, match="no such user"):
+        auth.create_token(store, "ghost")
+
+
+def test_roles_and_passwords(store: Store) -> None:
+    auth.add_user(store, "ann", "viewer", password="ann-password")
+    assert auth.principal_for_password(store, "ann", "ann-password") == auth.Principal(
+        "ann", "viewer"
+    )
+    assert auth.principal_for_password(store, "ann", "wrong-password") is None
+    assert auth.principal_for_password(store, "nobody", "ann-password") is None
+    with pytest.raises(InputError, match="unknown role"):
+        auth.add_user(store, "bad", "root")
+    with pytest.raises(InputError, match="exists"):
+        auth.add_user(store, "ann", "admin")
+    assert auth.Principal("x", "admin").may("editor") and not auth.Principal("x", "viewer").may(
+        "editor"
+    )
+    actions = set(store.audit_log()["action"])
+    assert "users.add" in actions
+
+
+def test_ensure_admin_token(store: Store) -> None:
+    first = auth.ensure_admin_token(store)
+    second = auth.ensure_admin_token(store)
+    assert first != second
+    assert auth.principal_for_token(store, first) == auth.Principal("demo-admin", "admin")
+    assert auth.principal_for_token(store, second) == auth.Principal("demo-admin", "admin")
+    auth.add_user(store, "low", "viewer")
+    with pytest.raises(ConfigError, match="not admin"):
+        auth.ensure_admin_token(store, "low")
+
+
+def test_cli_users_and_tokens(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.db")
+    runner = CliRunner()
+    added = runner.invoke(
+        app,
+        ["users", "add", "carol", "--role", "editor", "--password-stdin", "--db", db, "--json"],
+        input="carol-password\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout) == {"name": "carol", "role": "editor", "password": True}
+    created = runner.invoke(app, ["tokens", "create", "carol", "--db", db, "--json"])
+    assert created.exit_code == 0, created.output
+    token = json.loads(created.stdout)["token"]
+    store = Store.open(f"sqlite:///{db}")
+    assert auth.principal_for_token(store, token) == auth.Principal("carol", "editor")
+    assert auth.principal_for_password(store, "carol", "carol-password") is not None
+    bad = runner.invoke(app, ["users", "add", "dave", "--role", "god", "--db", db])
+    assert bad.exit_code == 1 and "unknown role" in bad.stderr
+    missing = runner.invoke(app, ["tokens", "create", "nobody", "--db", db])
+    assert missing.exit_code == 1 and "no such user" in missing.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_cli_serve_runs_a_server(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    db = str(tmp_path / "serve.db")
+    token = auth.ensure_admin_token(Store.open(f"sqlite:///{db}"))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHARPEYES_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sharpeyes", "serve", "--db", db, "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "sharpeyes serve did not start"
+            time.sleep(0.2)
+        me = httpx.get(
+            f"http://127.0.0.1:{port}/api/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert me.json() == {"name": "demo-admin", "role": "admin"}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    refused = subprocess.run(
+        [sys.executable, "-m", "sharpeyes", "serve", "--db", db, "--port", str(port)],
+        env=env | {"SHARPEYES_ENVIRONMENT": "production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1 and "SHARPEYES_SECRET_KEY" in refused.stderr

@@ -1,0 +1,107 @@
+"""The map page in Debian's headless Chromium: logged in through the form, layers drawn, nothing
+requested outside 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.api.cdp import chromium, chromium_path
+from tests.api.conftest import Server
+from tests.conftest import unavailable
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def blend(hex_colour: str, opacity: float) -> np.ndarray:
+    """A fill colour drawn at ``opacity`` over white, as the screenshot shows it."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    return 255 - opacity * (255 - rgb)
+
+
+def share_near(pixels: np.ndarray, colour: np.ndarray, tolerance: float = 14) -> float:
+    return float((np.abs(pixels - colour).max(axis=-1) <= tolerance).mean())
+
+
+def off_host(urls: list[str], port: int) -> list[str]:
+    out = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about"):
+            continue
+        if parts.hostname != "127.0.0.1" or parts.port != port:
+            out.append(url)
+    return out
+
+
+def test_map_in_headless_chromium(server: Server) -> None:
+    if chromium_path() is None:
+        unavailable("headless Chromium")
+    port = urlsplit(server.url).port
+    assert port is not None
+    with chromium() as page:
+        # people log in through the form (here with the viewer's password)
+        page.navigate(f"{server.url}/map")
+        assert page.evaluate("location.pathname") == "/login"
+        page.evaluate(
+            "document.querySelector('input[name=name]').value = 'viewer1';"
+            "document.querySelector('input[name=password]').value = 'viewer-password';"
+            "document.querySelector('form').submit(); true"
+        )
+        page.wait_for("location.pathname === '/map' && document.readyState === 'complete'")
+        page.wait_for("window.sharpeyesMapStatus && window.sharpeyesMapStatus.loaded >= 8")
+        page.wait_for("window.sharpeyesMapStatus.pending === 0")
+        page.pump(0.5)
+        status = page.evaluate("window.sharpeyesMapStatus")
+        assert status["failed"] == 0, status
+        counts = page.evaluate(
+            "(function(){var L_=window.sharpeyesLayers, n={};"
+            "n.choropleth=L_.choropleths['township:networking_rate'].getLayers().length;"
+            "n.boundaries=L_.boundaries.getLayers().length;"
+            "n.class3=L_.classes['3'].getLayers().length;"
+            "n.offline=L_.verdicts.offline.getLayers().length;"
+            "n.gaps=L_.gapVillages.getLayers().length + L_.gapPlaces.getLayers().length;"
+            "n.links=L_.links.getLayers().length; n.spof=L_.spof.getLayers().length;"
+            "return n;})()"
+        )
+        assert all(v > 0 for v in counts.values()), counts
+        pixels = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"), dtype=float)
+        assert pixels.std() > 10, "the screenshot is blank"
+        # township networking rates 0.48 (< 50 %: red) and 0.80 (70–85 %: yellow), filled at 0.65
+        red, yellow = blend("#d73027", 0.65), blend("#fee08b", 0.65)
+        assert share_near(pixels, red) > 0.01, "the red choropleth fill is not drawn"
+        assert share_near(pixels, yellow) > 0.01, "the yellow choropleth fill is not drawn"
+        assert page.evaluate("document.querySelector('.se-legend').innerText").count("联网率") == 1
+
+        # zoomed in: cameras as points and fields of view
+        page.evaluate("window.sharpeyesMap.setView([42.225, 123.725], 17); true")
+        page.wait_for("window.sharpeyesLayers.fov.getLayers().length > 0")
+        page.wait_for("window.sharpeyesMapStatus.pending === 0")
+        page.pump(0.3)
+        assert page.evaluate("window.sharpeyesMapStatus.failed") == 0
+
+        assert not page.exceptions, page.exceptions
+        assert not off_host(page.requests, port), off_host(page.requests, port)
+        assert not [f for f in page.failed if "favicon" not in f[0]], page.failed
+        assert any(u.endswith("/static/vendor/leaflet/leaflet.js") for u in page.requests)
+
+
+def test_api_docs_in_headless_chromium(server: Server) -> None:
+    if chromium_path() is None:
+        unavailable("headless Chromium")
+    port = urlsplit(server.url).port
+    assert port is not None
+    with chromium() as page:
+        page.navigate(f"{server.url}/login")
+        page.evaluate(
+            f"document.querySelector('input[name=token]').value = '{server.tokens['viewer']}';"
+            "document.querySelector('input[name=next]').value = '/docs';"
+            "document.querySelector('form').submit(); true"
+        )
+        page.wait_for("location.pathname === '/docs' && document.readyState === 'complete'")
+        page.wait_for("document.querySelectorAll('.opblock').length > 10")
+        assert not off_host(page.requests, port), off_host(page.requests, port)

@@ -1,0 +1,70 @@
+"""An import killed with SIGKILL half way leaves the store exactly as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+
+from sharpeyes.store import Store
+from tests.store._frames import camera_frame
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from sharpeyes.store import Store
+    from tests.store._frames import camera_frame
+
+    store = Store.open(sys.argv[1])
+    real_insert = Store._insert_new
+
+    def insert_then_hang(self, *args, **kwargs):
+        real_insert(self, *args, **kwargs)
+        print("rows written, not committed", flush=True)
+        time.sleep(600)
+
+    Store._insert_new = insert_then_hang
+    store.import_cameras(camera_frame(3000, name="half-way"), None, source="b", file="b.csv")
+    """
+)
+
+
+def test_killed_import_leaves_store_unchanged(store_url: str, tmp_path: Path) -> None:
+    store = Store.open(store_url)
+    store.import_cameras(camera_frame(10), None, source="a", file="a.csv")
+    cameras_before = store.cameras(include_credentials=True)
+    changes_before = store.changes()
+    script = tmp_path / "child.py"
+    script.write_text(CHILD, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    child = subprocess.Popen(
+        [sys.executable, str(script), store_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=root,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        assert "rows written" in line, child.stderr.read() if child.stderr else ""
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    store.close()
+    reopened = Store.open(store_url)
+    pd.testing.assert_frame_equal(reopened.cameras(include_credentials=True), cameras_before)
+    pd.testing.assert_frame_equal(reopened.changes(), changes_before)
+    assert len(reopened.imports()) == 1
+    # and the store still takes the import afterwards (no lock left behind)
+    result = reopened.import_cameras(camera_frame(3000), None, source="a", file="b.csv")
+    assert result.inserted == 2990 and result.unchanged == 10
