@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -126,13 +127,29 @@ def part_end_to_end(n: int, baseline_n: int, concurrency: int, deadline_s: float
     from sharpeyes.store import Store
 
     tmp = Path(tempfile.mkdtemp(prefix="sharpeyes-health-bench-"))
-    unique = {f"u{i:03d}": tmp / f"u{i:03d}.mp4" for i in range(40)}
-    make_demo_streams(unique, seed=5)
-    files = sorted(str(p) for p in unique.values())
+    unique = {f"u{i:03d}": tmp / f"u{i:03d}.avi" for i in range(40)}
+    plan = make_demo_streams(unique, seed=5)
+    files = sorted(str(p) for k, p in unique.items() if plan[k] != ["offline"])
     stop = threading.Event()
     jpeg = encode_jpeg(np.full((180, 320, 3), 90, np.uint8))
     silent = _dead_server("silent", jpeg, stop)
     stall = _dead_server("stall", jpeg, stop)
+    live = [i for i in range(n) if i % 10 != 9]
+    server = None
+    rtsp_port = 0
+    if Path("/usr/bin/python3").exists():
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            rtsp_port = int(sock.getsockname()[1])
+        script = Path(__file__).resolve().parents[1] / "tests" / "health" / "rtsp_server.py"
+        cmd = ["/usr/bin/python3", str(script), "--port", str(rtsp_port)]
+        for i in live:
+            cmd += ["--mount", f"cam{i:05d}={files[i % len(files)]}"]
+        server = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        assert server.stdout is not None
+        if "READY" not in server.stdout.readline():
+            server.kill()
+            server = None
     urls = {}
     for i in range(n):
         dev = f"21120200001320{i:06d}"
@@ -143,8 +160,11 @@ def part_end_to_end(n: int, baseline_n: int, concurrency: int, deadline_s: float
                 f"rtsp://127.0.0.1:{silent}/x{i}",
                 f"http://127.0.0.1:{stall}/v{i}.mjpg",
             ][kind]
+        elif server is not None:
+            urls[dev] = f"rtsp://127.0.0.1:{rtsp_port}/cam{i:05d}"
         else:
             urls[dev] = files[i % len(files)]
+    source = "RTSP (GStreamer, x264, TCP)" if server is not None else "video files"
 
     def store_with(ids: list[str]) -> Store:
         db = tmp / f"bench-{len(ids)}-{time.time_ns()}.db"
@@ -171,16 +191,22 @@ def part_end_to_end(n: int, baseline_n: int, concurrency: int, deadline_s: float
 
     ids = list(urls)
     print(
-        f"\n== end to end: {n} streams on 127.0.0.1 (10 % dead: refused / silent / one frame then stall), deadline {deadline_s} s"
+        f"\n== end to end: {n} streams on 127.0.0.1, live ones {source}; 10 % dead "
+        f"(refused / silent / one frame then stall), deadline {deadline_s} s"
     )
     t0 = time.perf_counter()
     summary = run_nightly(
         store_with(ids), concurrency=concurrency, deadline_s=deadline_s, progress=False
     )
     wall = time.perf_counter() - t0
+    over = summary["max_camera_s"] > deadline_s + 1.0
     print(
         f"  nightly job, concurrency {concurrency}: {wall:.1f} s; slowest camera {summary['max_camera_s']:.2f} s "
         f"(deadline {deadline_s} s); online rate {summary['online_rate']}, offline {summary['reasons']}"
+    )
+    print(
+        f"  verdicts: ok {summary['intact']}, degraded {summary['degraded']}, offline "
+        f"{summary['offline']}, unknown {summary['unknown']}; a camera over its deadline: {over}"
     )
     sub = ids[:baseline_n]
     t0 = time.perf_counter()
@@ -192,6 +218,9 @@ def part_end_to_end(n: int, baseline_n: int, concurrency: int, deadline_s: float
     )
     print(f"  speed-up ≈ {extrapolated / wall:.1f}×")
     stop.set()
+    if server is not None:
+        server.kill()
+        server.wait()
 
 
 def main() -> None:

@@ -210,11 +210,19 @@ def sharpeyes_import(path: Path, db: Path) -> dict[str, int]:
 
     store = Store.open(f"sqlite:///{db}")
     try:
+        start = time.perf_counter()
         cameras, rejects = read_cameras(path, fmt="csv", source="benchmark")
+        read_s = time.perf_counter() - start
         result = store.import_cameras(cameras, rejects, source="benchmark", file=str(path))
+        store_s = time.perf_counter() - start - read_s
     finally:
         store.close()
+    STAGES.append((read_s, store_s))
     return {"accepted": result.accepted, "refused": result.refused, "warned": result.warned}
+
+
+#: (reader + validation seconds, store seconds) of each run of :func:`sharpeyes_import`.
+STAGES: list[tuple[float, float]] = []
 
 
 def _fresh(folder: Path, name: str) -> Path:
@@ -264,6 +272,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(f'{s:.2f}' for s in ours_all)} → {ours_rate:,.0f} rows/s, "
             f"peak memory {gib(ours_peak)}; accepted {counts['accepted']:,}, "
             f"warned {counts['warned']:,}, refused {counts['refused']:,}"
+        )
+
+        reads = sorted(r for r, _ in STAGES)
+        stores = sorted(s for _, s in STAGES)
+        print(
+            f"  of which reader + validation median {reads[len(reads) // 2]:.2f} s, "
+            f"store (merge + insert + indexes + commit) median {stores[len(stores) // 2]:.2f} s"
         )
 
         base_counts: dict[str, int] = {}

@@ -3,6 +3,7 @@ that hold for every response (authentication, security headers, no stack traces,
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -88,6 +89,15 @@ def _tile_origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
+def _no_telemetry() -> dict[str, Any]:
+    """FastAPI's OpenTelemetry switched off, whatever the environment says (FastAPI ≥ 0.16x): spans
+    and logs would carry request data (camera positions, exception messages) off the server."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    off = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    return {"telemetry": off | {"auto_configure": False}}
+
+
 def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -> FastAPI:
     """The FastAPI app serving the API under ``/api/``, the map at ``/map`` and the docs at ``/docs``.
 
@@ -117,6 +127,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
 
     app = FastAPI(
         lifespan=lifespan,
+        **_no_telemetry(),
         title="sharpeyes API",
         version=__version__,
         description=(

@@ -116,7 +116,9 @@ def register(app: typer.Typer) -> None:
 
             method: Method = "exact" if exact else "auto"
             if budget is None and budget_cost is None:
-                raise InputError("give --budget N (sites) or --budget-cost AMOUNT", field="--budget")
+                raise InputError(
+                    "give --budget N (sites) or --budget-cost AMOUNT", field="--budget"
+                )
             if demand is not None:
                 from sharpeyes.coverage.planning import (
                     candidates_from_file,

@@ -142,6 +142,12 @@ def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]
     polys = polys[~(shapely.is_missing(polys) | shapely.is_empty(polys))]
     if len(polys) == 0 or len(leaves) == 0:
         return out
+    leaf_arr = np.asarray(leaves, dtype=object)
+    # only sectors that can touch a leaf take part
+    touching = np.unique(shapely.STRtree(leaf_arr).query(polys)[0])
+    polys = polys[touching]
+    if len(polys) == 0:
+        return out
     labels, sizes = _connected_groups(polys)
     lone = sizes[labels] == 1
     groups = [polys[lone]]
@@ -152,7 +158,6 @@ def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]
         unions = [shapely.union_all(polys[g]) for g in np.split(order, cuts)]
         groups.append(np.array(unions, dtype=object))
     pieces = np.concatenate(groups)
-    leaf_arr = np.asarray(leaves, dtype=object)
     shapely.prepare(leaf_arr)
     tree = shapely.STRtree(leaf_arr)
     pi, li = tree.query(pieces, predicate="intersects")

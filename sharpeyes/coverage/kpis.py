@@ -349,8 +349,11 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
         leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
         counted = cam[cam_county == county] if county else cam[[c is None for c in cam_county]]
         if len(leaves):
-            region = shapely.union_all(leaves.geometry.to_numpy())
-            near = tree.query(region, predicate="dwithin", distance=max_range)
+            # the county's bounding box widened by the longest range: a superset of the cameras
+            # that can see into it (the exact and raster paths clip to the leaves themselves)
+            minx, miny, maxx, maxy = shapely.total_bounds(leaves.geometry.to_numpy())
+            region = shapely.box(minx, miny, maxx, maxy)
+            near = tree.query(shapely.buffer(region, max_range, join_style="mitre"))
             near = near[has_xy[near]]
             covering = cam.iloc[np.sort(near)]
             roads = (
@@ -385,46 +388,49 @@ def _group_sum(
     codes: pd.DataFrame, values: dict[str, np.ndarray], classes: np.ndarray | None
 ) -> pd.DataFrame:
     """Sum ``values`` per (unit code, point class) over every level of ``codes``; class ``0`` = all,
-    and with ``classes`` also 1/2/3 (numpy ``bincount`` on factorised codes)."""
-    frames = []
+    and with ``classes`` also 1/2/3 (numpy ``bincount`` on factorised codes, one frame at the end)."""
+    keys = list(values)
+    weights = [np.asarray(values[k], dtype=float) for k in keys]
+    unit_parts: list[np.ndarray] = []
+    class_parts: list[np.ndarray] = []
+    blocks: list[np.ndarray] = []
     for lvl in _CODE_COLS:
         if lvl not in codes:
             continue
-        code = obj_array(codes[lvl])
-        inv, uniq = pd.factorize(code, use_na_sentinel=True)
+        inv, uniq = pd.factorize(obj_array(codes[lvl]), use_na_sentinel=True)
         ok = inv >= 0
         if not ok.any():
             continue
         inv_ok = inv[ok]
         m = len(uniq)
-        cols = {
-            k: np.bincount(inv_ok, weights=np.asarray(v, dtype=float)[ok], minlength=m)
-            for k, v in values.items()
-        }
-        frames.append(pd.DataFrame({"unit_code": uniq.astype(object), "point_class": 0, **cols}))
+        uniq_obj = np.asarray(uniq, dtype=object)
+        unit_parts.append(uniq_obj)
+        class_parts.append(np.zeros(m, dtype=np.int64))
+        blocks.append(
+            np.column_stack([np.bincount(inv_ok, weights=w[ok], minlength=m) for w in weights])
+            if keys
+            else np.zeros((m, 0))
+        )
         if classes is not None:
             cls = np.asarray(classes)[ok]
             in_cls = np.isin(cls, CLASSES)
             key = inv_ok[in_cls] * 4 + cls[in_cls]
-            per = {
-                k: np.bincount(
-                    key, weights=np.asarray(v, dtype=float)[ok][in_cls], minlength=m * 4
-                ).reshape(m, 4)
-                for k, v in values.items()
-            }
+            per = [
+                np.bincount(key, weights=w[ok][in_cls], minlength=m * 4).reshape(m, 4)
+                for w in weights
+            ]
             for c in CLASSES:
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "unit_code": uniq.astype(object),
-                            "point_class": c,
-                            **{k: arr[:, c] for k, arr in per.items()},
-                        }
-                    )
+                unit_parts.append(uniq_obj)
+                class_parts.append(np.full(m, c, dtype=np.int64))
+                blocks.append(
+                    np.column_stack([arr[:, c] for arr in per]) if keys else np.zeros((m, 0))
                 )
-    if not frames:
-        return pd.DataFrame(columns=["unit_code", "point_class", *values])
-    return pd.concat(frames, ignore_index=True)
+    if not blocks:
+        return pd.DataFrame(columns=["unit_code", "point_class", *keys])
+    frame = pd.DataFrame(np.vstack(blocks), columns=keys)
+    frame.insert(0, "unit_code", np.concatenate(unit_parts))
+    frame.insert(1, "point_class", np.concatenate(class_parts))
+    return frame
 
 
 def _sectors(cams: pd.DataFrame) -> np.ndarray:

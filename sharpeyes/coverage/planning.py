@@ -46,6 +46,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from sharpeyes._errors import InputError
 from sharpeyes.coverage.solvers import MaximalCoverage, Method, coverage_matrix_from_radius
@@ -138,7 +139,9 @@ def _find(columns: Sequence[str], names: Sequence[str]) -> str | None:
     return None
 
 
-def _read_points(path: str | Path, *, crs: str) -> tuple[pd.DataFrame, NDArrayF, NDArrayF, str]:
+def _read_points(
+    path: str | Path, *, crs: str
+) -> tuple[pd.DataFrame, NDArray[np.float64], NDArray[np.float64], str]:
     """Rows of a point file with lon/lat in WGS-84, and how rows are named ("row"/"feature")."""
     p = Path(path)
     if not p.exists():
@@ -231,9 +234,6 @@ def _read_points(path: str | Path, *, crs: str) -> tuple[pd.DataFrame, NDArrayF,
         )
     lon, lat = to_wgs84(lon, lat, key)
     return frame.reset_index(drop=True), np.asarray(lon), np.asarray(lat), rows
-
-
-NDArrayF = np.ndarray
 
 
 def _row_no(i: int, rows: str) -> int:

@@ -525,6 +525,7 @@ class MaximalCoverage:
             t0 = time.perf_counter()
             upper = state.subgradient_bound(
                 lower=state.objective(chosen),
+                chosen=chosen,
                 deadline=min(deadline, time.perf_counter() + max(1.0, 0.3 * time_limit_s)),
             )
             if upper is not None:
@@ -537,6 +538,7 @@ class MaximalCoverage:
                         {"upper_bound": upper},
                     )
                 )
+                stages.append("bound")
         if upper is None:
             upper = state.submodular_bound(chosen)
         order, gains = state.rank(chosen)
@@ -1125,24 +1127,36 @@ class _State:
 
     # -- bounds and ranking ----------------------------------------------------------------------
     def subgradient_bound(
-        self, *, lower: float, deadline: float, iterations: int = 300
+        self,
+        *,
+        lower: float,
+        deadline: float,
+        iterations: int = 300,
+        chosen: Sequence[int] = (),
     ) -> float | None:
         r"""Lagrangian bound improved by subgradient steps (count budget only).
 
         :math:`L(\lambda) = \sum_i \max(0, w_i - \lambda_i) + \sum_{\text{top } p} (A\lambda)_j`
         bounds the optimum for any :math:`\lambda \ge 0`; Polyak steps toward ``lower`` (a known
-        objective) lower it to near the LP bound without solving the LP. Returns the best bound
+        objective) lower it to near the LP bound without solving the LP. The multipliers start
+        from complementary slackness at the heuristic answer ``chosen``: :math:`w_i` for items it
+        leaves uncovered, 0 for items it covers twice or more, :math:`w_i/2` for the rest. Returns
+        the best bound
         found before ``deadline`` (seconds, ``time.perf_counter``) or ``iterations``.
         """
         if self.budget is None or self.costs is not None or self.unit_index is not None:
             return None
         w = self.w
         coverable = np.diff(self.AT.indptr) > 0
-        lam = np.where(coverable, 0.5 * w, w)
+        times = np.zeros(self.n_dem, dtype=np.int64)
+        for j in chosen:
+            times[self.row(j)] += 1
+        lam = np.where(times == 0, w, np.where(times >= 2, 0.0, 0.5 * w))
+        lam = np.where(coverable, lam, w)
         elig = self.eligible
         p = min(self.budget, int(elig.sum()))
         best = float("inf")
-        theta = 2.0
+        theta = 1.0
         stall = 0
         for _ in range(iterations):
             v = np.where(elig, self.A @ lam, 0.0)
@@ -1150,7 +1164,7 @@ class _State:
             top = np.argpartition(-v, p - 1)[:p] if p else np.zeros(0, dtype=np.int64)
             top = top[v[top] > 0]
             value = float(np.maximum(w - lam, 0.0).sum() + v[top].sum())
-            if value < best - 1e-9 * max(1.0, best):
+            if not np.isfinite(best) or value < best - 1e-9 * max(1.0, best):
                 best = value
                 stall = 0
             else:

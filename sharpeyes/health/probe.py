@@ -13,6 +13,7 @@ joined into the URL only for the child's command line and scrubbed from every me
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
@@ -112,16 +113,17 @@ def _command(
     return cmd
 
 
-def _parse_y4m(buffer: bytearray) -> tuple[list[Frame], int]:
-    """Frames decoded from a YUV4MPEG2 byte buffer, and how many bytes they used."""
+def _parse_y4m(buffer: bytearray, pos: int = 0) -> tuple[list[Frame], int]:
+    """Frames decoded from a YUV4MPEG2 byte buffer from offset ``pos`` (0: the stream header comes
+    first), and the offset after the last whole frame."""
     end = buffer.find(b"\n")
     if end < 0 or not buffer.startswith(b"YUV4MPEG2"):
-        return [], 0
+        return [], pos
     header = buffer[:end].decode("ascii", "replace").split()
     width = int(next(t[1:] for t in header if t.startswith("W")))
     height = int(next(t[1:] for t in header if t.startswith("H")))
     size = width * height * 3 // 2
-    pos = end + 1
+    pos = max(pos, end + 1)
     frames: list[Frame] = []
     while True:
         nl = buffer.find(b"\n", pos)
@@ -129,10 +131,8 @@ def _parse_y4m(buffer: bytearray) -> tuple[list[Frame], int]:
             break
         if len(buffer) < nl + 1 + size:
             break
-        yuv = np.frombuffer(bytes(buffer[nl + 1 : nl + 1 + size]), np.uint8).reshape(
-            height * 3 // 2, width
-        )
-        frames.append(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420))
+        yuv = np.frombuffer(bytes(buffer[nl + 1 : nl + 1 + size]), np.uint8)
+        frames.append(cv2.cvtColor(yuv.reshape(height * 3 // 2, width), cv2.COLOR_YUV2BGR_I420))
         pos = nl + 1 + size
     return frames, pos
 
@@ -143,10 +143,8 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             process.kill()
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):  # the kernel reaps SIGKILLed children
         process.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # pragma: no cover - the kernel reaps SIGKILLed children
-        pass
 
 
 def grab_frames(
@@ -197,7 +195,7 @@ def grab_frames(
                 start_new_session=True,
             )
         except OSError as exc:
-            return FrameGrab([], "decode_error", clean(f"cannot start {FFMPEG}: {exc}"))
+            return FrameGrab([], "decode_error", clean(f"cannot start {cmd[0]}: {exc}"))
         assert process.stdout is not None
         buffer = bytearray()
         got: list[Frame] = []
@@ -222,8 +220,8 @@ def grab_frames(
                 if open_s is None:
                     open_s = time.monotonic() - start
                 buffer += chunk
-                parsed, used = _parse_y4m(buffer)
-                got = parsed
+                parsed, used = _parse_y4m(buffer, used)
+                got.extend(parsed)
                 if len(got) >= frames:
                     break
         finally:
@@ -232,9 +230,9 @@ def grab_frames(
             process.stdout.close()
         errors.seek(0)
         stderr = errors.read().decode("utf-8", "replace")
-    del used
     elapsed = time.monotonic() - start
     returncode = process.returncode
+    got = got[:frames]
     if len(got) >= min_frames:
         return FrameGrab(got, None, "", open_s, elapsed)
     if timed_out:
@@ -293,11 +291,12 @@ def probe_stream(
     reference view. Timings (seconds) are in ``measures`` as ``open_s`` and ``probe_s``.
     """
     started = time.monotonic()
+    # reading stops at 90 % of the deadline so that killing the reader and the analysis fit in it
     grab = grab_frames(
         url,
         user=user,
         password=password,
-        deadline_s=deadline_s,
+        deadline_s=deadline_s * 0.9,
         frames=config.sample_frames,
         interval_s=config.sample_interval_s,
         width=config.analysis_width,

@@ -123,13 +123,20 @@ def apply_fault(
             out.append(_clip(f.astype(np.float32) * (1 - alpha) + cover * alpha))
         return out
     if fault == "scene_change":
-        # the camera was turned: the picture shows another part of the scene, a little rotated
+        # the camera was turned: the picture pans (and tilts) by a share of the frame; what comes
+        # into view is taken from the other side of the frame, at the same sharpness and colour
         shift = (0.1, 0.25, 0.4)[level]
-        zoom = 1.0 + 2.0 * shift
-        dx = shift * w / 1.5 * float(rng.choice([-1, 1]))
-        dy = shift * h / 3.0 * float(rng.choice([-1, 1]))
-        rotation = float(rng.uniform(-1, 1)) * 20 * shift
-        matrix = cv2.getRotationMatrix2D((w / 2 + dx, h / 2 + dy), rotation, zoom)
-        matrix[:, 2] -= (dx, dy)
-        return [cv2.warpAffine(f, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE) for f in frames]
+        dx = int(shift * w) * int(rng.choice([-1, 1]))
+        dy = int(shift * h / 2) * int(rng.choice([-1, 1]))
+        out = []
+        band = max(2, w // 60)
+        for f in frames:
+            moved = np.ascontiguousarray(np.roll(f, (dy, dx), axis=(0, 1)))
+            # soften the seams where the frame's edges meet, as a real pan has none
+            soft = cv2.GaussianBlur(moved, (0, 0), band / 2)
+            x0, y0 = dx % w, dy % h
+            moved[:, max(0, x0 - band) : x0 + band] = soft[:, max(0, x0 - band) : x0 + band]
+            moved[max(0, y0 - band) : y0 + band] = soft[max(0, y0 - band) : y0 + band]
+            out.append(moved)
+        return out
     raise ValueError(f"unknown fault {fault!r}")

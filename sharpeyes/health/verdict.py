@@ -74,13 +74,13 @@ class HealthConfig:
     color_shift: float = 0.6
     noise_sigma: float = 9.0
     blur_effect: float = 0.5
-    blur_increase: float = 0.08
-    stripe_amplitude: float = 6.0
+    blur_increase: float = 0.05
+    stripe_amplitude: float = 6.5
     occlusion_fraction: float = 0.2
     occlusion_fraction_no_reference: float = 0.6
     occlusion_relative: float = 0.1
     occlusion_absolute: float = 2.5
-    scene_difference: float = 0.62
+    scene_difference: float = 0.65
     frozen_change: float = 0.4
     min_frames: int = 2
     sample_frames: int = 5
@@ -205,17 +205,19 @@ def faults_from_measures(
         found.add("noise")
     if m("stripe_strength") > config.stripe_amplitude:
         found.add("stripes")
+    # A picture that is too dark or burnt out has no colour, texture or structure worth judging;
+    # comparisons with the reference view mean nothing once the view moved or is covered.
+    luminance_fault = bool(found & {"dark", "bright"})
     has_reference = m("has_reference") == 1.0
-    if has_reference:
+    if luminance_fault:
+        pass
+    elif has_reference:
         if m("occluded_fraction") > config.occlusion_fraction:
             found.add("occlusion")
         if m("scene_difference") > config.scene_difference:
             found.add("scene_change")
     elif m("occluded_fraction") > config.occlusion_fraction_no_reference:
         found.add("occlusion")
-    # A picture that is too dark or burnt out has no colour or texture worth judging; comparisons
-    # with the reference view mean nothing once the view moved or is covered.
-    luminance_fault = bool(found & {"dark", "bright"})
     compare = has_reference and not found & {"scene_change", "occlusion"}
     if not luminance_fault:
         if compare:

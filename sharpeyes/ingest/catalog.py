@@ -198,7 +198,7 @@ def parse_catalog(
         key = (platform or "", sn or "")
         entry = totals.setdefault(key, [0, 0])
         entry[0] += len(items)
-        if sum_num and sum_num.isdigit():
+        if sum_num and sum_num.isascii() and sum_num.isdigit():
             entry[1] = max(entry[1], int(sum_num))
     # a message that opens but never closes: its items cannot be read, say so item by item
     tail = data[last_end:]

@@ -27,8 +27,10 @@ Coordinates are converted to WGS-84 here and nowhere else, with :func:`sharpeyes
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
@@ -200,7 +202,15 @@ class _Parsed:
 def _by_value(values: pa.ChunkedArray, parse: Callable[[str], Any]) -> _Parsed:
     """Apply ``parse`` once per distinct value (``None`` from ``parse`` = not understood)."""
     codes, uniques = ax.factorize(values)
-    return _Parsed(codes, [parse(v) for v in uniques], uniques)
+    return _Parsed(codes, [_safely(parse, v) for v in uniques], uniques)
+
+
+def _safely(parse: Callable[[str], Any], value: str) -> Any:
+    """``parse(value)``, with a value a parser chokes on counted as not understood."""
+    try:
+        return parse(value)
+    except (ValueError, OverflowError, TypeError, IndexError):
+        return None
 
 
 def _to_float(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -272,7 +282,7 @@ def _ptz(text: str) -> int | None:
     t = text.strip()
     if t.endswith(".0"):
         t = t[:-2]
-    return PTZTYPE_TO_CAMERA_TYPE.get(int(t)) if t.isdigit() else None
+    return PTZTYPE_TO_CAMERA_TYPE.get(int(t)) if t.isascii() and t.isdigit() else None
 
 
 def _direction(text: str) -> tuple[float | None, bool] | None:
@@ -396,10 +406,13 @@ def normalize_cameras(
     targets = opts.mapping.resolve(raw.columns)
     col: dict[str, pa.ChunkedArray] = {}
     extra_cols: dict[str, pa.ChunkedArray] = {}
-    for position, (header, target) in enumerate(targets.items()):
-        if target == "ignore":
-            continue
-        values = ax.text(raw.iloc[:, position])
+    wanted = [
+        (position, header, target)
+        for position, (header, target) in enumerate(targets.items())
+        if target != "ignore"
+    ]
+    texts = _parallel(ax.text, [raw.iloc[:, position] for position, _, _ in wanted], n)
+    for (_, header, target), values in zip(wanted, texts, strict=True):
         if target == "extra":
             extra_cols[header] = values
         else:
@@ -438,6 +451,10 @@ def normalize_cameras(
 
     # -- device ID --------------------------------------------------------------------------
     raw_id = get("device_id")
+    pool = _executor() if n >= _PARALLEL_ROWS else None
+    later_dup = pool.submit(ax.duplicated, raw_id) if pool else None
+    extra_inputs = {**extra_cols, **({"key": col["key"]} if "key" in col else {})}
+    later_json = pool.submit(ax.json_objects, extra_inputs, n) if pool else None
     id_present = ax.present(raw_id)
     id_valid = ax.valid_gb_ids(raw_id)
 
@@ -557,10 +574,16 @@ def normalize_cameras(
     )
     admin = get("admin_code")
     if "admin_code" in col:
+        admin_ok = ax.matches(admin, r"^[0-9]{6}")
+        not_code = ax.present(admin) & ~admin_ok
+        if not_code.any():
+            messages = np.full(n, "", dtype=object)
+            for i, value in zip(np.flatnonzero(not_code), ax.take(admin, not_code), strict=True):
+                messages[i] = f"admin_code {str(value)[:40]!r} is not a division code; not used"
+            notes.warn(not_code, messages)
+            admin = ax.where(admin_ok, admin, ax.nulls(n))
         admin6 = pc.utf8_slice_codeunits(admin, 0, 6)
-        mismatch = (
-            id_valid & ax.matches(admin, r"^[0-9]{6}") & ax.bools(pc.not_equal(admin6, id_admin))
-        )
+        mismatch = id_valid & admin_ok & ax.bools(pc.not_equal(admin6, id_admin))
         if mismatch.any():
             messages = np.full(n, "", dtype=object)
             for i, a, b in zip(
@@ -594,7 +617,7 @@ def normalize_cameras(
         notes.warn(not_camera, messages)
 
     # duplicate IDs in this file
-    dup = ax.duplicated(raw_id)
+    dup = later_dup.result() if later_dup else ax.duplicated(raw_id)
     if dup.any():
         rows_of: dict[str, list[int]] = {}
         dup_ids = ax.take(raw_id, dup)
@@ -697,7 +720,7 @@ def normalize_cameras(
     notes.warn(mandatory, "class I/II point without coordinates (mandatory in GB/T 28181-2022)")
 
     # -- side columns --------------------------------------------------------------------------
-    extra_json = ax.json_objects({**extra_cols, **({"key": key} if "key" in col else {})}, n)
+    extra_json = later_json.result() if later_json else ax.json_objects(extra_inputs, n)
     side: dict[str, Any] = {
         "id_valid": pd.array(id_valid, dtype="boolean"),
         "parent_id": get("parent_id"),
@@ -735,6 +758,29 @@ def normalize_cameras(
     geometry[~kept_have] = None
     cameras = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
     return cameras, _rejects_frame(notes.rejects, where)
+
+
+#: Frames at least this long are worked on by a few threads (pyarrow kernels release the GIL).
+_PARALLEL_ROWS: Final = 50_000
+_POOL: dict[int, ThreadPoolExecutor] = {}
+
+
+def _executor() -> ThreadPoolExecutor:
+    """The pool of this process (a forked child makes its own: the parent's threads are gone)."""
+    pid = os.getpid()
+    if pid not in _POOL:
+        _POOL.clear()
+        _POOL[pid] = ThreadPoolExecutor(
+            max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="ingest"
+        )
+    return _POOL[pid]
+
+
+def _parallel(func: Callable[[Any], Any], items: Sequence[Any], n: int) -> list[Any]:
+    """``[func(x) for x in items]``, on the thread pool for big frames."""
+    if n < _PARALLEL_ROWS or len(items) < 2:
+        return [func(x) for x in items]
+    return list(_executor().map(func, items))
 
 
 def _warning_column(notes: _Notes) -> pa.ChunkedArray:

@@ -57,12 +57,29 @@ def detect_format(path: str | Path) -> str:
     by_name = _BY_SUFFIX.get(suffix)
     if p.name.lower().endswith((".osm.pbf", ".osm.xml", ".osm.bz2", ".osm.gz")):
         return "osm"
+    if suffix == ".zip":
+        return _zip_kind(p)
     sniffed = _sniff(head)
     if by_name in {"gpkg", "shp", "xlsx"}:
         return by_name
     if sniffed is not None:
         return sniffed
     return by_name or "csv"
+
+
+def _zip_kind(path: Path) -> str:
+    """A zipped Shapefile/GeoJSON/GeoPackage is a GIS file; any other zip is tried as a workbook."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n.lower() for n in archive.namelist()]
+    except (zipfile.BadZipFile, OSError):
+        return "xlsx"
+    for ext, kind in ((".shp", "shp"), (".gpkg", "gpkg"), (".geojson", "geojson")):
+        if any(n.endswith(ext) for n in names):
+            return kind
+    return "xlsx"
 
 
 def _sniff(head: bytes) -> str | None:

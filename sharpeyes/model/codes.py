@@ -144,7 +144,7 @@ def parse_camera_type(value: object) -> int | None:
     text = str(value).strip().lower().replace(" ", "").replace("_", "")
     if text.endswith(".0"):
         text = text[:-2]
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         n = int(text)
         return n if n in CAMERA_TYPES else None
     return _CAMERA_TYPE_WORDS.get(text)
@@ -334,7 +334,7 @@ def parse_direction(value: object) -> int | None:
     text = str(value).strip().lower()
     if text.endswith(".0"):
         text = text[:-2]
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         n = int(text)
         return n if n in DIRECTIONS else None
     return _DIRECTION_WORDS.get(text)
@@ -392,7 +392,7 @@ def parse_resolution_lines(value: object) -> int | None:
     text = str(value).strip().lower()
     if not text:
         return None
-    if "/" in text and all(p.strip().isdigit() for p in text.split("/")):
+    if "/" in text and all(p.strip().isascii() and p.strip().isdigit() for p in text.split("/")):
         codes = {1: 144, 2: 288, 3: 576, 4: 576, 5: 720, 6: 1080}
         lines = [codes.get(int(p), 0) for p in text.split("/")]
         return max(lines) or None
@@ -405,12 +405,16 @@ def parse_resolution_lines(value: object) -> int | None:
         return int(m.group(1))
     if text in _NAMED_RESOLUTIONS:
         return _NAMED_RESOLUTIONS[text]
-    if text.endswith("万") and text[:-1].replace(".", "", 1).isdigit():
+    if (
+        text.endswith("万")
+        and text[:-1].replace(".", "", 1).isascii()
+        and text[:-1].replace(".", "", 1).isdigit()
+    ):
         return _MP_LINES.get(round(float(text[:-1]) / 100, 1))
     m = _MEGAPIXEL.search(text)
     if m:
         return _MP_LINES.get(round(float(m.group(1)), 1))
-    if text.isdigit() and 100 <= int(text) <= 4320:
+    if text.isascii() and text.isdigit() and 100 <= int(text) <= 4320:
         return int(text)
     return None
 

@@ -128,8 +128,9 @@ def split_credentials_arrow(urls: Any) -> tuple[Any, Any, Any]:
     password = pc.utf8_slice_codeunits(pc.list_element(pair, 1), 0, -1)
     user = pc.if_else(pc.and_(has, pc.not_equal(user, "")), user, null).cast(text_type)
     password = pc.if_else(pc.and_(has, pc.not_equal(password, "")), password, null).cast(text_type)
-    quoted = pc.fill_null(
-        pc.or_(pc.match_substring(user, "%"), pc.match_substring(password, "%")), False
+    quoted = pc.or_(
+        pc.fill_null(pc.match_substring(user, "%"), False),
+        pc.fill_null(pc.match_substring(password, "%"), False),
     )
     if pc.any(quoted).as_py():
         users = user.to_pylist()

@@ -392,6 +392,8 @@ def build_network(
         }
     )
     # a camera–camera link makes both ends graph cameras
+    per_camera = per_camera.drop_duplicates(["camera", "other"]).reset_index(drop=True)
+    both_cam = per_camera["both_cam"].to_numpy(dtype=bool)
     counts = per_camera.groupby("camera", sort=False).size()
     graph_cameras = set(counts.index[counts > 1])
     if both_cam.any():

@@ -102,6 +102,10 @@ def _zh(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if "kind" in out:
         out["kind"] = out["kind"].map(lambda k: label(NODE_KINDS, k) if isinstance(k, str) else "")
+    if "attach_via" in out:
+        out["attach_via"] = out["attach_via"].map(
+            {"link": "链路", "uplink": "上联节点字段", "parent_id": "国标父节点"}
+        )
     if "problem" in out:
         out["problem"] = out["problem"].map(lambda p: PROBLEM_CODES.get(str(p), p))
     return out.rename(columns=HEADERS_ZH)

@@ -193,8 +193,14 @@ def problems_frame(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     frame["row"] = pd.to_numeric(frame["row"], errors="coerce").astype("Int64")
     for c in PROBLEM_COLUMNS:
         if c != "row":
-            frame[c] = frame[c].map(lambda v: None if v is None else str(v)).astype("string")
+            frame[c] = frame[c].map(_text_or_none).astype("string")
     return frame
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
 
 
 def _looks_like_camera_id(value: str) -> bool:

@@ -363,7 +363,8 @@ class Store:
             sql = sql.replace("?", "%s")
         cursor = conn.connection.cursor()
         try:
-            cursor.executemany(sql, rows if isinstance(rows, list) else list(rows))
+            # sqlite3 takes any iterator: rows are made one at a time, never all held at once
+            cursor.executemany(sql, rows if self.dialect == "sqlite" else list(rows))  # type: ignore[arg-type]
         finally:
             cursor.close()
 
@@ -764,7 +765,18 @@ class Store:
                 text = "conflict with another source: " + "; ".join(notes)
                 warnings_out[j] = f"{warnings_out[j]}; {text}" if warnings_out[j] else text
                 merged["warnings"][positions[j]] = warnings_out[j]
-        warnings_differ = warnings_out != old["warnings"].to_numpy(dtype=object)
+        # a camera this import leaves unchanged keeps its doubts (so importing the same file again
+        # changes nothing); new doubts are added to them. A changed camera gets this import's.
+        old_warnings = old["warnings"].to_numpy(dtype=object)
+        for j in np.flatnonzero(~changed):
+            kept = old_warnings[j]
+            parts = [p for p in str(warnings_out[j] or "").split("; ") if p]
+            known = set(str(kept or "").split("; "))
+            extra = [p for p in parts if p not in known]
+            warnings_out[j] = (
+                "; ".join([kept, *extra]) if kept and extra else (kept or warnings_out[j])
+            )
+        warnings_differ = warnings_out != old_warnings
         write = changed | warnings_differ
         rows = []
         for j in np.flatnonzero(write):
@@ -853,7 +865,7 @@ class Store:
             self._executemany(
                 conn,
                 f"INSERT INTO cameras ({', '.join([*names, *constants])}) VALUES ({marks})",
-                list(zip(*lists, strict=True)),
+                zip(*lists, strict=True),
             )
         if dropped:
             self._create_camera_indexes(conn, dropped)

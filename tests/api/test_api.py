@@ -354,12 +354,21 @@ def test_tile_basemap_is_configurable(server: Server) -> None:
     from sharpeyes.settings import Settings
     from tests.api.conftest import serve
 
-    settings = Settings(tile_url="http://{s}.tiles.bureau.local/{z}/{x}/{y}.png", tile_attribution="PGIS")
+    settings = Settings(
+        tile_url="http://{s}.tiles.bureau.local/{z}/{x}/{y}.png", tile_attribution="PGIS"
+    )
     for url in serve(create_app(settings, server.store)):
-        response = httpx.get(f"{url}/map", headers={"Authorization": f"Bearer {server.tokens['viewer']}"})
+        response = httpx.get(
+            f"{url}/map", headers={"Authorization": f"Bearer {server.tokens['viewer']}"}
+        )
         assert "http://{s}.tiles.bureau.local/{z}/{x}/{y}.png" in response.text
-        assert "img-src 'self' data: blob: http://*.tiles.bureau.local" in response.headers["content-security-policy"]
-    plain = httpx.get(f"{server.url}/map", headers={"Authorization": f"Bearer {server.tokens['viewer']}"})
+        assert (
+            "img-src 'self' data: blob: http://*.tiles.bureau.local"
+            in response.headers["content-security-policy"]
+        )
+    plain = httpx.get(
+        f"{server.url}/map", headers={"Authorization": f"Bearer {server.tokens['viewer']}"}
+    )
     assert "tileLayer" not in plain.text
 
 
@@ -375,7 +384,10 @@ def test_excel_report_download(viewer: httpx.Client) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     assert workbook.sheetnames
     text = " ".join(
-        str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for cell in row
+        str(cell)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
     )
     assert city.COUNTY in text
     assert city.SECRET not in text

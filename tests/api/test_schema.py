@@ -6,6 +6,7 @@ Hypothesis strategy is driven directly, a few examples per operation, against a 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 SCHEMA = schemathesis.openapi.from_dict(create_app(Settings(), None).openapi())  # type: ignore[arg-type]
 OPERATIONS = {op.label: op for op in (r.ok() for r in SCHEMA.get_all_operations())}
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = int(os.environ.get("SHARPEYES_FUZZ_EXAMPLES", "15"))
 
 
 @pytest.fixture(scope="module")

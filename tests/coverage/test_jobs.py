@@ -126,6 +126,16 @@ def test_report_xlsx_reads_back_with_chinese_headers(tmp_path: Path) -> None:
     assert first["摄像机总数"] == 4
     assert first["联网率"] == pytest.approx(0.5)
     assert first["联网率达标(100%)"] == "未达标"
+    # targets missed are red, met green; rates are formatted as percentages
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out)["区县"]
+    col = header.index("联网率达标(100%)") + 1
+    assert sheet.cell(row=2, column=col).fill.fgColor.rgb.endswith("FFC7CE")
+    rate = sheet.cell(row=2, column=header.index("联网率") + 1)
+    assert rate.number_format == "0.0%" and rate.fill.fgColor.rgb.endswith("FFC7CE")
+    class1 = dict(zip(header, rows[2], strict=False))
+    assert class1["点位类型"] == "一类"
     gaps = book.get_sheet_by_name("未联网行政村").to_python()
     assert gaps[0][:2] == ["区划代码", "名称"]
     assert sorted(r[0] for r in gaps[1:]) == ["219901001002", "219901002002"]

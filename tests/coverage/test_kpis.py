@@ -188,3 +188,13 @@ def test_fast_path_and_processes_agree_with_exact() -> None:
             check_names=False,
             check_index_type=False,
         )
+
+
+def test_no_cameras_at_all(units: gpd.GeoDataFrame) -> None:
+    from sharpeyes.model.columns import empty_cameras
+
+    df = kpis_by_unit(empty_cameras(), units)
+    assert (df["cameras"] == 0).all()
+    assert df["networking_rate"].isna().all() and df["hd_ratio"].isna().all()
+    assert (df["area_coverage"] == 0).all() and (df["village_coverage"] == 0).all()
+    assert (df["density_km2"] == 0).all()

@@ -119,3 +119,19 @@ def test_village_sites_lie_inside_their_village() -> None:
     villages = units[units["level"] == "village"]
     sites = village_sites(villages)
     assert all(v.contains(p) for v, p in zip(villages.geometry, sites.geometry, strict=True))
+
+
+def test_plan_city_budget_per_village() -> None:
+    result = plan_city(
+        cameras=gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
+        units=_units().to_crs("EPSG:4326"),
+        places=_places().to_crs("EPSG:4326"),
+        roads=_roads().to_crs("EPSG:4326"),
+        budget=1,
+        per_unit="village",
+    )
+    # one site per village at most: two villages -> two sites, one in each
+    sites = result.sites.to_crs(UTM)
+    assert len(sites) == 2
+    assert sorted((sites.geometry.x > X0 + 1000).tolist()) == [False, True]
+    assert result.after["village_coverage"] == 1.0

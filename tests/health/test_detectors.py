@@ -82,3 +82,17 @@ def test_each_fault_is_found_at_moderate_strength(real: list, fault: str) -> Non
     # stripes and scene_change are the weak detectors (recall ≈0.9 at moderate, see docs/health.md)
     allowed_misses = 2 if fault in ("stripes", "scene_change") else 1
     assert hits >= len(day) - allowed_misses, (fault, hits, len(day))
+
+
+def test_health_package_is_pure_and_its_all_is_sorted() -> None:
+    from pathlib import Path
+
+    import sharpeyes.health as health
+
+    assert list(health.__all__) == sorted(health.__all__)
+    for name in health.__all__:
+        assert hasattr(health, name)
+    for path in Path(health.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "sharpeyes.store" not in text.replace("never imports the store", ""), path
+        assert "sharpeyes.api" not in text, path

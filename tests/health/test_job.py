@@ -184,7 +184,9 @@ def test_reference_then_scene_change(tmp_path: Path) -> None:
     assert summary["faults"]["scene_change"] == 1
 
 
-def test_cli_probe_and_run(demo: tuple[Store, dict[str, list[str]], str], clips: dict[str, Path]) -> None:
+def test_cli_probe_and_run(
+    demo: tuple[Store, dict[str, list[str]], str], clips: dict[str, Path]
+) -> None:
     from typer.testing import CliRunner
 
     from sharpeyes.cli import app

@@ -205,3 +205,20 @@ def test_public_api_is_sorted_and_complete() -> None:
     assert list(names) == sorted(names)
     for name in names:
         assert hasattr(sharpeyes.ingest, name)
+
+
+def test_zipped_shapefile(tmp_path: Path) -> None:
+    import zipfile
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    pyogrio.write_dataframe(
+        _layer("EPSG:4490"), folder / "cams.shp", driver="ESRI Shapefile", encoding="GBK"
+    )
+    archive = tmp_path / "cams.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in folder.iterdir():
+            zf.write(part, part.name)
+    assert detect_format(archive) == "shp"
+    cameras, rejects = read_cameras(archive)
+    assert len(cameras) == 3 and rejects.empty

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -51,6 +52,10 @@ _REALISTIC = st.sampled_from(
         "",
         " ",
         "\u3000",
+        "³",
+        "１",
+        "٣٤",
+        "²/³",
     ]
 )
 _ALPHABET = st.characters(
@@ -61,8 +66,10 @@ _CELL = _REALISTIC | st.text(alphabet=_ALPHABET, max_size=12)
 _ROW = st.lists(_CELL, min_size=len(HEADERS_ZH), max_size=len(HEADERS_ZH))
 _ROWS = st.lists(_ROW, min_size=1, max_size=25)
 
+#: More examples for a deep run: SHARPEYES_HYPOTHESIS_EXAMPLES=500 pytest tests/ingest/test_properties.py
+_EXAMPLES = int(os.environ.get("SHARPEYES_HYPOTHESIS_EXAMPLES", "40"))
 _SETTINGS = settings(
-    max_examples=40,
+    max_examples=_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -224,7 +231,7 @@ _SUFFIXES = [
 ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=_EXAMPLES * 4, deadline=None)
 @given(
     prefix=st.sampled_from(_PREFIXES),
     payload=st.binary(max_size=400),
@@ -255,7 +262,7 @@ def test_zero_bytes_is_an_input_error_for_every_format(tmp_path: Path, suffix: s
 _URL_PART = st.text(alphabet=st.sampled_from([*"ab1:@/?#% .+-_", "\t", "中"]), max_size=8)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=_EXAMPLES * 5, deadline=None)
 @given(
     urls=st.lists(
         st.builds(

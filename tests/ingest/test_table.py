@@ -392,3 +392,32 @@ def test_unknown_format_and_crs_are_refused(tmp_path: Path) -> None:
         read_cameras(path, mapping=bad)
     with pytest.raises(InputError, match="no such file"):
         read_cameras(tmp_path / "missing.csv")
+
+
+@pytest.mark.slow
+def test_big_file_threads_give_the_same_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sharpeyes.ingest.normalize as normalize
+
+    n = 60_000
+    rows = [camera_row(i % 5000, 设备编码=f"2112020000132{i:07d}") for i in range(n)]
+    rows[7] = camera_row(7, 经度="abc")
+    rows[9] = camera_row(9, 设备编码="21120200001320000001")  # duplicate of row 3's ID
+    path = write_csv(tmp_path / "big.csv", rows)
+    threaded, rejects_t = read_cameras(path)
+    monkeypatch.setattr(normalize, "_PARALLEL_ROWS", 10**9)
+    serial, rejects_s = read_cameras(path)
+    assert len(threaded) == n - 1
+    assert threaded.drop(columns="geometry").equals(serial.drop(columns="geometry"))
+    assert rejects_t.equals(rejects_s)
+    assert "duplicate device ID" in threaded.warnings.iloc[1]
+
+
+def test_admin_code_that_is_a_name_is_not_used(tmp_path: Path) -> None:
+    headers = (*HEADERS_ZH, "行政区划")
+    rows = [camera_row(0, 行政区划="银州区"), camera_row(1, 行政区划="211202001")]
+    cameras, _ = read_cameras(write_csv(tmp_path / "a.csv", rows, headers=headers))
+    assert cameras.admin_code.iloc[0] == "211202"  # from the ID
+    assert "'银州区' is not a division code" in cameras.warnings.iloc[0]
+    assert cameras.admin_code.iloc[1] == "211202001"

@@ -402,3 +402,12 @@ def test_routes_are_bfs_tree(hand: tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         "A2": 3,
         "A3": 3,
     }
+
+
+def test_repeated_camera_link_keeps_camera_a_leaf() -> None:
+    nodes = _nodes([("P", "platform"), ("S", "access")])
+    links = _links([("P", "S", 100), ("c", "S", 100), ("S", "c", 100)])
+    result = check_network(nodes, links, pd.DataFrame({"device_id": ["c"]}))
+    reach = result.reach.set_index("device_id")
+    assert reach.loc["c", "attach"] == "S" and bool(reach.loc["c", "has_path"])
+    assert "camera_multi_homed" not in set(result.network.problems["problem"])

@@ -34,7 +34,9 @@ def get_summary(state: StateDep, user: Viewer) -> Any:
 def list_results(
     state: StateDep,
     user: Viewer,
-    run_id: Annotated[int | None, Query(ge=1, description="default: the latest run")] = None,
+    run_id: Annotated[
+        int | None, Query(ge=1, le=2**62, description="default: the latest run")
+    ] = None,
     verdict: Annotated[
         str | None, Query(description="comma-separated: ok,degraded,offline,unknown")
     ] = None,

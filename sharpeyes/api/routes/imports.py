@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, HTTPException, Query, UploadFile
+from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 
 from sharpeyes._errors import SharpeyesError
@@ -135,7 +136,7 @@ def list_imports(state: StateDep, user: Viewer) -> Rows:
 
 @router.get("/{import_id}/rejects", response_model=Rows, summary="Rows an import refused")
 def import_rejects(
-    import_id: int,
+    import_id: Annotated[int, PathParam(ge=1, le=2**62)],
     state: StateDep,
     user: Viewer,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
