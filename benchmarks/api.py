@@ -320,6 +320,39 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
+def in_process(
+    store: Store, token: str, scenarios: dict[str, list[str]], runs: int
+) -> dict[str, dict[str, float]]:
+    """Service time of each scenario's requests through the ASGI app in this process, one at a
+    time: what a request costs without HTTP sockets, queueing or a competing load generator."""
+    from sharpeyes.api import create_app
+    from sharpeyes.api.deps import camera_index
+    from sharpeyes.settings import Settings
+
+    app = create_app(Settings(), store)
+    camera_index(app.state.sharpeyes)
+
+    async def measure(urls: list[str]) -> dict[str, float]:
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers=headers
+        ) as client:
+            await client.get(urls[0])
+            times = []
+            for url in urls:
+                start = time.perf_counter()
+                response = await client.get(url)
+                times.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+        return {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+
+    return {
+        name: median_of([asyncio.run(measure(urls)) for _ in range(runs)])
+        for name, urls in scenarios.items()
+    }
+
+
 def page_load(base: str, token: str, runs: int) -> tuple[float, float]:
     """Median seconds to load /map until every layer's data has arrived, and the login page's."""
     from tests.api.cdp import chromium, chromium_path
@@ -461,6 +494,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print("  measuring in-process service times …", file=sys.stderr)
+    service = in_process(
+        store, token, {name: make()[:60] for name, make in scenarios.items()}, args.runs
+    )
 
     base_p95 = results["baseline /healthz"]["p95_ms"]
     print(
@@ -491,6 +528,12 @@ def main() -> None:
         f"map page load in headless Chromium: {page:.2f} s (goal < 3 s); baseline login page: {login:.2f} s "
         f"(ratio {page / login:.1f}x)"
     )
+    base_service = service["baseline /healthz"]["p50_ms"]
+    print("in-process service time (ASGI, no sockets, one request at a time):")
+    for name, r in service.items():
+        print(
+            f"  {name:<38} p50 {r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms  p50/baseline {r['p50_ms'] / base_service:>5.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -113,13 +113,20 @@ def reference(
         float, typer.Option("--deadline-s", help="Hard limit per camera, s")
     ] = 20.0,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Cameras probed at once")] = 4,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also take pictures with faults as reference")
+    ] = False,
 ) -> None:
-    """Take each camera's current picture as its reference view (scene change, occlusion)."""
+    """Take each camera's current picture (if it is ok) as its reference view."""
     from sharpeyes.jobs.health import set_references
 
     with user_errors():
         doc = set_references(
-            _store(db), device_ids=device_id, deadline_s=deadline_s, concurrency=concurrency
+            _store(db),
+            device_ids=device_id,
+            deadline_s=deadline_s,
+            concurrency=concurrency,
+            force=force,
         )
         emit(
             doc,

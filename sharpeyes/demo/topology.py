@@ -19,7 +19,8 @@ topology (synthetic, deterministic for a seed; positions WGS-84):
 
 Deliberate faults, so that ``sharpeyes demo`` reports them:
 
-* an overloaded uplink: the access switch carrying the most video gets a 100 Mbit/s (FE) uplink;
+* an overloaded uplink: the access switch carrying the most video gets a 100 Mbit/s (FE) uplink
+  (10 Mbit/s when the city is scaled down so far that it carries less than 90 Mbit/s);
 * an aggregation node with one uplink: one township is left out of its sub-centre's ring;
 * networked cameras with no path: one small access switch has no uplink (an island), and another
   switch the registry names is missing from the topology altogether;
@@ -333,8 +334,11 @@ def write_topology(
 
     links = _size_links(nodes, links, cameras)
     if overloaded is not None:
+        # an old FE port (100 Mbit/s), or a 10 Mbit/s one when the city is scaled down
+        busiest = float(switches["mbps"].max())
+        slow = 100.0 if busiest > 90 else 10.0
         links = [
-            (a, b, 100.0 if a == overloaded else cap, medium, length)
+            (a, b, slow if a == overloaded else cap, medium, length)
             for a, b, cap, medium, length in links
         ]
     kind_zh = {str(c.code): c.zh for c in NODE_KINDS.values()}

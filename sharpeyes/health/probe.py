@@ -102,10 +102,12 @@ def _command(
     deadline_s: float,
 ) -> list[str]:
     cmd = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error"]
+    # a live stream's codec is known from its first key frame: do not analyse 5 s of it first
+    live = ["-analyzeduration", "1000000", "-probesize", "500000"]
     if url.startswith("rtsp://") or url.startswith("rtsps://"):
-        cmd += ["-rtsp_transport", transport, "-timeout", str(int(deadline_s * 1e6))]
+        cmd += ["-rtsp_transport", transport, "-timeout", str(int(deadline_s * 1e6)), *live]
     elif url.startswith("http://") or url.startswith("https://"):
-        cmd += ["-rw_timeout", str(int(deadline_s * 1e6))]
+        cmd += ["-rw_timeout", str(int(deadline_s * 1e6)), *live]
     rate = 1.0 / max(interval_s, 0.01)
     vf = f"fps={rate:g},scale=trunc(min({width}\\,iw)/2)*2:-2"
     cmd += ["-i", url, "-an", "-sn", "-vf", vf, "-frames:v", str(frames)]
@@ -291,12 +293,12 @@ def probe_stream(
     reference view. Timings (seconds) are in ``measures`` as ``open_s`` and ``probe_s``.
     """
     started = time.monotonic()
-    # reading stops at 90 % of the deadline so that killing the reader and the analysis fit in it
+    # reading stops at 80 % of the deadline so that killing the reader and the analysis fit in it
     grab = grab_frames(
         url,
         user=user,
         password=password,
-        deadline_s=deadline_s * 0.9,
+        deadline_s=deadline_s * 0.8,
         frames=config.sample_frames,
         interval_s=config.sample_interval_s,
         width=config.analysis_width,

@@ -270,6 +270,7 @@ def cameras_from_catalog(
     ``Longitude``/``Latitude`` (WGS-84 by the standard; some platforms store GCJ-02). Returns
     (cameras, rejects): non-camera items (recorders, platforms, groups, virtual organisations) are
     in the rejects with the reason ``not a camera: type N …``; ``parent_id`` keeps ``ParentID``.
+    Cameras are ``networked`` unless a mapped column says otherwise: the platform lists them.
     """
     p = Path(path)
     file = p.name
@@ -329,6 +330,8 @@ def cameras_from_catalog(
             frame[civil] = frame[civil].mask(short)
         where = SourceInfo(file=file, rows=rows[keep], sheet=labels[keep])
         cameras, rejects = normalize_cameras(frame[keep].reset_index(drop=True), where, options)
+        # A camera listed in the platform's catalog is networked to the platform by definition.
+        cameras["networked"] = cameras["networked"].fillna(True)
     else:
         from sharpeyes.model.columns import empty_cameras, empty_rejects
 

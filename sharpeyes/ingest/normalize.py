@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -206,9 +207,10 @@ def _by_value(values: pa.ChunkedArray, parse: Callable[[str], Any]) -> _Parsed:
 
 
 def _safely(parse: Callable[[str], Any], value: str) -> Any:
-    """``parse(value)``, with a value a parser chokes on counted as not understood."""
+    """``parse(NFKC(value))`` (full-width ``１类`` reads as ``1类``); a value a parser chokes on is
+    counted as not understood."""
     try:
-        return parse(value)
+        return parse(unicodedata.normalize("NFKC", value))
     except (ValueError, OverflowError, TypeError, IndexError):
         return None
 
@@ -231,8 +233,6 @@ def _to_float(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _parse_number(text: str) -> float | None:
-    import unicodedata
-
     cleaned = unicodedata.normalize("NFKC", text).strip()
     m = _DMS.match(cleaned)
     if m and (m.group("m") or m.group("s") or "°" in cleaned or "度" in cleaned):

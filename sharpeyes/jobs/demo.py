@@ -58,8 +58,11 @@ def run_demo(
     from sharpeyes.demo.places import write_places_and_roads
     from sharpeyes.demo.streams import make_demo_streams
     from sharpeyes.demo.topology import write_topology
-    from sharpeyes.jobs import coverage, ingest, network, planning
+    from sharpeyes.jobs import coverage as coverage
     from sharpeyes.jobs import health as health_job
+    from sharpeyes.jobs import ingest as ingest
+    from sharpeyes.jobs import network as network
+    from sharpeyes.jobs import planning as planning
     from sharpeyes.jobs.auth import ensure_admin_token
 
     workdir.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -247,24 +246,28 @@ def set_references(
     concurrency: int = 4,
     transport: str = "tcp",
     config: HealthConfig = DEFAULT_CONFIG,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Take each camera's current picture as its reference view (``sharpeyes health reference``).
 
-    Only cameras whose stream gives frames get one; returns ``{"set": [...], "failed": {id: reason}}``.
+    Only a picture judged ``ok`` becomes a reference (a black, blurred or covered picture would
+    hide its own fault), unless ``force``; returns ``{"set": [...], "failed": {id: reason}}``
+    where the reason is the offline reason or the faults found.
     """
     cameras = _cameras_with_streams(store, device_ids)
     jobs = [(_job_row(c), None) for c in cameras.to_dict("records")]
     done: list[str] = []
     failed: dict[str, str] = {}
-    plain = replace(config)
     for row in _checks_local(
-        jobs, concurrency=concurrency, config=plain, deadline_s=deadline_s, transport=transport
+        jobs, concurrency=concurrency, config=config, deadline_s=deadline_s, transport=transport
     ):
-        if row.get("frame_jpeg") and row["verdict"] != "offline":
+        usable = row["verdict"] == "ok" or (force and row["verdict"] == "degraded")
+        if row.get("frame_jpeg") and usable:
             store.set_reference_frame(row["device_id"], row["frame_jpeg"])
             done.append(row["device_id"])
         else:
-            failed[row["device_id"]] = str(row.get("reason") or row["verdict"])
+            why = row.get("reason") or ",".join(row.get("faults") or []) or row["verdict"]
+            failed[row["device_id"]] = str(why)
     return {"set": sorted(done), "failed": dict(sorted(failed.items()))}
 
 

@@ -127,6 +127,7 @@ def test_catalog_across_sip_messages_with_sumnum(tmp_path: Path) -> None:
     assert cam["resolution"] == 1080 and bool(cam["is_hd"])
     assert cam["point_class"] == 1
     assert cam["status"] == "in_use"
+    assert cameras["networked"].eq(True).all()  # listed by the platform, so networked
     assert cam["owner_unit"] == "铁岭市公安局"
     assert cam["management_unit"] == "银州分局" and cam["contact"] == "024-7222000"
     assert cam["install_date"] == "2021-06-30"
