@@ -2,7 +2,7 @@
 
 With a million cameras the map cannot receive every point, and SQL has no cheap per-zoom grid
 aggregation on both SQLite and PostGIS. The API therefore keeps, per store, one compact copy of what
-the filters and the map need (about 60 bytes per camera: position, class, status, networked, unit
+the filters and the map need (about 100 bytes per camera: position, class, status, networked, unit
 codes, last health verdict), sorted by ``device_id``. Filters select device IDs here; the full records
 of one page are then read from the store.
 
@@ -160,7 +160,8 @@ class CameraIndex:
     ) -> dict[str, Any]:
         """Cameras of ``mask`` inside ``bbox`` for a map at ``zoom``, as a GeoJSON FeatureCollection.
 
-        Up to ``points_below`` cameras (or from zoom 17 on) each camera is a point feature
+        Up to ``points_below`` cameras (at most 300 below zoom 12; any number from zoom 17 on) each
+        camera is a point feature
         (``device_id``, ``point_class``, ``verdict``); above that, cameras are counted on a grid of
         cells ``360 / 2**zoom / 4`` degrees wide (about 64 screen pixels) and each non-empty cell is a
         point at the mean position of its cameras with ``count`` and ``by_class`` counts.
@@ -168,6 +169,8 @@ class CameraIndex:
         mask = mask & self.select(bbox=bbox)
         rows = np.flatnonzero(mask)
         features: list[dict[str, Any]] = []
+        if zoom < 12:
+            points_below = min(points_below, 300)
         if len(rows) <= points_below or zoom >= 17:
             rows = rows[: max(points_below, 5000)]
             verdict_names = [None, *VERDICT_CODES]

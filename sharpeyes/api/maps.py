@@ -132,14 +132,14 @@ def build_map_html(
             name=f"摄像机 · {name}", show=True
         ).add_to(fmap)
     layers["fov"] = folium.FeatureGroup(name=f"视场 (≥{FOV_MIN_ZOOM}级)", show=True).add_to(fmap)
-    layers["gapVillages"] = folium.FeatureGroup(name="未覆盖村", show=True).add_to(fmap)
-    layers["gapPlaces"] = folium.FeatureGroup(name="未覆盖重点部位", show=True).add_to(fmap)
+    layers["gapVillages"] = folium.FeatureGroup(name="未覆盖村", show=False).add_to(fmap)
+    layers["gapPlaces"] = folium.FeatureGroup(name="未覆盖重点部位", show=False).add_to(fmap)
     layers["verdicts"]["offline"] = folium.FeatureGroup(name="离线摄像机", show=True).add_to(fmap)
     layers["verdicts"]["degraded"] = folium.FeatureGroup(name="画面异常摄像机", show=True).add_to(
         fmap
     )
-    layers["links"] = folium.FeatureGroup(name="网络链路负载", show=True).add_to(fmap)
-    layers["spof"] = folium.FeatureGroup(name="单点故障", show=True).add_to(fmap)
+    layers["links"] = folium.FeatureGroup(name="网络链路负载", show=False).add_to(fmap)
+    layers["spof"] = folium.FeatureGroup(name="单点故障", show=False).add_to(fmap)
     layers["plan"] = folium.FeatureGroup(name="规划点位", show=False).add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     if bounds is not None:

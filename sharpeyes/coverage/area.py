@@ -205,32 +205,31 @@ def _mark_sectors(
     lx, ly = np.sin(theta - half_fov), np.cos(theta - half_fov)
     rx, ry = np.sin(theta + half_fov), np.cos(theta + half_fov)
     for k in np.unique(half):
-        sel = np.flatnonzero(half == k)
         w = 2 * k + 1
         offs = np.arange(-k, k + 1)
         d_col = np.tile(offs, w)
         d_row = np.repeat(offs, w)
         step = max(1, chunk_cells // (w * w))
-        for s in range(0, len(sel), step):
-            idx = sel[s : s + step]
-            cols = col_c[idx, None] + d_col[None, :]
-            rows = row_c[idx, None] + d_row[None, :]
-            vx = origin_x + (cols + 0.5) * cell_m - x[idx, None]
-            vy = origin_y - (rows + 0.5) * cell_m - y[idx, None]
-            inside = vx * vx + vy * vy <= (r[idx, None] ** 2)
-            directional = ~full[idx]
-            if directional.any():
-                # in the sector when v is clockwise of the left edge and anticlockwise of the right
-                # one (fields up to 180°), or either of the two (wider fields)
-                c_left = ly[idx, None] * vx - lx[idx, None] * vy
-                c_right = vy * rx[idx, None] - vx * ry[idx, None]
-                narrow = (half_fov[idx] <= np.pi / 2)[:, None]
-                ang_ok = np.where(
-                    narrow, (c_left >= 0) & (c_right >= 0), (c_left >= 0) | (c_right >= 0)
-                )
-                inside &= np.where(directional[:, None], ang_ok, True)
-            inside &= (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
-            flat[rows[inside] * ncols + cols[inside]] |= np.uint8(bit)
+        for disc in (True, False):
+            sel = np.flatnonzero((half == k) & (full == disc))
+            for s in range(0, len(sel), step):
+                idx = sel[s : s + step]
+                cols = col_c[idx, None] + d_col[None, :]
+                rows = row_c[idx, None] + d_row[None, :]
+                vx = origin_x + (cols + 0.5) * cell_m - x[idx, None]
+                vy = origin_y - (rows + 0.5) * cell_m - y[idx, None]
+                inside = vx * vx + vy * vy <= (r[idx, None] ** 2)
+                if not disc:
+                    # in the sector when v is clockwise of the left edge and anticlockwise of the
+                    # right one (fields up to 180°), or either of the two (wider fields)
+                    c_left = ly[idx, None] * vx - lx[idx, None] * vy
+                    c_right = vy * rx[idx, None] - vx * ry[idx, None]
+                    narrow = (half_fov[idx] <= np.pi / 2)[:, None]
+                    inside &= np.where(
+                        narrow, (c_left >= 0) & (c_right >= 0), (c_left >= 0) | (c_right >= 0)
+                    )
+                inside &= (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
+                flat[rows[inside] * ncols + cols[inside]] |= np.uint8(bit)
 
 
 def _rasterize_labels(

@@ -218,7 +218,7 @@ def import_files(
     if len(files) == 1 and not failed:
         rejects_path = files[0]["rejects"]
     else:
-        folder = Path(rejects_dir) if rejects_dir else Path(paths[0]).parent
+        folder = (Path(rejects_dir) if rejects_dir else Path(paths[0]).parent).resolve()
         combined = [pd.read_csv(f["rejects"], dtype=str, encoding="utf-8-sig") for f in files]
         merged = (
             pd.concat(combined, ignore_index=True)

@@ -55,6 +55,14 @@ def test_map_in_headless_chromium(server: Server) -> None:
         page.wait_for("location.pathname === '/map' && document.readyState === 'complete'")
         page.wait_for("window.sharpeyesMapStatus && window.sharpeyesMapStatus.loaded >= 8")
         page.wait_for("window.sharpeyesMapStatus.pending === 0")
+        # gaps and network layers are off by default: switch them on as a user would
+        page.evaluate(
+            "['gapVillages', 'gapPlaces', 'links', 'spof', 'plan'].forEach(function (k) {"
+            " window.sharpeyesMap.addLayer(window.sharpeyesLayers[k]); }); true"
+        )
+        page.wait_for(
+            "window.sharpeyesMapStatus.loaded >= 13 && window.sharpeyesMapStatus.pending === 0"
+        )
         page.pump(0.5)
         status = page.evaluate("window.sharpeyesMapStatus")
         assert status["failed"] == 0, status
@@ -66,6 +74,7 @@ def test_map_in_headless_chromium(server: Server) -> None:
             "n.offline=L_.verdicts.offline.getLayers().length;"
             "n.gaps=L_.gapVillages.getLayers().length + L_.gapPlaces.getLayers().length;"
             "n.links=L_.links.getLayers().length; n.spof=L_.spof.getLayers().length;"
+            "n.plan=L_.plan.getLayers().length;"
             "return n;})()"
         )
         assert all(v > 0 for v in counts.values()), counts

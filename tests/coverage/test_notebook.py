@@ -13,10 +13,14 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "coverage_tieling
 
 
 @pytest.mark.slow
-def test_coverage_notebook_executes(tmp_path: Path) -> None:
+def test_coverage_notebook_executes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    os.environ.setdefault("SHARPEYES_NOTEBOOK_SCALE", "0.02")
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    monkeypatch.setenv(
+        "SHARPEYES_NOTEBOOK_SCALE", os.environ.get("SHARPEYES_NOTEBOOK_SCALE", "0.02")
+    )
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
