@@ -129,9 +129,12 @@ def apply_fault(
         dx = int(shift * w) * int(rng.choice([-1, 1]))
         dy = int(shift * h / 2) * int(rng.choice([-1, 1]))
         out = []
-        band = max(2, w // 60)
+        band = max(4, w // 40)
+        mx, my = max(2, w // 40), max(2, h // 40)
         for f in frames:
-            moved = np.ascontiguousarray(np.roll(f, (dy, dx), axis=(0, 1)))
+            # leave out the frame's outer rows and columns (letterbox lines, encoder edges)
+            inner = cv2.resize(f[my:-my, mx:-mx], (w, h), interpolation=cv2.INTER_LINEAR)
+            moved = np.ascontiguousarray(np.roll(inner, (dy, dx), axis=(0, 1)))
             # soften the seams where the frame's edges meet, as a real pan has none
             soft = cv2.GaussianBlur(moved, (0, 0), band / 2)
             x0, y0 = dx % w, dy % h

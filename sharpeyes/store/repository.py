@@ -656,7 +656,11 @@ class Store:
         first_source = np.array(
             [next(iter(_sources(t)), None) for t in old["source"]], dtype=object
         )
-        provenance: list[dict[str, str]] = [_loads(p) or {} for p in old["provenance"]]
+        # provenance: field -> source that last wrote it (when not the camera's first source), and
+        # under "_seen": field -> {source: value it gave} for fields two sources disagree on, so
+        # that a source repeating what it said before does not take a field back (no ping-pong
+        # when several registries are imported again in turn)
+        provenance: list[dict[str, Any]] = [_loads(p) or {} for p in old["provenance"]]
         out: dict[str, np.ndarray] = {}
         for f in DIFF_FIELDS:
             new_values = merged[f][positions]
@@ -665,31 +669,29 @@ class Store:
             old_missing = _is_missing(old_values)
             diff = has_new & (old_missing | (new_values != old_values))
             result = old_values.copy()
-            if diff.any():
-                result[diff] = new_values[diff]
-                changed |= diff
-                for j in np.flatnonzero(diff):
-                    before, after, writer = old_values[j], new_values[j], row_source[j]
-                    change_rows.append(
-                        (
-                            import_id,
-                            ids[j],
-                            "update",
-                            f,
-                            _dump_value(before),
-                            _dump_value(after),
-                            now,
-                        )
+            for j in np.flatnonzero(diff):
+                before, after, writer = old_values[j], new_values[j], row_source[j]
+                seen = provenance[j].get("_seen", {}).get(f, {})
+                if before is not None and writer in seen and seen[writer] == after:
+                    diff[j] = False  # said before and overruled by another source since
+                    continue
+                change_rows.append(
+                    (import_id, ids[j], "update", f, _dump_value(before), _dump_value(after), now)
+                )
+                owner = provenance[j].get(f, first_source[j])
+                if before is not None and owner is not None and writer != owner:
+                    conflict_rows.setdefault(int(positions[j]), []).append(
+                        f"{f} was {before!r} from {owner}, now {after!r} from {writer}"
                     )
-                    owner = provenance[j].get(f, first_source[j])
-                    if before is not None and owner is not None and writer != owner:
-                        conflict_rows.setdefault(int(positions[j]), []).append(
-                            f"{f} was {before!r} from {owner}, now {after!r} from {writer}"
-                        )
-                    if writer == first_source[j]:
-                        provenance[j].pop(f, None)
-                    else:
-                        provenance[j][f] = writer
+                    said = provenance[j].setdefault("_seen", {}).setdefault(f, {})
+                    said[str(owner)] = before
+                    said[str(writer)] = after
+                if writer == first_source[j]:
+                    provenance[j].pop(f, None)
+                else:
+                    provenance[j][f] = writer
+            result[diff] = new_values[diff]
+            changed |= diff
             out[f] = result
         # extra: dict merge, new keys win
         new_extra = merged["extra"][positions]

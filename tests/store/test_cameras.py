@@ -135,7 +135,8 @@ def test_merge_keeps_values_logs_changes_and_warns_on_conflicts(store_url: str) 
     assert cam3["stream_password"] == "secret3"
     assert cam3["source"] == "contractor; platform"
     assert "conflict" in cam3["warnings"] and "contractor" in cam3["warnings"]
-    assert cam3["provenance"] == {"name": "platform"}
+    assert cam3["provenance"]["name"] == "platform"
+    assert cam3["provenance"]["_seen"]["name"] == {"contractor": "铁岭 点位 3", "platform": "改名"}
 
     log = store.changes(device_id=device_id(3))
     assert log.iloc[0]["action"] == "create" and log.iloc[0]["import_id"] == first.import_id
@@ -145,6 +146,11 @@ def test_merge_keeps_values_logs_changes_and_warns_on_conflicts(store_url: str) 
     assert set(log[log["action"] == "update"]["field"]) == {"name", "source"}
     # the camera only the platform knows was created by the second import
     assert store.changes(import_id=second.import_id)["action"].tolist().count("create") == 1
+    # importing both registries again, in turn, changes nothing (no ping-pong between sources)
+    for frame, source in ((camera_frame(4), "contractor"), (update, "platform")):
+        again = store.import_cameras(frame, None, source=source, file=f"{source}.again")
+        assert again.updated == 0 and again.inserted == 0, source
+    assert store.camera(device_id(3))["name"] == "改名"  # type: ignore[index]
     # the same source correcting its own value is not a conflict
     again = camera_frame(1, start=3, name="改名二")
     third = store.import_cameras(again, None, source="platform", file="catalog2.xml")
