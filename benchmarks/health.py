@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import socket
 import statistics
 import subprocess
@@ -221,6 +222,7 @@ def part_end_to_end(n: int, baseline_n: int, concurrency: int, deadline_s: float
     if server is not None:
         server.kill()
         server.wait()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:

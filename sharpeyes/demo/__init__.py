@@ -39,7 +39,7 @@ class DemoCity:
     ``units`` and ``cameras`` are the ground truth (EPSG:4326); ``units_path`` the units GeoJSON
     for ``sharpeyes units import``; ``registries`` the files for ``sharpeyes import`` (each with
     its format, coordinate system and source name); ``stream_paths`` where each file-streamed
-    camera's video is expected (absolute ``<workdir>/streams/<device_id>.mp4``, not yet written: the
+    camera's video is expected (``<workdir>/streams/<device_id>.mp4``, not yet written: the
     cameras' ``stream_url`` is that path relative to ``workdir``).
     """
 
@@ -62,13 +62,16 @@ def build_demo_city(workdir: Path | str, *, seed: int = 0, scale: float = 1.0) -
     units = build_units(seed=seed)
     cameras = build_cameras(units, seed=seed, scale=scale)
     relative = cameras["stream_url"].fillna("").str.startswith("streams/")
-    cameras.loc[relative, "stream_url"] = str(root.resolve()) + "/" + cameras.loc[relative, "stream_url"]
+    stream_paths = {
+        str(device_id): root / str(url)
+        for device_id, url in zip(
+            cameras.loc[relative, "device_id"], cameras.loc[relative, "stream_url"], strict=True
+        )
+    }
+    # registries sit in <workdir>/registries/ and name file streams relative to themselves
+    cameras.loc[relative, "stream_url"] = "../" + cameras.loc[relative, "stream_url"]
     units_path = write_units(units, root)
     names = dict(zip(units["code"].astype(str), units["name"].astype(str), strict=True))
     registries = write_registries(cameras, root, seed=seed, names=names)
-    files = cameras[relative]
     (root / "streams").mkdir(exist_ok=True)
-    stream_paths = {
-        str(device_id): Path(str(url)) for device_id, url in zip(files["device_id"], files["stream_url"], strict=True)
-    }
     return DemoCity(root, units, cameras, units_path, registries, stream_paths)

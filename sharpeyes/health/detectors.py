@@ -148,37 +148,30 @@ def blur_effect(gray: Gray) -> float:
 
 
 # -- stripes ------------------------------------------------------------------------------------------
-_STRIPE_SIZE = 256
+_STRIPE_SIZE = 128
 _HANN = np.outer(np.hanning(_STRIPE_SIZE), np.hanning(_STRIPE_SIZE)).astype(np.float32)
+_WINDOW_SUM = float(_HANN.sum())
 _FY = np.fft.fftfreq(_STRIPE_SIZE)[:, None] * _STRIPE_SIZE
 _FX = np.fft.fftfreq(_STRIPE_SIZE)[None, :] * _STRIPE_SIZE
 _RADIUS = np.hypot(_FY, _FX)
-_RING = np.minimum(_RADIUS.round().astype(np.int32), _STRIPE_SIZE // 2)
-#: Stripes are looked for at periods of 3 to 32 px of the 256-px square (about 7–80 px at 640 wide).
-_BAND = (_RADIUS >= _STRIPE_SIZE / 32) & (_RADIUS <= _STRIPE_SIZE / 3)
-_RING_ORDER = np.argsort(_RING.ravel(), kind="stable")
-_RING_BOUNDS = np.searchsorted(_RING.ravel()[_RING_ORDER], np.arange(_STRIPE_SIZE // 2 + 2))
+#: Stripes are looked for at periods of 3 to 32 px of a 128-px quadrant (about 7–80 px at 640 wide).
+_BAND = np.flatnonzero(((_RADIUS >= _STRIPE_SIZE / 32) & (_RADIUS <= _STRIPE_SIZE / 3)).ravel())
+_RING3 = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4) if max(abs(dy), abs(dx)) == 3]
+_RING3_DY = np.array([p[0] for p in _RING3])
+_RING3_DX = np.array([p[1] for p in _RING3])
 
 
-_WINDOW_SUM = float(_HANN.sum())
-
-
-def stripe_strength(
+def periodic_peak(
     gray: Gray, *, candidates: int = 12, line_ratio: float = 3.0, sharpness: float = 8.0
 ) -> float:
-    """Amplitude, in grey levels, of the strongest isolated periodic pattern across the picture.
+    """Amplitude, in grey levels, of the strongest isolated, narrow periodic pattern in ``gray``.
 
-    The picture (shrunk to 256×256, Hann-windowed) is Fourier-transformed; a sinusoidal stripe of
-    amplitude A across the whole frame gives a narrow peak of amplitude ≈A in the stripe band
-    (periods of about 7–80 px at 640 wide). Each of the ``candidates`` strongest peaks is
-    discounted unless it is
-
-    * *isolated along its direction*: ``line_ratio`` times above the values at the same angle at
-      0.7× and 1.4× its frequency (straight edges of a scene give a line through all frequencies);
-    * *narrow*: ``sharpness`` times above the mean of the ring of bins 3 away (a periodic structure
-      covering only part of the frame — a fence, a railing — gives a broad peak).
-
-    Natural pictures: mostly below 4; interference of 14 grey levels: ≈8–14.
+    ``gray`` is shrunk to 128×128, Hann-windowed and Fourier-transformed; a sinusoid of amplitude
+    A across it gives a narrow peak of ≈A. Each of the ``candidates`` strongest peaks in the band
+    is discounted unless it stands ``line_ratio`` times above the values at the same angle at 0.7×
+    and 1.4× its frequency (straight edges give a *line* through all frequencies) and
+    ``sharpness`` times above the mean of the ring of bins 3 away (a pattern covering only part of
+    the picture gives a broad peak).
     """
     g = cv2.resize(gray, (_STRIPE_SIZE, _STRIPE_SIZE), interpolation=cv2.INTER_AREA).astype(
         np.float32
@@ -186,8 +179,7 @@ def stripe_strength(
     g -= g.mean()
     amplitude = 2.0 * np.abs(np.fft.fft2(g * _HANN)) / _WINDOW_SUM
     flat = amplitude.ravel()
-    band = np.flatnonzero(_BAND.ravel())
-    top = band[np.argsort(flat[band])[-candidates:]]
+    top = _BAND[np.argsort(flat[_BAND])[-candidates:]]
     best = 0.0
     for index in top:
         y, x = divmod(int(index), _STRIPE_SIZE)
@@ -204,9 +196,20 @@ def stripe_strength(
     return best
 
 
-_RING3 = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4) if max(abs(dy), abs(dx)) == 3]
-_RING3_DY = np.array([p[0] for p in _RING3])
-_RING3_DX = np.array([p[1] for p in _RING3])
+def stripe_strength(gray: Gray) -> float:
+    """Strength of interference stripes, grey levels: the :func:`periodic_peak` that at least three
+    of the picture's four quadrants show (the second lowest of the four).
+
+    Interference covers the whole picture; a striped awning, a seat cover or a fence covers a part
+    of it. Natural pictures: below 2; stripes of 14 grey levels: mostly 3–13.
+    """
+    h, w = gray.shape[:2]
+    values = sorted(
+        periodic_peak(gray[i * h // 2 : (i + 1) * h // 2, j * w // 2 : (j + 1) * w // 2])
+        for i in range(2)
+        for j in range(2)
+    )
+    return values[1]
 
 
 # -- occlusion ----------------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ class HealthConfig:
         ``blur`` when the Crete blur measure (0 sharp – 1 blurred) rose by more than
         ``blur_increase`` since the reference view, or, with no reference, exceeds ``blur_effect``.
     stripe_amplitude:
-        ``stripes`` when the strongest isolated periodic pattern is stronger than this (grey levels).
+        ``stripes`` when the periodic pattern seen in three of the four quadrants is stronger than
+        this (grey levels).
     occlusion_fraction, occlusion_fraction_no_reference:
         ``occlusion`` when this share of the picture became flat since the reference view (or, with
         no reference, is flat at all).
@@ -75,12 +76,12 @@ class HealthConfig:
     noise_sigma: float = 9.0
     blur_effect: float = 0.5
     blur_increase: float = 0.05
-    stripe_amplitude: float = 6.5
+    stripe_amplitude: float = 2.9
     occlusion_fraction: float = 0.2
     occlusion_fraction_no_reference: float = 0.6
     occlusion_relative: float = 0.1
     occlusion_absolute: float = 2.5
-    scene_difference: float = 0.65
+    scene_difference: float = 0.68
     frozen_change: float = 0.4
     min_frames: int = 2
     sample_frames: int = 5

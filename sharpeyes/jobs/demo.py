@@ -81,10 +81,13 @@ def run_demo(
             totals["files"].append(
                 {
                     "file": reg.path.name,
-                    **{k: result.get(k) for k in ("accepted", "warned", "refused", "rejects")},
+                    **{
+                        k: result.get(k)
+                        for k in ("accepted", "warned", "refused", "not_cameras", "rejects")
+                    },
                 }
             )
-        for key in ("accepted", "warned", "refused"):
+        for key in ("accepted", "warned", "refused", "not_cameras"):
             totals[key] = sum(int(f[key] or 0) for f in totals["files"])
         return totals
 

@@ -39,7 +39,17 @@ EXPORT_FORMATS = ("csv", "xlsx", "geojson", "gpkg")
 #: Files at least this big get a progress bar of their stages on stderr.
 BIG_FILE_BYTES = 8 * 2**20
 
-_COUNTS = ("rows", "accepted", "warned", "refused", "inserted", "updated", "unchanged", "conflicts")
+_COUNTS = (
+    "rows",
+    "accepted",
+    "warned",
+    "refused",
+    "not_cameras",
+    "inserted",
+    "updated",
+    "unchanged",
+    "conflicts",
+)
 
 
 def _report_paths(path: Path, rejects_dir: Path | None) -> tuple[Path, Path]:
@@ -91,6 +101,7 @@ def import_file(
         one_means_networked=one_means_networked,
         progress=progress,
     )
+    _resolve_file_streams(cameras, p.parent)
     read_s = time.perf_counter() - started
     if stages is not None:
         stages.set_description(f"{p.name}: store {len(cameras):,} cameras")
@@ -124,6 +135,18 @@ def import_file(
         stages.update(2)
         stages.close()
     return document
+
+
+def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
+    """A stream named by a relative file path is relative to the registry that names it."""
+    urls = cameras["stream_url"].astype("string")
+    relative = (
+        urls.notna()
+        & ~urls.str.contains("://", regex=False).fillna(False)
+        & ~urls.str.startswith("/").fillna(False)
+    )
+    if relative.any():
+        cameras.loc[relative, "stream_url"] = [str((folder / u).resolve()) for u in urls[relative]]
 
 
 def import_files(
@@ -315,6 +338,10 @@ def summary_text(result: dict[str, Any]) -> str:
         label = f"{key} {c.get('label_zh', '')}".strip()
         lines.append(f"{label:<14}{c['accepted']:>10,}{c['warned']:>10,}")
     lines.append(f"{'refused':<14}{result['refused']:>10,}")
+    if result.get("not_cameras"):
+        lines.append(
+            f"{'not cameras':<14}{result['not_cameras']:>10,}  (recorders, platforms, groups)"
+        )
     for f in result["files"]:
         lines.append(
             f"{f['file']}: {f['accepted']:,} accepted, {f['warned']:,} warned, {f['refused']:,} refused "

@@ -187,7 +187,8 @@ class ImportResult:
 
     Row counts (``rows``, ``accepted``, ``warned``, ``refused``) count input rows: ``accepted`` rows
     landed (warned ones included), ``warned`` is the part of them kept with doubts, ``refused`` the rows
-    in the rejects (one per refused input row, however many problems it had). Camera counts
+    in the rejects (one per refused input row, however many problems it had; ``not_cameras`` counts
+    apart the catalog items that are recorders, platforms or groups, not cameras). Camera counts
     (``inserted``, ``updated``, ``unchanged``) count distinct ``device_id`` after rows of the same
     camera in one file were merged. ``conflicts`` counts cameras whose attributes another source had
     set differently.
@@ -202,6 +203,7 @@ class ImportResult:
     unchanged: int
     rows: int = 0
     conflicts: int = 0
+    not_cameras: int = 0
     source: str | None = None
     file: str | None = None
     dry_run: bool = False
@@ -510,7 +512,7 @@ class Store:
             extra_rejects["file"] = file
             columns = {k: v[~no_key] for k, v in columns.items()}
         reject_frame = _reject_frame(rejects, extra_rejects)
-        refused = _count_refused(reject_frame)
+        refused, not_cameras = _count_refused(reject_frame)
         accepted = len(columns["device_id"])
         row_warned = ~_is_missing(columns["warnings"])
         row_ids = columns["device_id"]
@@ -604,6 +606,7 @@ class Store:
             updated=updated,
             unchanged=unchanged,
             rows=rows,
+            not_cameras=not_cameras,
             conflicts=len(conflict_rows),
             source=source,
             file=file,
@@ -1807,13 +1810,26 @@ def _reject_tuples(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     return list(zip(*cols, strict=True))
 
 
-def _count_refused(frame: pd.DataFrame) -> int:
-    """Refused input rows: one per (file, sheet, row); rejects without a row number count one each."""
+NOT_A_CAMERA = "not a camera"
+
+
+def _count_refused(frame: pd.DataFrame) -> tuple[int, int]:
+    """(refused input rows, non-camera items) of a rejects frame.
+
+    One per (file, sheet, row); rejects without a row number count one each. Items a catalog lists
+    that are not cameras (recorders, platforms, business groups: reason ``not a camera: …``) are
+    counted apart: they were never candidate cameras, so they are not refused cameras.
+    """
     if not len(frame):
-        return 0
+        return 0, 0
     has_row = frame["row"].notna()
-    keyed = frame.loc[has_row, ["file", "sheet", "row"]].astype(str).drop_duplicates()
-    return int(len(keyed) + (~has_row).sum())
+    not_camera = frame["reason"].astype(str).str.startswith(NOT_A_CAMERA)
+    keys = frame[["file", "sheet", "row"]].astype(str)
+    keyed = keys[has_row].drop_duplicates()
+    camera_keys = set(map(tuple, keys[has_row & ~not_camera].to_numpy()))
+    only_not_camera = sum(1 for k in map(tuple, keyed.to_numpy()) if k not in camera_keys)
+    refused = len(keyed) - only_not_camera + int((~has_row & ~not_camera).sum())
+    return int(refused), int(only_not_camera + (~has_row & not_camera).sum())
 
 
 def _merge_duplicate_rows(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

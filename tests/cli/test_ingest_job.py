@@ -85,3 +85,23 @@ def test_export_refuses_unknown_format(sqlite_url: str, tmp_path: Path) -> None:
     assert list(pd.read_csv(tmp_path / "x.csv", encoding="utf-8-sig").columns) == list(
         CAMERA_COLUMNS
     )
+
+
+def test_relative_file_streams_resolve_against_the_registry(tmp_path: Path) -> None:
+    folder = tmp_path / "registries"
+    folder.mkdir()
+    registry = folder / "streams.csv"
+    registry.write_text(
+        "设备编码,设备名称,监控点位类型,经度,纬度,视频流地址\n"
+        "21120200001320000001,甲,1,123.84,42.29,../streams/a.mp4\n"
+        "21120200001320000002,乙,1,123.85,42.29,rtsp://admin:pw@127.0.0.1:8554/b\n",
+        encoding="utf-8",
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        import_files(store, [registry], progress=False)
+        urls = dict(zip(store.cameras()["device_id"], store.cameras()["stream_url"], strict=True))
+    finally:
+        store.close()
+    assert urls["21120200001320000001"] == str(tmp_path / "streams" / "a.mp4")
+    assert urls["21120200001320000002"] == "rtsp://127.0.0.1:8554/b"

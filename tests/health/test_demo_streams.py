@@ -17,7 +17,13 @@ def test_demo_streams_share_and_files(tmp_path: Path) -> None:
     faulty = [d for d, f in expected.items() if f]
     offline = [d for d, f in expected.items() if f == ["offline"]]
     assert 0.1 <= len(faulty) / len(paths) <= 0.3 and 1 <= len(offline) <= 2
-    assert {f[0] for f in expected.values() if f} >= {"black", "frozen", "blur", "occlusion", "dark"}
+    assert {f[0] for f in expected.values() if f} >= {
+        "black",
+        "frozen",
+        "blur",
+        "occlusion",
+        "dark",
+    }
     healthy = next(d for d, f in expected.items() if not f)
     capture = cv2.VideoCapture(str(paths[healthy]))
     ok, frame = capture.read()

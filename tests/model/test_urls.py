@@ -4,7 +4,9 @@ from sharpeyes.model.urls import join_credentials, mask_url, scrub, split_creden
 
 
 def test_split_and_join_round_trip() -> None:
-    bare, user, password = split_credentials("rtsp://admin:p%40ss:w@10.1.2.3:554/Streaming/Channels/101")
+    bare, user, password = split_credentials(
+        "rtsp://admin:p%40ss:w@10.1.2.3:554/Streaming/Channels/101"
+    )
     assert bare == "rtsp://10.1.2.3:554/Streaming/Channels/101"
     assert (user, password) == ("admin", "p@ss:w")
     assert split_credentials(join_credentials(bare, user, password)) == (bare, user, password)

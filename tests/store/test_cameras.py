@@ -270,3 +270,14 @@ def test_filters(store_url: str) -> None:
     assert len(store.cameras(unit="211202", point_class=2, limit=2)) == 2
     with pytest.raises(ValueError, match="unit"):
         store.cameras(unit="abc")
+
+
+def test_catalog_items_that_are_not_cameras_are_not_refused_cameras(sqlite_url: str) -> None:
+    store = Store.open(sqlite_url)
+    rejects = _rejects(
+        ("cat.sip", 4, "DeviceID", "21120200001180000090", "not a camera: type 118 NVR"),
+        ("cat.sip", 5, "DeviceID", "2112020000132", "device ID must be 20 digits, got 13"),
+    )
+    result = store.import_cameras(camera_frame(2), rejects, source="platform", file="cat.sip")
+    assert (result.accepted, result.refused, result.not_cameras) == (2, 1, 1)
+    assert len(store.rejects(result.import_id)) == 2  # both kept, with their reasons

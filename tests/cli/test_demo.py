@@ -1,0 +1,76 @@
+"""``sharpeyes demo`` end to end: the demo city through every job, on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sharpeyes.store import Store
+
+
+@pytest.mark.slow
+def test_demo_runs_every_job_on_a_small_tieling(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sharpeyes",
+            "demo",
+            "--scale",
+            "0.02",
+            "--db",
+            str(db),
+            "--workdir",
+            str(tmp_path / "city"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    doc = json.loads(out.stdout)
+    steps = {s["name"]: s for s in doc["steps"]}
+    assert list(steps) == [
+        "build city",
+        "import registries",
+        "import units",
+        "import key places",
+        "import key roads",
+        "import network",
+        "network check",
+        "nightly health run",
+        "coverage report",
+        "coverage gaps",
+        "expansion plan",
+    ]
+    imported = steps["import registries"]
+    assert imported["accepted"] > 0.9 * steps["build city"]["cameras"]
+    assert imported["refused"] > 0  # the planted bad rows are refused, with reasons
+    assert imported["not_cameras"] > 0  # NVRs and groups of the catalog are told apart
+    health = steps["nightly health run"]
+    assert 0 < health["online_rate"] < 1 and health["degraded"] > 0
+    assert doc["token"] and doc["map_url"].endswith("/map")
+    assert (tmp_path / "city" / "report.xlsx").stat().st_size > 0
+    assert (tmp_path / "city" / "gaps.geojson").stat().st_size > 0
+
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        # one record per camera: rows of the same camera in two registries were merged
+        assert 0.9 * steps["build city"]["cameras"] < store.count_cameras() <= imported["accepted"]
+        report = store.latest_result("report")
+        assert report is not None and report["rows"]
+        plan = store.latest_result("plan")
+        assert plan is not None and plan["sites"]["features"]
+        network = store.latest_result("network")
+        assert network is not None and network["networked_without_path"]
+        stream_urls = store.cameras()["stream_url"].dropna()
+        assert not stream_urls.str.contains("Demo2024").any()  # credentials never in stream_url
+    finally:
+        store.close()
