@@ -277,16 +277,7 @@ def cameras_from_catalog(
     if not p.exists():
         raise InputError("no such file", file=str(p))
     user = load_mapping(mapping)
-    cmap = ColumnMapping(
-        columns={**CATALOG_COLUMNS, **dict(user.columns)},
-        source=user.source,
-        crs=user.crs,
-        one_means_networked=user.one_means_networked,
-        point_class=user.point_class,
-        hd_min_lines=user.hd_min_lines,
-        bbox=user.bbox,
-        path=user.path,
-    )
+    cmap = user.under(CATALOG_COLUMNS)
     options = resolve_options(
         crs=crs,
         mapping=cmap,

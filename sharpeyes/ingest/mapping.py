@@ -44,7 +44,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -315,6 +315,10 @@ class ColumnMapping:
     sheet: str | None = None
     layer: str | None = None
     path: str | None = None
+
+    def under(self, defaults: Mapping[str, str]) -> ColumnMapping:
+        """This mapping on top of a reader's own ``defaults`` renames (the user's win)."""
+        return replace(self, columns={**defaults, **dict(self.columns)})
 
     def target_of(self, header: object) -> str | None:
         """Target field of a source header: user mapping first, then the built-in table."""

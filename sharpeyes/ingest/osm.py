@@ -125,16 +125,7 @@ def cameras_from_osm(
     if not data_head.strip():
         raise InputError("the file is empty", file=file)
     user = load_mapping(mapping)
-    cmap = ColumnMapping(
-        columns={**OSM_COLUMNS, **dict(user.columns)},
-        source=user.source,
-        crs=user.crs,
-        one_means_networked=user.one_means_networked,
-        point_class=user.point_class,
-        hd_min_lines=user.hd_min_lines,
-        bbox=user.bbox,
-        path=user.path,
-    )
+    cmap = user.under(OSM_COLUMNS)
     options = resolve_options(
         crs=crs,
         mapping=cmap,

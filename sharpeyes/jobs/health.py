@@ -23,20 +23,12 @@ import pandas as pd
 from sharpeyes._errors import ConfigError
 from sharpeyes.health.nightly import check_camera, offline_streak, prometheus_text, summarize_run
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig
+from sharpeyes.model.columns import HEALTH_RESULT_COLUMNS
 from sharpeyes.model.urls import mask_url
 
 log = logging.getLogger(__name__)
 
-_ROW_KEYS = (
-    "device_id",
-    "verdict",
-    "faults",
-    "reason",
-    "measures",
-    "started_at",
-    "duration_s",
-    "snapshot_jpeg",
-)
+_ROW_KEYS = HEALTH_RESULT_COLUMNS[1:]  # run_id is given apart
 
 
 def _cameras_with_streams(store: Any, device_ids: list[str] | None = None) -> pd.DataFrame:
