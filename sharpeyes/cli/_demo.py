@@ -61,9 +61,9 @@ def register(app: typer.Typer) -> None:
             lines = [f"sharpeyes demo: Tieling built in {run.workdir}"]
             for s in run.steps:
                 brief = ", ".join(
-                    f"{k}={v}"
+                    f"{k}={len(v) if isinstance(v, list) else v}"
                     for k, v in s.summary.items()
-                    if isinstance(v, (int, float, str)) and k != "token"
+                    if isinstance(v, (int, float, str, list)) and k != "token" and "file" not in k
                 )
                 lines.append(f"  {s.name:<22} {s.seconds:>6.1f} s  {brief}")
             lines.append(f"Map: {map_url}  (sharpeyes serve --db {url})")

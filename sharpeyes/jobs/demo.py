@@ -67,10 +67,14 @@ def run_demo(
 
     workdir.mkdir(parents=True, exist_ok=True)
     run = DemoRun(workdir=workdir, db_url=db_url)
-    city = build_demo_city(workdir, seed=seed, scale=scale)
-    run.steps.append(
-        DemoStep("build city", 0.0, {"cameras": len(city.cameras), "units": len(city.units)})
-    )
+    built = []
+
+    def _build() -> dict[str, Any]:
+        built.append(build_demo_city(workdir, seed=seed, scale=scale))
+        return {"cameras": len(built[0].cameras), "units": len(built[0].units)}
+
+    run.step("build city", _build, say)
+    city = built[0]
 
     def _import() -> dict[str, Any]:
         totals: dict[str, Any] = {"files": []}

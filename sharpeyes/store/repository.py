@@ -519,6 +519,7 @@ class Store:
         row_class = columns["point_class"]
 
         merged = _merge_duplicate_rows(columns)
+        del columns  # the merged copy is all that is written from here on
         ids = merged["device_id"]
         n = len(ids)
 
@@ -839,13 +840,13 @@ class Store:
         every = bool(new.all())
         rows = np.flatnonzero(new)
         names: list[str] = []
-        lists: list[list[Any]] = []
+        arrays: list[np.ndarray] = []
         for c in STORED_FIELDS:
             values = merged[c] if every else merged[c][rows]
-            if c != "device_id" and _is_missing(values).all():
+            if c != "device_id" and values[0] is None and _is_missing(values).all():
                 continue  # an all-empty column costs binding time and stays NULL anyway
             names.append(c)
-            lists.append(values.tolist())
+            arrays.append(values)
         # constants of this import are written as SQL literals: no binding per row
         constants = {
             "created_import_id": str(int(import_id)),
@@ -861,7 +862,7 @@ class Store:
                 columns = ", ".join([*names, *constants])
                 tail = [int(import_id), int(import_id), now]
                 with cursor.copy(f"COPY cameras ({columns}) FROM STDIN") as copy:
-                    for row in zip(*lists, strict=True):
+                    for row in _row_tuples(arrays):
                         copy.write_row((*row, *tail))
             finally:
                 cursor.close()
@@ -870,7 +871,7 @@ class Store:
             self._executemany(
                 conn,
                 f"INSERT INTO cameras ({', '.join([*names, *constants])}) VALUES ({marks})",
-                zip(*lists, strict=True),
+                _row_tuples(arrays),
             )
         if dropped:
             self._create_camera_indexes(conn, dropped)
@@ -1861,12 +1862,29 @@ def _insert_id(conn: Connection, statement: Any) -> int:
 
 
 def _by_class(point_class: np.ndarray, warned: np.ndarray) -> dict[str, dict[str, int]]:
-    keys = np.array(["unknown" if v is None else str(v) for v in point_class], dtype=object)
-    out: dict[str, dict[str, int]] = {}
-    for key in sorted(set(keys.tolist())):
-        mine = keys == key
-        out[key] = {"accepted": int(mine.sum()), "warned": int((mine & warned).sum())}
-    return out
+    # counted per distinct value (factorize: missing → code -1), named by str() of the value
+    codes, uniques = pd.factorize(np.asarray(point_class, dtype=object), use_na_sentinel=True)
+    accepted = np.bincount(codes + 1, minlength=len(uniques) + 1)
+    doubtful = np.bincount(
+        codes + 1, weights=np.asarray(warned, dtype=bool), minlength=len(uniques) + 1
+    )
+    counts: dict[str, list[int]] = {}
+    for slot, label in enumerate(["unknown", *(str(v) for v in uniques)]):
+        if accepted[slot]:
+            tally = counts.setdefault(label, [0, 0])
+            tally[0] += int(accepted[slot])
+            tally[1] += int(doubtful[slot])
+    return {k: {"accepted": a, "warned": w} for k, (a, w) in sorted(counts.items())}
+
+
+def _row_tuples(arrays: Sequence[np.ndarray], chunk: int = 50_000) -> Iterator[tuple[Any, ...]]:
+    """Rows of equal-length plain-value columns as tuples, made a chunk at a time.
+
+    Only one chunk of each column is held as Python lists at once (not whole-column copies).
+    """
+    total = len(arrays[0]) if len(arrays) else 0
+    for start in range(0, total, chunk):
+        yield from zip(*(a[start : start + chunk].tolist() for a in arrays), strict=True)
 
 
 def file_sha256(path: str | Path) -> str:
