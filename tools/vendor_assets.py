@@ -42,6 +42,16 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
     "redoc@2.5.4": ("redoc", ["bundles/redoc.standalone.js", "LICENSE"]),
 }
 
+#: Off-host URLs inside vendored files, replaced so that no page can ask the internet for them.
+OFFLINE_PATCHES = {
+    "redoc.standalone.js": [
+        (
+            'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"',
+            'src:"data:image/gif;base64,R0lGODlhAQABAAAAACw="',
+        )
+    ],
+}
+
 
 def vendor(package: str, folder: str, files: list[str], work: Path) -> None:
     """``npm pack`` one package into ``work`` and copy ``files`` to ``VENDOR/folder``."""
@@ -60,7 +70,10 @@ def vendor(package: str, folder: str, files: list[str], work: Path) -> None:
                 raise SystemExit(f"{package}: {name} is not a file")
             dest = target / (name.removeprefix("dist/").removeprefix("bundles/"))
             dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(source.read())
+            data = source.read()
+            for old, new in OFFLINE_PATCHES.get(dest.name, []):
+                data = data.replace(old.encode(), new.encode())
+            dest.write_bytes(data)
     sys.stderr.write(f"{package} -> {target.relative_to(VENDOR.parents[3])}\n")
 
 
