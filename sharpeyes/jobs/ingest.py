@@ -85,7 +85,6 @@ def import_file(
 
     p = Path(path).resolve()
     started = time.perf_counter()
-    src = source or p.name
     stages = None
     if progress and p.is_file() and p.stat().st_size >= BIG_FILE_BYTES:
         from tqdm import tqdm
@@ -96,12 +95,15 @@ def import_file(
         fmt=fmt,
         crs=crs,
         mapping=mapping,
-        source=src,
+        source=source,
         hd_min_lines=hd_min_lines,
         one_means_networked=one_means_networked,
         progress=progress,
     )
     _resolve_file_streams(cameras, p.parent)
+    # the source is --source, else the mapping file's `source`, else the file name (the reader decides)
+    named = cameras["source"].dropna()
+    src = source or (str(named.iloc[0]) if len(named) else p.name)
     read_s = time.perf_counter() - started
     if stages is not None:
         stages.set_description(f"{p.name}: store {len(cameras):,} cameras")

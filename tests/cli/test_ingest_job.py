@@ -105,3 +105,23 @@ def test_relative_file_streams_resolve_against_the_registry(tmp_path: Path) -> N
         store.close()
     assert urls["21120200001320000001"] == str(tmp_path / "streams" / "a.mp4")
     assert urls["21120200001320000002"] == "rtsp://127.0.0.1:8554/b"
+
+
+def test_source_comes_from_option_then_mapping_then_file_name(tmp_path: Path) -> None:
+    registry = tmp_path / "台账.csv"
+    registry.write_text(
+        "设备编码,设备名称,监控点位类型,经度,纬度\n21120200001320000001,甲,1,123.84,42.29\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('source = "县交警队 2024 台账"\n', encoding="utf-8")
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        by_file = import_files(store, [registry], progress=False)
+        by_mapping = import_files(store, [registry], mapping=mapping, progress=False)
+        by_option = import_files(store, [registry], mapping=mapping, source="平台", progress=False)
+    finally:
+        store.close()
+    assert by_file["files"][0]["source"] == "台账.csv"
+    assert by_mapping["files"][0]["source"] == "县交警队 2024 台账"
+    assert by_option["files"][0]["source"] == "平台"
