@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -31,7 +32,23 @@ from sharpeyes.health.detectors import Frame
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig, analyse_frames
 from sharpeyes.model.urls import join_credentials, mask_url, scrub
 
-FFMPEG = os.environ.get("SHARPEYES_FFMPEG", "ffmpeg")
+
+def ffmpeg_binary() -> str:
+    """The ffmpeg to run: ``$SHARPEYES_FFMPEG``, else the system's, else the one the
+    ``imageio-ffmpeg`` wheel ships (so a machine without Debian's ffmpeg still probes streams)."""
+    configured = os.environ.get("SHARPEYES_FFMPEG")
+    if configured:
+        return configured
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return "ffmpeg"
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
 SNAPSHOT_WIDTH = 320
 
 
@@ -180,7 +197,7 @@ def grab_frames(
         return FrameGrab([], "not_found", f"{url}: no such file", elapsed_s=0.0)
     cmd = _command(
         full,
-        ffmpeg=ffmpeg or FFMPEG,
+        ffmpeg=ffmpeg or ffmpeg_binary(),
         frames=frames,
         interval_s=interval_s,
         width=width,

@@ -116,3 +116,16 @@ def test_crashing_decoder_is_decode_error(clips: dict[str, Path], tmp_path: Path
     grab = grab_frames(str(clips["healthy"]), deadline_s=DEADLINE_S, ffmpeg=str(crasher))
     assert grab.reason == "decode_error" and "SIGSEGV" in grab.detail
     assert os.path.exists(clips["healthy"])
+
+
+def test_ffmpeg_from_the_wheel_when_the_system_has_none(
+    clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sharpeyes.health.probe import ffmpeg_binary
+
+    monkeypatch.delenv("SHARPEYES_FFMPEG", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no ffmpeg on PATH, as on a machine without Debian's
+    binary = ffmpeg_binary()
+    assert "imageio_ffmpeg" in binary and Path(binary).is_file()
+    result = probe_stream(str(clips["healthy"]))
+    assert result.verdict == "ok", result.reason
