@@ -21,7 +21,6 @@ from .conftest import METRIC, box, tiny_units
 TIELING = Path(__file__).resolve().parents[2] / "sharpeyes" / "demo" / "tieling"
 
 
-@pytest.mark.skipif(not TIELING.exists(), reason="demo data folder not shipped yet")
 def test_tieling_code_lists_and_gcj02_counties() -> None:
     counties = units_from_file(TIELING / "city_and_counties.geojson", crs="gcj02")
     assert counties.summary()["levels"] == {"county": 7, "city": 1}
