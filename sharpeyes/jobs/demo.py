@@ -67,14 +67,11 @@ def run_demo(
 
     workdir.mkdir(parents=True, exist_ok=True)
     run = DemoRun(workdir=workdir, db_url=db_url)
-    built = []
-
-    def _build() -> dict[str, Any]:
-        built.append(build_demo_city(workdir, seed=seed, scale=scale))
-        return {"cameras": len(built[0].cameras), "units": len(built[0].units)}
-
-    run.step("build city", _build, say)
-    city = built[0]
+    say("[demo] build city …")
+    started = time.perf_counter()
+    city = build_demo_city(workdir, seed=seed, scale=scale)
+    summary = {"cameras": len(city.cameras), "units": len(city.units)}
+    run.steps.append(DemoStep("build city", round(time.perf_counter() - started, 2), summary))
 
     def _import() -> dict[str, Any]:
         totals: dict[str, Any] = {"files": []}
