@@ -204,14 +204,24 @@ def _mark_sectors(
     # unit vectors of the two edges (bearing from north, clockwise: (sin, cos))
     lx, ly = np.sin(theta - half_fov), np.cos(theta - half_fov)
     rx, ry = np.sin(theta + half_fov), np.cos(theta + half_fov)
+    narrow = half_fov <= np.pi / 2
+    # windows reaching past the grid's edge need the bounds test; the others skip it
+    at_edge = (col_c - half < 0) | (col_c + half >= ncols) | (row_c - half < 0)
+    at_edge |= row_c + half >= nrows
+    # cameras are taken in batches of one window size and one shape (disc, sector up to 180°,
+    # wider sector), so that each batch evaluates only the test it needs
+    kinds = ((True, True), (False, True), (False, False))
     for k in np.unique(half):
         w = 2 * k + 1
         offs = np.arange(-k, k + 1)
         d_col = np.tile(offs, w)
         d_row = np.repeat(offs, w)
         step = max(1, chunk_cells // (w * w))
-        for disc in (True, False):
-            sel = np.flatnonzero((half == k) & (full == disc))
+        for disc, is_narrow in kinds:
+            mask = (half == k) & (full == disc)
+            if not disc:
+                mask &= narrow == is_narrow
+            sel = np.flatnonzero(mask)
             for s in range(0, len(sel), step):
                 idx = sel[s : s + step]
                 cols = col_c[idx, None] + d_col[None, :]
@@ -222,13 +232,14 @@ def _mark_sectors(
                 if not disc:
                     # in the sector when v is clockwise of the left edge and anticlockwise of the
                     # right one (fields up to 180°), or either of the two (wider fields)
-                    c_left = ly[idx, None] * vx - lx[idx, None] * vy
-                    c_right = vy * rx[idx, None] - vx * ry[idx, None]
-                    narrow = (half_fov[idx] <= np.pi / 2)[:, None]
-                    inside &= np.where(
-                        narrow, (c_left >= 0) & (c_right >= 0), (c_left >= 0) | (c_right >= 0)
-                    )
-                inside &= (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
+                    c_left = ly[idx, None] * vx - lx[idx, None] * vy >= 0
+                    c_right = vy * rx[idx, None] - vx * ry[idx, None] >= 0
+                    if is_narrow:
+                        inside &= c_left & c_right
+                    else:
+                        inside &= c_left | c_right
+                if at_edge[idx].any():
+                    inside &= (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
                 flat[rows[inside] * ncols + cols[inside]] |= np.uint8(bit)
 
 
@@ -322,18 +333,21 @@ def covered_area_raster(
             fov_deg[sel],
             range_m[sel],
         )
-    flat = grid.reshape(-1)
-    marked = np.flatnonzero(flat)
-    marked_labels = labels[marked]
-    marked_bits = flat[marked]
-    total_cells = np.bincount(labels, minlength=len(leaves) + 1)[1:]
+    # one pass over the grid: cells per (leaf, bit pattern); every figure is a sum of its columns
+    n_patterns = 1 << max(n_groups, 1)
+    key = labels.astype(np.int64) * n_patterns
+    key += grid.reshape(-1)
+    table = np.bincount(key, minlength=(len(leaves) + 1) * n_patterns)
+    table = table.reshape(len(leaves) + 1, n_patterns)[1:]
+    del key
+    total_cells = table.sum(axis=1)
     leaf_area = np.zeros(len(leaves))
     leaf_area[has] = shapely.area(leaves[has])
-    masks = [np.ones(len(marked), bool)] + [
-        (marked_bits & np.uint8(1 << g)) != 0 for g in range(n_groups)
+    patterns = np.arange(n_patterns)
+    rows_cells = [total_cells - table[:, 0]] + [
+        table[:, (patterns & (1 << g)) != 0].sum(axis=1) for g in range(n_groups)
     ]
-    for row, mask in enumerate(masks):
-        cells = np.bincount(marked_labels[mask], minlength=len(leaves) + 1)[1:]
+    for row, cells in enumerate(rows_cells):
         share = np.divide(cells, total_cells, out=np.zeros(len(leaves)), where=total_cells > 0)
         out[row] = share * leaf_area
     return out if groups is not None else out[0]

@@ -488,9 +488,12 @@ def _road_lengths(
                 keep = np.ones(len(pj), bool) if cls is None else pcls == cls
                 if not keep.any():
                     continue
-                frame = pd.DataFrame({"p": pj[keep], "g": segs[keep]})
-                for p, grp in frame.groupby("p", sort=False):
-                    cov[int(str(p)), k] = shapely.length(shapely.union_all(grp["g"].to_numpy()))
+                # pieces' segments in runs (stable sort: same order as found), one union per piece
+                sel = np.flatnonzero(keep)
+                order = sel[np.argsort(pj[sel], kind="stable")]
+                cuts = np.flatnonzero(np.diff(pj[order])) + 1
+                for run in np.split(order, cuts):
+                    cov[pj[run[0]], k] = shapely.length(shapely.union_all(segs[run]))
     return pd.DataFrame(
         {
             "leaf": leaves["leaf_id"].to_numpy()[li],
@@ -534,8 +537,9 @@ def partial_counts(
     vil = part.villages
     if len(vil):
         net = cams[cams["networked"].to_numpy(dtype=bool)]
-        seen_any = set(net["village"][net["point_class"].isin(vc)].dropna())
-        seen = {c: set(net["village"][net["point_class"] == c].dropna()) for c in CLASSES}
+        # distinct codes first: iterating a million Arrow strings in Python is slow
+        seen_any = set(net["village"][net["point_class"].isin(vc)].dropna().unique())
+        seen = {c: set(net["village"][net["point_class"] == c].dropna().unique()) for c in CLASSES}
         codes = vil["code"].to_numpy(dtype=object)
         vvals = {
             "villages": np.ones(len(vil), dtype=np.int64),
@@ -553,8 +557,15 @@ def partial_counts(
 
     covering = part.covering
     leaves = part.leaves
-    need_sectors = (area == "exact" and len(leaves)) or len(part.places) or len(part.roads)
-    sectors = _sectors(covering) if need_sectors else np.full(len(covering), None, dtype=object)
+    sectors = np.full(len(covering), None, dtype=object)
+    if area == "exact" and len(leaves):
+        sectors = _sectors(covering)
+    elif len(part.places) or len(part.roads):
+        # places and roads count networked cameras only: build only their sectors (the others
+        # stay None, which both helpers skip)
+        net_cov = covering["networked"].to_numpy(dtype=bool)
+        if net_cov.any():
+            sectors[net_cov] = _sectors(covering[net_cov])
     if len(leaves):
         leaf_codes = leaves[["city", "county", "township", "village"]]
         lvals: dict[str, np.ndarray] = {"area_m2": leaves["area_m2"].to_numpy(dtype=float)}
