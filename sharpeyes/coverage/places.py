@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -272,6 +272,19 @@ def _read(path: Path, osm_layers: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, in
         raise InputError(f"cannot read as a GIS file: {exc}", file=str(path)) from exc
 
 
+def _ids_and_names(
+    raw: pd.DataFrame, id_col: str | None, name_col: str | None, *, path: Path, first_row: int
+) -> tuple[Any, Any]:
+    """Id and name columns of a places or roads file; ids made from file stem and row where absent."""
+    ids = (
+        raw[id_col].astype(str).to_numpy()
+        if id_col is not None
+        else np.array([f"{path.stem}-{i + first_row}" for i in range(len(raw))])
+    )
+    names = raw[name_col].astype(object).to_numpy() if name_col else [None] * len(raw)
+    return pd.array(ids, dtype="string"), pd.array(names, dtype="string")
+
+
 def places_from_file(
     path: str | Path,
     *,
@@ -345,18 +358,11 @@ def places_from_file(
                     file, int(i) + first_row, cat_col, None, "blank category: imported as 'other'"
                 )
             )
-    ids = (
-        raw[id_col].astype(str).to_numpy()
-        if id_col is not None
-        else np.array([f"{path.stem}-{i + first_row}" for i in range(len(raw))])
-    )
+    ids, names = _ids_and_names(raw, id_col, name_col, path=path, first_row=first_row)
     frame = gpd.GeoDataFrame(
         {
-            "place_id": pd.array(ids, dtype="string"),
-            "name": pd.array(
-                raw[name_col].astype(object).to_numpy() if name_col else [None] * len(raw),
-                dtype="string",
-            ),
+            "place_id": ids,
+            "name": names,
             "category": pd.array([c or "other" for c in categories], dtype="string"),
             "category_raw": pd.array(
                 [None if v is None or v != v else str(v) for v in raw_cat], dtype="string"
@@ -431,18 +437,11 @@ def roads_from_file(
     is_osm = path.suffix.lower() in {".osm", ".pbf"}
     if is_osm:
         keep &= np.array([c is not None for c in classes])
-    ids = (
-        raw[id_col].astype(str).to_numpy()
-        if id_col is not None
-        else np.array([f"{path.stem}-{i + first_row}" for i in range(len(raw))])
-    )
+    ids, names = _ids_and_names(raw, id_col, name_col, path=path, first_row=first_row)
     frame = gpd.GeoDataFrame(
         {
-            "road_id": pd.array(ids, dtype="string"),
-            "name": pd.array(
-                raw[name_col].astype(object).to_numpy() if name_col else [None] * len(raw),
-                dtype="string",
-            ),
+            "road_id": ids,
+            "name": names,
             "road_class": pd.array([c or "other" for c in classes], dtype="string"),
             "class_raw": pd.array(
                 [None if v is None or v != v else str(v) for v in raw[cls_col]], dtype="string"

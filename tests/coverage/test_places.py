@@ -52,6 +52,11 @@ def test_places_csv_with_rejects(tmp_path: Path) -> None:
     layer = places_from_file(tmp_path / "p.csv")
     assert layer.frame["category"].tolist() == ["school", "hospital", "other"]
     assert layer.frame["name"].tolist() == ["一中", "医院", "未知"]
+    assert layer.frame["place_id"].tolist() == [
+        "p-2",
+        "p-3",
+        "p-5",
+    ]  # file stem and row: no id column
     assert layer.frame.crs.to_epsg() == 4326
     reasons = layer.rejects.set_index("row")["reason"].to_dict()
     assert "no geometry" in reasons[4]
