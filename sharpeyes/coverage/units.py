@@ -130,6 +130,26 @@ def _problem(
     }
 
 
+def _row_problem(
+    file: str | None,
+    units: gpd.GeoDataFrame,
+    i: int,
+    kind: str,
+    reason: str,
+    area_m2: float | None = None,
+) -> dict[str, object]:
+    """A problem about the unit in row ``i`` of ``units`` (a frame with ``_row``, ``code``, ``level``)."""
+    return _problem(
+        file,
+        _row_number(units["_row"].iat[i]),
+        units["code"].iat[i],
+        units["level"].iat[i],
+        kind,
+        reason,
+        area_m2,
+    )
+
+
 def _pick(
     columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, file: str
 ) -> str | None:
@@ -419,11 +439,10 @@ def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> Unit
     dup = out["code"].duplicated(keep="first")
     for i in np.flatnonzero(dup.to_numpy()).tolist():
         problems.append(
-            _problem(
+            _row_problem(
                 file,
-                _row_number(out["_row"].iat[i]),
-                out["code"].iat[i],
-                out["level"].iat[i],
+                out,
+                i,
                 "duplicate_code",
                 "code appears more than once: the first row is kept",
             )
@@ -436,11 +455,10 @@ def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> Unit
     polygonal = np.isin(shapely.get_type_id(geo), [3, 6]) | empty
     for i in np.flatnonzero(~polygonal).tolist():
         problems.append(
-            _problem(
+            _row_problem(
                 file,
-                _row_number(out["_row"].iat[i]),
-                out["code"].iat[i],
-                out["level"].iat[i],
+                out,
+                i,
                 "empty_geometry",
                 f"geometry is a {shapely.get_type_id(geo[i])} type, not a polygon: dropped, unit kept as a code",
             )
@@ -450,11 +468,10 @@ def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> Unit
     if has_rows and file is not None and not (empty.all()):
         for i in np.flatnonzero(empty).tolist():
             problems.append(
-                _problem(
+                _row_problem(
                     file,
-                    _row_number(out["_row"].iat[i]),
-                    out["code"].iat[i],
-                    out["level"].iat[i],
+                    out,
+                    i,
                     "empty_geometry",
                     "unit has no geometry: counted by code only (no area, no positional assignment)",
                 )
@@ -469,11 +486,10 @@ def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> Unit
             fixed = polys[0]
         geo[i] = fixed  # type: ignore[index]
         problems.append(
-            _problem(
+            _row_problem(
                 file,
-                _row_number(out["_row"].iat[i]),
-                out["code"].iat[i],
-                out["level"].iat[i],
+                out,
+                i,
                 "repaired",
                 f"invalid geometry ({reason}) repaired with make_valid",
             )
