@@ -171,6 +171,21 @@ import_warnings = sa.Table(
 )
 
 # -- reference layers ----------------------------------------------------------------------------
+
+
+def _layer_columns() -> list[sa.Column[Any]]:
+    """What every reference layer keeps beside its own fields: extra attributes (JSON text), the
+    extent in WGS-84 degrees for indexed window queries, and the geometry (EPSG:4326)."""
+    return [
+        sa.Column("attrs", sa.Text),
+        sa.Column("minx", Double),
+        sa.Column("miny", Double),
+        sa.Column("maxx", Double),
+        sa.Column("maxy", Double),
+        sa.Column("geom", geometry_type("Geometry")),
+    ]
+
+
 units = sa.Table(
     "units",
     metadata,
@@ -179,12 +194,7 @@ units = sa.Table(
     sa.Column("level", sa.Text, index=True),
     sa.Column("parent_code", sa.Text, index=True),
     sa.Column("population", Double),
-    sa.Column("attrs", sa.Text),
-    sa.Column("minx", Double),
-    sa.Column("miny", Double),
-    sa.Column("maxx", Double),
-    sa.Column("maxy", Double),
-    sa.Column("geom", geometry_type("Geometry")),
+    *_layer_columns(),
 )
 
 places = sa.Table(
@@ -193,12 +203,7 @@ places = sa.Table(
     sa.Column("place_id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text),
     sa.Column("category", sa.Text, index=True),
-    sa.Column("attrs", sa.Text),
-    sa.Column("minx", Double),
-    sa.Column("miny", Double),
-    sa.Column("maxx", Double),
-    sa.Column("maxy", Double),
-    sa.Column("geom", geometry_type("Geometry")),
+    *_layer_columns(),
 )
 
 roads = sa.Table(
@@ -207,12 +212,7 @@ roads = sa.Table(
     sa.Column("road_id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text),
     sa.Column("road_class", sa.Text, index=True),
-    sa.Column("attrs", sa.Text),
-    sa.Column("minx", Double),
-    sa.Column("miny", Double),
-    sa.Column("maxx", Double),
-    sa.Column("maxy", Double),
-    sa.Column("geom", geometry_type("Geometry")),
+    *_layer_columns(),
 )
 
 network_nodes = sa.Table(
