@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -116,7 +119,11 @@ def chromium(width: int = 1200, height: int = 800) -> Iterator[Page]:
     binary = chromium_path()
     if binary is None:
         raise FileNotFoundError("chromium")
-    with tempfile.TemporaryDirectory(prefix="sharpeyes-chromium-") as profile:
+    # Chromium's helper processes may still flush the profile while it shuts down: the whole process
+    # group is ended below, and a file written after that does not fail the test's cleanup.
+    with tempfile.TemporaryDirectory(
+        prefix="sharpeyes-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             [
                 binary,
@@ -140,6 +147,7 @@ def chromium(width: int = 1200, height: int = 800) -> Iterator[Page]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -166,3 +174,5 @@ def chromium(width: int = 1200, height: int = 800) -> Iterator[Page]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
