@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages sharpeyes' tests use: PostgreSQL + PostGIS, GStreamer RTSP server, Chromium, ffmpeg.
+# Debian packages sharpeyes' tests use: PostgreSQL + PostGIS, GStreamer RTSP server, Chromium, ffmpeg, CJK fonts.
 set -euo pipefail
 PKGS=(postgresql postgresql-15-postgis-3
       python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
       gstreamer1.0-plugins-ugly gstreamer1.0-tools
-      chromium chromium-driver ffmpeg)
+      chromium chromium-driver ffmpeg fonts-noto-cjk)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
