@@ -19,10 +19,10 @@ import pyproj
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage._frames import obj_array
 from sharpeyes.coverage.area import covered_area_exact
 from sharpeyes.coverage.kpis import CLASSES, CoverageInputs, _place_covered, _sectors
 from sharpeyes.model.columns import WGS84
+from sharpeyes.model.frames import obj_array
 
 __all__ = ["GAP_LAYERS", "Gaps", "find_gaps", "h3_grid", "write_gaps"]
 

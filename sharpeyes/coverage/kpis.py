@@ -54,7 +54,6 @@ import pandas as pd
 import pyproj
 import shapely
 
-from sharpeyes.coverage._frames import obj_array
 from sharpeyes.coverage.area import covered_area_exact, covered_area_raster, leaf_partition
 from sharpeyes.coverage.fov import (
     fov_defaults,
@@ -66,6 +65,7 @@ from sharpeyes.coverage.fov import (
 from sharpeyes.coverage.units import CameraPlacement, assign_cameras, unit_ancestors
 from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.columns import WGS84
+from sharpeyes.model.frames import obj_array
 
 __all__ = [
     "KPI_KEYS",

@@ -15,26 +15,23 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import AnalysisError, InputError
-from sharpeyes.coverage._frames import obj_array
 from sharpeyes.coverage.gaps import Gaps, find_gaps
 from sharpeyes.coverage.gaps import write_gaps as _write_gap_files
 from sharpeyes.coverage.kpis import CoverageInputs, kpis_by_unit, prepare_inputs
-from sharpeyes.coverage.places import places_from_file, roads_from_file
 from sharpeyes.coverage.report import (
     filter_rows,
+    plain_value,
     report_rows,
     write_report_csv,
     write_report_json,
     write_report_xlsx,
 )
-from sharpeyes.coverage.units import (
-    LEVELS,
-    UNIT_PROBLEM_COLUMNS,
-    missing_parents,
-    units_from_file,
-)
+from sharpeyes.ingest.places import places_from_file, roads_from_file
+from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
+from sharpeyes.model.divisions import LEVELS
+from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
 
 __all__ = [
@@ -51,12 +48,10 @@ _MAX_LISTED = 200
 
 
 def _records(frame: pd.DataFrame, limit: int = _MAX_LISTED) -> list[dict[str, Any]]:
-    from sharpeyes.coverage.report import _plain
-
     frame = frame.head(limit)
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    return [{str(k): plain_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def import_units(

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes.model.codes import CAMERA_DEVICE_TYPES
-from sharpeyes.network.topology import empty_problems, problems_frame, structure_problems
+from sharpeyes.model.topology import empty_problems, problems_frame, structure_problems
 
 #: Point-class columns of the by-class breakdowns; 0 stands for "class unknown".
 CLASS_KEYS: Final = (1, 2, 3, 4, 9, 0)
@@ -68,7 +68,7 @@ class Network:
     node_list
         Graph nodes in a fixed order; arrays of the checks are indexed by position in it.
     problems
-        Problems frame (:data:`sharpeyes.network.topology.PROBLEM_COLUMNS`).
+        Problems frame (:data:`sharpeyes.model.topology.PROBLEM_COLUMNS`).
     """
 
     graph: nx.Graph
@@ -247,7 +247,7 @@ def build_network(
     Parameters
     ----------
     nodes, links
-        Canonical topology frames (see :mod:`sharpeyes.network.topology`), e.g. from the store.
+        Canonical topology frames (see :mod:`sharpeyes.ingest.topology`), e.g. from the store.
     cameras
         The inventory (canonical camera frame; ``parent_id`` and ``extra`` side columns used when
         present). ``None`` when only the topology is known.

@@ -9,8 +9,8 @@ from typing import Any, Final
 import pandas as pd
 
 from sharpeyes.model.codes import NODE_KINDS, label
+from sharpeyes.model.topology import PROBLEM_CODES
 from sharpeyes.network.check import NetworkCheck
-from sharpeyes.network.topology import PROBLEM_CODES
 
 _CLASS_ZH: Final = {
     "class_1": "一类",

@@ -1,4 +1,4 @@
-"""Key places (重点部位) and key roads: reading them from files, with categories normalised.
+"""Key places (重点部位) and key roads from files, with categories and road classes normalised.
 
 Places: GeoJSON, GeoPackage, Shapefile, CSV (``lon``/``lat`` columns or a ``wkt`` column), or
 OpenStreetMap (``.osm``/``.pbf``, read through GDAL's OSM driver: amenity, shop, tourism, railway
@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.units import _to_wgs84
+from sharpeyes.ingest.reproject import frame_to_wgs84
 from sharpeyes.model.columns import PLACE_COLUMNS, REJECT_COLUMNS, ROAD_COLUMNS, WGS84
 
 __all__ = [
@@ -315,7 +315,7 @@ def places_from_file(
     path = Path(path)
     file = str(path)
     raw, first_row = _read(path, ("points", "multipolygons"))
-    raw = _to_wgs84(raw, crs, file)
+    raw = frame_to_wgs84(raw, crs, file)
     cols = [c for c in raw.columns if c != raw.geometry.name]
     is_osm = path.suffix.lower() in {".osm", ".pbf"}
     cat_col = (
@@ -410,7 +410,7 @@ def roads_from_file(
     path = Path(path)
     file = str(path)
     raw, first_row = _read(path, ("lines",))
-    raw = _to_wgs84(raw, crs, file)
+    raw = frame_to_wgs84(raw, crs, file)
     cols = [c for c in raw.columns if c != raw.geometry.name]
     cls_col = _find(
         cols,
