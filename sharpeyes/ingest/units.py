@@ -421,7 +421,8 @@ def _repaired_geometry(
                 f"geometry is a {shapely.get_type_id(geo[i])} type, not a polygon: dropped, unit kept as a code",
             )
         )
-    geo = np.where(polygonal, geo, None)
+    geo = geo.copy()
+    geo[~polygonal] = None
     empty = shapely.is_missing(geo) | shapely.is_empty(geo)
     if has_rows and file is not None and not (empty.all()):
         for i in np.flatnonzero(empty).tolist():
