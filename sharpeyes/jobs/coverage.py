@@ -35,6 +35,7 @@ from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
 
 __all__ = [
+    "camera_fields_of_view",
     "compute_gaps",
     "compute_report",
     "import_places",
@@ -159,6 +160,27 @@ def import_roads(
         "refused": len(layer.rejects),
         "rejects": _records(layer.rejects),
     }
+
+
+def camera_fields_of_view(
+    store: Store, device_ids: list[str], *, hd_min_lines: int = HD_MIN_LINES
+) -> gpd.GeoDataFrame:
+    """Field-of-view sectors of the cameras ``device_ids`` (as the map draws them).
+
+    Returns ``device_id, point_class, geometry`` in EPSG:4326 (sectors are built in the cameras'
+    metric CRS by :func:`~sharpeyes.coverage.fov.fov_sectors`, then reprojected); cameras without
+    a position are left out.
+    """
+    from sharpeyes.coverage.fov import fov_sectors
+
+    cameras = store.cameras(device_ids=device_ids)
+    sectors = fov_sectors(cameras, hd_min_lines=hd_min_lines).to_crs(WGS84)
+    frame = gpd.GeoDataFrame(
+        {"device_id": cameras["device_id"].astype(str), "point_class": cameras["point_class"]},
+        geometry=sectors.values,
+        crs=WGS84,
+    )
+    return frame[frame.geometry.notna()]
 
 
 def _inputs(
