@@ -108,32 +108,53 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den).where(den > 0)
 
 
-def rates_from_counts(
-    counts: pd.DataFrame,
-    units: pd.DataFrame,
-    *,
-    has_health: bool,
-    place_categories: list[str],
-    road_classes: list[str],
-) -> pd.DataFrame:
-    """Rates, targets and labels from additive counts; one row per unit and class (all, 1, 2, 3)."""
+#: Columns after :data:`KPI_KEYS` in every row, before the per-category coverage columns.
+_EXTRA_COLUMNS: Final = (
+    "parent_code",
+    "area_km2",
+    "population",
+    "density_per_1000",
+    "online",
+    "intact",
+    "villages",
+    "villages_covered",
+    "places",
+    "places_covered",
+    "road_km",
+    "road_covered_km",
+    "target_coverage_met",
+    "target_networking_met",
+    "target_hd_met",
+    "target_intact_met",
+    "targets_met",
+)
+
+
+def _count_grid(counts: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit and class (0 = all, 1, 2, 3) with every count (0 or NaN where none)."""
     base = units[["code", "name", "level", "parent_code", "population"]].rename(
         columns={"code": "unit_code", "name": "unit_name"}
     )
     grid = base.merge(pd.DataFrame({"point_class": [0, *CLASSES]}), how="cross")
     counts = counts.groupby(["unit_code", "point_class"]).sum(min_count=1).reset_index()
     df = grid.merge(counts, on=["unit_code", "point_class"], how="left")
-    int_cols = ["cameras", "networked", "hd", "hd_unknown", "online", "intact"]
-    for c in int_cols:
+    for c in ("cameras", "networked", "hd", "hd_unknown", "online", "intact"):
         if c not in df:
             df[c] = 0
         df[c] = df[c].fillna(0).astype(np.int64)
-    for c in ("villages", "villages_covered", "places", "places_covered"):
+    for c in (
+        *("villages", "villages_covered", "places", "places_covered"),
+        *("area_m2", "covered_m2", "road_m", "road_covered_m"),
+    ):
         if c not in df:
             df[c] = np.nan
-    for c in ("area_m2", "covered_m2", "road_m", "road_covered_m"):
-        if c not in df:
-            df[c] = np.nan
+    return df
+
+
+def _add_rates(
+    df: pd.DataFrame, *, has_health: bool, place_categories: list[str], road_classes: list[str]
+) -> None:
+    """The rates of the module docstring, from the counts of ``df``."""
     df["networking_rate"] = _ratio(df["networked"], df["cameras"])
     df["hd_ratio"] = _ratio(df["hd"], df["cameras"] - df["hd_unknown"])
     if has_health:
@@ -165,22 +186,26 @@ def rates_from_counts(
                 df[f"road_covered_m_{c}"].fillna(0), df[f"road_m_{c}"].fillna(0)
             )
 
+
+def _flag(rate: pd.Series, threshold: np.ndarray | float, applies: np.ndarray) -> pd.Series:
+    """Whether ``rate`` meets ``threshold``; ``<NA>`` where the rate is unknown or does not apply."""
+    met = rate.to_numpy(dtype=float) >= np.asarray(threshold) - 1e-12
+    out = pd.array(met, dtype="boolean")
+    out[~applies | rate.isna().to_numpy()] = pd.NA
+    return pd.Series(out, index=rate.index)
+
+
+def _add_targets(df: pd.DataFrame) -> None:
+    """The target flags of the module docstring, and ``targets_met``."""
     cls = df["point_class"].to_numpy()
     key_public = (cls == 0) | (cls == 1)
-
-    def flag(rate: pd.Series, threshold: np.ndarray | float, applies: np.ndarray) -> pd.Series:
-        met = rate.to_numpy(dtype=float) >= np.asarray(threshold) - 1e-12
-        out = pd.array(met, dtype="boolean")
-        out[~applies | rate.isna().to_numpy()] = pd.NA
-        return pd.Series(out, index=rate.index)
-
-    df["target_coverage_met"] = flag(df["place_coverage"], TARGETS["coverage"], key_public)
-    df["target_networking_met"] = flag(df["networking_rate"], TARGETS["networking"], key_public)
-    df["target_hd_met"] = flag(df["hd_ratio"], TARGETS["hd"], np.ones(len(df), bool))
+    df["target_coverage_met"] = _flag(df["place_coverage"], TARGETS["coverage"], key_public)
+    df["target_networking_met"] = _flag(df["networking_rate"], TARGETS["networking"], key_public)
+    df["target_hd_met"] = _flag(df["hd_ratio"], TARGETS["hd"], np.ones(len(df), bool))
     intact_threshold = np.where(
         cls == 2, TARGETS["intact_key_industries"], TARGETS["intact_key_public_areas"]
     )
-    df["target_intact_met"] = flag(df["intact_rate"], intact_threshold, cls != 3)
+    df["target_intact_met"] = _flag(df["intact_rate"], intact_threshold, cls != 3)
     flags = df[
         ["target_coverage_met", "target_networking_met", "target_hd_met", "target_intact_met"]
     ]
@@ -190,6 +215,21 @@ def rates_from_counts(
     all_met[~any_known.to_numpy()] = pd.NA
     df["targets_met"] = all_met
 
+
+def rates_from_counts(
+    counts: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    has_health: bool,
+    place_categories: list[str],
+    road_classes: list[str],
+) -> pd.DataFrame:
+    """Rates, targets and labels from additive counts; one row per unit and class (all, 1, 2, 3)."""
+    df = _count_grid(counts, units)
+    _add_rates(
+        df, has_health=has_health, place_categories=place_categories, road_classes=road_classes
+    )
+    _add_targets(df)
     df["point_class"] = pd.Series(
         ["all" if c == 0 else int(c) for c in df["point_class"]], dtype=object
     )
@@ -197,28 +237,8 @@ def rates_from_counts(
     df["_rank"] = df["level"].map(level_rank).fillna(9)
     df["_cls"] = [0 if c == "all" else c for c in df["point_class"]]
     df = df.sort_values(["_rank", "unit_code", "_cls"]).drop(columns=["_rank", "_cls"])
-    front = list(KPI_KEYS)
-    extra = [
-        "parent_code",
-        "area_km2",
-        "population",
-        "density_per_1000",
-        "online",
-        "intact",
-        "villages",
-        "villages_covered",
-        "places",
-        "places_covered",
-        "road_km",
-        "road_covered_km",
-        "target_coverage_met",
-        "target_networking_met",
-        "target_hd_met",
-        "target_intact_met",
-        "targets_met",
-    ]
     per_cat = [c for c in df.columns if c.startswith(("place_coverage_", "road_coverage_"))]
-    return df[front + extra + per_cat].reset_index(drop=True)
+    return df[[*KPI_KEYS, *_EXTRA_COLUMNS, *per_cat]].reset_index(drop=True)
 
 
 def kpis_by_unit(

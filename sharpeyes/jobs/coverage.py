@@ -347,48 +347,50 @@ def write_report(
     else:
         gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
-        sheets = {
-            "未联网行政村": pd.DataFrame(gaps.villages.drop(columns="geometry")).rename(
-                columns={
-                    "code": "区划代码",
-                    "name": "名称",
-                    "township": "所属乡镇",
-                    "cameras": "摄像机数",
-                    "networked_cameras": "联网摄像机数",
-                }
-            ),
-            "未覆盖重点部位": pd.DataFrame(gaps.places.drop(columns="geometry"))
-            .assign(
-                lon=gaps.places.geometry.representative_point().x.round(6)
-                if len(gaps.places)
-                else [],
-                lat=gaps.places.geometry.representative_point().y.round(6)
-                if len(gaps.places)
-                else [],
-            )
-            .rename(
-                columns={
-                    "place_id": "编号",
-                    "name": "名称",
-                    "category": "类别",
-                    "county": "区县",
-                    "township": "乡镇",
-                    "village": "村社区",
-                    "lon": "经度",
-                    "lat": "纬度",
-                }
-            ),
-            "未覆盖道路": pd.DataFrame(gaps.roads.drop(columns="geometry")).rename(
-                columns={
-                    "road_id": "道路编号",
-                    "road_class": "道路等级",
-                    "length_m": "未覆盖长度(米)",
-                }
-            ),
-            "落点问题": _placement_sheet(inputs),
-        }
+        sheets = _gap_sheets(gaps, inputs)
         write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
     return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
+
+
+def _gap_sheets(gaps: Gaps, inputs: CoverageInputs) -> dict[str, pd.DataFrame]:
+    """The workbook's gap sheets (Chinese headers): villages without a networked camera, key places
+    and roads outside every field of view (place positions WGS-84, 6 decimals), placement findings."""
+    return {
+        "未联网行政村": pd.DataFrame(gaps.villages.drop(columns="geometry")).rename(
+            columns={
+                "code": "区划代码",
+                "name": "名称",
+                "township": "所属乡镇",
+                "cameras": "摄像机数",
+                "networked_cameras": "联网摄像机数",
+            }
+        ),
+        "未覆盖重点部位": pd.DataFrame(gaps.places.drop(columns="geometry"))
+        .assign(
+            lon=gaps.places.geometry.representative_point().x.round(6) if len(gaps.places) else [],
+            lat=gaps.places.geometry.representative_point().y.round(6) if len(gaps.places) else [],
+        )
+        .rename(
+            columns={
+                "place_id": "编号",
+                "name": "名称",
+                "category": "类别",
+                "county": "区县",
+                "township": "乡镇",
+                "village": "村社区",
+                "lon": "经度",
+                "lat": "纬度",
+            }
+        ),
+        "未覆盖道路": pd.DataFrame(gaps.roads.drop(columns="geometry")).rename(
+            columns={
+                "road_id": "道路编号",
+                "road_class": "道路等级",
+                "length_m": "未覆盖长度(米)",
+            }
+        ),
+        "落点问题": _placement_sheet(inputs),
+    }
 
 
 def _placement_sheet(inputs: CoverageInputs) -> pd.DataFrame:
