@@ -401,14 +401,15 @@ def add_camera_links(
 
 def camera_table(
     inventory: pd.DataFrame,
+    inventory_index: pd.Index,
     candidates: np.ndarray,
     names: Mapping[str, str],
     positions: Mapping[str, tuple[float, float]],
     problems: list[dict[str, object]],
 ) -> tuple[pd.DataFrame, list[str]]:
     """The inventory's cameras, then the topology's cameras it lacks (class unknown), with
-    ``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` or the ID)."""
-    inventory_index = pd.Index(inventory["device_id"].to_numpy(dtype=object), dtype=object)
+    ``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` or the ID).
+    ``inventory_index`` is the inventory's device IDs (built once: its hash table is reused)."""
     extra_ids = list(
         dict.fromkeys(candidates[positions_in(candidates, inventory_index) < 0].tolist())
     )

@@ -174,7 +174,9 @@ def build_network(
     candidates = np.array(
         [*topo_cameras, *pd.unique(single["camera"]).tolist(), *sorted(graph_cameras)], dtype=object
     )
-    table, extra_ids = camera_table(inventory, candidates, names, positions, problems)
+    table, extra_ids = camera_table(
+        inventory, inventory_index, candidates, names, positions, problems
+    )
     node_index = pd.Index(list(graph.nodes), dtype=object)
     att = Attachment.none(len(table))
     attach_by_link(
