@@ -547,11 +547,11 @@ def check_siblings(
 ) -> pd.DataFrame:
     """Overlaps between sibling units and gaps between a parent and its children, as problem rows.
 
-    Areas in m² measured in :func:`~sharpeyes.coverage.fov.metric_crs` of the units. An overlap or
+    Areas in m² measured in :func:`~sharpeyes.model.crs.metric_crs` of the units. An overlap or
     gap is reported when it is larger than ``min_area_m2`` and than ``min_share`` of the smaller
     unit (parent for gaps), so digitising slivers stay quiet.
     """
-    from sharpeyes.coverage.fov import metric_crs
+    from sharpeyes.model.crs import metric_crs
 
     has_geo = ~(units.geometry.isna() | units.geometry.is_empty)
     polys = units[has_geo]

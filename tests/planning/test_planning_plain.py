@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.planning import (
+from sharpeyes.model.crs import wgs84_to_gcj02
+from sharpeyes.planning.io import (
     candidates_from_file,
     demand_from_file,
-    plan_points,
     write_plan,
 )
-from sharpeyes.model.crs import wgs84_to_gcj02
+from sharpeyes.planning.plans import plan_points
 
 # Tieling-ish coordinates. One degree of longitude at 42.3°N is about 82.4 km, so 0.001° ≈ 82 m.
 LON0, LAT0 = 123.84, 42.29
