@@ -17,6 +17,7 @@ from sharpeyes._errors import AnalysisError, InputError
 
 __all__ = [
     "coverage_matrix_from_distances",
+    "coverage_matrix_from_frames",
     "coverage_matrix_from_geometries",
     "coverage_matrix_from_radius",
     "site_coverage_matrix",
@@ -128,6 +129,41 @@ def coverage_matrix_from_geometries(
     pairs = demand.sindex.query(fields_of_view.values, predicate=predicate)
     data = np.ones(pairs.shape[1], dtype=bool)
     return sp.csr_matrix((data, (pairs[0], pairs[1])), shape=(n_cand, n_dem))
+
+
+def coverage_matrix_from_frames(
+    demand: Any,
+    candidates: Any,
+    *,
+    radius_m: float | None = None,
+    fov_col: str | None = None,
+    predicate: str = "intersects",
+) -> sp.csr_matrix:
+    """Coverage matrix (candidates × demand) of two GeoDataFrames in one metric CRS.
+
+    ``fov_col`` names a geometry column of the candidates holding each field-of-view polygon
+    (:func:`coverage_matrix_from_geometries`); else ``radius_m`` draws circles of that many metres
+    around the candidate points (:func:`coverage_matrix_from_radius`, demand at its representative
+    point).
+    """
+    if demand.crs is not None and demand.crs.is_geographic:
+        raise AnalysisError("demand is in geographic coordinates: project it to a metric CRS")
+    if fov_col is not None:
+        fov = candidates[fov_col]
+        if not hasattr(fov, "sindex"):
+            import geopandas as gpd
+
+            fov = gpd.GeoSeries(fov, crs=candidates.crs)
+        return coverage_matrix_from_geometries(fov, demand.geometry, predicate=predicate)
+    if radius_m is None:
+        raise InputError("give radius_m or fov_col to say what a candidate covers")
+    if candidates.crs is not None and candidates.crs.is_geographic:
+        raise AnalysisError(
+            "candidates are in geographic coordinates: project them to a metric CRS"
+        )
+    cxy = np.column_stack([candidates.geometry.x, candidates.geometry.y])
+    points = demand.geometry.representative_point()
+    return coverage_matrix_from_radius(cxy, np.column_stack([points.x, points.y]), radius_m)
 
 
 def site_coverage_matrix(sites: Any, fov: Any, demand: Any) -> sp.csr_matrix:

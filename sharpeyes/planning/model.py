@@ -53,7 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from sharpeyes._errors import AnalysisError, InputError
+from sharpeyes._errors import InputError
 from sharpeyes.planning import exact
 from sharpeyes.planning.heuristics import (
     FloatArray,
@@ -63,11 +63,7 @@ from sharpeyes.planning.heuristics import (
     rank,
     swap_search,
 )
-from sharpeyes.planning.matrix import (
-    coverage_matrix_from_distances,
-    coverage_matrix_from_geometries,
-    coverage_matrix_from_radius,
-)
+from sharpeyes.planning.matrix import coverage_matrix_from_distances, coverage_matrix_from_frames
 
 log = logging.getLogger(__name__)
 
@@ -272,29 +268,11 @@ class MaximalCoverage:
         (a geometry column of the candidates holding each field-of-view polygon) says what a
         candidate sees. Other keyword arguments go to :meth:`from_coverage_matrix`.
         """
-        if demand.crs is not None and demand.crs.is_geographic:
-            raise AnalysisError("demand is in geographic coordinates: project it to a metric CRS")
+        matrix = coverage_matrix_from_frames(
+            demand, candidates, radius_m=radius_m, fov_col=fov_col, predicate=predicate
+        )
         if weight_col not in demand.columns:
             raise InputError("demand has no weight column", field=weight_col)
-        if fov_col is not None:
-            fov = candidates[fov_col]
-            if not hasattr(fov, "sindex"):
-                import geopandas as gpd
-
-                fov = gpd.GeoSeries(fov, crs=candidates.crs)
-            matrix = coverage_matrix_from_geometries(fov, demand.geometry, predicate=predicate)
-        elif radius_m is not None:
-            if candidates.crs is not None and candidates.crs.is_geographic:
-                raise AnalysisError(
-                    "candidates are in geographic coordinates: project them to a metric CRS"
-                )
-            cxy = np.column_stack([candidates.geometry.x, candidates.geometry.y])
-            points = demand.geometry.representative_point()
-            matrix = coverage_matrix_from_radius(
-                cxy, np.column_stack([points.x, points.y]), radius_m
-            )
-        else:
-            raise InputError("give radius_m or fov_col to say what a candidate covers")
         ids = candidates[id_col].tolist() if id_col else candidates.index.tolist()
         kwargs.setdefault("candidate_ids", ids)
         return cls.from_coverage_matrix(matrix, demand[weight_col].to_numpy(float), **kwargs)
@@ -348,7 +326,7 @@ class MaximalCoverage:
             run.lagrangian(time_limit_s)
         if run.upper is None:
             run.upper = exact.submodular_bound(state, run.chosen)
-        self._answer(run)
+        run.finish()
         log.info(
             "%s: %s, %d sites, covered %.6g of %.6g (bound %s) in %.2fs",
             self.name,
@@ -360,25 +338,6 @@ class MaximalCoverage:
             time.perf_counter() - started,
         )
         return self
-
-    def _answer(self, run: _Run) -> None:
-        """Fill the answer attributes from a finished run: ranked sites, curve, bound, notes."""
-        order, gains = rank(run.state, run.chosen)
-        self.selected = order
-        self.gains = gains
-        base = float(self.weights[self.already_covered].sum())
-        self.curve = [base, *(base + np.cumsum(gains)).tolist()]
-        self.covered_weight = base + run.state.objective(run.chosen)
-        self.upper_bound = None if run.upper is None else base + run.upper
-        if self.upper_bound is not None and self.upper_bound < self.covered_weight:
-            self.upper_bound = self.covered_weight
-        self.status = run.status
-        self.method = "+".join(run.stages)
-        if self.budget is not None and len(order) < min(self.budget, run.state.n_cand):
-            self.notes.append(
-                f"only {len(order)} of the {self.budget} budgeted sites add coverage; "
-                "the others would cover nothing new"
-            )
 
     def summary(self) -> dict[str, Any]:
         """What was solved and what came out, as plain values (JSON-ready)."""
@@ -581,3 +540,23 @@ class _Run:
         )
         if self.upper is not None:
             self._step("bound", "bound", t0, "lagrangian", upper_bound=self.upper)
+
+    def finish(self) -> None:
+        """Fill the model's answer attributes: ranked sites, curve, bound, status, notes."""
+        m = self.model
+        order, gains = rank(self.state, self.chosen)
+        m.selected = order
+        m.gains = gains
+        base = float(m.weights[m.already_covered].sum())
+        m.curve = [base, *(base + np.cumsum(gains)).tolist()]
+        m.covered_weight = base + self.state.objective(self.chosen)
+        m.upper_bound = None if self.upper is None else base + self.upper
+        if m.upper_bound is not None and m.upper_bound < m.covered_weight:
+            m.upper_bound = m.covered_weight
+        m.status = self.status
+        m.method = "+".join(self.stages)
+        if m.budget is not None and len(order) < min(m.budget, self.state.n_cand):
+            m.notes.append(
+                f"only {len(order)} of the {m.budget} budgeted sites add coverage; "
+                "the others would cover nothing new"
+            )

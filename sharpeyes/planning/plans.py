@@ -254,11 +254,7 @@ def plan_city(
         raise InputError(
             "nothing to cover: no villages, key places, roads or population in the units"
         )
-    networked = _networked(cameras)
-    already = np.zeros(len(demand), dtype=bool)
-    if len(networked):
-        seen = site_coverage_matrix(networked.to_crs(crs), fov_sectors(networked, crs=crs), demand)
-        already = np.asarray(seen.sum(axis=0)).ravel() > 0
+    already = _already_covered(cameras, demand, crs)
     sites, source = _sites(candidates, area_units, places, roads, crs=crs, unit=unit, notes=notes)
     matrix = site_coverage_matrix(sites, fov_sectors(sites, crs=crs), demand)
     labels, unit_budgets, count_budget = _budget_per_unit(per_unit, budget, area_units, sites)
@@ -275,6 +271,45 @@ def plan_city(
         name="city",
     ).solve(method, time_limit_s=time_limit_s)
     result = result_from_model(model, sites, notes=notes)
+    _before_and_after(result, model, demand, already, cameras=cameras)
+    result.extra.update(
+        unit=unit,
+        per_unit=per_unit,
+        metric_crs=crs.to_string(),
+        candidates_source=source,
+        **_sites_and_demand(sites, demand, model, weights),
+    )
+    return result
+
+
+def _sites_and_demand(
+    sites: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    model: MaximalCoverage,
+    weights: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """What a city plan was made of: candidates and demand items by kind, weights, cost."""
+    return {
+        "candidate_sites": len(sites),
+        "candidates_by_kind": {str(k): int(v) for k, v in sites["kind"].value_counts().items()},
+        "demand_items": {str(k): int(v) for k, v in demand["kind"].value_counts().items()},
+        "weights": merged_weights(weights),
+        "cost": float(sites["cost"].to_numpy(float)[model.selected].sum())
+        if "cost" in sites
+        else None,
+    }
+
+
+def _before_and_after(
+    result: PlanResult,
+    model: MaximalCoverage,
+    demand: gpd.GeoDataFrame,
+    already: NDArray[np.bool_],
+    *,
+    cameras: gpd.GeoDataFrame,
+) -> None:
+    """Coverage figures today (``already``) and after the plan, into ``result.before``/``after``."""
+    matrix = model.coverage
     after = already.copy()
     for j in model.selected:
         after[matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]] = True
@@ -282,22 +317,6 @@ def plan_city(
     result.after = coverage_figures(demand, after)
     result.before["cameras_networked"] = _networked_count(cameras)
     result.after["cameras_networked"] = result.before["cameras_networked"] + len(model.selected)
-    result.extra.update(
-        {
-            "unit": unit,
-            "per_unit": per_unit,
-            "metric_crs": crs.to_string(),
-            "candidates_source": source,
-            "candidate_sites": len(sites),
-            "candidates_by_kind": {str(k): int(v) for k, v in sites["kind"].value_counts().items()},
-            "demand_items": {str(k): int(v) for k, v in demand["kind"].value_counts().items()},
-            "weights": merged_weights(weights),
-            "cost": float(sites["cost"].to_numpy(float)[model.selected].sum())
-            if "cost" in sites
-            else None,
-        }
-    )
-    return result
 
 
 def _units_in_scope(units: gpd.GeoDataFrame, unit: str | None) -> gpd.GeoDataFrame:
@@ -344,6 +363,19 @@ def _networked(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if not len(net):
         return net
     return net[net.geometry.notna().to_numpy() & ~net.geometry.is_empty.to_numpy()]
+
+
+def _already_covered(
+    cameras: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, crs: pyproj.CRS
+) -> NDArray[np.bool_]:
+    """Demand items that today's networked cameras already cover (their fields of view in ``crs``)."""
+    from sharpeyes.coverage.fov import fov_sectors
+
+    networked = _networked(cameras)
+    if not len(networked):
+        return np.zeros(len(demand), dtype=bool)
+    seen = site_coverage_matrix(networked.to_crs(crs), fov_sectors(networked, crs=crs), demand)
+    return np.asarray(seen.sum(axis=0)).ravel() > 0
 
 
 def _networked_count(cameras: gpd.GeoDataFrame) -> int:
