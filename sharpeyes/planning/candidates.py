@@ -32,6 +32,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from sharpeyes.coverage.fov import FOV_DEFAULTS
+from sharpeyes.model.crs import metric_crs
+
 __all__ = [
     "CANDIDATE_COLUMNS",
     "COSTS_CNY",
@@ -81,8 +84,6 @@ def _frame(
     names: list[str] | None,
     crs: object,
 ) -> gpd.GeoDataFrame:
-    from sharpeyes.coverage.fov import FOV_DEFAULTS
-
     n = len(points)
     fov, range_hd, _ = FOV_DEFAULTS[camera_type]
     frame = pd.DataFrame(
@@ -277,8 +278,6 @@ def drop_duplicate_sites(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ``attrs["duplicates"]`` (``id``, ``row``, ``same_as``). Distances in the metric CRS of
     :func:`sharpeyes.model.crs.metric_crs`."""
     from scipy.spatial import cKDTree
-
-    from sharpeyes.model.crs import metric_crs
 
     if len(candidates) < 2:
         candidates.attrs["duplicates"] = []

@@ -30,8 +30,10 @@ import pyproj
 from numpy.typing import NDArray
 
 from sharpeyes._errors import InputError
+from sharpeyes.coverage.fov import fov_sectors
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import metric_crs
+from sharpeyes.planning.candidates import generate_candidates, with_site_defaults
 from sharpeyes.planning.demand import coverage_figures, demand_items, merged_weights
 from sharpeyes.planning.matrix import coverage_matrix_from_radius, site_coverage_matrix
 from sharpeyes.planning.model import MaximalCoverage, Method
@@ -238,8 +240,6 @@ def plan_city(
         Sites ranked with marginal gains, the curve, and ``before``/``after`` coverage figures
         (:func:`sharpeyes.planning.demand.coverage_figures`).
     """
-    from sharpeyes.coverage.fov import fov_sectors
-
     notes: list[str] = []
     units = _units_in_scope(units, unit)
     crs = metric_crs(units)
@@ -369,8 +369,6 @@ def _already_covered(
     cameras: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, crs: pyproj.CRS
 ) -> NDArray[np.bool_]:
     """Demand items that today's networked cameras already cover (their fields of view in ``crs``)."""
-    from sharpeyes.coverage.fov import fov_sectors
-
     networked = _networked(cameras)
     if not len(networked):
         return np.zeros(len(demand), dtype=bool)
@@ -393,8 +391,6 @@ def _sites(
     notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Candidate sites in ``crs`` inside the units (those outside noted), and their source."""
-    from sharpeyes.planning.candidates import generate_candidates, with_site_defaults
-
     if candidates is None:
         sites = generate_candidates(
             units=area_units, places=places.to_crs(crs), roads=roads.to_crs(crs)
