@@ -90,9 +90,9 @@ def stdout_to_stderr() -> Iterator[None]:
 def reduced(state: SolveState, cols: IntArray | None = None) -> tuple[sp.csr_matrix, FloatArray]:
     """Demand × candidates matrix (restricted to ``cols``) without useless items, identical
     items merged (their weights summed)."""
-    AT = state.AT if cols is None else state.A[cols].T.tocsr()
-    keep = np.flatnonzero((state.w > 0) & (np.diff(AT.indptr) > 0))
-    sub = AT[keep]
+    at = state.transposed if cols is None else state.A[cols].T.tocsr()
+    keep = np.flatnonzero((state.w > 0) & (np.diff(at.indptr) > 0))
+    sub = at[keep]
     sub.sort_indices()
     keys: dict[bytes, int] = {}
     group = np.empty(len(keep), dtype=np.int64)
@@ -108,18 +108,18 @@ def reduced(state: SolveState, cols: IntArray | None = None) -> tuple[sp.csr_mat
 
 def reduced_nnz(state: SolveState) -> int:
     """Non-zeros of the coverage matrix over the demand that counts (before merging)."""
-    AT = state.AT
-    keep = (state.w > 0) & (np.diff(AT.indptr) > 0)
-    return int(np.diff(AT.indptr)[keep].sum())
+    at = state.transposed
+    keep = (state.w > 0) & (np.diff(at.indptr) > 0)
+    return int(np.diff(at.indptr)[keep].sum())
 
 
 def _constraints(
-    state: SolveState, cols: IntArray, D: sp.csr_matrix
+    state: SolveState, cols: IntArray, dm: sp.csr_matrix
 ) -> tuple[sp.csc_matrix, FloatArray]:
     """Rows of the MCLP over candidates ``cols`` (columns: sites, then merged demand items) and
     their upper bounds: coverage (x_i - sum y_j <= 0), count budget, cost budget, unit budgets."""
-    n_items, n_cand = D.shape
-    coo = D.tocoo()
+    n_items, n_cand = dm.shape
+    coo = dm.tocoo()
     r_idx = [coo.row, np.arange(n_items)]
     c_idx = [coo.col, n_cand + np.arange(n_items)]
     vals = [-np.ones(coo.nnz), np.ones(n_items)]
@@ -144,13 +144,13 @@ def _constraints(
         vals.append(np.ones(len(elig)))
         rows_ub.extend(float(v) for v in state.unit_caps)
         next_row += len(state.unit_caps)
-    M = sp.csc_matrix(
+    mat = sp.csc_matrix(
         (np.concatenate(vals), (np.concatenate(r_idx), np.concatenate(c_idx))),
         shape=(next_row, n_cand + n_items),
     )
-    M.sum_duplicates()
-    M.sort_indices()
-    return M, np.asarray(rows_ub, dtype=float)
+    mat.sum_duplicates()
+    mat.sort_indices()
+    return mat, np.asarray(rows_ub, dtype=float)
 
 
 def _highs_model(
@@ -160,27 +160,27 @@ def _highs_model(
     with the reduced matrix and weights it was built from."""
     import highspy
 
-    D, wd = reduced(state, cols)
-    n_items, n_cand = D.shape
+    dm, wd = reduced(state, cols)
+    n_items, n_cand = dm.shape
     n_col = n_cand + n_items
-    M, rows_ub = _constraints(state, cols, D)
+    mat, rows_ub = _constraints(state, cols, dm)
     lp = highspy.HighsLp()
     lp.num_col_ = n_col
-    lp.num_row_ = M.shape[0]
+    lp.num_row_ = mat.shape[0]
     lp.sense_ = highspy.ObjSense.kMaximize
     lp.col_cost_ = np.concatenate([np.zeros(n_cand), wd])
     lp.col_lower_ = np.zeros(n_col)
     col_upper = np.ones(n_col)
     col_upper[:n_cand][~state.eligible[cols]] = 0.0
     lp.col_upper_ = col_upper
-    lp.row_lower_ = np.full(M.shape[0], -highspy.kHighsInf)
+    lp.row_lower_ = np.full(mat.shape[0], -highspy.kHighsInf)
     lp.row_upper_ = rows_ub
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_ = n_col
-    lp.a_matrix_.num_row_ = M.shape[0]
-    lp.a_matrix_.start_ = M.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = M.indices.astype(np.int32)
-    lp.a_matrix_.value_ = M.data.astype(float)
+    lp.a_matrix_.num_row_ = mat.shape[0]
+    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = mat.data.astype(float)
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cand + [
             highspy.HighsVarType.kContinuous
@@ -196,7 +196,7 @@ def _highs_model(
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
     h.passModel(lp)
-    return h, D, wd
+    return h, dm, wd
 
 
 def lp_bound(state: SolveState, *, time_limit_s: float) -> tuple[float | None, FloatArray | None]:
@@ -206,22 +206,27 @@ def lp_bound(state: SolveState, *, time_limit_s: float) -> tuple[float | None, F
     valid whatever the accuracy of the interior-point answer.
     """
     cols = np.arange(state.n_cand)
-    h, D, wd = _highs_model(state, cols, integer=False, time_limit_s=time_limit_s)
-    if D.shape[0] == 0:
+    h, dm, wd = _highs_model(state, cols, integer=False, time_limit_s=time_limit_s)
+    if dm.shape[0] == 0:
         return 0.0, np.zeros(state.n_cand)
     with stdout_to_stderr():
         h.run()
     solution = h.getSolution()
     duals = np.asarray(solution.row_dual)
     values = np.asarray(solution.col_value)
-    if len(duals) < D.shape[0] or len(values) < state.n_cand:
+    if len(duals) < dm.shape[0] or len(values) < state.n_cand:
         return None, None
-    lam = np.clip(np.abs(duals[: D.shape[0]]), 0.0, wd)
-    return lagrangian_bound(state, D, wd, lam), values[: state.n_cand]
+    lam = np.clip(np.abs(duals[: dm.shape[0]]), 0.0, wd)
+    return lagrangian_bound(state, dm, wd, lam), values[: state.n_cand]
 
 
-def lagrangian_bound(state: SolveState, D: sp.csr_matrix, wd: FloatArray, lam: FloatArray) -> float:
+def lagrangian_bound(
+    state: SolveState, dm: sp.csr_matrix, wd: FloatArray, lam: FloatArray
+) -> float:
     r"""Upper bound :math:`\sum_i \max(0, w_i - \lambda_i) + \max_y \sum_j y_j (D^T\lambda)_j`.
+
+    :math:`D` is ``dm``, the reduced demand × candidates matrix of :func:`reduced`, and
+    :math:`w` its weights ``wd``.
 
     Valid for any :math:`\lambda \ge 0` (the coverage rows relaxed with multipliers
     :math:`\lambda`); the inner maximum over the budget polytope is the sum of the ``p``
@@ -229,7 +234,7 @@ def lagrangian_bound(state: SolveState, D: sp.csr_matrix, wd: FloatArray, lam: F
     ``p_u`` per unit for unit budgets alone (constraints that do not fit are dropped, which only
     loosens the bound).
     """
-    value = np.asarray(D.T @ lam)
+    value = np.asarray(dm.T @ lam)
     value = np.where(state.eligible, np.maximum(value, 0.0), 0.0)
     base = float(np.maximum(wd - lam, 0.0).sum())
     bounds: list[float] = []
@@ -272,8 +277,8 @@ def solve_mip(
     import highspy
 
     cols = np.arange(state.n_cand) if cols is None else np.asarray(cols, dtype=np.int64)
-    h, D, _ = _highs_model(state, cols, integer=True, time_limit_s=time_limit_s, rel_gap=rel_gap)
-    n_items, n_cand = D.shape
+    h, dm, _ = _highs_model(state, cols, integer=True, time_limit_s=time_limit_s, rel_gap=rel_gap)
+    n_items, n_cand = dm.shape
     if n_items == 0:
         return list(start), "optimal", 0.0
     where = np.full(state.n_cand, -1, dtype=np.int64)
@@ -282,7 +287,7 @@ def solve_mip(
     if local:
         y = np.zeros(n_cand)
         y[local] = 1.0
-        x = np.minimum(1.0, D @ y)
+        x = np.minimum(1.0, dm @ y)
         sol = highspy.HighsSolution()
         sol.col_value = np.concatenate([y, x]).tolist()
         sol.value_valid = True
@@ -298,7 +303,7 @@ def solve_mip(
         label = "time_limit"
     else:
         raise AnalysisError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
-    if len(values) != D.shape[0] + n_cand:
+    if len(values) != dm.shape[0] + n_cand:
         return list(start), label, None
     chosen = cols[np.flatnonzero(values[:n_cand] > 0.5)].tolist()
     bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
@@ -328,7 +333,7 @@ def subgradient_bound(
     if state.budget is None or state.costs is not None or state.unit_index is not None:
         return None
     w = state.w
-    coverable = np.diff(state.AT.indptr) > 0
+    coverable = np.diff(state.transposed.indptr) > 0
     times = np.zeros(state.n_dem, dtype=np.int64)
     for j in chosen:
         times[state.row(j)] += 1

@@ -63,14 +63,14 @@ class SolveState:
         if self.costs is not None and self.cost_budget is not None:
             eligible &= self.costs <= self.cost_budget + 1e-9
         self.eligible = eligible
-        self._AT: sp.csr_matrix | None = None
+        self._transposed: sp.csr_matrix | None = None
 
     @property
-    def AT(self) -> sp.csr_matrix:
+    def transposed(self) -> sp.csr_matrix:
         """The transpose (demand × candidates), built once when first needed."""
-        if self._AT is None:
-            self._AT = self.A.T.tocsr()
-        return self._AT
+        if self._transposed is None:
+            self._transposed = self.A.T.tocsr()
+        return self._transposed
 
     def row(self, j: int) -> IntArray:
         """Demand items candidate ``j`` covers."""
@@ -170,8 +170,8 @@ def swap_search(
     pos[sel] = np.arange(n_sel)
     cnt = np.zeros(state.n_dem, dtype=np.int64)
     owner = np.full(state.n_dem, -1, dtype=np.int64)  # position in sel of the only coverer
-    AT = state.AT
-    _refresh(state, np.arange(state.n_dem), sel, in_sel, pos, cnt, owner, AT)
+    at = state.transposed
+    _refresh(state, np.arange(state.n_dem), sel, in_sel, pos, cnt, owner, at)
     cost = float(state.costs[sel].sum()) if state.costs is not None else 0.0
     unit_counts = None
     if state.unit_index is not None and state.unit_caps is not None:
@@ -220,7 +220,7 @@ def swap_search(
                 if unit_counts is not None and state.unit_index is not None:
                     unit_counts[state.unit_index[c]] += 1
             in_sel[c] = True
-            _refresh(state, changed, sel, in_sel, pos, cnt, owner, AT)
+            _refresh(state, changed, sel, in_sel, pos, cnt, owner, at)
             loss = _loss(state, sel, cnt)
             swaps += 1
             applied += 1
@@ -244,12 +244,12 @@ def _refresh(
     pos: IntArray,
     cnt: IntArray,
     owner: IntArray,
-    AT: sp.csr_matrix,
+    at: sp.csr_matrix,
 ) -> None:
     """Recount coverers (and the only coverer) of ``demand`` items for the current selection."""
     if not len(demand):
         return
-    sub = AT[demand]
+    sub = at[demand]
     mask = sub.multiply(in_sel[np.newaxis, :].astype(np.float64)).tocsr()
     mask.eliminate_zeros()
     counts = np.diff(mask.indptr)
@@ -280,7 +280,7 @@ def _score_all(
     loss = state.A[sel] @ single_w if n_sel else np.zeros(0)
     di = np.flatnonzero(single & (state.w > 0))
     owner_w = sp.csr_matrix((state.w[di], (di, owner[di])), shape=(state.n_dem, max(n_sel, 1)))
-    E = (state.A @ owner_w).tocsr()
+    e_owner = (state.A @ owner_w).tocsr()
     scores = np.full(state.n_cand, -np.inf)
     can_add = _can_add_mask(state, len(sel), cost, unit_counts)
     scores[can_add] = gain0[can_add]
@@ -289,15 +289,17 @@ def _score_all(
         return scores
     if simple:
         best = gain0 - float(loss.min())
-        rows = np.repeat(np.arange(state.n_cand), np.diff(E.indptr))
-        vals = gain0[rows] + E.data - loss[E.indices]
+        rows = np.repeat(np.arange(state.n_cand), np.diff(e_owner.indptr))
+        vals = gain0[rows] + e_owner.data - loss[e_owner.indices]
         np.maximum.at(best, rows, vals)
         scores = np.maximum(scores, best)
     else:
         chunk = max(1, 4_000_000 // max(n_sel, 1))
         for start in range(0, state.n_cand, chunk):
             stop = min(state.n_cand, start + chunk)
-            block = gain0[start:stop, None] + E[start:stop].toarray()[:, :n_sel] - loss[None, :]
+            block = (
+                gain0[start:stop, None] + e_owner[start:stop].toarray()[:, :n_sel] - loss[None, :]
+            )
             block[~_swap_feasible(state, np.arange(start, stop), sel, cost, unit_counts)] = -np.inf
             scores[start:stop] = np.maximum(scores[start:stop], block.max(axis=1))
     scores[in_sel | ~state.eligible] = -np.inf

@@ -156,29 +156,19 @@ def plan_points(
         raise InputError("there are no candidate sites", field="candidates")
     if len(demand) == 0:
         raise InputError("there are no demand points", field="demand")
-    notes: list[str] = []
     dups = candidates.attrs.get("duplicates") or []
-    if dups:
-        notes.append(
-            f"{len(dups)} duplicate candidate site(s) dropped: "
-            + ", ".join(f"{d['id']} (= {d['same_as']})" for d in dups[:5])
-            + (" …" if len(dups) > 5 else "")
-        )
-    zero = int((demand["weight"].to_numpy(float) == 0).sum())
-    if zero:
-        notes.append(f"{zero} demand point(s) have weight 0 and count for nothing")
+    notes = _plain_notes(demand, dups)
     crs = metric_crs(pd.concat([demand.geometry.to_crs(WGS84), candidates.geometry.to_crs(WGS84)]))
     d = demand.geometry.to_crs(crs)
     c = candidates.geometry.to_crs(crs)
     matrix = coverage_matrix_from_radius(
         np.column_stack([c.x, c.y]), np.column_stack([d.x, d.y]), radius_m
     )
-    costs = candidates["cost"].to_numpy(float) if "cost" in candidates else None
     model = MaximalCoverage.from_coverage_matrix(
         matrix,
         demand["weight"].to_numpy(float),
         budget=budget,
-        costs=costs,
+        costs=candidates["cost"].to_numpy(float) if "cost" in candidates else None,
         cost_budget=cost_budget,
         candidate_ids=candidates["id"].tolist(),
         name="plain",
@@ -194,6 +184,21 @@ def plan_points(
         }
     )
     return result
+
+
+def _plain_notes(demand: gpd.GeoDataFrame, dups: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Notes of a plain plan: duplicate candidate sites dropped, demand points of weight 0."""
+    notes: list[str] = []
+    if dups:
+        notes.append(
+            f"{len(dups)} duplicate candidate site(s) dropped: "
+            + ", ".join(f"{d['id']} (= {d['same_as']})" for d in dups[:5])
+            + (" …" if len(dups) > 5 else "")
+        )
+    zero = int((demand["weight"].to_numpy(float) == 0).sum())
+    if zero:
+        notes.append(f"{zero} demand point(s) have weight 0 and count for nothing")
+    return notes
 
 
 # -- the city plan ---------------------------------------------------------------------------------
@@ -244,11 +249,7 @@ def plan_city(
     units = _units_in_scope(units, unit)
     crs = metric_crs(units)
     area_units = units.to_crs(crs)
-    places = places if places is not None else gpd.GeoDataFrame(geometry=[], crs=WGS84)
-    roads = roads if roads is not None else gpd.GeoDataFrame(geometry=[], crs=WGS84)
-    if unit is not None:
-        outline = area_units[area_units["code"].astype(str) == unit].geometry.iloc[0]
-        places, roads = _clip_layers(places, roads, outline, crs)
+    places, roads = _layers_in_scope(places, roads, unit=unit, area_units=area_units)
     demand = demand_items(units=units, places=places, roads=roads, crs=crs, weights=weights)
     if len(demand) == 0 or demand["weight"].sum() <= 0:
         raise InputError(
@@ -334,10 +335,21 @@ def _units_in_scope(units: gpd.GeoDataFrame, unit: str | None) -> gpd.GeoDataFra
     return units[codes.str.startswith(unit).to_numpy()]
 
 
-def _clip_layers(
-    places: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, outline: Any, crs: pyproj.CRS
+def _layers_in_scope(
+    places: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None,
+    *,
+    unit: str | None,
+    area_units: gpd.GeoDataFrame,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Key places inside ``outline`` (a polygon in ``crs``) and key roads cut to it (EPSG:4326)."""
+    """Key places and roads (EPSG:4326; empty when ``None``), inside ``unit`` when it is given:
+    places that intersect its outline, roads cut to it (in the metric CRS of ``area_units``)."""
+    places = places if places is not None else gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    roads = roads if roads is not None else gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    if unit is None:
+        return places, roads
+    crs = area_units.crs
+    outline = area_units[area_units["code"].astype(str) == unit].geometry.iloc[0]
     if len(places):
         places = places[places.to_crs(crs).geometry.intersects(outline).to_numpy()]
     if len(roads):
