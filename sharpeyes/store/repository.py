@@ -40,7 +40,7 @@ from sharpeyes.model.columns import (
     UNIT_COLUMNS,
     WGS84,
 )
-from sharpeyes.model.urls import split_credentials
+from sharpeyes.model.urls import CREDENTIAL_HINT, split_credentials
 from sharpeyes.store import schema as s
 
 log = logging.getLogger(__name__)
@@ -443,7 +443,7 @@ class Store:
         urls = columns["stream_url"]
         has_url = ~_is_missing(urls)
         if has_url.any():
-            at = pd.Series(urls, dtype="string").str.contains("@", regex=False)
+            at = pd.Series(urls, dtype="string").str.contains(CREDENTIAL_HINT, case=False)
             with_at = np.flatnonzero(has_url & at.fillna(False).to_numpy(dtype=bool))
             for i in with_at:
                 bare, user, password = split_credentials(urls[i])
