@@ -28,6 +28,7 @@ import pandas as pd
 
 from sharpeyes._errors import InputError
 from sharpeyes.ingest.mapping import ColumnMapping
+from sharpeyes.model.urls import is_credential_header
 
 HEADER_SCAN_ROWS: Final = 20
 _DELIMITERS: Final = (",", ";", "\t", "|")
@@ -273,7 +274,7 @@ def _read_csv_slow(
                         {
                             "file": file,
                             "row": number,
-                            "value": delimiter.join(record)[:200],
+                            "value": delimiter.join(_masked(record, headers))[:200],
                             "reason": f"row has {len(record)} fields, the header has {width}",
                         }
                     )
@@ -291,6 +292,14 @@ def _read_csv_slow(
         else (pd.DataFrame({h: pd.Series(dtype="string") for h in headers}))
     )
     return RawSheet(frame, np.asarray(numbers, dtype=np.int64), None, refused)
+
+
+def _masked(record: list[str], headers: list[str]) -> list[str]:
+    """A raw record for a rejects file: the cells of credential columns as ``***``."""
+    return [
+        "***" if i < len(headers) and is_credential_header(headers[i]) and cell else cell
+        for i, cell in enumerate(record)
+    ]
 
 
 def _drop_empty(sheet: RawSheet) -> RawSheet:

@@ -61,13 +61,39 @@ _HOST_AHEAD = r"(?=(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*)(?::[0-9]*)?
 _SCHEMELESS = re.compile(rf"(?P<userinfo>[^/?\\:@{_CTL}]+:[^/?\\{_CTL}]*)@{_HOST_AHEAD}")
 #: Where a URL without scheme may start in free text.
 _START = r"(?:^|(?<=[\s\"'(<\[,;=]))"
-_SCHEMELESS_ANY = re.compile(rf"{_START}[^/?\\:@\s\"'<>]+:[^/?\\\s\"'<>]*@{_HOST_AHEAD}")
+_SCHEMELESS_ANY = re.compile(
+    rf"{_START}[^/?\\:@\s\"'<>]+:[^/?\\\s]*@(?=\[[0-9A-Fa-f:]|[A-Za-z0-9])"
+)
 _QUERY_SECRET = re.compile(rf"(?P<key>[?&](?:{_KEYS})=)[^&#\s\"'<>]+", re.IGNORECASE)
 _SCHEMED_START = re.compile(_SCHEME)
 
 #: A regular expression (Python and RE2 alike) true of every text that may hold a URL credential:
 #: an "@" or a secret query key. Texts it does not match hold none.
 CREDENTIAL_HINT: Final = rf"@|[?&](?:{_KEYS})="
+
+
+#: Words that make a column header a credential column (its values are never written out).
+CREDENTIAL_HEADER_WORDS: Final = (
+    "password",
+    "passwd",
+    "pwd",
+    "token",
+    "secret",
+    "username",
+    "stream_user",
+    "login",
+    "密码",
+    "口令",
+    "用户名",
+    "账号",
+    "帐号",
+)
+
+
+def is_credential_header(header: object) -> bool:
+    """Whether a column named ``header`` holds credentials (``密码``, ``stream_password``, ``PWD`` …)."""
+    text = str(header).strip().lower()
+    return any(word in text for word in CREDENTIAL_HEADER_WORDS)
 
 
 def split_credentials(url: str | None) -> tuple[str | None, str | None, str | None]:
