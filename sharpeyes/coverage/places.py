@@ -255,8 +255,11 @@ def _read_table(path: Path, file: str) -> gpd.GeoDataFrame:
 
 
 def _read(path: Path, osm_layers: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, int]:
+    from sharpeyes.ingest.archives import check_archive
+
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    check_archive(path)
     suffix = (
         "".join(path.suffixes[-2:]).lower()
         if path.suffix.lower() == ".pbf"

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from sharpeyes._errors import InputError
+from sharpeyes.ingest.archives import check_archive
 from sharpeyes.ingest.mapping import ColumnMapping, load_mapping
 from sharpeyes.ingest.normalize import (
     SourceInfo,
@@ -104,6 +105,7 @@ def cameras_from_geofile(
         raise InputError("no such file", file=str(p))
     if p.stat().st_size == 0:
         raise InputError("the file is empty", file=file)
+    check_archive(p)
     cmap = load_mapping(mapping)
     options = resolve_options(
         crs=crs,

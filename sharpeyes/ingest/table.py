@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError
+from sharpeyes.ingest.archives import check_archive
 from sharpeyes.ingest.mapping import ColumnMapping
 from sharpeyes.model.urls import is_credential_header
 
@@ -356,6 +357,7 @@ def read_workbook_sheets(
 
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=file)
+    check_archive(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
