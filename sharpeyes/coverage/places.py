@@ -434,7 +434,7 @@ def roads_from_file(
         kind = (
             "no geometry"
             if shapely.is_missing(geo[i])
-            else f"not a line ({shapely.get_type_id(geo[i])})"
+            else f"geometry is a {geo[i].geom_type}, expected a LineString or MultiLineString"
         )
         rejects.append(_reject(file, int(i) + first_row, None, None, f"{kind}: road not imported"))
     is_osm = path.suffix.lower() in {".osm", ".pbf"}

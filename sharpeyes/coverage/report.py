@@ -19,7 +19,7 @@ import pandas as pd
 from sharpeyes._errors import InputError
 from sharpeyes.coverage.kpis import KPI_KEYS, TARGETS
 from sharpeyes.model.codes import ADMIN_LEVELS, PLACE_CATEGORIES, ROAD_CLASSES
-from sharpeyes.model.sheets import csv_safe, xlsx_text, xlsx_value
+from sharpeyes.model.sheets import write_csv, xlsx_text, xlsx_value
 
 __all__ = [
     "REPORT_HEADERS_ZH",
@@ -154,7 +154,7 @@ def write_report_json(rows: list[dict[str, Any]], out: Path, *, meta: dict[str, 
 def write_report_csv(rows: list[dict[str, Any]], out: Path) -> Path:
     """One CSV (UTF-8 with BOM so that Excel opens it), English keys as headers."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    csv_safe(pd.DataFrame(rows)).to_csv(out, index=False, encoding="utf-8-sig")
+    write_csv(pd.DataFrame(rows), out)
     return out
 
 

@@ -463,7 +463,8 @@ def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> Unit
                 out,
                 i,
                 "empty_geometry",
-                f"geometry is a {shapely.get_type_id(geo[i])} type, not a polygon: dropped, unit kept as a code",
+                f"geometry is a {geo[i].geom_type}, expected a Polygon or MultiPolygon: "
+                "geometry dropped, unit kept as a code",
             )
         )
     geo = np.where(polygonal, geo, None)

@@ -188,7 +188,9 @@ def _raw_from_layer(
     raw.insert(0, "lon", geom_lon)
     notes = None
     if other.any():
-        notes = np.where(other, "non-point geometry placed at a point on its surface", "").astype(
-            object
-        )
+        notes = np.full(len(geoms), "", dtype=object)
+        for i in np.flatnonzero(other):
+            notes[i] = (
+                f"geometry is a {geoms[i].geom_type}, expected a Point: placed at a point on its surface"
+            )
     return raw, notes

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError, SharpeyesError
@@ -27,7 +28,7 @@ from sharpeyes.model.columns import (
     REJECT_HEADERS_ZH,
     WGS84,
 )
-from sharpeyes.model.sheets import csv_safe, frames_to_xlsx
+from sharpeyes.model.sheets import frames_to_xlsx, write_csv
 from sharpeyes.model.urls import is_credential_header, mask_url, scrub
 from sharpeyes.store import Store
 from sharpeyes.store.repository import dumps, file_sha256
@@ -66,10 +67,15 @@ def mask_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
         if column in out.columns:
             out[column] = out[column].map(scrub, na_action="ignore").astype("string")
     if "column" in out.columns and "value" in out.columns:
-        secret = out["column"].map(
-            lambda c: any(is_credential_header(h) for h in str(c).split(", ")), na_action="ignore"
+        secret = np.array(
+            [
+                isinstance(c, str) and any(is_credential_header(h) for h in c.split(", "))
+                for c in out["column"].astype(object)
+            ],
+            dtype=bool,
         )
-        out.loc[secret.fillna(False).astype(bool) & out["value"].notna(), "value"] = "***"
+        if secret.any():
+            out.loc[secret & out["value"].notna().to_numpy(dtype=bool), "value"] = "***"
     return out
 
 
@@ -78,7 +84,7 @@ def write_rejects_csv(rejects: pd.DataFrame, out: Path) -> Path:
     frame = rejects.reindex(columns=list(REJECT_COLUMNS))
     frame = frame.rename(columns={c: f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS})
     out.parent.mkdir(parents=True, exist_ok=True)
-    csv_safe(mask_rejects(frame)).to_csv(out, index=False, encoding="utf-8-sig")
+    write_csv(mask_rejects(frame), out)
     return out
 
 
@@ -281,7 +287,7 @@ def import_files(
         )
         out = folder / "import-rejects.csv"
         folder.mkdir(parents=True, exist_ok=True)
-        csv_safe(merged).to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(merged, out)
         rejects_path = str(out)
     return {
         **totals,
@@ -334,7 +340,7 @@ def export_cameras(
     if path.exists() and path.is_dir():
         raise InputError("is a folder; give a file name", file=str(path))
     if fmt == "csv":
-        csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(frame, path)
     elif fmt == "xlsx":
         frames_to_xlsx({"cameras": frame.rename(columns=CAMERA_HEADERS_ZH)}, path)
     else:

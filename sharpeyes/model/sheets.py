@@ -3,7 +3,7 @@
 A camera named ``=HYPERLINK("http://…"&A2,"click")`` must reach the user as that text, never as a live
 formula (CSV injection, OWASP). Two rules, applied by every writer of CSV and XLSX:
 
-- CSV: a text value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a single
+- CSV (:func:`write_csv`): a text value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a single
   quote in front (OWASP's rule), unless the whole text is a plain number (``-12.5`` stays as it is,
   it cannot be a formula); numeric columns are never touched.
 - XLSX: every text cell is written as a string cell (openpyxl makes a string starting with ``=`` a
@@ -48,6 +48,13 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def write_csv(frame: pd.DataFrame, path: Any) -> None:
+    """Write ``frame`` as CSV for spreadsheets: :func:`csv_safe` cells, UTF-8 with BOM (Excel shows
+    the Chinese), CRLF line ends (RFC 4180), so that a carriage return inside a value is quoted and
+    cannot start a new row whose first cell would be a formula."""
+    csv_safe(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
 def xlsx_text(cell: Any) -> Any:
     """Make an openpyxl cell that holds a formula-looking text a string cell; returns the cell."""
     if cell.data_type == "f" and isinstance(cell.value, str):
@@ -90,6 +97,7 @@ __all__ = [
     "csv_cell",
     "csv_safe",
     "frames_to_xlsx",
+    "write_csv",
     "xlsx_safe",
     "xlsx_text",
     "xlsx_value",
