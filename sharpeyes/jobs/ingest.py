@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError, SharpeyesError
-from sharpeyes.model.codes import POINT_CLASSES
+from sharpeyes.model.codes import HD_MIN_LINES, POINT_CLASSES
 from sharpeyes.model.columns import (
     CAMERA_COLUMNS,
     CAMERA_HEADERS_ZH,
@@ -28,10 +28,11 @@ from sharpeyes.model.columns import (
     REJECT_HEADERS_ZH,
     WGS84,
 )
+from sharpeyes.model.jsontext import dumps
 from sharpeyes.model.sheets import frames_to_xlsx, write_csv
 from sharpeyes.model.urls import is_credential_header, mask_url, scrub
 from sharpeyes.store import Store
-from sharpeyes.store.repository import dumps, file_sha256
+from sharpeyes.store.repository import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +82,10 @@ def mask_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
 
 def write_rejects_csv(rejects: pd.DataFrame, out: Path) -> Path:
     """Write rejects as CSV in UTF-8 with BOM, Chinese and English headers (``文件 file`` ...)."""
-    frame = rejects.reindex(columns=list(REJECT_COLUMNS))
+    frame = mask_rejects(rejects).reindex(columns=list(REJECT_COLUMNS))
     frame = frame.rename(columns={c: f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS})
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(mask_rejects(frame), out)
+    write_csv(frame, out)
     return out
 
 
@@ -99,11 +100,11 @@ def import_file(
     dry_run: bool = False,
     progress: bool = False,
     rejects_dir: str | Path | None = None,
-    hd_min_lines: int = 1080,
+    hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
-    from sharpeyes.ingest import read_cameras
+    from sharpeyes.ingest import ReadOptions, read_cameras
 
     p = Path(path).resolve()
     started = time.perf_counter()
@@ -112,9 +113,7 @@ def import_file(
         from tqdm import tqdm
 
         stages = tqdm(total=3, desc=f"{p.name}: read + validate", file=sys.stderr, unit="step")
-    cameras, rejects = read_cameras(
-        p,
-        fmt=fmt,
+    options = ReadOptions(
         crs=crs,
         mapping=mapping,
         source=source,
@@ -122,6 +121,7 @@ def import_file(
         one_means_networked=one_means_networked,
         progress=progress,
     )
+    cameras, rejects = read_cameras(p, options, fmt=fmt)
     _resolve_file_streams(cameras, p.parent)
     # the source is --source, else the mapping file's `source`, else the file name (the reader decides)
     named = cameras["source"].dropna()
@@ -197,7 +197,7 @@ def import_files(
     dry_run: bool = False,
     progress: bool = True,
     rejects_dir: str | Path | None = None,
-    hd_min_lines: int = 1080,
+    hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
 ) -> dict[str, Any]:
     """Import camera registries, each file its own atomic import.
