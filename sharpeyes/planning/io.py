@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from sharpeyes._errors import InputError
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import SOURCE_CRS, to_wgs84
+from sharpeyes.model.sheets import frames_to_xlsx, write_csv
 from sharpeyes.planning.candidates import drop_duplicate_sites
 from sharpeyes.planning.plans import PlanResult
 
@@ -376,7 +377,10 @@ KPI_LABELS_ZH: Final = {
 def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -> dict[str, str]:
     """Write the plan to ``out`` (CSV: sites; GeoJSON: sites as points with the plan's figures in
     the collection; Excel: sheets 规划点位 / 覆盖曲线 / 指标对比 with Chinese headers) and the curve
-    as a PNG beside it (``<stem>_curve.png``). Returns the paths written by role."""
+    as a PNG beside it (``<stem>_curve.png``). Returns the paths written by role.
+
+    Text cells stay text (:mod:`sharpeyes.model.sheets`): a site named ``=HYPERLINK(…)`` in a
+    candidate file reaches the spreadsheet as that text, never as a formula."""
     path = Path(out)
     kind = output_format(path, fmt)
     if path.parent and not path.parent.exists():
@@ -384,7 +388,7 @@ def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -
     written: dict[str, str] = {}
     table = _site_table(result.sites)
     if kind == "csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(table, path)
     elif kind == "geojson":
         doc = json.loads(result.sites.to_crs(WGS84).to_json(na="null", drop_id=True))
         meta = result.document()
@@ -393,11 +397,12 @@ def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -
             json.dumps(doc, ensure_ascii=False, default=_json_default), encoding="utf-8"
         )
     else:
-        curve = pd.DataFrame(result.curve)
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            table.rename(columns=SITE_HEADERS_ZH).to_excel(xl, sheet_name="规划点位", index=False)
-            curve.rename(columns=CURVE_HEADERS_ZH).to_excel(xl, sheet_name="覆盖曲线", index=False)
-            _kpi_table(result.before, result.after).to_excel(xl, sheet_name="指标对比", index=False)
+        sheets = {
+            "规划点位": table.rename(columns=SITE_HEADERS_ZH),
+            "覆盖曲线": pd.DataFrame(result.curve).rename(columns=CURVE_HEADERS_ZH),
+            "指标对比": _kpi_table(result.before, result.after),
+        }
+        frames_to_xlsx(sheets, path)
     written[kind] = str(path)
     png = path.with_name(f"{path.stem}_curve.png")
     plot_curve(result, png)
