@@ -61,6 +61,24 @@ def _required_role(route: BaseRoute) -> str | None:
     return None
 
 
+def flat_routes(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    """The app's routes with included routers opened up (FastAPI ≥ 0.16x keeps them nested).
+
+    Routers are included without a prefix of their own here, so each route's ``path`` is complete.
+    """
+    out: list[BaseRoute] = []
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            context = getattr(route, "include_context", None)
+            if getattr(context, "prefix", ""):
+                raise RuntimeError("the door cannot match routes of a router included with a prefix")
+            out.extend(flat_routes(original.routes))
+        else:
+            out.append(route)
+    return out
+
+
 def _match(routes: Sequence[BaseRoute], scope: Scope) -> BaseRoute | None:
     for route in routes:
         match, _ = route.matches(scope)
@@ -102,14 +120,17 @@ class Door:
     def __init__(self, app: ASGIApp, *, state: Any, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.state = state
-        self.routes = routes
+        self._app_routes = routes
+        self._flat: list[BaseRoute] | None = None
         self.upload_bytes = state.settings.max_upload_mb * 1024 * 1024 + MULTIPART_SLACK_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = _match(self.routes, scope)
+        if self._flat is None:  # routes are all added by the time the first request comes
+            self._flat = flat_routes(self._app_routes)
+        route = _match(self._flat, scope)
         path = getattr(route, "path", None)
         limit = self.upload_bytes if path in UPLOAD_PATHS else SMALL_BODY_BYTES
         if scope["method"] not in SAFE_METHODS:
