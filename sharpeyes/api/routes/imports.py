@@ -65,6 +65,16 @@ def upload_name(raw: str | None) -> str:
     return name
 
 
+def disk_name(name: str, max_bytes: int = 200) -> str:
+    """``name`` shortened (suffix kept) so that the reports written beside it
+    (``NAME.rejects.csv``, ``NAME.import.json``) still fit the file system's 255 bytes."""
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    suffix = Path(name).suffix
+    stem = name[: len(name) - len(suffix)].encode("utf-8")[: max_bytes - len(suffix.encode())]
+    return stem.decode("utf-8", errors="ignore") + suffix
+
+
 async def _save(file: UploadFile, path: Path, name: str, limit: int, mb: int) -> int:
     """Write one uploaded file to ``path`` checking its type's signature; its size in bytes."""
     suffix = Path(name).suffix.lower()
@@ -123,7 +133,7 @@ async def upload_registry(
         paths, sizes = [], []
         for i, (upload, name) in enumerate(zip(file, names, strict=True)):
             (folder / str(i)).mkdir()
-            path = folder / str(i) / name
+            path = folder / str(i) / disk_name(name)
             sizes.append(await _save(upload, path, name, mb * 1024 * 1024, mb))
             paths.append(path)
         try:
