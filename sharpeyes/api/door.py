@@ -72,7 +72,9 @@ def flat_routes(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
         if original is not None:
             context = getattr(route, "include_context", None)
             if getattr(context, "prefix", ""):
-                raise RuntimeError("the door cannot match routes of a router included with a prefix")
+                raise RuntimeError(
+                    "the door cannot match routes of a router included with a prefix"
+                )
             out.extend(flat_routes(original.routes))
         else:
             out.append(route)
