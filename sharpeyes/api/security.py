@@ -1,7 +1,7 @@
 """The session cookie (signed with itsdangerous) and the CSRF token derived from it.
 
 The cookie holds a random session id (see :mod:`sharpeyes.jobs.sessions`) and the time it was signed,
-signed with ``Settings.secret_key`` (HMAC-SHA1 key derivation and signature, as itsdangerous does); the
+signed with ``Settings.secret_key`` by itsdangerous (``URLSafeTimedSerializer``, HMAC-SHA256); the
 session itself lives in the store, so logout, a password change and removing the user end it. The CSRF
 token is an HMAC-SHA256 of the session id: a page's scripts read it from the ``sharpeyes_csrf`` cookie
 and send it back in the ``X-CSRF-Token`` header (double submit, bound to the session).
@@ -59,15 +59,16 @@ def signing_key(settings: Settings) -> bytes:
 
 
 def _serializer(key: bytes, now: float | None) -> URLSafeTimedSerializer:
+    sha256 = {"digest_method": hashlib.sha256}
     if now is None:
-        return URLSafeTimedSerializer(key, salt=_SALT)
+        return URLSafeTimedSerializer(key, salt=_SALT, signer_kwargs=sha256)
     at = int(now)
 
     class _At(TimestampSigner):
         def get_timestamp(self) -> int:
             return at
 
-    return URLSafeTimedSerializer(key, salt=_SALT, signer=_At)
+    return URLSafeTimedSerializer(key, salt=_SALT, signer=_At, signer_kwargs=sha256)
 
 
 def make_session(key: bytes, session_id: str, *, now: float | None = None) -> str:
