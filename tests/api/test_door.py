@@ -47,8 +47,19 @@ class Served:
         raise AssertionError("no VmRSS")
 
     def spooled_bytes(self) -> int:
-        """Bytes of every file under the server's temporary folder."""
-        return sum(p.stat().st_size for p in self.tmp.rglob("*") if p.is_file())
+        """Bytes of every file under the server's temporary folder, and of every file the process
+        holds open there (Python's temporary files are unlinked at once, so only their descriptors
+        show them)."""
+        named = sum(p.stat().st_size for p in self.tmp.rglob("*") if p.is_file())
+        held = 0
+        for fd in Path(f"/proc/{self.pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+                if target.startswith(str(self.tmp)):
+                    held += os.stat(fd).st_size
+            except OSError:  # closed meanwhile
+                continue
+        return named + held
 
 
 @pytest.fixture(scope="module")
