@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError, SharpeyesError
-from sharpeyes.model.codes import POINT_CLASSES
+from sharpeyes.model.codes import HD_MIN_LINES, POINT_CLASSES
 from sharpeyes.model.columns import (
     CAMERA_COLUMNS,
     CAMERA_HEADERS_ZH,
@@ -27,9 +28,11 @@ from sharpeyes.model.columns import (
     REJECT_HEADERS_ZH,
     WGS84,
 )
-from sharpeyes.model.urls import mask_url
+from sharpeyes.model.jsontext import dumps
+from sharpeyes.model.sheets import frames_to_xlsx, write_csv
+from sharpeyes.model.urls import is_credential_header, mask_url, scrub
 from sharpeyes.store import Store
-from sharpeyes.store.repository import dumps, file_sha256
+from sharpeyes.store.repository import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +60,32 @@ def _report_paths(path: Path, rejects_dir: Path | None) -> tuple[Path, Path]:
     return folder / f"{path.name}.rejects.csv", folder / f"{path.name}.import.json"
 
 
+def mask_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
+    """``rejects`` with every URL credential in values and reasons masked, and the whole value of a
+    credential column (``密码``, ``stream_password`` …) replaced by ``***``: for the store and files."""
+    out = rejects.copy()
+    for column in ("value", "reason"):
+        if column in out.columns:
+            out[column] = out[column].map(scrub, na_action="ignore").astype("string")
+    if "column" in out.columns and "value" in out.columns:
+        secret = np.array(
+            [
+                isinstance(c, str) and any(is_credential_header(h) for h in c.split(", "))
+                for c in out["column"].astype(object)
+            ],
+            dtype=bool,
+        )
+        if secret.any():
+            out.loc[secret & out["value"].notna().to_numpy(dtype=bool), "value"] = "***"
+    return out
+
+
 def write_rejects_csv(rejects: pd.DataFrame, out: Path) -> Path:
     """Write rejects as CSV in UTF-8 with BOM, Chinese and English headers (``文件 file`` ...)."""
-    frame = rejects.reindex(columns=list(REJECT_COLUMNS))
+    frame = mask_rejects(rejects).reindex(columns=list(REJECT_COLUMNS))
     frame = frame.rename(columns={c: f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS})
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False, encoding="utf-8-sig")
+    write_csv(frame, out)
     return out
 
 
@@ -77,12 +100,12 @@ def import_file(
     dry_run: bool = False,
     progress: bool = False,
     rejects_dir: str | Path | None = None,
-    hd_min_lines: int = 1080,
+    hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
     relative_streams: bool = True,
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
-    from sharpeyes.ingest import read_cameras
+    from sharpeyes.ingest import ReadOptions, read_cameras
 
     p = Path(path).resolve()
     started = time.perf_counter()
@@ -91,9 +114,7 @@ def import_file(
         from tqdm import tqdm
 
         stages = tqdm(total=3, desc=f"{p.name}: read + validate", file=sys.stderr, unit="step")
-    cameras, rejects = read_cameras(
-        p,
-        fmt=fmt,
+    options = ReadOptions(
         crs=crs,
         mapping=mapping,
         source=source,
@@ -101,6 +122,7 @@ def import_file(
         one_means_networked=one_means_networked,
         progress=progress,
     )
+    cameras, rejects = read_cameras(p, options, fmt=fmt)
     if relative_streams:
         _resolve_file_streams(cameras, p.parent)
     else:
@@ -112,6 +134,7 @@ def import_file(
     if stages is not None:
         stages.set_description(f"{p.name}: store {len(cameras):,} cameras")
         stages.update(1)
+    rejects = mask_rejects(rejects)
     result = store.import_cameras(
         cameras, rejects, source=src, file=str(p), dry_run=dry_run, file_sha256=file_sha256(p)
     )
@@ -135,12 +158,24 @@ def import_file(
         "read_seconds": round(read_s, 3),
         "rows_per_s": round(result.rows / seconds, 1) if seconds > 0 else None,
     }
+    document = _scrubbed(document)
     report_path.write_text(dumps(document) + "\n", encoding="utf-8")
     if stages is not None:
         stages.set_description(f"{p.name}: done")
         stages.update(2)
         stages.close()
     return document
+
+
+def _scrubbed(value: Any) -> Any:
+    """``value`` (a JSON document) with URL credentials masked in every text."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
@@ -186,7 +221,7 @@ def import_files(
     dry_run: bool = False,
     progress: bool = True,
     rejects_dir: str | Path | None = None,
-    hd_min_lines: int = 1080,
+    hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
     relative_streams: bool = True,
 ) -> dict[str, Any]:
@@ -252,8 +287,8 @@ def import_files(
         except SharpeyesError as exc:
             if len(paths) == 1:
                 raise
-            failed.append({"file": str(path), "error": str(exc)})
-            log.warning("import of %s failed: %s", path, exc)
+            failed.append({"file": str(path), "error": scrub(str(exc))})
+            log.warning("import of %s failed: %s", path, scrub(str(exc)))
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             if len(paths) == 1:
                 raise
@@ -281,7 +316,7 @@ def import_files(
         )
         out = folder / "import-rejects.csv"
         folder.mkdir(parents=True, exist_ok=True)
-        merged.to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(merged, out)
         rejects_path = str(out)
     return {
         **totals,
@@ -334,9 +369,9 @@ def export_cameras(
     if path.exists() and path.is_dir():
         raise InputError("is a folder; give a file name", file=str(path))
     if fmt == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(frame, path)
     elif fmt == "xlsx":
-        frame.rename(columns=CAMERA_HEADERS_ZH).to_excel(path, index=False, sheet_name="cameras")
+        frames_to_xlsx({"cameras": frame.rename(columns=CAMERA_HEADERS_ZH)}, path)
     else:
         if path.exists():
             path.unlink()
