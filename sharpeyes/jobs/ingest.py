@@ -102,6 +102,7 @@ def import_file(
     rejects_dir: str | Path | None = None,
     hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
+    relative_streams: bool = True,
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
     from sharpeyes.ingest import ReadOptions, read_cameras
@@ -122,7 +123,10 @@ def import_file(
         progress=progress,
     )
     cameras, rejects = read_cameras(p, options, fmt=fmt)
-    _resolve_file_streams(cameras, p.parent)
+    if relative_streams:
+        _resolve_file_streams(cameras, p.parent)
+    else:
+        _refuse_relative_streams(cameras, p.name)
     # the source is --source, else the mapping file's `source`, else the file name (the reader decides)
     named = cameras["source"].dropna()
     src = source or (str(named.iloc[0]) if len(named) else p.name)
@@ -186,6 +190,26 @@ def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
         cameras.loc[relative, "stream_url"] = [str((folder / u).resolve()) for u in urls[relative]]
 
 
+def _refuse_relative_streams(cameras: pd.DataFrame, file: str) -> None:
+    """An uploaded registry has no folder: a stream named by a relative file path is refused."""
+    urls = cameras["stream_url"].astype("string")
+    relative = (
+        urls.notna()
+        & ~urls.str.contains("://", regex=False).fillna(False)
+        & ~urls.str.startswith("/").fillna(False)
+    )
+    if relative.any():
+        ids = cameras.loc[relative, "device_id"].astype(str).tolist()
+        raise InputError(
+            f"relative file stream in an uploaded registry ({int(relative.sum())} cameras, first "
+            f"{', '.join(ids[:3])}): an upload has no folder to resolve it against; give absolute "
+            "paths or rtsp:// URLs, or import the file with `sharpeyes import`",
+            file=file,
+            field="stream_url",
+            value=str(urls[relative].iloc[0]),
+        )
+
+
 def import_files(
     store: Store,
     paths: Sequence[str | Path],
@@ -199,6 +223,7 @@ def import_files(
     rejects_dir: str | Path | None = None,
     hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
+    relative_streams: bool = True,
 ) -> dict[str, Any]:
     """Import camera registries, each file its own atomic import.
 
@@ -219,6 +244,9 @@ def import_files(
         Show progress on stderr.
     rejects_dir
         Where ``<file>.rejects.csv`` and ``<file>.import.json`` go (default: beside each file).
+    relative_streams
+        Resolve file streams named by relative paths against the registry's folder (``True``), or
+        refuse the file (``False``: uploads, whose folder is a temporary one).
 
     Returns
     -------
@@ -253,6 +281,7 @@ def import_files(
                     rejects_dir=rejects_dir,
                     hd_min_lines=hd_min_lines,
                     one_means_networked=one_means_networked,
+                    relative_streams=relative_streams,
                 )
             )
         except SharpeyesError as exc:
