@@ -1,9 +1,9 @@
-"""sharpeyes.coverage: fields of view, administrative units, per-unit KPIs, gaps, expansion planning.
+"""sharpeyes.coverage: fields of view, administrative units, per-unit KPIs, gaps.
 
 Modules (pure functions over (Geo)DataFrames; none opens a database, reads the store or reads a
 file — the readers of units, places and roads are in :mod:`sharpeyes.ingest`):
 
-- :mod:`~sharpeyes.coverage.fov` — default fields of view per camera type, sectors, the metric CRS
+- :mod:`~sharpeyes.coverage.fov` — default fields of view per camera type, sectors
 - :mod:`~sharpeyes.coverage.units` — the unit hierarchy and camera assignment
 - :mod:`~sharpeyes.coverage.area` — covered area per unit, exact (vector) and fast (raster)
 - :mod:`~sharpeyes.coverage.inputs` — cameras, places and roads assigned to units, in one metric CRS
@@ -12,5 +12,6 @@ file — the readers of units, places and roads are in :mod:`sharpeyes.ingest`):
 - :mod:`~sharpeyes.coverage.gaps` — uncovered villages, places, roads and an H3 grid
 - :mod:`~sharpeyes.coverage.report` — the Excel/CSV/JSON report
 - :mod:`~sharpeyes.coverage.synthetic` — a deterministic synthetic city for tests and benchmarks
-- ``planning``, ``candidates``, ``solvers`` — expansion planning
+
+Expansion planning is :mod:`sharpeyes.planning`; the metric CRS is :func:`sharpeyes.model.crs.metric_crs`.
 """

@@ -2,7 +2,7 @@
 CRS, ready to be split by county (:mod:`sharpeyes.coverage.counts`).
 
 Positions come in as WGS-84 (EPSG:4326) degrees, or any CRS the frames state; everything in
-:class:`CoverageInputs` is in its ``crs``, metres (:func:`~sharpeyes.coverage.fov.metric_crs` of the
+:class:`CoverageInputs` is in its ``crs``, metres (:func:`~sharpeyes.model.crs.metric_crs` of the
 units unless given).
 """
 
@@ -19,10 +19,11 @@ import pyproj
 import shapely
 
 from sharpeyes.coverage.area import leaf_partition
-from sharpeyes.coverage.fov import fov_defaults, hd_flags, metric_crs, project_points
+from sharpeyes.coverage.fov import fov_defaults, hd_flags, project_points
 from sharpeyes.coverage.units import CameraPlacement, assign_cameras, unit_ancestors
 from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.columns import WGS84
+from sharpeyes.model.crs import metric_crs
 from sharpeyes.model.frames import obj_array
 
 __all__ = ["CLASSES", "CODE_COLUMNS", "AreaMethod", "CoverageInputs", "prepare_inputs"]

@@ -280,7 +280,7 @@ def kpis_by_unit(
     area_by_class
         Also compute area coverage of each class's cameras alone (rows 1/2/3).
     crs
-        Metric CRS; default :func:`~sharpeyes.coverage.fov.metric_crs` of the units.
+        Metric CRS; default :func:`~sharpeyes.model.crs.metric_crs` of the units.
     workers
         Partitions (counties) run on this many processes (1: in this process).
     dask_client

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from sharpeyes._errors import InputError
+from sharpeyes.ingest.archives import check_archive
 
 __all__ = ["read_topology_table"]
 
@@ -22,6 +23,7 @@ def read_topology_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    check_archive(path)
     if suffix in {".csv", ".txt"}:
         raw = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):

@@ -16,11 +16,10 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
-from sharpeyes.model.crs import utm_epsg
+from sharpeyes.model.crs import metric_crs
 from sharpeyes.model.divisions import LEVELS, level_from_code, normalise_code, parent_from_code
 from sharpeyes.model.frames import obj_array
 
@@ -195,7 +194,8 @@ def _repaired_geometry(
                 out,
                 i,
                 "empty_geometry",
-                f"geometry is a {shapely.get_type_id(geo[i])} type, not a polygon: dropped, unit kept as a code",
+                f"geometry is a {geo[i].geom_type}, expected a Polygon or MultiPolygon: "
+                "geometry dropped, unit kept as a code",
             )
         )
     geo = geo.copy()
@@ -283,16 +283,6 @@ def missing_parents(units: pd.DataFrame, *, file: str | None = None) -> list[dic
     return out
 
 
-def _metric_crs(polys: gpd.GeoDataFrame) -> pyproj.CRS:
-    """The UTM zone of the bounding-box centre (the zone :func:`sharpeyes.coverage.fov.metric_crs`
-    chooses; areas here only decide whether an overlap or gap is worth reporting)."""
-    minx, miny, maxx, maxy = polys.total_bounds
-    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
-    if polys.crs is not None and not polys.crs.is_geographic:
-        lon, lat = pyproj.Transformer.from_crs(polys.crs, WGS84, always_xy=True).transform(lon, lat)
-    return pyproj.CRS.from_epsg(utm_epsg(float(lon), float(lat)))
-
-
 def _overlaps(
     geo: np.ndarray,
     codes: np.ndarray,
@@ -372,8 +362,7 @@ def check_siblings(
 ) -> pd.DataFrame:
     """Overlaps between sibling units and gaps between a parent and its children, as problem rows.
 
-    Areas in m² measured in the UTM zone of the units (as
-    :func:`~sharpeyes.coverage.fov.metric_crs` chooses it). An overlap or gap is reported when it
+    Areas in m² measured in :func:`~sharpeyes.model.crs.metric_crs` of the units. An overlap or gap is reported when it
     is larger than ``min_area_m2`` and than ``min_share`` of the smaller unit (parent for gaps), so
     digitising slivers stay quiet.
     """
@@ -381,7 +370,7 @@ def check_siblings(
     polys = units[has_geo]
     if len(polys) < 2:
         return pd.DataFrame(columns=list(UNIT_PROBLEM_COLUMNS))
-    m = polys.to_crs(_metric_crs(polys))
+    m = polys.to_crs(metric_crs(polys))
     args = (
         m.geometry.to_numpy(),
         obj_array(m["code"]),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError
+from sharpeyes.ingest.archives import check_archive
 from sharpeyes.ingest.reproject import frame_to_wgs84
 from sharpeyes.ingest.unit_checks import (
     UNIT_PROBLEM_COLUMNS,
@@ -110,6 +111,7 @@ def _read_any(path: Path) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    check_archive(path)
     if suffix in {".csv", ".txt"}:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         geometry = None
