@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -62,7 +62,7 @@ def run(
     from sharpeyes.jobs.health import run_nightly
 
     with user_errors():
-        common = {
+        common: dict[str, Any] = {
             "concurrency": concurrency,
             "resume": resume,
             "dask_address": dask,
@@ -87,7 +87,7 @@ def run(
                 **common,
             )
         else:
-            summary = run_nightly(_store(db), **common)  # type: ignore[arg-type]
+            summary = run_nightly(_store(db), **common)
         faults = ", ".join(f"{k} {v}" for k, v in summary["faults"].items() if v) or "none"
         text = (
             f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras, "

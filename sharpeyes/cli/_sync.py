@@ -42,7 +42,9 @@ def wvp(
     timeout_s: Annotated[
         float, typer.Option("--timeout-s", help="REST: seconds per request")
     ] = 15.0,
-    retries: Annotated[int, typer.Option("--retries", help="REST: retries of a failed request")] = 2,
+    retries: Annotated[
+        int, typer.Option("--retries", help="REST: retries of a failed request")
+    ] = 2,
     page_size: Annotated[int, typer.Option("--page-size", help="REST: channels per page")] = 500,
     full: Annotated[
         bool, typer.Option("--full", help="Merge every channel, not only those updated")

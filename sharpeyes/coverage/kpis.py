@@ -948,7 +948,10 @@ def platform_online_by_unit(
     parts = []
     for level in _CODE_COLS:
         codes = cams[level].astype(object)
-        for cls, sel in (("all", np.ones(len(cams), bool)), *((c, cams["point_class"].to_numpy() == c) for c in CLASSES)):
+        for cls, sel in (
+            ("all", np.ones(len(cams), bool)),
+            *((c, cams["point_class"].to_numpy() == c) for c in CLASSES),
+        ):
             keep = sel & codes.notna().to_numpy()
             if not keep.any():
                 continue

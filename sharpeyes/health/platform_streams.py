@@ -43,7 +43,9 @@ class Platform(Protocol):
     def snapshot(self, device_id: str, channel_id: str) -> bytes: ...
 
 
-def _offline(device_id: str, reason: str, detail: str, started: datetime, t0: float) -> dict[str, Any]:
+def _offline(
+    device_id: str, reason: str, detail: str, started: datetime, t0: float
+) -> dict[str, Any]:
     return {
         "device_id": device_id,
         "verdict": "offline",
@@ -60,7 +62,9 @@ def _offline(device_id: str, reason: str, detail: str, started: datetime, t0: fl
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
-    return "timeout" if ("no answer within" in text or "超时" in text or "486" in text) else "refused"
+    return (
+        "timeout" if ("no answer within" in text or "超时" in text or "486" in text) else "refused"
+    )
 
 
 def check_via_platform(
@@ -94,7 +98,9 @@ def check_via_platform(
                 return _offline(device_id, _reason(exc), f"play: {exc}", started, t0)
             url = stream.get("rtsp") or stream.get("rtsps")
             if not url:
-                return _offline(device_id, "not_found", "play: no RTSP URL in the answer", started, t0)
+                return _offline(
+                    device_id, "not_found", "play: no RTSP URL in the answer", started, t0
+                )
             row = check_camera(
                 {"device_id": device_id, "stream_url": url},
                 reference_jpeg=reference_jpeg,

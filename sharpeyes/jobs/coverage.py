@@ -210,8 +210,8 @@ def _platform_columns(
     status = latest_platform_status(store)
     if status.empty:
         return df, []
-    health = store.health_results(include_snapshots=False)
-    health = health if len(health) else None
+    results = store.health_results(include_snapshots=False)
+    health = results if len(results) else None
     odd = platform_probe_disagreements(status, health)
     return platform_online_by_unit(df, inputs, status, health), _records(odd)
 

@@ -31,7 +31,9 @@ def platform_cameras(store: Any) -> list[dict[str, Any]]:
         return []
     no_url = cams["stream_url"].isna() | (cams["stream_url"].astype(str).str.strip() == "")
     out = []
-    for device_id, extra in zip(cams.loc[no_url, "device_id"], cams.loc[no_url, "extra"], strict=True):
+    for device_id, extra in zip(
+        cams.loc[no_url, "device_id"], cams.loc[no_url, "extra"], strict=True
+    ):
         bag = json.loads(extra) if isinstance(extra, str) and extra else {}
         if bag.get("wvp_device_id"):
             out.append({"device_id": str(device_id), "wvp_device_id": str(bag["wvp_device_id"])})
@@ -77,7 +79,11 @@ def run_via_platform(
             snapshot_only=snapshot_only,
         ):
             store.add_health_results(run_id, [{k: row.get(k) for k in _ROW_KEYS}])
-            if row["verdict"] == "ok" and refs.get(row["device_id"]) is None and row.get("frame_jpeg"):
+            if (
+                row["verdict"] == "ok"
+                and refs.get(row["device_id"]) is None
+                and row.get("frame_jpeg")
+            ):
                 store.set_reference_frame(row["device_id"], row["frame_jpeg"])
             verdicts[row["verdict"]] = verdicts.get(row["verdict"], 0) + 1
         platform = client.name

@@ -79,7 +79,12 @@ def client_for(
             f"${PASSWORD_ENV} or --password-file (or in the URL)"
         )
     return WvpClient(
-        base, user=user, password=password, timeout_s=timeout_s, retries=retries, page_size=page_size
+        base,
+        user=user,
+        password=password,
+        timeout_s=timeout_s,
+        retries=retries,
+        page_size=page_size,
     )
 
 
@@ -196,7 +201,9 @@ def sync_wvp(
     online = int((status["status"] == "online").sum())
     offline = int((status["status"] == "offline").sum())
     flips = status_changes(before, status) if previous else pd.DataFrame(columns=["device_id"])
-    log.info("%s: %d channels, %d merged, %d removed", platform, len(status), len(to_merge), len(removed))
+    log.info(
+        "%s: %d channels, %d merged, %d removed", platform, len(status), len(to_merge), len(removed)
+    )
     return {
         "platform": platform,
         "source": src,
@@ -218,7 +225,10 @@ def sync_wvp(
         "status_changed": flips.to_dict("records"),
         "merged": len(to_merge),
         "refused": int(rejects["row"].nunique()) if len(rejects) else 0,
-        "rejects": rejects.head(_LISTED).astype(object).where(rejects.head(_LISTED).notna(), None).to_dict("records"),
+        "rejects": rejects.head(_LISTED)
+        .astype(object)
+        .where(rejects.head(_LISTED).notna(), None)
+        .to_dict("records"),
         "read_seconds": round(read_s, 3),
         "seconds": round(time.perf_counter() - started, 3),
     }
@@ -235,5 +245,7 @@ def summary_text(doc: dict[str, Any]) -> str:
         f"(sync {doc['sync_id']}, import {doc['import_id']}, {doc['seconds']} s)",
     ]
     for r in doc["rejects"][:10]:
-        lines.append(f"  refused: {r['file']}, {r['sheet']}, row {r['row']}: {r['reason']} ({r['value']})")
+        lines.append(
+            f"  refused: {r['file']}, {r['sheet']}, row {r['row']}: {r['reason']} ({r['value']})"
+        )
     return "\n".join(lines)

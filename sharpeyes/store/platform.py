@@ -80,7 +80,9 @@ def record_sync(
                 (sync_id, *r)
                 for r in status[list(_STATUS_COLUMNS[1:])].astype(object).itertuples(index=False)
             ]
-            rows = [tuple(None if v is None or v is pd.NA or v != v else v for v in r) for r in rows]
+            rows = [
+                tuple(None if v is None or v is pd.NA or v != v else v for v in r) for r in rows
+            ]
             if rows:
                 store._executemany(
                     conn,

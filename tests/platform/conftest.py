@@ -70,7 +70,9 @@ def wvp_app_url() -> Iterator[str]:
     line = process.stdout.readline()
     if "READY" not in line:
         process.kill()
-        pytest.fail(f"the wvp stand-in did not start: {process.stderr.read() if process.stderr else ''}")
+        pytest.fail(
+            f"the wvp stand-in did not start: {process.stderr.read() if process.stderr else ''}"
+        )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

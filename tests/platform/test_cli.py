@@ -27,7 +27,18 @@ def test_sync_then_health_via_wvp_from_the_command_line(
     runner = CliRunner()
     result = runner.invoke(
         app,
-        ["sync", "wvp", rest_url(wvp_app_url), "--crs", "wgs84", "--password-file", str(password_file), "--db", db, "--json"],
+        [
+            "sync",
+            "wvp",
+            rest_url(wvp_app_url),
+            "--crs",
+            "wgs84",
+            "--password-file",
+            str(password_file),
+            "--db",
+            db,
+            "--json",
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
@@ -37,7 +48,20 @@ def test_sync_then_health_via_wvp_from_the_command_line(
     before = wvp_app.get("/_test/counts").json()["play"]
     result = runner.invoke(
         app,
-        ["health", "run", "--via", "wvp", rest_url(wvp_app_url), "--max-open", "1", "--password-file", str(password_file), "--db", db, "--json"],
+        [
+            "health",
+            "run",
+            "--via",
+            "wvp",
+            rest_url(wvp_app_url),
+            "--max-open",
+            "1",
+            "--password-file",
+            str(password_file),
+            "--db",
+            db,
+            "--json",
+        ],
         env=env,
     )
     assert result.exit_code == 0, result.output
@@ -49,12 +73,23 @@ def test_sync_then_health_via_wvp_from_the_command_line(
 
 def test_wrong_password_exits_1_with_one_line(wvp_app_url: str, tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sharpeyes", "sync", "wvp", rest_url(wvp_app_url), "--db", str(tmp_path / "s.db")],
+        [
+            sys.executable,
+            "-m",
+            "sharpeyes",
+            "sync",
+            "wvp",
+            rest_url(wvp_app_url),
+            "--db",
+            str(tmp_path / "s.db"),
+        ],
         env={"SHARPEYES_WVP_PASSWORD": "wrong-one", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("sharpeyes: error: wvp http://127.0.0.1:")
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("sharpeyes: error: wvp http://127.0.0.1:")
+    )
     assert "用户名或密码错误" in result.stderr and "wrong-one" not in result.stderr

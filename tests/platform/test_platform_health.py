@@ -29,7 +29,10 @@ def platform_store(
 
 @pytest.mark.rtsp
 def test_every_stream_opened_is_closed_and_never_more_than_max_open(
-    platform_store: Store, wvp_app: httpx.Client, wvp_app_url: str, rtsp_server: str  # noqa: F811
+    platform_store: Store,
+    wvp_app: httpx.Client,
+    wvp_app_url: str,
+    rtsp_server: str,  # noqa: F811
 ) -> None:
     ids = [w.channel_id(d, i) for d in range(2) for i in range(5)]
     rtsp = {c: f"{rtsp_server}/healthy" for c in ids[:6]}

@@ -47,7 +47,8 @@ def test_platform_online_rate_beside_probe_online_rate(
     probed = channels[:40]
     verdict = {c["channelId"]: "offline" if i % 4 == 0 else "ok" for i, c in enumerate(probed)}
     store.add_health_results(
-        run, [{"device_id": d, "verdict": v, "faults": [], "measures": {}} for d, v in verdict.items()]
+        run,
+        [{"device_id": d, "verdict": v, "faults": [], "measures": {}} for d, v in verdict.items()],
     )
     store.finish_health_run(run, {})
     compute_report(store, area="none")
@@ -62,10 +63,14 @@ def test_platform_online_rate_beside_probe_online_rate(
     assert row["online_rate"] == pytest.approx(30 / len(channels))  # probe: online / networked
     said = {c["channelId"]: c["status"] for c in channels}
     expected = sorted(
-        d for d, v in verdict.items() if (said[d] == 1 and v == "offline") or (said[d] == 0 and v == "ok")
+        d
+        for d, v in verdict.items()
+        if (said[d] == 1 and v == "offline") or (said[d] == 0 and v == "ok")
     )
     assert expected  # the seed gives both kinds of disagreement a chance; at least one exists
     assert [r["device_id"] for r in doc["platform_probe_disagreements"]] == expected
-    assert row["platform_online_probe_offline"] + row["platform_offline_probe_online"] == len(expected)
+    assert row["platform_online_probe_offline"] + row["platform_offline_probe_online"] == len(
+        expected
+    )
     townships = [r for r in doc["rows"] if r["level"] == "township" and r["point_class"] == "all"]
     assert sum(r["platform_channels"] for r in townships) == len(channels)

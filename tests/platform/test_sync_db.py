@@ -58,10 +58,14 @@ def test_two_syncs_record_exactly_the_changes(wvp_db_url: str, sqlite_url: str) 
     later = "2026-11-02 09:00:00"
     with engine.begin() as conn:
         conn.execute(
-            t.update().where(t.c.channelId.in_(flipped)).values(status=1 - t.c.status, updateTime=later)
+            t.update()
+            .where(t.c.channelId.in_(flipped))
+            .values(status=1 - t.c.status, updateTime=later)
         )
         conn.execute(
-            t.update().where(t.c.channelId.in_(renamed)).values(name=t.c.name + " 新", updateTime=later)
+            t.update()
+            .where(t.c.channelId.in_(renamed))
+            .values(name=t.c.name + " 新", updateTime=later)
         )
         conn.execute(t.delete().where(t.c.channelId.in_(removed)))
     engine.dispose()

@@ -72,11 +72,15 @@ def test_wrong_password_is_told_and_never_shown(
     assert store.count_cameras() == 0 and len(platform_syncs(store)) == 0
 
 
-def test_password_in_url_is_masked(wvp_app: httpx.Client, wvp_app_url: str, sqlite_url: str, caplog) -> None:
+def test_password_in_url_is_masked(
+    wvp_app: httpx.Client, wvp_app_url: str, sqlite_url: str, caplog
+) -> None:
     caplog.set_level(logging.DEBUG)
     devices, channels = w.platform(1, 5)
     load(wvp_app, devices, channels)
-    doc = sync_wvp(Store.open(sqlite_url), wvp_app_url.replace("http://", f"http://admin:{PASSWORD}@"))
+    doc = sync_wvp(
+        Store.open(sqlite_url), wvp_app_url.replace("http://", f"http://admin:{PASSWORD}@")
+    )
     assert doc["channels"] == 5
     assert PASSWORD not in repr(doc) and PASSWORD not in caplog.text
 
@@ -99,7 +103,9 @@ def test_slow_page_times_out_with_its_name_and_changes_nothing(
     assert (store.count_cameras(), len(platform_syncs(store))) == before
 
 
-def test_non_json_page_is_named(wvp_app: httpx.Client, wvp_app_url: str, sqlite_url: str, password: str) -> None:
+def test_non_json_page_is_named(
+    wvp_app: httpx.Client, wvp_app_url: str, sqlite_url: str, password: str
+) -> None:
     devices, channels = w.platform(1, 30)
     load(wvp_app, devices, channels)
     path = f"/api/device/query/devices/{w.device_id(0)}/channels?page=3"
@@ -109,7 +115,10 @@ def test_non_json_page_is_named(wvp_app: httpx.Client, wvp_app_url: str, sqlite_
 
 
 def test_unreachable_platform(sqlite_url: str, password: str) -> None:
-    with pytest.raises(PlatformError, match=r"wvp http://127.0.0.1:1: GET /api/user/login\?username=admin: cannot connect \(ConnectError"):
+    with pytest.raises(
+        PlatformError,
+        match=r"wvp http://127.0.0.1:1: GET /api/user/login\?username=admin: cannot connect \(ConnectError",
+    ):
         sync_wvp(Store.open(sqlite_url), "http://admin@127.0.0.1:1", retries=0)
 
 
@@ -122,7 +131,11 @@ def test_malformed_channel_id_names_page_and_row(
     doc = sync_wvp(Store.open(sqlite_url), rest_url(wvp_app_url), page_size=10)
     assert doc["channels"] == 24 and doc["refused"] == 1
     bad = doc["rejects"][0]
-    assert (bad["file"], bad["sheet"], bad["row"]) == (f"wvp {wvp_app_url}", f"device {w.device_id(0)} page 2", 8)
+    assert (bad["file"], bad["sheet"], bad["row"]) == (
+        f"wvp {wvp_app_url}",
+        f"device {w.device_id(0)} page 2",
+        8,
+    )
     assert bad["value"] == "21120200A01320000017"
 
 

@@ -172,7 +172,11 @@ async def configure(request: Request) -> dict[str, Any]:
 
 @app.get("/_test/counts")
 def counts() -> dict[str, Any]:
-    return {**STATE["counts"], "open": dict(STATE["open"]), "passwords_seen": STATE["passwords_seen"]}
+    return {
+        **STATE["counts"],
+        "open": dict(STATE["open"]),
+        "passwords_seen": STATE["passwords_seen"],
+    }
 
 
 if __name__ == "__main__":

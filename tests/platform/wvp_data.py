@@ -88,7 +88,9 @@ def channel_id(d: int, i: int) -> str:
     return f"21120200001320{d:02d}{i:04d}"
 
 
-def platform(devices: int, per_device: int, *, seed: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def platform(
+    devices: int, per_device: int, *, seed: int = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows of ``device`` and ``device_channel`` (camelCase keys, as the REST records too)."""
     rng = np.random.default_rng(seed)
     devs = [

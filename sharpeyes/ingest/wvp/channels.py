@@ -183,7 +183,7 @@ def cameras_from_channels(
     types = pd.to_numeric(ids.str[10:13], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     camera = valid & np.isin(types, [float(t) for t in CAMERA_DEVICE_TYPES])
     refused = [
-        _reject(table, i, ids.iloc[i], platform, types[i], valid[i])
+        _reject(table, int(i), ids.iloc[i], platform, float(types[i]), bool(valid[i]))
         for i in np.flatnonzero(~camera)
     ]
     kept = table[camera].reset_index(drop=True)
@@ -196,7 +196,9 @@ def cameras_from_channels(
     )
     cameras, rejects = normalize_cameras(raw, where, options)
     cameras["networked"] = cameras["networked"].fillna(True)
-    cameras, rejects = concat_results([(cameras, rejects), (cameras.iloc[0:0], rejects_rows(refused))])
+    cameras, rejects = concat_results(
+        [(cameras, rejects), (cameras.iloc[0:0], rejects_rows(refused))]
+    )
     return cameras, rejects, _status_frame(kept.assign(channelid=raw["device_id"]))
 
 
@@ -212,7 +214,7 @@ def _reject(
     return {
         "file": platform,
         "sheet": str(table["_page"].iat[i]),
-        "row": int(table["_row"].iat[i]),
+        "row": int(table["_row"].to_numpy()[i]),
         "column": "channelId",
         "value": None if value is None or value is pd.NA else str(value),
         "reason": reason,

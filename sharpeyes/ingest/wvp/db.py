@@ -73,7 +73,9 @@ def _pages(
             offset += len(rows)
 
 
-def read_platform_db(url: str, *, page_rows: int = 20_000) -> tuple[list[dict[str, Any]], list[ChannelPage]]:
+def read_platform_db(
+    url: str, *, page_rows: int = 20_000
+) -> tuple[list[dict[str, Any]], list[ChannelPage]]:
     """Devices and channel pages of the wvp database at ``url`` (a SQLAlchemy URL).
 
     Raises :class:`sharpeyes.InputError` naming the database when it cannot be reached or holds

@@ -101,7 +101,9 @@ class WvpClient:
     # -- requests ----------------------------------------------------------------------------------
     def login(self) -> None:
         """Log in (``/api/user/login``) and keep the access token."""
-        body = self._send("/api/user/login", {"username": self.user, "password": self._password_md5}, auth=False)
+        body = self._send(
+            "/api/user/login", {"username": self.user, "password": self._password_md5}, auth=False
+        )
         data = self._unwrap(body, "/api/user/login")
         token = data.get("accessToken") if isinstance(data, dict) else None
         if not token:
@@ -139,7 +141,9 @@ class WvpClient:
                         relogged = True
                         self.login()
                         continue
-                    raise PlatformError(f"{self.name}: {self._shown(path, params)}: not logged in (401)")
+                    raise PlatformError(
+                        f"{self.name}: {self._shown(path, params)}: not logged in (401)"
+                    )
                 if response.status_code < 500:
                     if response.status_code >= 400:
                         raise PlatformError(
