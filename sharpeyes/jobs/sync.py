@@ -164,22 +164,22 @@ def sync_wvp(
         url, password_file=password_file, timeout_s=timeout_s, retries=retries, page_size=page_size
     )
     src = source or platform
-    cameras, rejects, status = cameras_from_channels(pages, platform=platform, crs=crs, source=src)
-    read_s = time.perf_counter() - started
     previous = last_sync(store, platform)
-    before = sync_status(store, int(previous["sync_id"])) if previous else status.iloc[0:0]
-    known = set(before["device_id"])
+    before = sync_status(store, int(previous["sync_id"])) if previous else None
+    known = set(before["device_id"]) if before is not None else set()
+    since = None if full or previous is None else previous["max_update_time"]
+    to_merge, rejects, status = cameras_from_channels(
+        pages, platform=platform, crs=crs, source=src, changed_since=since, known=known
+    )
+    if before is None:
+        before = status.iloc[0:0]
+    read_s = time.perf_counter() - started
     current = list(dict.fromkeys(status["device_id"]))
-    removed = [d for d in before["device_id"].drop_duplicates() if d not in set(current)]
+    listed = set(current)
+    removed = [d for d in before["device_id"].drop_duplicates() if d not in listed]
     added = [d for d in current if d not in known]
     times = status["update_time"].dropna()
     newest = str(times.max()) if len(times) else None
-    to_merge = cameras
-    if previous and previous["max_update_time"] and not full:
-        stamp = dict(zip(status["device_id"], status["update_time"], strict=True))
-        ids = cameras["device_id"].astype(str)
-        newer = ids.map(lambda d: (stamp.get(d) or "") > previous["max_update_time"])
-        to_merge = cameras[newer.to_numpy(dtype=bool) | ~ids.isin(known).to_numpy(dtype=bool)]
     summary = {
         "devices": len(devices),
         "channels": len(status),
@@ -224,7 +224,7 @@ def sync_wvp(
         "removed_ids": removed[:_LISTED],
         "status_changed": flips.to_dict("records"),
         "merged": len(to_merge),
-        "refused": int(rejects["row"].nunique()) if len(rejects) else 0,
+        "refused": len(rejects[["sheet", "row"]].drop_duplicates()),
         "rejects": rejects.head(_LISTED)
         .astype(object)
         .where(rejects.head(_LISTED).notna(), None)

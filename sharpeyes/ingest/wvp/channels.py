@@ -25,7 +25,7 @@ that are not cameras are refused as "not a camera", as the catalog reader does.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -144,6 +144,8 @@ def cameras_from_channels(
     platform: str,
     crs: str = "wgs84",
     source: str | None = None,
+    changed_since: str | None = None,
+    known: Collection[str] = (),
 ) -> tuple[Any, pd.DataFrame, pd.DataFrame]:
     """Canonical cameras, rejects and the platform status of every channel.
 
@@ -158,6 +160,10 @@ def cameras_from_channels(
         bd09); the cameras come out in WGS-84 (EPSG:4326).
     source
         Source name of the cameras (default ``platform``).
+    changed_since, known
+        Incremental: only channels whose ``updateTime`` is later than ``changed_since`` (text as
+        the platform writes it, ``2026-11-02 09:00:00``) or whose ID is not in ``known`` become
+        cameras (are normalised and merged); the status is still that of every channel.
 
     Returns
     -------
@@ -187,19 +193,27 @@ def cameras_from_channels(
         for i in np.flatnonzero(~camera)
     ]
     kept = table[camera].reset_index(drop=True)
-    raw = _raw_frame(kept, originals)
-    raw = raw.assign(device_id=ids[camera].reset_index(drop=True))
+    kept_ids = ids[camera].reset_index(drop=True)
+    merge = np.ones(len(kept), dtype=bool)
+    if changed_since is not None:
+        stamps = (
+            kept["updatetime"].map(_text) if "updatetime" in kept else pd.Series([None] * len(kept))
+        )
+        newer = np.array([s is not None and s > changed_since for s in stamps], dtype=bool)
+        merge = newer | ~kept_ids.isin(set(known)).to_numpy(dtype=bool)
+    chosen = kept[merge].reset_index(drop=True)
+    raw = _raw_frame(chosen, originals).assign(device_id=kept_ids[merge].reset_index(drop=True))
     where = SourceInfo(
         file=platform,
-        rows=kept["_row"].to_numpy(dtype=np.int64),
-        sheet=kept["_page"].to_numpy(dtype=object),
+        rows=chosen["_row"].to_numpy(dtype=np.int64),
+        sheet=chosen["_page"].to_numpy(dtype=object),
     )
     cameras, rejects = normalize_cameras(raw, where, options)
     cameras["networked"] = cameras["networked"].fillna(True)
     cameras, rejects = concat_results(
         [(cameras, rejects), (cameras.iloc[0:0], rejects_rows(refused))]
     )
-    return cameras, rejects, _status_frame(kept.assign(channelid=raw["device_id"]))
+    return cameras, rejects, _status_frame(kept.assign(channelid=kept_ids))
 
 
 def _reject(
