@@ -922,6 +922,8 @@ def platform_online_by_unit(
 ) -> pd.DataFrame:
     """``kpis`` with the platform's online rate beside the probe's, per unit and point class.
 
+    The new columns follow the :data:`KPI_KEYS` block (``platform_online_rate`` first).
+
     ``platform_online_rate`` = cameras the platform calls online at its newest sync / cameras it
     reports a status for (``platform_channels``); null where the platform reports none. Also
     ``platform_online_probe_offline`` (the platform says online, the last probe found offline) and
@@ -965,7 +967,9 @@ def platform_online_by_unit(
     out = out.merge(counts, on=["unit_code", "point_class"], how="left")
     for c in _PLATFORM_COUNTS:
         out[c] = out[c].fillna(0).astype(np.int64)
-    rate = _ratio(out["platform_online"], out["platform_channels"])
-    at = list(out.columns).index("online_rate") + 1 if "online_rate" in out else len(out.columns)
-    out.insert(at, "platform_online_rate", rate)
+    # right after the KPI_KEYS block (which stays first, in its order, as the report promises)
+    at = (
+        max(list(out.columns).index(k) for k in KPI_KEYS if k in out) + 1 if len(out.columns) else 0
+    )
+    out.insert(at, "platform_online_rate", _ratio(out["platform_online"], out["platform_channels"]))
     return out
