@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ import sqlalchemy as sa
 from sharpeyes._errors import StoreError
 from sharpeyes.store import schema as s
 
+if TYPE_CHECKING:
+    from sharpeyes.store.repository import ImportResult, Store
+
 _STATUS_COLUMNS = ("sync_id", "device_id", "wvp_device_id", "status", "update_time")
 
 
@@ -27,7 +30,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def last_sync(store: Any, platform: str) -> dict[str, Any] | None:
+def last_sync(store: Store, platform: str) -> dict[str, Any] | None:
     """The newest sync of ``platform``: ``sync_id``, ``synced_at``, ``max_update_time``, or None."""
     t = s.platform_syncs
     stmt = (
@@ -41,7 +44,7 @@ def last_sync(store: Any, platform: str) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def sync_status(store: Any, sync_id: int) -> pd.DataFrame:
+def sync_status(store: Store, sync_id: int) -> pd.DataFrame:
     """Channels and their status at one sync: ``device_id, wvp_device_id, status, update_time``."""
     t = s.platform_status
     stmt = sa.select(t.c.device_id, t.c.wvp_device_id, t.c.status, t.c.update_time).where(
@@ -53,7 +56,7 @@ def sync_status(store: Any, sync_id: int) -> pd.DataFrame:
 
 
 def record_sync(
-    store: Any,
+    store: Store,
     cameras: pd.DataFrame,
     rejects: pd.DataFrame,
     status: pd.DataFrame,
@@ -63,7 +66,7 @@ def record_sync(
     max_update_time: str | None,
     summary: dict[str, Any],
     removed: list[str],
-) -> tuple[int, Any]:
+) -> tuple[int, ImportResult]:
     """Merge ``cameras`` and keep ``status`` as one new sync of ``platform``, in one transaction.
 
     Returns (sync_id, the store's :class:`~sharpeyes.store.ImportResult`). ``removed`` lists the
@@ -73,8 +76,9 @@ def record_sync(
     """
     now = _now()
     try:
-        with store._write() as conn:
-            result = store._import(conn, cameras, rejects, source, platform, None)
+        with store.db.write() as conn:
+            # the store's own import, inside this transaction (not a second one)
+            result = store._imports._import(conn, cameras, rejects, source, platform, None)
             sync_id = _insert_sync(conn, platform, result.import_id, now, max_update_time, summary)
             rows = [
                 (sync_id, *r)
@@ -84,14 +88,14 @@ def record_sync(
                 tuple(None if v is None or v is pd.NA or v != v else v for v in r) for r in rows
             ]
             if rows:
-                store._executemany(
+                store.db.executemany(
                     conn,
                     "INSERT INTO platform_status (sync_id, device_id, wvp_device_id, status, "
                     "update_time) VALUES (?, ?, ?, ?, ?)",
                     rows,
                 )
             if removed:
-                store._executemany(
+                store.db.executemany(
                     conn,
                     "INSERT INTO changes (import_id, device_id, action, field, before, after, "
                     "changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -130,7 +134,7 @@ def _insert_sync(
     return int(conn.execute(stmt).scalar_one())
 
 
-def platform_syncs(store: Any, platform: str | None = None) -> pd.DataFrame:
+def platform_syncs(store: Store, platform: str | None = None) -> pd.DataFrame:
     """Every sync, oldest first: ``sync_id, platform, import_id, synced_at, max_update_time, summary``."""
     t = s.platform_syncs
     stmt = sa.select(t).order_by(t.c.sync_id)
@@ -143,7 +147,7 @@ def platform_syncs(store: Any, platform: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def latest_platform_status(store: Any) -> pd.DataFrame:
+def latest_platform_status(store: Store) -> pd.DataFrame:
     """Each channel's status at the newest sync of its platform.
 
     Columns ``device_id, status, platform, synced_at`` (one row per device; where two platforms list

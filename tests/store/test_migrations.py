@@ -47,7 +47,7 @@ def test_open_twice_does_not_migrate_again(sqlite_url: str) -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from sharpeyes.store.repository import MIGRATIONS
+    from sharpeyes.store.engine import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -40,7 +40,7 @@ from sharpeyes.ingest.normalize import (
     rejects_rows,
     resolve_options,
 )
-from sharpeyes.model.codes import CAMERA_DEVICE_TYPES, DEVICE_TYPES
+from sharpeyes.model.codes import CAMERA_DEVICE_TYPES, DEVICE_TYPES, HD_MIN_LINES
 
 #: Folded platform field → the header normalisation reads it under (``extra`` keeps the rest).
 CHANNEL_FIELDS: Final = {
@@ -176,7 +176,7 @@ def cameras_from_channels(
         crs=crs,
         mapping=ColumnMapping(),
         source=source or platform,
-        hd_min_lines=1080,
+        hd_min_lines=HD_MIN_LINES,
         one_means_networked=True,
     )
     if table.empty:
