@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from sharpeyes import __version__
-from sharpeyes.cli import _api, _coverage, _demo, _health, _ingest, _network, _planning
+from sharpeyes.cli import _api, _coverage, _demo, _health, _ingest, _network, _planning, _sync
 
 app = typer.Typer(
     name="sharpeyes",
@@ -83,7 +83,7 @@ def versions() -> None:
             typer.echo(f"{name} (not installed)")
 
 
-for _module in (_demo, _ingest, _coverage, _planning, _network, _health, _api):
+for _module in (_demo, _ingest, _coverage, _planning, _network, _health, _sync, _api):
     _module.register(app)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,22 +40,54 @@ def run(
         Path | None, typer.Option("--prometheus", help="Prometheus text file")
     ] = None,
     udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
+    via: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--via",
+            metavar="wvp URL",
+            help="Streams of cameras without a URL from this platform: wvp http(s)://USER@host:18080",
+        ),
+    ] = None,
+    max_open: Annotated[
+        int, typer.Option("--max-open", help="--via: streams open on the platform at once")
+    ] = 16,
+    snapshot_only: Annotated[
+        bool, typer.Option("--snapshot-only", help="--via: the platform's snapshot, no stream")
+    ] = False,
+    password_file: Annotated[
+        Path | None, typer.Option("--password-file", help="--via: file with the platform password")
+    ] = None,
 ) -> None:
     """The nightly job: check every camera with a stream and keep the results."""
     from sharpeyes.jobs.health import run_nightly
 
     with user_errors():
-        summary = run_nightly(
-            _store(db),
-            concurrency=concurrency,
-            resume=resume,
-            dask_address=dask,
-            snapshot_dir=snapshot_dir,
-            deadline_s=deadline_s,
-            progress=not as_json,
-            prometheus_path=prometheus,
-            transport="udp" if udp else "tcp",
-        )
+        common: dict[str, Any] = {
+            "concurrency": concurrency,
+            "resume": resume,
+            "dask_address": dask,
+            "snapshot_dir": snapshot_dir,
+            "deadline_s": deadline_s,
+            "progress": not as_json,
+            "prometheus_path": prometheus,
+            "transport": "udp" if udp else "tcp",
+        }
+        if via is not None and via[0]:
+            from sharpeyes._errors import ConfigError
+            from sharpeyes.jobs.platform_health import run_via_platform
+
+            if via[0].lower() != "wvp":
+                raise ConfigError(f"--via {via[0]!r}: the platform supported is wvp")
+            summary = run_via_platform(
+                _store(db),
+                via[1],
+                max_open=max_open,
+                snapshot_only=snapshot_only,
+                password_file=password_file,
+                **common,
+            )
+        else:
+            summary = run_nightly(_store(db), **common)
         faults = ", ".join(f"{k} {v}" for k, v in summary["faults"].items() if v) or "none"
         text = (
             f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras, "

@@ -65,6 +65,8 @@ __all__ = [
     "county_partitions",
     "kpis_by_unit",
     "partial_counts",
+    "platform_online_by_unit",
+    "platform_probe_disagreements",
     "prepare_inputs",
     "rates_from_counts",
 ]
@@ -342,3 +344,96 @@ def kpis_by_unit(
 
 def _run_partition(part: Partition, **kwargs: Any) -> pd.DataFrame:
     return partial_counts(part, **kwargs)
+
+
+# -- the platform's own online rate beside the probe's ------------------------------------------
+_PLATFORM_COUNTS: Final = (
+    "platform_channels",
+    "platform_online",
+    "platform_online_probe_offline",
+    "platform_offline_probe_online",
+)
+
+
+def platform_probe_disagreements(
+    platform_status: pd.DataFrame, health: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Cameras the platform calls online that the last probe found offline, and the other way round.
+
+    ``platform_status``: ``device_id, status`` (``online``/``offline``, the newest sync);
+    ``health``: the last run's ``device_id, verdict``. Returns ``device_id, platform_status,
+    probe_verdict``; cameras not probed are left out (neither side can be contradicted).
+    """
+    cols = ["device_id", "platform_status", "probe_verdict"]
+    if health is None or len(health) == 0 or len(platform_status) == 0:
+        return pd.DataFrame(columns=cols)
+    probe = health.drop_duplicates("device_id", keep="last")[["device_id", "verdict"]]
+    both = platform_status[["device_id", "status"]].merge(probe, on="device_id")
+    probe_online = both["verdict"].isin(["ok", "degraded"])
+    probe_offline = both["verdict"] == "offline"
+    odd = ((both["status"] == "online") & probe_offline) | (
+        (both["status"] == "offline") & probe_online
+    )
+    out = both.loc[odd].rename(columns={"status": "platform_status", "verdict": "probe_verdict"})
+    return out[cols].sort_values("device_id").reset_index(drop=True)
+
+
+def platform_online_by_unit(
+    kpis: pd.DataFrame,
+    inputs: CoverageInputs,
+    platform_status: pd.DataFrame,
+    health: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``kpis`` with the platform's online rate beside the probe's, per unit and point class.
+
+    The new columns follow the :data:`KPI_KEYS` block (``platform_online_rate`` first).
+
+    ``platform_online_rate`` = cameras the platform calls online at its newest sync / cameras it
+    reports a status for (``platform_channels``); null where the platform reports none. Also
+    ``platform_online_probe_offline`` (the platform says online, the last probe found offline) and
+    ``platform_offline_probe_online`` (the other way round). Cameras are placed in units as for
+    every other figure (``inputs.cameras``).
+    """
+    out = kpis.copy()
+    cams = inputs.cameras
+    status = platform_status.drop_duplicates("device_id", keep="last").set_index("device_id")
+    said = status["status"].reindex(cams["device_id"].astype(str)).to_numpy(dtype=object)
+    verdict = np.full(len(cams), None, dtype=object)
+    if health is not None and len(health):
+        latest = health.drop_duplicates("device_id", keep="last").set_index("device_id")
+        verdict = latest["verdict"].reindex(cams["device_id"].astype(str)).to_numpy(dtype=object)
+    flags = pd.DataFrame(
+        {
+            "platform_channels": np.isin(said, ["online", "offline"]),
+            "platform_online": said == "online",
+            "platform_online_probe_offline": (said == "online") & (verdict == "offline"),
+            "platform_offline_probe_online": (said == "offline")
+            & np.isin(verdict, ["ok", "degraded"]),
+        }
+    ).astype(np.int64)
+    parts = []
+    for level in _CODE_COLS:
+        codes = cams[level].astype(object)
+        for cls, sel in (
+            ("all", np.ones(len(cams), bool)),
+            *((c, cams["point_class"].to_numpy() == c) for c in CLASSES),
+        ):
+            keep = sel & codes.notna().to_numpy()
+            if not keep.any():
+                continue
+            sums = flags[keep].groupby(codes[keep].to_numpy()).sum()
+            parts.append(sums.rename_axis("unit_code").reset_index().assign(point_class=cls))
+    counts = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["unit_code", "point_class", *_PLATFORM_COUNTS])
+    )
+    out = out.merge(counts, on=["unit_code", "point_class"], how="left")
+    for c in _PLATFORM_COUNTS:
+        out[c] = out[c].fillna(0).astype(np.int64)
+    # right after the KPI_KEYS block (which stays first, in its order, as the report promises)
+    at = (
+        max(list(out.columns).index(k) for k in KPI_KEYS if k in out) + 1 if len(out.columns) else 0
+    )
+    out.insert(at, "platform_online_rate", _ratio(out["platform_online"], out["platform_channels"]))
+    return out

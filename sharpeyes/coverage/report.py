@@ -44,6 +44,11 @@ REPORT_HEADERS_ZH: Final = {
     "hd_unknown": "分辨率未知数",
     "hd_ratio": "高清率",
     "online_rate": "在线率",
+    "platform_online_rate": "平台在线率",
+    "platform_channels": "平台上报状态数",
+    "platform_online": "平台在线数",
+    "platform_online_probe_offline": "平台在线但巡检离线数",
+    "platform_offline_probe_online": "平台离线但巡检在线数",
     "intact_rate": "完好率",
     "village_coverage": "行政村覆盖率",
     "area_coverage": "面积覆盖率",
@@ -72,6 +77,7 @@ REPORT_HEADERS_ZH: Final = {
 _CLASS_ZH: Final = {"all": "全部", 1: "一类", 2: "二类", 3: "三类"}
 _RATE_KEYS: Final = {
     "networking_rate",
+    "platform_online_rate",
     "hd_ratio",
     "online_rate",
     "intact_rate",

@@ -217,6 +217,22 @@ def _placement_lists(inputs: CoverageInputs) -> dict[str, Any]:
     }
 
 
+def _platform_columns(
+    store: Store, df: pd.DataFrame, inputs: CoverageInputs
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The platform's online rate beside the probe's, and the cameras on which they disagree."""
+    from sharpeyes.coverage.kpis import platform_online_by_unit, platform_probe_disagreements
+    from sharpeyes.store.platform import latest_platform_status
+
+    status = latest_platform_status(store)
+    if status.empty:
+        return df, []
+    results = store.health_results(include_snapshots=False)
+    health = results if len(results) else None
+    odd = platform_probe_disagreements(status, health)
+    return platform_online_by_unit(df, inputs, status, health), _records(odd)
+
+
 def compute_report(
     store: Store,
     *,
@@ -256,6 +272,7 @@ def compute_report(
     finally:
         if client is not None:
             client.close()
+    df, disagreements = _platform_columns(store, df, inputs)
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
@@ -264,6 +281,7 @@ def compute_report(
         "hd_min_lines": hd_min_lines,
         "area_method": area if area != "fast" else f"fast ({cell_m:g} m raster)",
         "health_run": run_id,
+        "platform_probe_disagreements": disagreements,
         **_placement_lists(inputs),
     }
     result_id = store.save_result("report", document)
