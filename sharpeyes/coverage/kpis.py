@@ -54,7 +54,13 @@ import pandas as pd
 import pyproj
 
 from sharpeyes.coverage.counts import Partition, county_partitions, partial_counts
-from sharpeyes.coverage.inputs import CLASSES, AreaMethod, CoverageInputs, prepare_inputs
+from sharpeyes.coverage.inputs import (
+    CLASSES,
+    CODE_COLUMNS,
+    AreaMethod,
+    CoverageInputs,
+    prepare_inputs,
+)
 from sharpeyes.model.codes import HD_MIN_LINES
 
 __all__ = [
@@ -412,7 +418,7 @@ def platform_online_by_unit(
         }
     ).astype(np.int64)
     parts = []
-    for level in _CODE_COLS:
+    for level in CODE_COLUMNS:
         codes = cams[level].astype(object)
         for cls, sel in (
             ("all", np.ones(len(cams), bool)),
