@@ -388,7 +388,14 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
         reference_gray = cv2.resize(
             reference_gray, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA
         )
-    orb = cv2.ORB_create(nfeatures=features)
+    h, w = gray.shape[:2]
+    # ORB's 31-px patches leave little of a small (CIF, 176 px) picture: match it at twice the size
+    zoom = 2.0 if w < 320 else 1.0
+    if zoom != 1.0:
+        size = (round(w * zoom), round(h * zoom))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+        reference_gray = cv2.resize(reference_gray, size, interpolation=cv2.INTER_LINEAR)
+    orb = cv2.ORB_create(nfeatures=features, fastThreshold=10)
     k_ref, d_ref = orb.detectAndCompute(reference_gray, None)
     k_now, d_now = orb.detectAndCompute(gray, None)
     if d_ref is None or d_now is None or len(k_ref) < 8 or len(k_now) < 8:
@@ -405,15 +412,29 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
     scale = abs(float(np.linalg.det(homography[:2, :2])))
     if not 0.6 <= scale <= 1.6:
         return ViewShift(float("nan"), float("nan"), 0, len(good))
-    h, w = gray.shape[:2]
-    centre = np.array([w / 2.0, h / 2.0, 1.0])
+    centre = np.array([w * zoom / 2.0, h * zoom / 2.0, 1.0])
     moved = homography @ centre
     if abs(moved[2]) < 1e-9:
         return ViewShift(float("nan"), float("nan"), 0, len(good))
     moved = moved / moved[2]
     return ViewShift(
-        float(moved[0] - centre[0]),
-        float(moved[1] - centre[1]),
+        float(moved[0] - centre[0]) / zoom,
+        float(moved[1] - centre[1]) / zoom,
         int(inlier_mask.sum()),
         len(good),
     )
+
+
+def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[float, float, float]:
+    """Global translation of the blurred thumbnail from the reference's by phase correlation
+    (Hann-windowed): ``(dx_px, dy_px, response)``, shifts in thumbnail pixels, response 0–1 (how
+    much of the picture moves together). A fallback where ORB finds too few features."""
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(
+        np.float32(reference_thumb), np.float32(thumb), window
+    )
+    return float(dx), float(dy), float(response)

@@ -99,9 +99,9 @@ CONDITIONS: dict[str, Any] = {
 
 
 def _replacement(frames: Sequence[Frame], other: Sequence[Frame] | None, level: int) -> list[Frame]:
-    """The view replaced: ``other`` footage (another camera's shot) if given, else the frame cut
-    into tiles that are shuffled and mirrored (no homography maps the reference onto it); the
-    strength is the share of the picture replaced."""
+    """The view replaced: ``other`` footage (another camera's shot) if given, else the frame upside
+    down and rolled by half its width (no plain shift maps the reference onto it); the strength is
+    the share of the picture replaced, from the left."""
     share = (0.5, 0.8, 1.0)[level]
     h, w = frames[0].shape[:2]
     out = []
@@ -109,15 +109,8 @@ def _replacement(frames: Sequence[Frame], other: Sequence[Frame] | None, level: 
         if other:
             new = cv2.resize(other[i % len(other)], (w, h), interpolation=cv2.INTER_AREA)
         else:
-            ty, tx = h // 3, w // 4
-            tiles = [
-                np.ascontiguousarray(f[y * ty : (y + 1) * ty, x * tx : (x + 1) * tx][::-1, ::-1])
-                for y in range(3)
-                for x in range(4)
-            ]
-            order = [7, 2, 10, 5, 0, 9, 3, 11, 6, 1, 8, 4]
-            rows = [np.hstack([tiles[order[r * 4 + c]] for c in range(4)]) for r in range(3)]
-            new = cv2.resize(np.vstack(rows), (w, h), interpolation=cv2.INTER_LINEAR)
+            # another view made from this one: upside down and turned half a frame round
+            new = np.ascontiguousarray(np.roll(f[::-1], w // 2, axis=1))
         cut = int(round(w * share))
         mixed = f.copy()
         mixed[:, :cut] = new[:, :cut]

@@ -66,6 +66,9 @@ class HealthConfig:
         ``moved`` when the reference view is found in the picture (a RANSAC homography of ORB
         matches with at least ``moved_min_inliers`` inliers, and at least ``moved_inlier_share``
         of the matches) shifted by more than this share of the picture's width.
+    moved_phase_response:
+        Where ORB finds no consistent match, a phase-correlation peak of at least this response
+        (0–1) between the thumbnails stands for the shift.
     frozen_change:
         ``frozen`` when no two consecutive sampled frames differ by more than this mean absolute
         difference (grey levels, on the blurred thumbnail).
@@ -97,6 +100,7 @@ class HealthConfig:
     moved_shift_fraction: float = 0.07
     moved_min_inliers: int = 20
     moved_inlier_share: float = 0.3
+    moved_phase_response: float = 0.2
     frozen_change: float = 0.4
     min_frames: int = 2
     sample_frames: int = 5
@@ -184,6 +188,39 @@ def is_ir(frame: d.Frame, *, config: HealthConfig = DEFAULT_CONFIG) -> bool:
     return d.chroma_p95(d.prepare(frame, width=config.analysis_width).bgr) < config.ir_chroma
 
 
+def _shift_measures(
+    p: d.Prepared, ref: d.Prepared | None, *, config: HealthConfig, fov_deg: float | None
+) -> dict[str, float]:
+    """``shift_px`` (at the analysis width), ``shift_fraction`` (of the width), ``shift_deg``
+    (heading, from ``fov_deg``), ``match_inliers``: ORB + RANSAC first; where ORB finds no
+    consistent match, phase correlation of the thumbnails if most of the picture moved together."""
+    nan = float("nan")
+    out = {"match_inliers": nan, "shift_px": nan, "shift_fraction": nan, "shift_deg": nan}
+    if ref is None:
+        return out
+    width = float(p.gray.shape[1])
+    shift = d.view_shift(p.gray, ref.gray)
+    out["match_inliers"] = float(shift.inliers)
+    dx: float | None = None
+    dy = 0.0
+    if shift.inliers >= config.moved_min_inliers and (
+        shift.inliers >= config.moved_inlier_share * shift.matches
+    ):
+        dx, dy = shift.dx_px, shift.dy_px
+    else:
+        tdx, tdy, response = d.thumb_shift(p.thumb, ref.thumb)
+        if response >= config.moved_phase_response:
+            scale = width / float(p.thumb.shape[1])
+            dx, dy = tdx * scale, tdy * scale
+    if dx is None:
+        return out
+    out["shift_px"] = float(np.hypot(dx, dy))
+    out["shift_fraction"] = out["shift_px"] / width
+    if fov_deg is not None and fov_deg == fov_deg and fov_deg > 0:
+        out["shift_deg"] = abs(dx) / width * float(fov_deg)
+    return out
+
+
 def measure_frames(
     frames: Sequence[d.Frame],
     *,
@@ -222,23 +259,7 @@ def measure_frames(
     measures["reference_same_mode"] = (
         float("nan") if ref is None else (1.0 if same_mode else 0.0)
     )
-    width = float(prepared[-1].gray.shape[1])
-    shift = d.view_shift(prepared[-1].gray, ref.gray) if ref is not None else None
-    measures["match_inliers"] = float(shift.inliers) if shift is not None else float("nan")
-    if (
-        shift is not None
-        and shift.inliers >= config.moved_min_inliers
-        and shift.inliers >= config.moved_inlier_share * shift.matches
-    ):
-        measures["shift_px"] = float(np.hypot(shift.dx_px, shift.dy_px))
-        measures["shift_fraction"] = measures["shift_px"] / width
-        measures["shift_deg"] = (
-            abs(shift.dx_px) / width * float(fov_deg)
-            if fov_deg is not None and fov_deg == fov_deg and fov_deg > 0
-            else float("nan")
-        )
-    else:
-        measures["shift_px"] = measures["shift_fraction"] = measures["shift_deg"] = float("nan")
+    measures.update(_shift_measures(prepared[-1], ref, config=config, fov_deg=fov_deg))
     return measures
 
 
