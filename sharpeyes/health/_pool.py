@@ -62,6 +62,7 @@ class ReaderProcess:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        self.owner = threading.current_thread()
         self.buffer = bytearray()
         self.selector = selectors.DefaultSelector()
         assert self.process.stdout is not None
@@ -123,7 +124,17 @@ class ReaderProcess:
             _ALL.discard(self)
 
 
+def close_orphans() -> int:
+    """End the reader children whose thread has ended (a finished thread pool's); returns how many."""
+    with _ALL_LOCK:
+        orphans = [r for r in _ALL if not r.owner.is_alive()]
+    for reader in orphans:
+        reader.close()
+    return len(orphans)
+
+
 def _mine() -> ReaderProcess:
+    close_orphans()
     reader: ReaderProcess | None = getattr(_LOCAL, "reader", None)
     if reader is None or not reader.alive():
         if reader is not None:
