@@ -17,6 +17,7 @@ from sharpeyes.api.security import SESSION_COOKIE, read_session
 from sharpeyes.jobs.auth import Principal, principal_for_name, principal_for_token, role_rank
 from sharpeyes.settings import Settings
 from sharpeyes.store import Store
+from sharpeyes.store.health_extra import finished_results
 
 #: How long a token or session lookup is remembered (seconds).
 AUTH_CACHE_S = 10.0
@@ -164,7 +165,7 @@ def camera_index(state: AppState) -> CameraIndex:
         if current is not None and getattr(current, "fingerprint", None) == fingerprint:
             return current
         cameras = state.store.cameras()
-        results = state.store.health_results(include_snapshots=False)
+        _, results = finished_results(state.store)
         verdicts = None
         if results is not None and len(results) and "verdict" in results:
             verdicts = results.drop_duplicates("device_id", keep="last").set_index("device_id")[

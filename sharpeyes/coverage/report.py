@@ -54,6 +54,8 @@ REPORT_HEADERS_ZH: Final = {
     "density_per_1000": "每千人摄像机数",
     "online": "在线数",
     "intact": "完好数",
+    "probed": "巡检数",
+    "not_probed": "未巡检",
     "villages": "行政村数",
     "villages_covered": "已覆盖行政村数",
     "places": "重点部位数",

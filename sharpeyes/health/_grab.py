@@ -83,4 +83,6 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
 def signal_name(returncode: int) -> str:
     """``SIGSEGV`` for a return code of -11."""
     number = -returncode
-    return signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+    return (
+        signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+    )

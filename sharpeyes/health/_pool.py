@@ -230,14 +230,14 @@ def grab_with_reader(
                 if error and len(got) < min_frames:
                     grab.reason, grab.detail = _failure(error, clean)
                     waited = time.monotonic() - start
-                    if grab.open_s is None and waited >= 0.95 * float(request["timeout_s"]):
+                    if grab.open_s is None and waited >= 0.95 * deadline_s * 0.85:
                         grab.reason = "timeout"  # the server said nothing before the child gave up
                 elif len(got) < min_frames:
                     grab.reason, grab.detail = "no_frames", f"{len(got)} frame(s)"
                 break
     except _Dead:
-        reader = getattr(_LOCAL, "reader", None)
-        code = reader.process.wait(timeout=5) if reader is not None else None
+        dead: ReaderProcess | None = getattr(_LOCAL, "reader", None)
+        code = dead.process.wait(timeout=5) if dead is not None else None
         _drop()
         if len(got) < min_frames:
             if code is not None and code < 0 and code != -signal.SIGKILL:

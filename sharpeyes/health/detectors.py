@@ -395,7 +395,7 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
         size = (round(w * zoom), round(h * zoom))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
         reference_gray = cv2.resize(reference_gray, size, interpolation=cv2.INTER_LINEAR)
-    orb = cv2.ORB_create(nfeatures=features, fastThreshold=10)
+    orb = cv2.ORB_create(nfeatures=features, fastThreshold=10)  # type: ignore[attr-defined]
     k_ref, d_ref = orb.detectAndCompute(reference_gray, None)
     k_now, d_now = orb.detectAndCompute(gray, None)
     if d_ref is None or d_now is None or len(k_ref) < 8 or len(k_now) < 8:
@@ -404,8 +404,8 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.75 * p[1].distance]
     if len(good) < 8:
         return ViewShift(float("nan"), float("nan"), 0, len(good))
-    src = np.float32([k_ref[m.queryIdx].pt for m in good]).reshape(-1, 1, 2)
-    dst = np.float32([k_now[m.trainIdx].pt for m in good]).reshape(-1, 1, 2)
+    src = np.array([k_ref[m.queryIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
+    dst = np.array([k_now[m.trainIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
     homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, 4.0)
     if homography is None or inlier_mask is None:
         return ViewShift(float("nan"), float("nan"), 0, len(good))
@@ -434,7 +434,7 @@ def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[flo
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
     window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
-    (dx, dy), response = cv2.phaseCorrelate(
-        np.float32(reference_thumb), np.float32(thumb), window
-    )
+    a = np.asarray(reference_thumb, np.float32)
+    b = np.asarray(thumb, np.float32)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
     return float(dx), float(dy), float(response)

@@ -75,9 +75,10 @@ def infrared(
     sigma = max(0.4, w * 0.0015)
     out = []
     for f in frames:
-        grey = cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        grey = cv2.GaussianBlur(grey, (0, 0), sigma)
-        grey = grey[..., None] * illuminator + rng.normal(0, grain_sigma, (h, w, 1))
+        soft = cv2.GaussianBlur(
+            cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).astype(np.float32), (0, 0), sigma
+        )
+        grey = soft[..., None] * illuminator + rng.normal(0, grain_sigma, (h, w, 1))
         lab = np.concatenate(
             [
                 np.clip(grey, 0, 255) * (255.0 / 255.0),
@@ -111,7 +112,7 @@ def _replacement(frames: Sequence[Frame], other: Sequence[Frame] | None, level: 
         else:
             # another view made from this one: upside down and turned half a frame round
             new = np.ascontiguousarray(np.roll(f[::-1], w // 2, axis=1))
-        cut = int(round(w * share))
+        cut = round(w * share)
         mixed = f.copy()
         mixed[:, :cut] = new[:, :cut]
         out.append(mixed)

@@ -256,9 +256,7 @@ def measure_frames(
     measures["frames"] = float(len(frames))
     measures["has_reference"] = 1.0 if ref is not None and same_mode else 0.0
     measures["ir_mode"] = 1.0 if ir_mode else 0.0
-    measures["reference_same_mode"] = (
-        float("nan") if ref is None else (1.0 if same_mode else 0.0)
-    )
+    measures["reference_same_mode"] = float("nan") if ref is None else (1.0 if same_mode else 0.0)
     measures.update(_shift_measures(prepared[-1], ref, config=config, fov_deg=fov_deg))
     return measures
 

@@ -42,7 +42,7 @@ def _cameras_with_streams(store: Any, device_ids: list[str] | None = None) -> pd
     return frame.loc[has].reset_index(drop=True)
 
 
-def _registry(store: Any) -> pd.DataFrame:
+def probe_registry(store: Any) -> pd.DataFrame:
     """Every camera that should be probed: networked, or with a stream URL (for 未巡检)."""
     cameras = pd.DataFrame(store.cameras().drop(columns="geometry", errors="ignore"))
     if cameras.empty:
@@ -219,7 +219,7 @@ def run_nightly(
             )
         tick()
     results = store.health_results(run_id, include_snapshots=False)
-    summary = summarize_run(results, cameras, registry=_registry(store))
+    summary = summarize_run(results, cameras, registry=probe_registry(store))
     summary.update(
         {
             "run_id": run_id,

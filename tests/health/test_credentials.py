@@ -76,7 +76,9 @@ def test_no_password_in_any_command_line_or_environment(
     def probes() -> None:
         try:
             for pw in (password, password, "wrong-" + password[::-1]):
-                results.append(probe_stream(f"{url}/healthy", user="admin", password=pw, deadline_s=15))
+                results.append(
+                    probe_stream(f"{url}/healthy", user="admin", password=pw, deadline_s=15)
+                )
         finally:
             done.set()
 
@@ -104,7 +106,9 @@ def test_a_crashed_reader_costs_one_probe(secret_server: tuple[str, str]) -> Non
     outcome = []
 
     def probe() -> None:
-        outcome.append(probe_stream(f"{url}/healthy", user="admin", password=password, deadline_s=15))
+        outcome.append(
+            probe_stream(f"{url}/healthy", user="admin", password=password, deadline_s=15)
+        )
 
     # a reader child that dies of SIGSEGV in the middle of a probe, as a decoder can
     before = set(reader_pids())
