@@ -365,8 +365,8 @@ def frame_change(thumbs: Sequence[NDArray[Any]]) -> float:
 # -- position drift ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ViewShift:
-    """Where the reference view's centre went in the current picture (ORB features matched and a
-    homography fitted with RANSAC). ``dx_px``/``dy_px`` are at the analysis width; ``inliers`` is
+    """How far the reference view moved in the current picture (ORB features matched and a
+    homography fitted with RANSAC; the shift is the median displacement of its inliers). ``dx_px``/``dy_px`` are at the analysis width; ``inliers`` is
     the count of matches the homography explains (0: no consistent match, the view is another)."""
 
     dx_px: float
@@ -412,15 +412,14 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
     scale = abs(float(np.linalg.det(homography[:2, :2])))
     if not 0.6 <= scale <= 1.6:
         return ViewShift(float("nan"), float("nan"), 0, len(good))
-    centre = np.array([w * zoom / 2.0, h * zoom / 2.0, 1.0])
-    moved = homography @ centre
-    if abs(moved[2]) < 1e-9:
-        return ViewShift(float("nan"), float("nan"), 0, len(good))
-    moved = moved / moved[2]
+    # the shift: the median displacement of the matches the homography explains (a pan moves every
+    # point of the view alike; the median is not pulled by a fit skewed towards one side)
+    keep = inlier_mask.ravel().astype(bool)
+    moves = (dst - src).reshape(-1, 2)[keep]
     return ViewShift(
-        float(moved[0] - centre[0]) / zoom,
-        float(moved[1] - centre[1]) / zoom,
-        int(inlier_mask.sum()),
+        float(np.median(moves[:, 0])) / zoom,
+        float(np.median(moves[:, 1])) / zoom,
+        int(keep.sum()),
         len(good),
     )
 
