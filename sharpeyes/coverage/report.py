@@ -247,7 +247,15 @@ def write_report_xlsx(
         ("面积/长度量算坐标系 (metric CRS)", meta.get("metric_crs")),
         ("面积覆盖率计算方法", meta.get("area_method")),
         ("高清门限(线)", meta.get("hd_min_lines")),
-        ("健康检测批次", meta.get("health_run") or "无(在线率、完好率留空)"),
+        ("健康检测批次(最近一次完成的)", meta.get("health_run") or "无(在线率、完好率留空)"),
+        (
+            "在线率、完好率口径",
+            "在线数/巡检数、完好数/巡检数(联网摄像机);未巡检的单列为「未巡检」,不计为离线",
+        ),
+        (
+            "高清率依据",
+            {"stream": "实测视频流分辨率"}.get(str(meta.get("hd_source")), "台账分辨率"),
+        ),
         ("目标依据", "《关于加强公共安全视频监控建设联网应用工作的若干意见》(2015)"),
         ("重点公共区域覆盖率、联网率目标", f"{TARGETS['networking']:.0%}"),
         ("新建改建高清率目标", f"{TARGETS['hd']:.0%}"),
