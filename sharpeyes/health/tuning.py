@@ -43,8 +43,9 @@ TUNABLE: Mapping[str, tuple[float, ...]] = {
     "occlusion_fraction": (0.75, 1.0, 1.25, 1.5),
     "scene_difference": (0.8, 0.9, 1.0, 1.1, 1.2),
     "moved_shift_fraction": (0.7, 1.0, 1.3, 1.6),
-    "frozen_change": (0.5, 0.75, 1.0, 1.25),
 }
+# ``frozen_change`` is not tuned here: the labelled frames never pass through an encoder, whose
+# noise is what a frozen stream still shows (the RTSP tests hold it at 0.4).
 
 
 @dataclass

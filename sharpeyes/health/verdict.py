@@ -276,7 +276,7 @@ def faults_from_measures(
 
     ``black`` (dark *and* no structure) masks every other fault; an IR picture gets no colour
     verdict; ``moved`` (the reference view found, shifted) excludes ``scene_change`` (the view
-    replaced or blocked); ``occlusion`` and ``scene_change`` against the reference need one of the
+    replaced or blocked), which excludes ``occlusion``; ``occlusion`` and ``scene_change`` against the reference need one of the
     picture's own mode; ``frozen`` needs two frames or more.
     """
 
@@ -317,7 +317,9 @@ def faults_from_measures(
         if m("occluded_fraction") > config.occlusion_fraction:
             found.add("occlusion")
         if m("scene_difference") > config.scene_difference:
+            # the view is replaced: what is flat in the new view is not a covering on this one
             found.add("scene_change")
+            found.discard("occlusion")
     elif m("occluded_fraction") > config.occlusion_fraction_no_reference:
         found.add("occlusion")
     compare = has_reference and not found & {"scene_change", "occlusion", "moved"}
