@@ -63,6 +63,7 @@ class ReaderProcess:
             start_new_session=True,
         )
         self.owner = threading.current_thread()
+        self.ready = False
         self.buffer = bytearray()
         self.selector = selectors.DefaultSelector()
         assert self.process.stdout is not None
@@ -114,6 +115,15 @@ class ReaderProcess:
         del self.buffer[: 4 + length + size]
         return header, payload
 
+    def wait_ready(self, until: float) -> bool:
+        """Wait (until ``until``, monotonic seconds) for the child's ``ready``."""
+        if not self.ready:
+            msg = self.message(until)
+            if msg is None:
+                return False
+            self.ready = msg[0].get("kind") == "ready"
+        return self.ready
+
     def close(self) -> None:
         self.selector.close()
         kill_group(self.process)
@@ -122,6 +132,16 @@ class ReaderProcess:
                 pipe.close()
         with _ALL_LOCK:
             _ALL.discard(self)
+
+
+def warm(timeout_s: float = 60.0) -> bool:
+    """Start this thread's reader child and wait until it is ready (a thread pool's initializer:
+    the child's start-up is then not counted against the first camera's deadline)."""
+    try:
+        return _mine().wait_ready(time.monotonic() + timeout_s)
+    except (_Dead, OSError):
+        _drop()
+        return False
 
 
 def close_orphans() -> int:
@@ -202,6 +222,8 @@ def grab_with_reader(
     grab = FrameGrab(got)
     try:
         reader = _mine()
+        if not reader.wait_ready(until):
+            raise TimeoutError
         reader.send(request)
         while True:
             msg = reader.message(until)
@@ -244,6 +266,9 @@ def grab_with_reader(
                 grab.reason, grab.detail = "decode_error", f"decoder crashed ({signal_name(code)})"
             else:
                 grab.reason, grab.detail = "decode_error", f"reader ended (exit {code})"
+    except TimeoutError:
+        _drop()
+        grab.reason, grab.detail = "timeout", f"the reader did not start within {deadline_s:g} s"
     except OSError as exc:
         _drop()
         grab.reason, grab.detail = "decode_error", clean(f"cannot start the reader: {exc}")

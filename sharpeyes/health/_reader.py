@@ -6,6 +6,7 @@ appears on any command line or in any environment: each request comes as one JSO
 stdout as messages, each a 4-byte big-endian header length, a JSON header and ``size`` payload
 bytes:
 
+* ``{"kind": "ready"}`` — once, when the child has loaded its libraries;
 * ``{"kind": "info", "codec", "width", "height"}`` — the stream as the camera sends it;
 * ``{"kind": "frame", "width", "height", "size"}`` + I420 (YUV 4:2:0 planar) bytes — one
   sampled frame, shrunk to at most the requested width;
@@ -89,8 +90,12 @@ def read_one(request: dict[str, Any], out: BinaryIO) -> None:
 
 
 def main() -> int:
-    """Serve requests from stdin until it closes."""
+    """Say ``ready`` once the decoder libraries are loaded, then serve requests until stdin closes."""
     out = sys.stdout.buffer
+    import av  # noqa: F401  (loaded before the first request: its cost is not a camera's)
+    import numpy  # noqa: F401
+
+    _send(out, {"kind": "ready"})
     for line in sys.stdin.buffer:
         if not line.strip():
             continue

@@ -97,7 +97,7 @@ class HealthConfig:
     occlusion_relative: float = 0.1
     occlusion_absolute: float = 2.5
     scene_difference: float = 0.68
-    moved_shift_fraction: float = 0.07
+    moved_shift_fraction: float = 0.09
     moved_min_inliers: int = 20
     moved_inlier_share: float = 0.3
     moved_phase_response: float = 0.2

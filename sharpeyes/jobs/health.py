@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sharpeyes._errors import ConfigError
-from sharpeyes.health._pool import close_orphans
+from sharpeyes.health._pool import close_orphans, warm
 from sharpeyes.health.nightly import check_camera, offline_streak, prometheus_text, summarize_run
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig
 from sharpeyes.model.columns import HEALTH_RESULT_COLUMNS
@@ -86,7 +86,9 @@ def _checks_local(
     deadline_s: float,
     transport: str,
 ) -> Iterator[dict[str, Any]]:
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="health") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(1, concurrency), thread_name_prefix="health", initializer=warm
+    ) as pool:
         futures = [
             pool.submit(
                 check_camera,
