@@ -61,7 +61,6 @@ KEY_DEPENDENCIES = (
     "uvicorn",
     "sqlalchemy",
     "alembic",
-    "geoalchemy2",
     "psycopg",
     "opencv-python-headless",
     "h3",
