@@ -23,7 +23,7 @@ sample window, as ``sharpeyes health reference`` would have stored it on an earl
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +137,14 @@ def split_shots(
     return [s for s in shots if len(s) >= min_length]
 
 
-_VARIANTS = {"night": night, "ir": infrared, "low_light": low_light, "night_noise": night_noise}
+#: A healthy variant: frames (reference first) and a generator → the variant's frames.
+Variant = Callable[[Sequence[Frame], np.random.Generator], list[Frame]]
+_VARIANTS: dict[str, Variant] = {
+    "night": night,
+    "ir": infrared,
+    "low_light": low_light,
+    "night_noise": night_noise,
+}
 
 #: Shots of the sample clips in which the camera pans to follow a vehicle: not a fixed street
 #: camera's view, left out (a PTZ tour is not a scene change).

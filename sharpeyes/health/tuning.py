@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,8 @@ def tune(
             for factor in factors:
                 if factor == 1.0:
                     continue
-                trial = replace(config, **{name: round(current * factor, 4)})
+                changes: dict[str, Any] = {name: round(current * factor, 4)}
+                trial = replace(config, **changes)
                 value = objective(score(measured, config=trial), strength=strength)
                 if value > best + 1e-9:
                     best, config = value, trial

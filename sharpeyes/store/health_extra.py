@@ -35,7 +35,7 @@ def set_reference(store: Any, device_id: str, jpeg: bytes, *, mode: str = "day")
         store.set_reference_frame(device_id, jpeg)
         return
     t = s.reference_frames_by_mode
-    with store._write() as conn:
+    with store.db.write() as conn:
         conn.execute(t.delete().where(t.c.device_id == device_id, t.c.mode == mode))
         conn.execute(
             t.insert().values(
@@ -52,7 +52,7 @@ def references(store: Any, device_id: str) -> dict[str, bytes | None]:
     t = s.reference_frames_by_mode
     out: dict[str, bytes | None] = dict.fromkeys(MODES)
     out["day"] = store.reference_frame(device_id)
-    with store._read() as conn:
+    with store.db.read() as conn:
         for mode, jpeg in conn.execute(
             sa.select(t.c.mode, t.c.jpeg).where(t.c.device_id == device_id)
         ).all():
