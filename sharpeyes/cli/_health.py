@@ -58,7 +58,8 @@ def run(
         )
         faults = ", ".join(f"{k} {v}" for k, v in summary["faults"].items() if v) or "none"
         text = (
-            f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras, "
+            f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras probed, "
+            f"{summary.get('not_probed') or 0} not probed (未巡检), "
             f"online rate {summary['online_rate']}, intact rate {summary['intact_rate']}; "
             f"faults: {faults}; offline: {summary['reasons'] or 'none'}"
         )

@@ -223,6 +223,12 @@ def prometheus_text(
     for verdict in ("ok", "degraded", "offline", "unknown"):
         key = {"ok": "intact"}.get(verdict, verdict)
         out.append(line("cameras", summary.get(key, 0), f'verdict="{verdict}"'))
+    if summary.get("not_probed") is not None:
+        out += [
+            "# HELP sharpeyes_health_not_probed Cameras of the registry the run did not probe (未巡检).",
+            "# TYPE sharpeyes_health_not_probed gauge",
+            line("not_probed", summary["not_probed"]),
+        ]
     out += [
         "# HELP sharpeyes_health_faults Cameras showing each picture fault.",
         "# TYPE sharpeyes_health_faults gauge",
