@@ -17,7 +17,9 @@ class Settings(BaseSettings):
 
     ``db`` is a SQLite path or a SQLAlchemy URL; ``hd_min_lines`` the vertical resolution at and above
     which a camera is HD; ``tile_url`` the bureau's internal basemap tiles (none: unit boundaries are
-    the base); ``secret_key`` signs session cookies (must be set outside development).
+    the base); ``secret_key`` signs session cookies (must be set outside development);
+    ``public_origins`` the ``scheme://host[:port]`` the server is reached under behind a proxy (the
+    origin a cookie-authenticated write must come from; the request's own is always allowed).
     """
 
     model_config = SettingsConfigDict(env_prefix="SHARPEYES_", extra="ignore")
@@ -30,6 +32,7 @@ class Settings(BaseSettings):
     environment: str = "development"
     max_upload_mb: int = 200
     cors_origins: list[str] = []
+    public_origins: list[str] = []
 
 
 def database_url(db: str | None = None) -> str:

@@ -35,7 +35,7 @@ from sharpeyes.health._grab import FrameGrab
 from sharpeyes.health._pool import grab_with_reader
 from sharpeyes.health.detectors import Frame
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig, analyse_frames, is_ir
-from sharpeyes.model.urls import join_credentials, mask_url, split_credentials
+from sharpeyes.model.urls import SECRET_SEPARATOR, join_credentials, mask_url, split_credentials
 
 __all__ = [
     "SNAPSHOT_WIDTH",
@@ -137,6 +137,7 @@ def grab_frames(
     the reason is in the result. ``ffmpeg`` (a binary) reads with the ffmpeg command line instead
     of the reader child; it refuses credentials, which would show on that command line."""
     start = time.monotonic()
+    secrets = [s for s in (password, user, *(password or "").split(SECRET_SEPARATOR)) if s]
     if "://" not in url and not Path(url).exists():
         return FrameGrab([], "not_found", f"{url}: no such file", elapsed_s=0.0)
     if check_network:
@@ -161,8 +162,8 @@ def grab_frames(
             )
         grab = grab_with_ffmpeg(url, ffmpeg=ffmpeg, **options)  # type: ignore[arg-type]
     else:
-        full = join_credentials(url, user, password) if user else url
-        grab = grab_with_reader(full, secrets=[password, user], **options)  # type: ignore[arg-type]
+        full = join_credentials(url, user, password) if user or password else url
+        grab = grab_with_reader(full, secrets=list(secrets), **options)  # type: ignore[arg-type]
     grab.elapsed_s = time.monotonic() - start
     if grab.reason is not None and grab.fault_kind is None:
         grab.fault_kind = "stream"

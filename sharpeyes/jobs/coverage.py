@@ -78,7 +78,7 @@ def import_units(
     the other). Returns counts, the problems found (repaired geometry, missing parents, sibling
     overlaps and gaps) and the metric CRS areas will be measured in.
     """
-    from sharpeyes.coverage.fov import metric_crs
+    from sharpeyes.model.crs import metric_crs
 
     layer = units_from_file(
         path,
@@ -151,7 +151,7 @@ def import_roads(
     store: Store, path: str | Path, *, class_field: str | None = None, crs: str = "wgs84"
 ) -> dict[str, Any]:
     """Read key roads and replace the store's roads with them."""
-    from sharpeyes.coverage.fov import metric_crs
+    from sharpeyes.model.crs import metric_crs
 
     layer = roads_from_file(path, class_field=class_field, crs=crs)
     store.replace_roads(layer.frame)

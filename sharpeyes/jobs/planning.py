@@ -6,8 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sharpeyes.coverage.planning import candidates_from_file, plan_city, write_plan
-from sharpeyes.coverage.solvers import Method
+from sharpeyes.planning.io import candidates_from_file, write_plan
+from sharpeyes.planning.model import Method
+from sharpeyes.planning.plans import plan_city
 
 log = logging.getLogger(__name__)
 

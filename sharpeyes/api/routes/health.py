@@ -14,8 +14,8 @@ from sharpeyes.api.deps import StateDep, Viewer, cached, latest
 from sharpeyes.api.routes.cameras import parse_list
 from sharpeyes.api.routes.results import summary
 from sharpeyes.api.schemas import Document, Rows
+from sharpeyes.jobs import reads
 from sharpeyes.model.codes import VERDICTS
-from sharpeyes.store.health_extra import last_finished_run
 
 router = APIRouter(prefix="/api/health", tags=["health"])
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/health", tags=["health"])
 @router.get("/runs", response_model=Rows, summary="Health runs, newest last")
 def list_runs(state: StateDep, user: Viewer) -> Rows:
     """Every nightly run: night, start, finish, summary."""
-    items = records(state.store.health_runs())
+    items = records(reads.health_runs(state.store))
     return Rows(total=len(items), items=items)
 
 
@@ -49,12 +49,7 @@ def list_results(
     """``device_id``, ``verdict``, ``faults``, ``reason``, ``measures`` (snapshots: see the camera);
     default run: the last finished one."""
     verdicts = parse_list(verdict, tuple(VERDICTS), "verdict")
-    if run_id is None:
-        # the last *finished* run: a run still going, or killed half-way, is not the news
-        run_id = last_finished_run(state.store)
-    frame = (
-        state.store.health_results(run_id, include_snapshots=False) if run_id is not None else None
-    )
+    frame = reads.health_results(state.store, run_id)
     if frame is None:
         raise HTTPException(404, "no finished health run yet")
     if verdicts and len(frame):
