@@ -7,9 +7,11 @@ cameras of the unit and of the row's class:
 - ``networking_rate`` = networked / cameras;
 - ``hd_ratio`` = hd / (cameras − hd_unknown), HD meaning ``is_hd`` or a vertical resolution
   ≥ ``hd_min_lines`` (1080); ``hd_unknown`` counts cameras of unknown resolution (not guessed);
-- ``online_rate`` = networked cameras online at the last health run (verdict ``ok`` or
-  ``degraded``) / networked; ``intact_rate`` = networked cameras with verdict ``ok`` (online, no
-  picture fault) / networked — both null before any health run;
+- ``online_rate`` = networked cameras online at the last finished health run (verdict ``ok`` or
+  ``degraded``) / networked cameras ``probed`` in it; ``intact_rate`` = networked cameras with
+  verdict ``ok`` (online, no picture fault) / probed — both null before any health run;
+  ``not_probed`` (未巡检) counts the networked cameras the run did not probe (no stream URL, not
+  reached): counted apart, never as offline;
 - ``village_coverage`` = villages with at least one networked camera of ``village_classes`` (for a
   class row: of that class) / villages in the unit;
 - ``area_coverage`` = area inside any camera's field of view / unit area (leaf areas, see
@@ -140,15 +142,17 @@ class CoverageInputs:
     road_classes: list[str] = field(default_factory=list)
 
 
-def _health_flags(
+def health_flags(
     cameras: pd.DataFrame, health: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, bool]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per camera: online, intact, probed (has a result in ``health``), and whether there is a run."""
     n = len(cameras)
     if health is None or len(health) == 0 or "device_id" not in cameras:
-        return np.zeros(n, bool), np.zeros(n, bool), False
+        return np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), False
     latest = health.drop_duplicates("device_id", keep="last").set_index("device_id")
     verdict = latest["verdict"].reindex(cameras["device_id"].astype(str)).astype(object)
     v = verdict.to_numpy(dtype=object)
+    probed = verdict.notna().to_numpy(dtype=bool)
     online = np.isin(v, ["ok", "degraded"])
     intact = v == "ok"
     if "faults" in latest:
@@ -160,7 +164,7 @@ def _health_flags(
             ]
         )
         intact &= ~has_fault
-    return online, intact.astype(bool), True
+    return online, intact.astype(bool), probed, True
 
 
 def _locate(lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -219,7 +223,7 @@ def prepare_inputs(
     x, y = project_points(cameras, crs)
     hd = hd_flags(cameras, hd_min_lines=hd_min_lines)
     hd_code = np.where(hd.isna().to_numpy(), -1, hd.fillna(False).to_numpy(dtype=bool).astype(int))
-    online, intact, has_health = _health_flags(cameras, health)
+    online, intact, probed, has_health = health_flags(cameras, health)
     networked = (
         cameras["networked"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         if "networked" in cameras
@@ -243,6 +247,7 @@ def prepare_inputs(
             "hd": hd_code,
             "online": online & networked,
             "intact": intact & networked,
+            "probed": probed & networked,
             "x": x,
             "y": y,
             "heading_deg": filled["heading_deg"].to_numpy(dtype=float),
@@ -519,7 +524,7 @@ def partial_counts(
 ) -> pd.DataFrame:
     """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
 
-    Columns: cameras, networked, hd, hd_unknown, online, intact, villages, villages_covered,
+    Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
     area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
     """
     cams = part.cameras
@@ -532,6 +537,8 @@ def partial_counts(
         "online": cams["online"].to_numpy(dtype=np.int64),
         "intact": cams["intact"].to_numpy(dtype=np.int64),
     }
+    if "probed" in cams:
+        values["probed"] = cams["probed"].to_numpy(dtype=np.int64)
     frames = [_group_sum(cams, values, pc)]
 
     # villages with a networked camera (of the village classes; for class rows, of that class)
@@ -681,7 +688,7 @@ def rates_from_counts(
     grid = base.merge(pd.DataFrame({"point_class": [0, *CLASSES]}), how="cross")
     counts = counts.groupby(["unit_code", "point_class"]).sum(min_count=1).reset_index()
     df = grid.merge(counts, on=["unit_code", "point_class"], how="left")
-    int_cols = ["cameras", "networked", "hd", "hd_unknown", "online", "intact"]
+    int_cols = ["cameras", "networked", "hd", "hd_unknown", "online", "intact", "probed"]
     for c in int_cols:
         if c not in df:
             df[c] = 0
@@ -695,13 +702,14 @@ def rates_from_counts(
     df["networking_rate"] = _ratio(df["networked"], df["cameras"])
     df["hd_ratio"] = _ratio(df["hd"], df["cameras"] - df["hd_unknown"])
     if has_health:
-        df["online_rate"] = _ratio(df["online"], df["networked"])
-        df["intact_rate"] = _ratio(df["intact"], df["networked"])
+        df["online_rate"] = _ratio(df["online"], df["probed"])
+        df["intact_rate"] = _ratio(df["intact"], df["probed"])
+        df["not_probed"] = (df["networked"] - df["probed"]).astype(np.int64)
     else:
         df["online_rate"] = np.nan
         df["intact_rate"] = np.nan
-        df["online"] = pd.array([pd.NA] * len(df), dtype="Int64")
-        df["intact"] = pd.array([pd.NA] * len(df), dtype="Int64")
+        for c in ("online", "intact", "probed", "not_probed"):
+            df[c] = pd.array([pd.NA] * len(df), dtype="Int64")
     df["village_coverage"] = _ratio(df["villages_covered"].fillna(0), df["villages"].fillna(0))
     df["area_coverage"] = _ratio(df["covered_m2"], df["area_m2"])
     df["place_coverage"] = _ratio(df["places_covered"].fillna(0), df["places"].fillna(0))
@@ -763,6 +771,8 @@ def rates_from_counts(
         "density_per_1000",
         "online",
         "intact",
+        "probed",
+        "not_probed",
         "villages",
         "villages_covered",
         "places",
