@@ -196,57 +196,58 @@ def _summarize(
     return summary
 
 
+#: The text file's metrics: name → (help, label names besides ``night``).
+_PROMETHEUS_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "online_rate": ("Cameras online / cameras checked in the last run.", ()),
+    "intact_rate": ("Cameras with a good picture / cameras checked.", ()),
+    "cameras": ("Cameras checked in the last run, by verdict.", ("verdict",)),
+    "not_probed": ("Cameras of the registry the run did not probe (未巡检).", ()),
+    "faults": ("Cameras showing each picture fault.", ("fault",)),
+    "offline": ("Offline cameras by reason.", ("reason",)),
+    "duration_s": ("Wall time of the run, s.", ()),
+    "max_camera_s": ("Time of the slowest camera, s.", ()),
+    "run_id": ("The run these figures are from.", ()),
+}
+
+
 def prometheus_text(
     summary: Mapping[str, Any], *, run_id: int | None = None, night: str | None = None
 ) -> str:
     """The run's figures in the Prometheus text exposition format (for node_exporter's textfile
-    collector): rates, counts by verdict, faults by type, offline reasons, run timings."""
-    labels = []
-    if night:
-        labels.append(f'night="{night}"')
-    base = ",".join(labels)
+    collector): rates, counts by verdict, faults by type, offline reasons, run timings. Written by
+    prometheus_client, which escapes labels and formats values as Prometheus reads them."""
+    from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
-    def line(name: str, value: Any, extra: str = "") -> str:
-        lab = ",".join(x for x in (base, extra) if x)
-        return f"sharpeyes_health_{name}{{{lab}}} {float(value) if value is not None else 'NaN'}"
+    registry = CollectorRegistry()
+    base = {"night": night} if night else {}
+    gauges: dict[str, Gauge] = {}
 
-    out = [
-        "# HELP sharpeyes_health_online_rate Cameras online / cameras checked in the last run.",
-        "# TYPE sharpeyes_health_online_rate gauge",
-        line("online_rate", summary.get("online_rate")),
-        "# HELP sharpeyes_health_intact_rate Cameras with a good picture / cameras checked.",
-        "# TYPE sharpeyes_health_intact_rate gauge",
-        line("intact_rate", summary.get("intact_rate")),
-        "# HELP sharpeyes_health_cameras Cameras checked in the last run, by verdict.",
-        "# TYPE sharpeyes_health_cameras gauge",
-    ]
+    def put(name: str, value: Any, **labels: str) -> None:
+        if name not in gauges:  # made on first use: a metric with no value is left out
+            doc, extra = _PROMETHEUS_METRICS[name]
+            gauges[name] = Gauge(
+                f"sharpeyes_health_{name}", doc, [*base, *extra], registry=registry
+            )
+        gauge = gauges[name]
+        target = gauge.labels(**base, **labels) if (base or labels) else gauge
+        target.set(float("nan") if value is None else float(value))
+
+    put("online_rate", summary.get("online_rate"))
+    put("intact_rate", summary.get("intact_rate"))
     for verdict in ("ok", "degraded", "offline", "unknown"):
-        key = {"ok": "intact"}.get(verdict, verdict)
-        out.append(line("cameras", summary.get(key, 0), f'verdict="{verdict}"'))
+        put("cameras", summary.get({"ok": "intact"}.get(verdict, verdict), 0), verdict=verdict)
     if summary.get("not_probed") is not None:
-        out += [
-            "# HELP sharpeyes_health_not_probed Cameras of the registry the run did not probe (未巡检).",
-            "# TYPE sharpeyes_health_not_probed gauge",
-            line("not_probed", summary["not_probed"]),
-        ]
-    out += [
-        "# HELP sharpeyes_health_faults Cameras showing each picture fault.",
-        "# TYPE sharpeyes_health_faults gauge",
-    ]
+        put("not_probed", summary["not_probed"])
     for fault, count in (summary.get("faults") or {}).items():
-        out.append(line("faults", count, f'fault="{fault}"'))
-    out += [
-        "# HELP sharpeyes_health_offline Offline cameras by reason.",
-        "# TYPE sharpeyes_health_offline gauge",
-    ]
+        put("faults", count, fault=str(fault))
     for reason, count in (summary.get("reasons") or {}).items():
-        out.append(line("offline", count, f'reason="{reason}"'))
+        put("offline", count, reason=str(reason))
     for key in ("duration_s", "max_camera_s"):
         if summary.get(key) is not None:
-            out += [f"# TYPE sharpeyes_health_{key} gauge", line(key, summary[key])]
+            put(key, summary[key])
     if run_id is not None:
-        out += ["# TYPE sharpeyes_health_run_id gauge", line("run_id", run_id)]
-    return "\n".join(out) + "\n"
+        put("run_id", run_id)
+    return generate_latest(registry).decode("utf-8")
 
 
 def offline_streak(history: pd.DataFrame) -> int:
