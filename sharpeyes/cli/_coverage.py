@@ -151,6 +151,13 @@ def register(app: typer.Typer) -> None:
         hd_min_lines: Annotated[
             int | None, typer.Option("--hd-min-lines", help="HD threshold (lines)")
         ] = None,
+        hd_source: Annotated[
+            str,
+            typer.Option(
+                "--hd-source",
+                help="HD ratio from the registry's resolution, or from what the streams really send",
+            ),
+        ] = "registry",
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -162,7 +169,14 @@ def register(app: typer.Typer) -> None:
             threshold = hd_min_lines if hd_min_lines is not None else Settings().hd_min_lines
             say("computing coverage report …")
             r = write_report(
-                _store(db), out, fmt=fmt, unit=unit, level=level, hd_min_lines=threshold, area=area
+                _store(db),
+                out,
+                fmt=fmt,
+                unit=unit,
+                level=level,
+                hd_min_lines=threshold,
+                area=area,
+                hd_source=hd_source,
             )
             emit(
                 r,
@@ -170,7 +184,9 @@ def register(app: typer.Typer) -> None:
                 text=(
                     f"wrote {r['rows_written']} rows to {out} ({fmt}); metric CRS {r['metric_crs']}; "
                     f"cameras {r['cameras']}, outside every unit {r['outside_every_unit']}, "
-                    f"no position {r['unplaced_no_position']}, ID county mismatches {r['id_county_mismatch']}"
+                    f"no position {r['unplaced_no_position']}, ID county mismatches {r['id_county_mismatch']}; "
+                    f"HD from {hd_source}, streams contradicting the registry's resolution "
+                    f"{r.get('resolution_mismatches', 0)}"
                 ),
             )
 

@@ -1,4 +1,4 @@
-"""Commands of sharpeyes.health: ``sharpeyes health run|probe|reference|history``."""
+"""Commands of sharpeyes.health: ``sharpeyes health run|probe|reference|history|worklist``."""
 
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ def run(
             summary = run_nightly(_store(db), **common)
         faults = ", ".join(f"{k} {v}" for k, v in summary["faults"].items() if v) or "none"
         text = (
-            f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras, "
+            f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras probed, "
+            f"{summary.get('not_probed') or 0} not probed (未巡检), "
             f"online rate {summary['online_rate']}, intact rate {summary['intact_rate']}; "
             f"faults: {faults}; offline: {summary['reasons'] or 'none'}"
         )
@@ -184,6 +185,31 @@ def history(
                 f"  {r['night']}  {r['verdict']}  {','.join(r['faults'] or [])}  {r['reason'] or ''}"
             )
         emit(doc, as_json=as_json, text="\n".join(lines))
+
+
+@health_app.command("worklist")
+def worklist(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output file")],
+    night: Annotated[
+        str | None,
+        typer.Option("--night", help="Night (YYYY-MM-DD); default the last finished run"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or json")] = "xlsx",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The morning worklist: faulty and offline cameras per contractor (network faults to the
+    carrier), with snapshots, and each contractor's intact rate against the 98 % / 95 % targets."""
+    from sharpeyes.jobs.worklist import write_worklist
+
+    with user_errors():
+        doc = write_worklist(_store(db), out, night=night, fmt=fmt)
+        routes = ", ".join(f"{k} {v}" for k, v in doc["routes"].items()) or "none"
+        text = (
+            f"wrote {doc['cameras']} cameras of the night {doc['night']} (run {doc['run_id']}) "
+            f"to {out} ({fmt}): {routes}"
+        )
+        emit(doc, as_json=as_json, text=text)
 
 
 def register(app: typer.Typer) -> None:

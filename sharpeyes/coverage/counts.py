@@ -232,6 +232,8 @@ def _camera_counts(cams: pd.DataFrame) -> list[pd.DataFrame]:
         "online": cams["online"].to_numpy(dtype=np.int64),
         "intact": cams["intact"].to_numpy(dtype=np.int64),
     }
+    if "probed" in cams:
+        values["probed"] = cams["probed"].to_numpy(dtype=np.int64)
     return [_group_sum(cams, values, cams["point_class"].to_numpy(dtype=int))]
 
 
@@ -389,7 +391,7 @@ def partial_counts(
 ) -> pd.DataFrame:
     """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
 
-    Columns: cameras, networked, hd, hd_unknown, online, intact, villages, villages_covered,
+    Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
     area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
     """
     frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)

@@ -26,7 +26,14 @@ from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import metric_crs
 from sharpeyes.model.frames import obj_array
 
-__all__ = ["CLASSES", "CODE_COLUMNS", "AreaMethod", "CoverageInputs", "prepare_inputs"]
+__all__ = [
+    "CLASSES",
+    "CODE_COLUMNS",
+    "AreaMethod",
+    "CoverageInputs",
+    "health_flags",
+    "prepare_inputs",
+]
 
 #: Point classes that get rows of their own (class 0 stands for all cameras).
 CLASSES: Final = (1, 2, 3)
@@ -40,7 +47,7 @@ class CoverageInputs:
     """Everything the partitions need, in one metric CRS (``crs``), ready to split by county.
 
     ``cameras``: one row per camera with ``city, county, township, village`` codes, ``point_class``
-    (0 unknown), ``networked``, ``hd`` (1/0/-1 unknown), ``online``, ``intact``, ``x, y`` (m),
+    (0 unknown), ``networked``, ``hd`` (1/0/-1 unknown), ``online``, ``intact``, ``probed``, ``x, y`` (m),
     ``heading_deg, fov_deg, range_m``. ``leaves``: :func:`leaf_partition`. ``villages``: village
     codes with their ancestors. ``places``: ``x, y, category`` and codes. ``roads``: lines
     (metric) with ``road_class``.
@@ -59,15 +66,17 @@ class CoverageInputs:
     road_classes: list[str] = field(default_factory=list)
 
 
-def _health_flags(
+def health_flags(
     cameras: pd.DataFrame, health: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, bool]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per camera: online, intact, probed (has a result in ``health``), and whether there is a run."""
     n = len(cameras)
     if health is None or len(health) == 0 or "device_id" not in cameras:
-        return np.zeros(n, bool), np.zeros(n, bool), False
+        return np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), False
     latest = health.drop_duplicates("device_id", keep="last").set_index("device_id")
     verdict = latest["verdict"].reindex(cameras["device_id"].astype(str)).astype(object)
     v = verdict.to_numpy(dtype=object)
+    probed = verdict.notna().to_numpy(dtype=bool)
     online = np.isin(v, ["ok", "degraded"])
     intact = v == "ok"
     if "faults" in latest:
@@ -79,7 +88,7 @@ def _health_flags(
             ]
         )
         intact &= ~has_fault
-    return online, intact.astype(bool), True
+    return online, intact.astype(bool), probed, True
 
 
 def _locate(lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -135,7 +144,7 @@ def _camera_table(
     x, y = project_points(cameras, crs)
     hd = hd_flags(cameras, hd_min_lines=hd_min_lines)
     hd_code = np.where(hd.isna().to_numpy(), -1, hd.fillna(False).to_numpy(dtype=bool).astype(int))
-    online, intact, has_health = _health_flags(cameras, health)
+    online, intact, probed, has_health = health_flags(cameras, health)
     networked = (
         cameras["networked"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         if "networked" in cameras
@@ -159,6 +168,7 @@ def _camera_table(
             "hd": hd_code,
             "online": online & networked,
             "intact": intact & networked,
+            "probed": probed & networked,
             "x": x,
             "y": y,
             "heading_deg": filled["heading_deg"].to_numpy(dtype=float),

@@ -7,9 +7,11 @@ cameras of the unit and of the row's class:
 - ``networking_rate`` = networked / cameras;
 - ``hd_ratio`` = hd / (cameras − hd_unknown), HD meaning ``is_hd`` or a vertical resolution
   ≥ ``hd_min_lines`` (1080); ``hd_unknown`` counts cameras of unknown resolution (not guessed);
-- ``online_rate`` = networked cameras online at the last health run (verdict ``ok`` or
-  ``degraded``) / networked; ``intact_rate`` = networked cameras with verdict ``ok`` (online, no
-  picture fault) / networked — both null before any health run;
+- ``online_rate`` = networked cameras online at the last finished health run (verdict ``ok`` or
+  ``degraded``) / networked cameras ``probed`` in it; ``intact_rate`` = networked cameras with
+  verdict ``ok`` (online, no picture fault) / probed — both null before any health run;
+  ``not_probed`` (未巡检) counts the networked cameras the run did not probe (no stream URL, not
+  reached): counted apart, never as offline;
 - ``village_coverage`` = villages with at least one networked camera of ``village_classes`` (for a
   class row: of that class) / villages in the unit;
 - ``area_coverage`` = area inside any camera's field of view / unit area (leaf areas, see
@@ -124,6 +126,8 @@ _EXTRA_COLUMNS: Final = (
     "density_per_1000",
     "online",
     "intact",
+    "probed",
+    "not_probed",
     "villages",
     "villages_covered",
     "places",
@@ -146,7 +150,7 @@ def _count_grid(counts: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     grid = base.merge(pd.DataFrame({"point_class": [0, *CLASSES]}), how="cross")
     counts = counts.groupby(["unit_code", "point_class"]).sum(min_count=1).reset_index()
     df = grid.merge(counts, on=["unit_code", "point_class"], how="left")
-    for c in ("cameras", "networked", "hd", "hd_unknown", "online", "intact"):
+    for c in ("cameras", "networked", "hd", "hd_unknown", "online", "intact", "probed"):
         if c not in df:
             df[c] = 0
         df[c] = df[c].fillna(0).astype(np.int64)
@@ -166,13 +170,14 @@ def _add_rates(
     df["networking_rate"] = _ratio(df["networked"], df["cameras"])
     df["hd_ratio"] = _ratio(df["hd"], df["cameras"] - df["hd_unknown"])
     if has_health:
-        df["online_rate"] = _ratio(df["online"], df["networked"])
-        df["intact_rate"] = _ratio(df["intact"], df["networked"])
+        df["online_rate"] = _ratio(df["online"], df["probed"])
+        df["intact_rate"] = _ratio(df["intact"], df["probed"])
+        df["not_probed"] = (df["networked"] - df["probed"]).astype(np.int64)
     else:
         df["online_rate"] = np.nan
         df["intact_rate"] = np.nan
-        df["online"] = pd.array([pd.NA] * len(df), dtype="Int64")
-        df["intact"] = pd.array([pd.NA] * len(df), dtype="Int64")
+        for c in ("online", "intact", "probed", "not_probed"):
+            df[c] = pd.array([pd.NA] * len(df), dtype="Int64")
     df["village_coverage"] = _ratio(df["villages_covered"].fillna(0), df["villages"].fillna(0))
     df["area_coverage"] = _ratio(df["covered_m2"], df["area_m2"])
     df["place_coverage"] = _ratio(df["places_covered"].fillna(0), df["places"].fillna(0))

@@ -278,6 +278,17 @@ reference_frames = sa.Table(
     sa.Column("updated_at", sa.Text, nullable=False),
 )
 
+#: Reference views of a camera's other modes (``ir``: its infrared night picture); the day view
+#: stays in ``reference_frames``. Migration 0003.
+reference_frames_by_mode = sa.Table(
+    "reference_frames_by_mode",
+    metadata,
+    sa.Column("device_id", sa.Text, primary_key=True),
+    sa.Column("mode", sa.Text, primary_key=True),
+    sa.Column("jpeg", sa.LargeBinary, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+)
+
 # -- results of analyses -------------------------------------------------------------------------
 results = sa.Table(
     "results",

@@ -62,7 +62,7 @@ def test_platform_online_rate_beside_probe_online_rate(
     online = sum(c["status"] for c in channels)
     assert row["platform_channels"] == len(channels)
     assert row["platform_online_rate"] == pytest.approx(online / len(channels))
-    assert row["online_rate"] == pytest.approx(30 / len(channels))  # probe: online / networked
+    assert row["online_rate"] == pytest.approx(30 / 40)  # probe: online / cameras probed (#13)
     said = {c["channelId"]: c["status"] for c in channels}
     expected = sorted(
         d

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"  # written on 0001; chained after main's 0002_sessions when merged
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
