@@ -13,14 +13,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "sharpeyes"
 
 #: Known exceptions (``file: name``), each to be removed by the change its TODO names.
-KNOWN: frozenset[str] = frozenset(
-    {
-        # TODO(#11): the health job warms and closes the reader children of health/_pool.py; the
-        # pool is shared with jobs, so it wants a public name in health/ (another helper's package).
-        "sharpeyes/jobs/health.py: close_orphans",
-        "sharpeyes/jobs/health.py: warm",
-    }
-)
+KNOWN: frozenset[str] = frozenset()
 
 
 def _private_imports(path: Path, package: Path = PACKAGE) -> list[str]:
