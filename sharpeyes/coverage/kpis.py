@@ -319,13 +319,30 @@ def kpis_by_unit(
             hd_min_lines=hd_min_lines,
             crs=crs,
         )
-    parts = county_partitions(inputs)
     kwargs: dict[str, Any] = {
         "area": area,
         "cell_m": cell_m,
         "area_by_class": area_by_class,
         "village_classes": tuple(village_classes),
     }
+    counts = _counts_of_partitions(
+        county_partitions(inputs), kwargs, workers=workers, dask_client=dask_client
+    )
+    df = rates_from_counts(
+        counts,
+        inputs.units,
+        has_health=inputs.has_health,
+        place_categories=inputs.place_categories,
+        road_classes=inputs.road_classes,
+    )
+    df.attrs["metric_crs"] = inputs.crs.to_string()
+    return df
+
+
+def _counts_of_partitions(
+    parts: list[Partition], kwargs: dict[str, Any], *, workers: int, dask_client: Any
+) -> pd.DataFrame:
+    """Counts of every partition, on a dask cluster, a process pool or here; concatenated."""
     # biggest partitions first, so that workers finish together
     parts.sort(key=lambda p: -(len(p.covering) + len(p.cameras)))
     if dask_client is not None:
@@ -342,15 +359,7 @@ def kpis_by_unit(
     counts = pd.concat([r for r in results if len(r)], ignore_index=True) if results else None
     if counts is None or len(counts) == 0:
         counts = pd.DataFrame(columns=["unit_code", "point_class"])
-    df = rates_from_counts(
-        counts,
-        inputs.units,
-        has_health=inputs.has_health,
-        place_categories=inputs.place_categories,
-        road_classes=inputs.road_classes,
-    )
-    df.attrs["metric_crs"] = inputs.crs.to_string()
-    return df
+    return counts
 
 
 def _run_partition(part: Partition, **kwargs: Any) -> pd.DataFrame:

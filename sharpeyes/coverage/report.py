@@ -178,12 +178,33 @@ def write_report_xlsx(
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
     percentages, targets met in green and missed in red; then one sheet per gap list; then 说明
     (method, CRS, targets, time)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
-    from openpyxl.utils import get_column_letter
+    wb = _styled_workbook()
+    frame = pd.DataFrame(rows)
+    for level in ("city", "county", "township", "village"):
+        part = frame[frame["level"] == level] if len(frame) else frame
+        if len(part) == 0:
+            continue
+        _write_level_sheet(wb.create_sheet(ADMIN_LEVELS[level].zh), part)
+    for title, sheet in (gap_sheets or {}).items():
+        _write_gap_sheet(wb.create_sheet(title[:31]), sheet)
+    notes = wb.create_sheet("说明")
+    notes.column_dimensions["A"].width = 36
+    notes.column_dimensions["B"].width = 60
+    for key, value in _notes_lines(meta):
+        notes.append([key, xlsx_value(notes, value)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
 
-    # write-only mode and named styles: a city of 1,500 villages × 4 classes in a few seconds
+
+def _styled_workbook() -> Any:
+    """A write-only workbook with the report's named styles (header, percentage, met/missed fills).
+
+    Write-only mode and named styles: a city of 1,500 villages × 4 classes in a few seconds.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+
     wb = Workbook(write_only=True)
     fills = {
         "ok": PatternFill("solid", fgColor="C6EFCE"),
@@ -200,58 +221,70 @@ def write_report_xlsx(
     for key, fill in fills.items():
         wb.add_named_style(NamedStyle(f"se_pct_{key}", number_format="0.0%", fill=fill))
         wb.add_named_style(NamedStyle(f"se_{key}", fill=fill))
+    return wb
 
-    def styled(ws: Any, value: Any, style: str) -> Any:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.style = style
-        return xlsx_text(cell)
 
-    frame = pd.DataFrame(rows)
+def _styled(ws: Any, value: Any, style: str) -> Any:
+    """A write-only cell holding ``value`` in the named ``style``."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.style = style
+    return xlsx_text(cell)
+
+
+def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
+    """One level's rows: Chinese headers, frozen panes, rates coloured by their target flag."""
+    from openpyxl.utils import get_column_letter
+
+    cols = [c for c in part.columns if c not in ("level",)]
+    ws.freeze_panes = "C2"
+    for j, c in enumerate(cols, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = 14 if c != "unit_name" else 20
+    ws.append([_styled(ws, _header(c), "se_header") for c in cols])
+    is_rate = [c in _RATE_KEYS or c.startswith(("place_coverage_", "road_coverage_")) for c in cols]
+    for record in part.to_dict("records"):
+        ws.append(_level_row(ws, record, cols, is_rate))
+
+
+def _level_row(ws: Any, record: dict[Any, Any], cols: list[str], is_rate: list[bool]) -> list[Any]:
+    """The cells of one report row: class in Chinese, 达标/未达标 flags, rates as percentages."""
     judged = {rate: flag for flag, rate in _FLAG_RATE.items()}
-    for level in ("city", "county", "township", "village"):
-        part = frame[frame["level"] == level] if len(frame) else frame
-        if len(part) == 0:
-            continue
-        ws = wb.create_sheet(ADMIN_LEVELS[level].zh)
-        cols = [c for c in part.columns if c not in ("level",)]
-        ws.freeze_panes = "C2"
-        for j, c in enumerate(cols, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = 14 if c != "unit_name" else 20
-        ws.append([styled(ws, _header(c), "se_header") for c in cols])
-        is_rate = [
-            c in _RATE_KEYS or c.startswith(("place_coverage_", "road_coverage_")) for c in cols
+    values: list[Any] = []
+    for c, rate in zip(cols, is_rate, strict=True):
+        v = plain_value(record[c])
+        if c == "point_class":
+            values.append(_CLASS_ZH.get(v, v))
+        elif c.startswith("target"):
+            values.append(
+                v
+                if v is None
+                else _styled(ws, "达标" if v else "未达标", "se_ok" if v else "se_bad")
+            )
+        elif rate:
+            flag = plain_value(record.get(judged[c])) if c in judged else None
+            style = "se_pct" if flag is None else ("se_pct_ok" if flag else "se_pct_bad")
+            values.append(_styled(ws, v, style))
+        else:
+            values.append(xlsx_value(ws, v))
+    return values
+
+
+def _write_gap_sheet(ws: Any, sheet: pd.DataFrame) -> None:
+    """One gap list, with Chinese headers where the report has them."""
+    ws.append(
+        [
+            _styled(ws, _header(c) if c in REPORT_HEADERS_ZH else c, "se_header")
+            for c in sheet.columns
         ]
-        for record in part.to_dict("records"):
-            values: list[Any] = []
-            for c, rate in zip(cols, is_rate, strict=True):
-                v = plain_value(record[c])
-                if c == "point_class":
-                    values.append(_CLASS_ZH.get(v, v))
-                elif c.startswith("target"):
-                    values.append(
-                        v
-                        if v is None
-                        else styled(ws, "达标" if v else "未达标", "se_ok" if v else "se_bad")
-                    )
-                elif rate:
-                    flag = plain_value(record.get(judged[c])) if c in judged else None
-                    style = "se_pct" if flag is None else ("se_pct_ok" if flag else "se_pct_bad")
-                    values.append(styled(ws, v, style))
-                else:
-                    values.append(xlsx_value(ws, v))
-            ws.append(values)
-    for title, sheet in (gap_sheets or {}).items():
-        ws = wb.create_sheet(title[:31])
-        ws.append(
-            [
-                styled(ws, _header(c) if c in REPORT_HEADERS_ZH else c, "se_header")
-                for c in sheet.columns
-            ]
-        )
-        for line in sheet.itertuples(index=False):
-            ws.append([xlsx_value(ws, plain_value(v)) for v in line])
-    notes = wb.create_sheet("说明")
-    lines = [
+    )
+    for line in sheet.itertuples(index=False):
+        ws.append([xlsx_value(ws, plain_value(v)) for v in line])
+
+
+def _notes_lines(meta: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The 说明 sheet: generation time, metric CRS, methods, data sources and targets."""
+    return [
         ("生成时间", meta.get("generated_at") or datetime.now(UTC).isoformat(timespec="seconds")),
         ("面积/长度量算坐标系 (metric CRS)", meta.get("metric_crs")),
         ("面积覆盖率计算方法", meta.get("area_method")),
@@ -274,10 +307,3 @@ def write_report_xlsx(
         ),
         ("率的口径", "比例 0–1;分母为零时留空"),
     ]
-    notes.column_dimensions["A"].width = 36
-    notes.column_dimensions["B"].width = 60
-    for key, value in lines:
-        notes.append([key, xlsx_value(notes, value)])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
-    return out
