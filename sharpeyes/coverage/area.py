@@ -263,6 +263,49 @@ def _rasterize_labels(
     return labels
 
 
+def _leaf_labels(
+    leaves: NDArray[np.object_],
+    has: NDArray[np.bool_],
+    *,
+    minx: float,
+    maxy: float,
+    shape: tuple[int, int],
+    cell_m: float,
+) -> NDArray[np.int32]:
+    """Leaf number + 1 of every cell (0 outside), flattened; the grid's top-left is (minx, maxy)."""
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    nrows, ncols = shape
+    transform = Affine(cell_m, 0.0, minx, 0.0, -cell_m, maxy)  # top-left origin, rows go south
+    with warnings.catch_warnings():
+        # affine 3 warns about rasterio's internal use of ``*`` for matrix products
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        labels = _rasterize_labels(rasterize, leaves, has, nrows, ncols, transform)
+    return labels.reshape(-1)
+
+
+def _covered_cells(
+    labels: NDArray[np.int32], grid: NDArray[np.uint8], *, n_leaves: int, n_groups: int
+) -> tuple[NDArray[np.int64], list[NDArray[np.int64]]]:
+    """Cells per leaf, and covered cells per leaf for all cameras and then for each group's bit.
+
+    One pass over the grid: cells per (leaf, bit pattern); every figure is a sum of its columns.
+    """
+    n_patterns = 1 << max(n_groups, 1)
+    key = labels.astype(np.int64) * n_patterns
+    key += grid.reshape(-1)
+    table = np.bincount(key, minlength=(n_leaves + 1) * n_patterns)
+    table = table.reshape(n_leaves + 1, n_patterns)[1:]
+    del key
+    total_cells = table.sum(axis=1)
+    patterns = np.arange(n_patterns)
+    rows_cells = [total_cells - table[:, 0]] + [
+        table[:, (patterns & (1 << g)) != 0].sum(axis=1) for g in range(n_groups)
+    ]
+    return total_cells, rows_cells
+
+
 def covered_area_raster(
     x: FloatArray,
     y: FloatArray,
@@ -297,9 +340,6 @@ def covered_area_raster(
         ``groups`` an array of shape ``(1 + max group + 1, n_leaves)``: row 0 all cameras, row
         ``1 + g`` the cameras of group ``g``.
     """
-    from affine import Affine
-    from rasterio.features import rasterize
-
     leaves = np.asarray(leaves, dtype=object)
     n_groups = 0 if groups is None else int(groups.max(initial=-1)) + 1
     if n_groups > 7:
@@ -311,12 +351,7 @@ def covered_area_raster(
     minx, miny, maxx, maxy = shapely.total_bounds(leaves[has])
     ncols = int(np.ceil((maxx - minx) / cell_m)) + 1
     nrows = int(np.ceil((maxy - miny) / cell_m)) + 1
-    transform = Affine(cell_m, 0.0, minx, 0.0, -cell_m, maxy)  # top-left origin, rows go south
-    with warnings.catch_warnings():
-        # affine 3 warns about rasterio's internal use of ``*`` for matrix products
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        labels = _rasterize_labels(rasterize, leaves, has, nrows, ncols, transform)
-    labels = labels.reshape(-1)
+    labels = _leaf_labels(leaves, has, minx=minx, maxy=maxy, shape=(nrows, ncols), cell_m=cell_m)
     grid = np.zeros((nrows, ncols), dtype=np.uint8)
     group_of = np.zeros(len(x), dtype=np.int64) if groups is None else groups
     for g in np.unique(group_of):
@@ -333,20 +368,9 @@ def covered_area_raster(
             fov_deg[sel],
             range_m[sel],
         )
-    # one pass over the grid: cells per (leaf, bit pattern); every figure is a sum of its columns
-    n_patterns = 1 << max(n_groups, 1)
-    key = labels.astype(np.int64) * n_patterns
-    key += grid.reshape(-1)
-    table = np.bincount(key, minlength=(len(leaves) + 1) * n_patterns)
-    table = table.reshape(len(leaves) + 1, n_patterns)[1:]
-    del key
-    total_cells = table.sum(axis=1)
     leaf_area = np.zeros(len(leaves))
     leaf_area[has] = shapely.area(leaves[has])
-    patterns = np.arange(n_patterns)
-    rows_cells = [total_cells - table[:, 0]] + [
-        table[:, (patterns & (1 << g)) != 0].sum(axis=1) for g in range(n_groups)
-    ]
+    total_cells, rows_cells = _covered_cells(labels, grid, n_leaves=len(leaves), n_groups=n_groups)
     for row, cells in enumerate(rows_cells):
         share = np.divide(cells, total_cells, out=np.zeros(len(leaves)), where=total_cells > 0)
         out[row] = share * leaf_area
