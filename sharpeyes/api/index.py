@@ -170,65 +170,62 @@ class CameraIndex:
         """
         mask = mask & self.select(bbox=bbox)
         rows = np.flatnonzero(mask)
-        features: list[dict[str, Any]] = []
         if zoom < 12:
             points_below = min(points_below, 300)
         if len(rows) <= points_below or zoom >= 17:
-            rows = rows[: max(points_below, 5000)]
-            verdict_names = [None, *VERDICT_CODES]
-            for r in rows:
-                features.append(
-                    {
-                        "type": "Feature",
-                        "geometry": {
-                            "type": "Point",
-                            "coordinates": [
-                                round(float(self.lon[r]), 6),
-                                round(float(self.lat[r]), 6),
-                            ],
-                        },
-                        "properties": {
-                            "device_id": str(self.device_id[r]),
-                            "point_class": int(self.point_class[r]) or None,
-                            "verdict": verdict_names[self.verdict[r]],
-                        },
-                    }
-                )
             return {
                 "type": "FeatureCollection",
                 "kind": "points",
                 "total": int(mask.sum()),
-                "features": features,
+                "features": self._point_features(rows[: max(points_below, 5000)]),
             }
         cell = 360.0 / (2 ** max(zoom, 0)) / 4.0
+        return {
+            "type": "FeatureCollection",
+            "kind": "clusters",
+            "total": len(rows),
+            "cell_deg": cell,
+            "features": self._cluster_features(rows, bbox, cell_deg=cell),
+        }
+
+    def _point_features(self, rows: np.ndarray) -> list[dict[str, Any]]:
+        """One GeoJSON point per camera of ``rows`` (EPSG:4326, 6 decimals)."""
+        verdict_names = [None, *VERDICT_CODES]
+        return [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [
+                        round(float(self.lon[r]), 6),
+                        round(float(self.lat[r]), 6),
+                    ],
+                },
+                "properties": {
+                    "device_id": str(self.device_id[r]),
+                    "point_class": int(self.point_class[r]) or None,
+                    "verdict": verdict_names[self.verdict[r]],
+                },
+            }
+            for r in rows
+        ]
+
+    def _cluster_features(
+        self, rows: np.ndarray, bbox: BBox, *, cell_deg: float
+    ) -> list[dict[str, Any]]:
+        """One GeoJSON point per non-empty cell of ``cell_deg`` degrees: mean position and counts."""
         lon, lat = self.lon[rows], self.lat[rows]
-        ix = np.floor((lon - bbox.west) / cell).astype(np.int64)
-        iy = np.floor((lat - bbox.south) / cell).astype(np.int64)
-        nx = int(np.floor((bbox.east - bbox.west) / cell)) + 1
-        ny = int(np.floor((bbox.north - bbox.south) / cell)) + 1
+        ix = np.floor((lon - bbox.west) / cell_deg).astype(np.int64)
+        iy = np.floor((lat - bbox.south) / cell_deg).astype(np.int64)
+        nx = int(np.floor((bbox.east - bbox.west) / cell_deg)) + 1
+        ny = int(np.floor((bbox.north - bbox.south) / cell_deg)) + 1
         key = ix * ny + iy
         slot_of_class = np.full(128, len(CLASS_CODES) - 1, dtype=np.int64)
         slot_of_class[list(CLASS_CODES)] = np.arange(len(CLASS_CODES))
         class_slot = slot_of_class[np.clip(self.point_class[rows], 0, 127)]
-        k = len(CLASS_CODES)
-        if nx * ny <= 2_000_000:
-            # dense grid: counting is O(n), no sort
-            all_counts = np.bincount(key, minlength=nx * ny)
-            cells = np.flatnonzero(all_counts)
-            counts = all_counts[cells]
-            sum_lon = np.bincount(key, weights=lon, minlength=nx * ny)[cells]
-            sum_lat = np.bincount(key, weights=lat, minlength=nx * ny)[cells]
-            by_class = np.bincount(key * k + class_slot, minlength=nx * ny * k).reshape(nx * ny, k)[
-                cells
-            ]
-        else:
-            cells, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-            sum_lon = np.bincount(inverse, weights=lon)
-            sum_lat = np.bincount(inverse, weights=lat)
-            by_class = np.bincount(inverse * k + class_slot, minlength=len(cells) * k).reshape(
-                len(cells), k
-            )
-        for i in range(len(cells)):
+        counts, sum_lon, sum_lat, by_class = _cell_sums(key, lon, lat, class_slot, n_cells=nx * ny)
+        features: list[dict[str, Any]] = []
+        for i in range(len(counts)):
             n = int(counts[i])
             features.append(
                 {
@@ -247,10 +244,29 @@ class CameraIndex:
                     },
                 }
             )
-        return {
-            "type": "FeatureCollection",
-            "kind": "clusters",
-            "total": len(rows),
-            "cell_deg": cell,
-            "features": features,
-        }
+        return features
+
+
+def _cell_sums(
+    key: np.ndarray, lon: np.ndarray, lat: np.ndarray, class_slot: np.ndarray, *, n_cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per non-empty cell of ``key``: camera count, sums of lon and lat, and counts per class slot."""
+    k = len(CLASS_CODES)
+    if n_cells <= 2_000_000:
+        # dense grid: counting is O(n), no sort
+        all_counts = np.bincount(key, minlength=n_cells)
+        cells = np.flatnonzero(all_counts)
+        counts = all_counts[cells]
+        sum_lon = np.bincount(key, weights=lon, minlength=n_cells)[cells]
+        sum_lat = np.bincount(key, weights=lat, minlength=n_cells)[cells]
+        by_class = np.bincount(key * k + class_slot, minlength=n_cells * k).reshape(n_cells, k)[
+            cells
+        ]
+    else:
+        cells, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        sum_lon = np.bincount(inverse, weights=lon)
+        sum_lat = np.bincount(inverse, weights=lat)
+        by_class = np.bincount(inverse * k + class_slot, minlength=len(cells) * k).reshape(
+            len(cells), k
+        )
+    return counts, sum_lon, sum_lat, by_class

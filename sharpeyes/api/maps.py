@@ -70,24 +70,8 @@ def _js_object(value: Any) -> str:
     return str(value.get_name())
 
 
-def build_map_html(
-    settings: Settings,
-    *,
-    centre: tuple[float, float],
-    bounds: tuple[float, float, float, float] | None,
-    title: str = "雪亮工程 · 视频监控一张图",
-) -> str:
-    """The whole map page as HTML.
-
-    Parameters
-    ----------
-    settings
-        ``tile_url`` / ``tile_attribution``: the bureau's basemap tiles, if any.
-    centre
-        (lat, lon) in WGS-84 degrees where the map opens.
-    bounds
-        (west, south, east, north) in WGS-84 degrees to fit the view to, or ``None``.
-    """
+def _new_map(settings: Settings, *, centre: tuple[float, float], title: str) -> folium.Map:
+    """The map with our Leaflet, CSS, JS, title and favicon, and the bureau's basemap if any."""
     fmap = folium.Map(
         location=list(centre),
         zoom_start=9,
@@ -119,7 +103,14 @@ def build_map_html(
             control=True,
             max_zoom=19,
         ).add_to(fmap)
+    return fmap
 
+
+def _add_layers(fmap: folium.Map) -> dict[str, Any]:
+    """Add the page's layer groups (choropleths, cameras, gaps, health, network, plan) to ``fmap``.
+
+    Returns the groups by the names the page's JS knows them by.
+    """
     layers: dict[str, Any] = {"choropleths": {}, "classes": {}, "verdicts": {}}
     folium.FeatureGroup(name="行政区划 (无专题)", overlay=False, show=False).add_to(fmap)
     for level, level_zh in LEVELS.items():
@@ -148,6 +139,31 @@ def build_map_html(
     layers["links"] = folium.FeatureGroup(name="网络链路负载", show=False).add_to(fmap)
     layers["spof"] = folium.FeatureGroup(name="单点故障", show=False).add_to(fmap)
     layers["plan"] = folium.FeatureGroup(name="规划点位", show=False).add_to(fmap)
+    return layers
+
+
+def build_map_html(
+    settings: Settings,
+    *,
+    centre: tuple[float, float],
+    bounds: tuple[float, float, float, float] | None,
+    title: str = "雪亮工程 · 视频监控一张图",
+) -> str:
+    """The whole map page as HTML.
+
+    Parameters
+    ----------
+    settings
+        ``tile_url`` / ``tile_attribution``: the bureau's basemap tiles, if any.
+    centre
+        (lat, lon) in WGS-84 degrees where the map opens.
+    bounds
+        (west, south, east, north) in WGS-84 degrees to fit the view to, or ``None``.
+    """
+    fmap = _new_map(settings, centre=centre, title=title)
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    layers = _add_layers(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     root.html.add_child(
         Element(
