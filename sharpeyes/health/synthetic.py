@@ -13,7 +13,7 @@ These are *approximations* made from day footage, labelled as such wherever they
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import cv2
@@ -130,106 +130,189 @@ def apply_fault(
     """``frames`` showing ``fault`` (a name of :data:`sharpeyes.model.codes.FAULTS`) at ``strength``;
     ``other`` is the footage that replaces the view for ``scene_change``."""
     level = _LEVEL[strength]
+    make = _FAULT_MAKERS.get(fault)
+    if make is None:
+        raise ValueError(f"unknown fault {fault!r}")
+    return make(frames, level, rng, other)
+
+
+def _black(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """A black screen with a little noise; the on-screen display stays."""
     h, w = frames[0].shape[:2]
-    if fault == "black":
-        floor = (14, 6, 0)[level]
-        out: list[Frame] = []
-        for _ in frames:
-            f = np.full((h, w, 3), floor, np.float32) + rng.normal(0, (3, 1.5, 0)[level], (h, w, 3))
-            f = _clip(f)
-            # an on-screen display (clock, camera name) stays on a black screen
-            cv2.putText(
-                f,
-                "2026-11-22 02:13:07 CAM",
-                (w // 20, h // 12 + 8),
-                cv2.FONT_HERSHEY_SIMPLEX,
-                w / 1400,
-                (235, 235, 235),
-                max(1, w // 640),
-            )
-            out.append(f)
-        return out
-    if fault == "frozen":
-        sigma = (1.2, 0.6, 0.0)[level]
-        first = frames[0].astype(np.float32)
-        return [
-            _clip(first + rng.normal(0, sigma, first.shape)) if sigma else frames[0].copy()
-            for _ in frames
-        ]
-    if fault == "blur":
-        sigma = w * (0.0018, 0.004, 0.008)[level]
-        return [cv2.GaussianBlur(f, (0, 0), sigma) for f in frames]
-    if fault == "dark":
-        gain = (0.45, 0.25, 0.12)[level]
-        return [_clip(f.astype(np.float32) * gain) for f in frames]
-    if fault == "bright":
-        gain, lift = ((1.4, 45), (1.8, 75), (2.5, 110))[level]
-        return [_clip(f.astype(np.float32) * gain + lift) for f in frames]
-    if fault == "color_cast":
-        amount = (0.15, 0.35, 0.55)[level]
-        channel = int(rng.integers(0, 3))
-        gains = np.full(3, 1.0 - amount * 0.7, np.float32)
-        gains[channel] = 1.0 + amount
-        return [_clip(f.astype(np.float32) * gains) for f in frames]
-    if fault == "noise":
-        sigma = (7.0, 18.0, 35.0)[level]
-        snow = (0.0, 0.01, 0.04)[level]
-        out = []
-        for f in frames:
-            g = f.astype(np.float32) + rng.normal(0, sigma, (h, w, 1))
-            if snow:
-                dots = rng.random((h, w)) < snow
-                g[dots] = 255.0
-            out.append(_clip(g))
-        return out
-    if fault == "stripes":
-        amplitude = (6.0, 14.0, 28.0)[level]
-        period = w * float(rng.uniform(0.012, 0.04))
-        angle = float(rng.choice([0.0, 90.0, 30.0, 150.0]))
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        along = xx * np.cos(np.radians(angle)) + yy * np.sin(np.radians(angle))
-        out = []
-        for i, f in enumerate(frames):
-            wave = amplitude * np.sin(2 * np.pi * along / period + 0.9 * i)
-            out.append(_clip(f.astype(np.float32) + wave[..., None]))
-        return out
-    if fault == "occlusion":
-        share = (0.25, 0.45, 0.7)[level]
-        mask = np.zeros((h, w), np.uint8)
-        cx = int(rng.uniform(0.3, 0.7) * w)
-        cy = int(rng.uniform(0.3, 0.7) * h)
-        ax = int(np.sqrt(share * w * h / np.pi * 1.6))
-        ay = int(ax / 1.6)
-        cv2.ellipse(mask, (cx, cy), (ax, ay), float(rng.uniform(0, 180)), 0, 360, 255, -1)
-        # a covering (bag, paint, leaves) close to the lens: dark, out of focus, almost uniform
-        colour = rng.uniform(20, 90, 3).astype(np.float32)
-        alpha = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), w * 0.01)[..., None]
-        shade = np.linspace(0.9, 1.1, w, dtype=np.float32)[None, :, None]
-        out = []
-        for f in frames:
-            cover = colour * shade + rng.normal(0, 1.0, (h, w, 1))
-            out.append(_clip(f.astype(np.float32) * (1 - alpha) + cover * alpha))
-        return out
-    if fault == "scene_change":
-        return _replacement(frames, other, level)
-    if fault == "moved":
-        # the camera was turned: the picture pans (and tilts) by a share of the frame; what comes
-        # into view is taken from the other side of the frame, at the same sharpness and colour
-        shift = (0.1, 0.25, 0.4)[level]
-        dx = int(shift * w) * int(rng.choice([-1, 1]))
-        dy = int(shift * h / 2) * int(rng.choice([-1, 1]))
-        out = []
-        band = max(4, w // 40)
-        mx, my = max(2, w // 40), max(2, h // 40)
-        for f in frames:
-            # leave out the frame's outer rows and columns (letterbox lines, encoder edges)
-            inner = cv2.resize(f[my:-my, mx:-mx], (w, h), interpolation=cv2.INTER_LINEAR)
-            moved = np.ascontiguousarray(np.roll(inner, (dy, dx), axis=(0, 1)))
-            # soften the seams where the frame's edges meet, as a real pan has none
-            soft = cv2.GaussianBlur(moved, (0, 0), band / 2)
-            x0, y0 = dx % w, dy % h
-            moved[:, max(0, x0 - band) : x0 + band] = soft[:, max(0, x0 - band) : x0 + band]
-            moved[max(0, y0 - band) : y0 + band] = soft[max(0, y0 - band) : y0 + band]
-            out.append(moved)
-        return out
-    raise ValueError(f"unknown fault {fault!r}")
+    floor = (14, 6, 0)[level]
+    out: list[Frame] = []
+    for _ in frames:
+        f = np.full((h, w, 3), floor, np.float32) + rng.normal(0, (3, 1.5, 0)[level], (h, w, 3))
+        f = _clip(f)
+        # an on-screen display (clock, camera name) stays on a black screen
+        cv2.putText(
+            f,
+            "2026-11-22 02:13:07 CAM",
+            (w // 20, h // 12 + 8),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            w / 1400,
+            (235, 235, 235),
+            max(1, w // 640),
+        )
+        out.append(f)
+    return out
+
+
+def _frozen(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """The first frame repeated, with a little sensor noise at the weaker strengths."""
+    sigma = (1.2, 0.6, 0.0)[level]
+    first = frames[0].astype(np.float32)
+    return [
+        _clip(first + rng.normal(0, sigma, first.shape)) if sigma else frames[0].copy()
+        for _ in frames
+    ]
+
+
+def _blur(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """Out of focus: a Gaussian blur of a share of the width."""
+    w = frames[0].shape[1]
+    sigma = w * (0.0018, 0.004, 0.008)[level]
+    return [cv2.GaussianBlur(f, (0, 0), sigma) for f in frames]
+
+
+def _dark(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """Too dark: the picture times a gain below 1."""
+    gain = (0.45, 0.25, 0.12)[level]
+    return [_clip(f.astype(np.float32) * gain) for f in frames]
+
+
+def _bright(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """Washed out: the picture times a gain above 1, lifted."""
+    gain, lift = ((1.4, 45), (1.8, 75), (2.5, 110))[level]
+    return [_clip(f.astype(np.float32) * gain + lift) for f in frames]
+
+
+def _color_cast(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """One channel boosted, the others cut."""
+    amount = (0.15, 0.35, 0.55)[level]
+    channel = int(rng.integers(0, 3))
+    gains = np.full(3, 1.0 - amount * 0.7, np.float32)
+    gains[channel] = 1.0 + amount
+    return [_clip(f.astype(np.float32) * gains) for f in frames]
+
+
+def _noise(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """Gaussian noise, with snow (white dots) at the stronger strengths."""
+    h, w = frames[0].shape[:2]
+    sigma = (7.0, 18.0, 35.0)[level]
+    snow = (0.0, 0.01, 0.04)[level]
+    out: list[Frame] = []
+    for f in frames:
+        g = f.astype(np.float32) + rng.normal(0, sigma, (h, w, 1))
+        if snow:
+            dots = rng.random((h, w)) < snow
+            g[dots] = 255.0
+        out.append(_clip(g))
+    return out
+
+
+def _stripes(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """Interference: a moving sine wave across the picture at a random angle."""
+    h, w = frames[0].shape[:2]
+    amplitude = (6.0, 14.0, 28.0)[level]
+    period = w * float(rng.uniform(0.012, 0.04))
+    angle = float(rng.choice([0.0, 90.0, 30.0, 150.0]))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    along = xx * np.cos(np.radians(angle)) + yy * np.sin(np.radians(angle))
+    out: list[Frame] = []
+    for i, f in enumerate(frames):
+        wave = amplitude * np.sin(2 * np.pi * along / period + 0.9 * i)
+        out.append(_clip(f.astype(np.float32) + wave[..., None]))
+    return out
+
+
+def _occlusion(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """A dark, soft, almost uniform covering over part of the picture."""
+    h, w = frames[0].shape[:2]
+    share = (0.25, 0.45, 0.7)[level]
+    mask = np.zeros((h, w), np.uint8)
+    cx = int(rng.uniform(0.3, 0.7) * w)
+    cy = int(rng.uniform(0.3, 0.7) * h)
+    ax = int(np.sqrt(share * w * h / np.pi * 1.6))
+    ay = int(ax / 1.6)
+    cv2.ellipse(mask, (cx, cy), (ax, ay), float(rng.uniform(0, 180)), 0, 360, 255, -1)
+    # a covering (bag, paint, leaves) close to the lens: dark, out of focus, almost uniform
+    colour = rng.uniform(20, 90, 3).astype(np.float32)
+    alpha = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), w * 0.01)[..., None]
+    shade = np.linspace(0.9, 1.1, w, dtype=np.float32)[None, :, None]
+    out: list[Frame] = []
+    for f in frames:
+        cover = colour * shade + rng.normal(0, 1.0, (h, w, 1))
+        out.append(_clip(f.astype(np.float32) * (1 - alpha) + cover * alpha))
+    return out
+
+
+def _scene_change(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """The view replaced (see :func:`_replacement`)."""
+    return _replacement(frames, other, level)
+
+
+def _moved(
+    frames: Sequence[Frame], level: int, rng: np.random.Generator, other: Sequence[Frame] | None
+) -> list[Frame]:
+    """The camera turned: the picture pans and tilts by a share of the frame."""
+    h, w = frames[0].shape[:2]
+    # the camera was turned: the picture pans (and tilts) by a share of the frame; what comes
+    # into view is taken from the other side of the frame, at the same sharpness and colour
+    shift = (0.1, 0.25, 0.4)[level]
+    dx = int(shift * w) * int(rng.choice([-1, 1]))
+    dy = int(shift * h / 2) * int(rng.choice([-1, 1]))
+    out: list[Frame] = []
+    band = max(4, w // 40)
+    mx, my = max(2, w // 40), max(2, h // 40)
+    for f in frames:
+        # leave out the frame's outer rows and columns (letterbox lines, encoder edges)
+        inner = cv2.resize(f[my:-my, mx:-mx], (w, h), interpolation=cv2.INTER_LINEAR)
+        moved = np.ascontiguousarray(np.roll(inner, (dy, dx), axis=(0, 1)))
+        # soften the seams where the frame's edges meet, as a real pan has none
+        soft = cv2.GaussianBlur(moved, (0, 0), band / 2)
+        x0, y0 = dx % w, dy % h
+        moved[:, max(0, x0 - band) : x0 + band] = soft[:, max(0, x0 - band) : x0 + band]
+        moved[max(0, y0 - band) : y0 + band] = soft[max(0, y0 - band) : y0 + band]
+        out.append(moved)
+    return out
+
+
+_FaultMaker = Callable[
+    [Sequence[Frame], int, np.random.Generator, Sequence[Frame] | None], list[Frame]
+]
+
+#: Each fault's frame maker: ``(frames, level 0-2, rng, other footage) -> frames``.
+_FAULT_MAKERS: dict[str, _FaultMaker] = {
+    "black": _black,
+    "frozen": _frozen,
+    "blur": _blur,
+    "dark": _dark,
+    "bright": _bright,
+    "color_cast": _color_cast,
+    "noise": _noise,
+    "stripes": _stripes,
+    "occlusion": _occlusion,
+    "scene_change": _scene_change,
+    "moved": _moved,
+}
