@@ -13,6 +13,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -119,54 +120,90 @@ def grab_with_ffmpeg(
             )
         except OSError as exc:
             return FrameGrab([], "decode_error", clean(f"cannot start {cmd[0]}: {exc}"))
-        assert process.stdout is not None
-        buffer = bytearray()
-        got: list[Frame] = []
-        used = 0
-        open_s: float | None = None
-        timed_out = False
-        selector = selectors.DefaultSelector()
-        selector.register(process.stdout, selectors.EVENT_READ)
         try:
-            while True:
-                left = deadline_s - (time.monotonic() - start)
-                if left <= 0:
-                    timed_out = True
-                    break
-                if not selector.select(timeout=min(left, 0.5)):
-                    if process.poll() is not None:
-                        break
-                    continue
-                chunk = os.read(process.stdout.fileno(), 1 << 20)
-                if not chunk:
-                    break
-                if open_s is None:
-                    open_s = time.monotonic() - start
-                buffer += chunk
-                parsed, used = parse_y4m(buffer, used)
-                got.extend(parsed)
-                if len(got) >= frames:
-                    break
+            got, open_s, timed_out = _read_frames(
+                process, start=start, deadline_s=deadline_s, frames=frames
+            )
         finally:
-            selector.close()
             kill_group(process)
+            assert process.stdout is not None
             process.stdout.close()
         errors.seek(0)
         stderr = errors.read().decode("utf-8", "replace")
-    elapsed = time.monotonic() - start
-    returncode = process.returncode
-    got = got[:frames]
+    return _grab_result(
+        got[:frames],
+        timed_out=timed_out,
+        returncode=process.returncode,
+        stderr=stderr,
+        clean=clean,
+        open_s=open_s,
+        elapsed_s=time.monotonic() - start,
+        deadline_s=deadline_s,
+        min_frames=min_frames,
+    )
+
+
+def _read_frames(
+    process: subprocess.Popen[bytes], *, start: float, deadline_s: float, frames: int
+) -> tuple[list[Frame], float | None, bool]:
+    """Frames parsed from the child's stdout until ``frames`` arrived, it ended, or the deadline
+    (``deadline_s`` after the monotonic ``start``); with the time to the first byte (s) and
+    whether the deadline passed."""
+    assert process.stdout is not None
+    buffer = bytearray()
+    got: list[Frame] = []
+    used = 0
+    open_s: float | None = None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    try:
+        while True:
+            left = deadline_s - (time.monotonic() - start)
+            if left <= 0:
+                return got, open_s, True
+            if not selector.select(timeout=min(left, 0.5)):
+                if process.poll() is not None:
+                    break
+                continue
+            chunk = os.read(process.stdout.fileno(), 1 << 20)
+            if not chunk:
+                break
+            if open_s is None:
+                open_s = time.monotonic() - start
+            buffer += chunk
+            parsed, used = parse_y4m(buffer, used)
+            got.extend(parsed)
+            if len(got) >= frames:
+                break
+    finally:
+        selector.close()
+    return got, open_s, False
+
+
+def _grab_result(
+    got: list[Frame],
+    *,
+    timed_out: bool,
+    returncode: int | None,
+    stderr: str,
+    clean: Callable[[str], str],
+    open_s: float | None,
+    elapsed_s: float,
+    deadline_s: float,
+    min_frames: int,
+) -> FrameGrab:
+    """The grab's outcome: ok with ``min_frames``, else timeout, crash, or the reason on stderr."""
     if len(got) >= min_frames:
-        return FrameGrab(got, None, "", open_s, elapsed)
+        return FrameGrab(got, None, "", open_s, elapsed_s)
     if timed_out:
         detail = f"stalled after {len(got)} frame(s)" if got else "no answer before the deadline"
-        return FrameGrab(got, "timeout", f"{detail} ({deadline_s:g} s)", open_s, elapsed)
+        return FrameGrab(got, "timeout", f"{detail} ({deadline_s:g} s)", open_s, elapsed_s)
     if returncode is not None and returncode < 0 and returncode != -signal.SIGKILL:
         crashed = f"decoder crashed ({signal_name(returncode)})"
-        return FrameGrab(got, "decode_error", crashed, open_s, elapsed)
+        return FrameGrab(got, "decode_error", crashed, open_s, elapsed_s)
     reason = classify_failure(stderr)
     if reason is None:
         reason = "no_frames" if returncode == 0 else "decode_error"
     return FrameGrab(
-        got, reason, clean(stderr) or f"{len(got)} frame(s), exit {returncode}", open_s, elapsed
+        got, reason, clean(stderr) or f"{len(got)} frame(s), exit {returncode}", open_s, elapsed_s
     )

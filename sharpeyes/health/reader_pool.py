@@ -25,7 +25,6 @@ import cv2
 import numpy as np
 
 from sharpeyes.health._grab import FrameGrab, classify_failure, cleaner, kill_group, signal_name
-from sharpeyes.health.detectors import Frame
 
 _READER = str(Path(__file__).with_name("_reader.py"))
 _LOCAL = threading.local()
@@ -47,7 +46,7 @@ _BY_TYPE = {
 }
 
 
-class _Dead(Exception):
+class _DeadError(Exception):
     """The child ended (crashed, or was killed)."""
 
 
@@ -84,7 +83,7 @@ class ReaderProcess:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
-            raise _Dead() from exc
+            raise _DeadError() from exc
 
     def _fill(self, need: int, until: float) -> bool:
         assert self.process.stdout is not None
@@ -96,7 +95,7 @@ class ReaderProcess:
                 continue
             chunk = os.read(self.process.stdout.fileno(), 1 << 20)
             if not chunk:
-                raise _Dead()
+                raise _DeadError()
             self.buffer += chunk
         return True
 
@@ -139,7 +138,7 @@ def warm(timeout_s: float = 60.0) -> bool:
     the child's start-up is then not counted against the first camera's deadline)."""
     try:
         return _mine().wait_ready(time.monotonic() + timeout_s)
-    except (_Dead, OSError):
+    except (_DeadError, OSError):
         _drop()
         return False
 
@@ -218,54 +217,23 @@ def grab_with_reader(
         # the child gives up on its own a little before we would kill it, and survives
         "timeout_s": max(0.5, deadline_s * 0.85),
     }
-    got: list[Frame] = []
-    grab = FrameGrab(got)
+    grab = FrameGrab([])
     try:
         reader = _mine()
         if not reader.wait_ready(until):
             raise TimeoutError
         reader.send(request)
-        while True:
-            msg = reader.message(until)
-            if msg is None:
-                _drop()
-                if len(got) >= min_frames:
-                    break
-                detail = (
-                    f"stalled after {len(got)} frame(s)" if got else "no answer before the deadline"
-                )
-                grab.reason, grab.detail = "timeout", f"{detail} ({deadline_s:g} s)"
-                break
-            header, payload = msg
-            kind = header.get("kind")
-            if kind == "info":
-                grab.open_s = time.monotonic() - start
-                grab.codec = str(header.get("codec") or "") or None
-                grab.stream_width = int(header.get("width") or 0) or None
-                grab.stream_height = int(header.get("height") or 0) or None
-            elif kind == "frame":
-                h, w = int(header["height"]), int(header["width"])
-                yuv = np.frombuffer(payload, np.uint8).reshape(h * 3 // 2, w)
-                got.append(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420))
-            elif kind == "end":
-                error = header.get("error")
-                if error and len(got) < min_frames:
-                    grab.reason, grab.detail = _failure(error, clean)
-                    waited = time.monotonic() - start
-                    if grab.open_s is None and waited >= 0.95 * deadline_s * 0.85:
-                        grab.reason = "timeout"  # the server said nothing before the child gave up
-                elif len(got) < min_frames:
-                    grab.reason, grab.detail = "no_frames", f"{len(got)} frame(s)"
-                break
-    except _Dead:
-        dead: ReaderProcess | None = getattr(_LOCAL, "reader", None)
-        code = dead.process.wait(timeout=5) if dead is not None else None
-        _drop()
-        if len(got) < min_frames:
-            if code is not None and code < 0 and code != -signal.SIGKILL:
-                grab.reason, grab.detail = "decode_error", f"decoder crashed ({signal_name(code)})"
-            else:
-                grab.reason, grab.detail = "decode_error", f"reader ended (exit {code})"
+        _receive(
+            reader,
+            grab,
+            until=until,
+            start=start,
+            deadline_s=deadline_s,
+            min_frames=min_frames,
+            clean=clean,
+        )
+    except _DeadError:
+        _reader_died(grab, min_frames=min_frames)
     except TimeoutError:
         _drop()
         grab.reason, grab.detail = "timeout", f"the reader did not start within {deadline_s:g} s"
@@ -274,5 +242,83 @@ def grab_with_reader(
         grab.reason, grab.detail = "decode_error", clean(f"cannot start the reader: {exc}")
     grab.elapsed_s = time.monotonic() - start
     if grab.reason is None:
-        grab.frames = got[:frames]
+        grab.frames = grab.frames[:frames]
     return grab
+
+
+def _receive(
+    reader: ReaderProcess,
+    grab: FrameGrab,
+    *,
+    until: float,
+    start: float,
+    deadline_s: float,
+    min_frames: int,
+    clean: Any,
+) -> None:
+    """Take the reader's messages into ``grab`` until it ends or the monotonic ``until``."""
+    got = grab.frames
+    while True:
+        msg = reader.message(until)
+        if msg is None:
+            _drop()
+            if len(got) < min_frames:
+                detail = (
+                    f"stalled after {len(got)} frame(s)" if got else "no answer before the deadline"
+                )
+                grab.reason, grab.detail = "timeout", f"{detail} ({deadline_s:g} s)"
+            return
+        header, payload = msg
+        kind = header.get("kind")
+        if kind == "info":
+            grab.open_s = time.monotonic() - start
+            grab.codec = str(header.get("codec") or "") or None
+            grab.stream_width = int(header.get("width") or 0) or None
+            grab.stream_height = int(header.get("height") or 0) or None
+        elif kind == "frame":
+            h, w = int(header["height"]), int(header["width"])
+            yuv = np.frombuffer(payload, np.uint8).reshape(h * 3 // 2, w)
+            got.append(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420))
+        elif kind == "end":
+            _ended(
+                grab,
+                header.get("error"),
+                start=start,
+                deadline_s=deadline_s,
+                min_frames=min_frames,
+                clean=clean,
+            )
+            return
+
+
+def _ended(
+    grab: FrameGrab,
+    error: dict[str, Any] | None,
+    *,
+    start: float,
+    deadline_s: float,
+    min_frames: int,
+    clean: Any,
+) -> None:
+    """The reader's end message: its error, or too few frames, when short of ``min_frames``."""
+    got = grab.frames
+    if error and len(got) < min_frames:
+        grab.reason, grab.detail = _failure(error, clean)
+        waited = time.monotonic() - start
+        if grab.open_s is None and waited >= 0.95 * deadline_s * 0.85:
+            grab.reason = "timeout"  # the server said nothing before the child gave up
+    elif len(got) < min_frames:
+        grab.reason, grab.detail = "no_frames", f"{len(got)} frame(s)"
+
+
+def _reader_died(grab: FrameGrab, *, min_frames: int) -> None:
+    """This thread's reader child died: drop it; a crash or exit when short of ``min_frames``."""
+    dead: ReaderProcess | None = getattr(_LOCAL, "reader", None)
+    code = dead.process.wait(timeout=5) if dead is not None else None
+    _drop()
+    got = grab.frames
+    if len(got) < min_frames:
+        if code is not None and code < 0 and code != -signal.SIGKILL:
+            grab.reason, grab.detail = "decode_error", f"decoder crashed ({signal_name(code)})"
+        else:
+            grab.reason, grab.detail = "decode_error", f"reader ended (exit {code})"
