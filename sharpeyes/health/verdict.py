@@ -9,7 +9,7 @@ that timed out is never ``ok``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -288,6 +288,26 @@ def faults_from_measures(
         m("structure") >= config.black_structure
     ):
         return ["black"]
+    found = _picture_faults(m, config)
+    # A picture that is too dark or burnt out has no colour, texture or structure worth judging;
+    # comparisons with the reference view mean nothing once the view moved or is covered.
+    luminance_fault = bool(found & {"dark", "bright"})
+    has_reference = m("has_reference") == 1.0
+    if not luminance_fault:
+        found |= _view_faults(m, config, has_reference=has_reference)
+        compare = has_reference and not found & {"scene_change", "occlusion", "moved"}
+        if _colour_cast(m, config, compare=compare):
+            found.add("color_cast")
+        if "stripes" not in found and "noise" not in found and _blurred(m, config, compare=compare):
+            found.add("blur")
+    return [f for f in FAULT_NAMES if f in found]
+
+
+_Measure = Callable[[str], float]
+
+
+def _picture_faults(m: _Measure, config: HealthConfig) -> set[str]:
+    """Faults of the picture alone: frozen, dark, bright, noise, stripes."""
     found: set[str] = set()
     if m("frame_change") <= config.frozen_change:
         found.add("frozen")
@@ -302,14 +322,13 @@ def faults_from_measures(
         found.add("noise")
     if m("stripe_strength") > config.stripe_amplitude:
         found.add("stripes")
-    # A picture that is too dark or burnt out has no colour, texture or structure worth judging;
-    # comparisons with the reference view mean nothing once the view moved or is covered.
-    luminance_fault = bool(found & {"dark", "bright"})
-    has_reference = m("has_reference") == 1.0
-    moved = m("shift_fraction") > config.moved_shift_fraction
-    if luminance_fault:
-        pass
-    elif moved:
+    return found
+
+
+def _view_faults(m: _Measure, config: HealthConfig, *, has_reference: bool) -> set[str]:
+    """Faults of the view: moved (with occlusion), or scene_change / occlusion."""
+    found: set[str] = set()
+    if m("shift_fraction") > config.moved_shift_fraction:
         found.add("moved")
         if m("flat_fraction") > config.occlusion_fraction_no_reference:
             found.add("occlusion")
@@ -322,24 +341,23 @@ def faults_from_measures(
             found.discard("occlusion")
     elif m("occluded_fraction") > config.occlusion_fraction_no_reference:
         found.add("occlusion")
-    compare = has_reference and not found & {"scene_change", "occlusion", "moved"}
-    if not luminance_fault:
-        if m("ir_mode") == 1.0:
-            cast = False
-        elif compare:
-            cast = m("color_shift") > config.color_shift
-        else:
-            cast = m("color_cast") > config.color_cast_k
-        if cast:
-            found.add("color_cast")
-        if "stripes" not in found and "noise" not in found:
-            if compare:
-                blurred = m("blur_increase") > config.blur_increase
-            else:
-                blurred = m("blur_effect") > config.blur_effect
-            if blurred:
-                found.add("blur")
-    return [f for f in FAULT_NAMES if f in found]
+    return found
+
+
+def _colour_cast(m: _Measure, config: HealthConfig, *, compare: bool) -> bool:
+    """A colour cast: against the reference when ``compare``, else alone; never in IR mode."""
+    if m("ir_mode") == 1.0:
+        return False
+    if compare:
+        return m("color_shift") > config.color_shift
+    return m("color_cast") > config.color_cast_k
+
+
+def _blurred(m: _Measure, config: HealthConfig, *, compare: bool) -> bool:
+    """Blur: sharpness lost against the reference when ``compare``, else the blur effect alone."""
+    if compare:
+        return m("blur_increase") > config.blur_increase
+    return m("blur_effect") > config.blur_effect
 
 
 def analyse_frames(
