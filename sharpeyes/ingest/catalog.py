@@ -138,6 +138,82 @@ def _flatten(item: Any) -> dict[str, str | None]:
     return fields
 
 
+def _utf8(data: bytes, *, file: str) -> bytes:
+    """``data`` as UTF-8 (UTF-16 with a BOM re-encoded, its declaration rewritten); refuses empty."""
+    if not data.strip():
+        raise InputError("the file is empty", file=file)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("not valid UTF-16 text", file=file) from None
+        data = _DECL.sub(b'<?xml version="1.0" encoding="UTF-8"?>', data)
+    return data
+
+
+def _parse_message(
+    data: bytes, match: re.Match[bytes], declaration: bytes | None, *, file: str, number: int
+) -> Any:
+    """The XML root of message ``number`` (``match`` in ``data``), parsed without DTDs or entities."""
+    text = _decode_message(match.group(0), declaration, file=file, number=number)
+    try:
+        return SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise RefusedInput(f"message {number}: {exc}", file=file) from None
+    except SafeET.ParseError as exc:
+        line = data[: match.start()].count(b"\n") + (exc.position[0] if exc.position else 1)
+        raise InputError(f"message {number}: malformed XML: {exc}", file=file, row=line) from None
+
+
+def _truncated_notes(
+    tail: bytes, *, file: str, number: int, position: int
+) -> list[dict[str, object]]:
+    """A message in ``tail`` that opens but never closes: its items cannot be read, say so item by
+    item (rows from ``position + 1``), or once when it has none."""
+    opened = _OPEN.search(tail)
+    if not opened:
+        return []
+    count = len(_ITEM_OPEN.findall(tail[opened.start() :]))
+    label = f"message {number + 1} (truncated)"
+    if count == 0:
+        return [
+            {
+                "file": file,
+                "sheet": label,
+                "row": None,
+                "reason": "message truncated (no closing tag)",
+            }
+        ]
+    return [
+        {
+            "file": file,
+            "sheet": label,
+            "row": position + i,
+            "reason": "message truncated (no closing tag): item not read",
+        }
+        for i in range(1, count + 1)
+    ]
+
+
+def _sum_num_notes(
+    totals: dict[tuple[str, str], list[int]], *, file: str
+) -> list[dict[str, object]]:
+    """A note per (platform, SN) whose items fall short of (or exceed) its SumNum."""
+    return [
+        {
+            "file": file,
+            "sheet": f"SN {sn}" if sn else None,
+            "row": None,
+            "column": "SumNum",
+            "value": str(expected),
+            "reason": f"catalog of {platform or 'the platform'} incomplete: SumNum says "
+            f"{expected} items, the file holds {got}",
+        }
+        for (platform, sn), (got, expected) in totals.items()
+        if expected and got != expected
+    ]
+
+
 def parse_catalog(
     data: bytes, *, file: str
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list[dict[str, object]]]:
@@ -147,43 +223,19 @@ def parse_catalog(
     for rejects: truncated messages, SumNum shortfalls). Raises :class:`sharpeyes.RefusedInput` for
     DTDs/entities and :class:`sharpeyes.InputError` for text that holds no catalog or bad XML.
     """
-    if not data.strip():
-        raise InputError("the file is empty", file=file)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("not valid UTF-16 text", file=file) from None
-        data = _DECL.sub(b'<?xml version="1.0" encoding="UTF-8"?>', data)
+    data = _utf8(data, file=file)
     _refuse_hostile(data, file)
     records: list[dict[str, str | None]] = []
     labels: list[str] = []
-    notes: list[dict[str, object]] = []
     totals: dict[tuple[str, str], list[int]] = {}
     number = 0
-    position = 0
     last_end = 0
-    saw_message = False
     for match in _ROOT.finditer(data):
         number += 1
-        saw_message = True
-        start = match.start()
-        between = data[last_end:start]
-        declarations = list(_DECL.finditer(between))
+        declarations = list(_DECL.finditer(data[last_end : match.start()]))
         declaration = declarations[-1].group(0) if declarations else None
         last_end = match.end()
-        text = _decode_message(match.group(0), declaration, file=file, number=number)
-        try:
-            root = SafeET.fromstring(
-                text, forbid_dtd=True, forbid_entities=True, forbid_external=True
-            )
-        except DefusedXmlException as exc:
-            raise RefusedInput(f"message {number}: {exc}", file=file) from None
-        except SafeET.ParseError as exc:
-            line = data[:start].count(b"\n") + (exc.position[0] if exc.position else 1)
-            raise InputError(
-                f"message {number}: malformed XML: {exc}", file=file, row=line
-            ) from None
+        root = _parse_message(data, match, declaration, file=file, number=number)
         fields = {_tag(c).lower(): c for c in root}
         cmd = _text(fields["cmdtype"]) if "cmdtype" in fields else None
         if (cmd or "").lower() != "catalog":
@@ -196,59 +248,18 @@ def parse_catalog(
         items = (
             [c for c in device_list if _tag(c).lower() == "item"] if device_list is not None else []
         )
-        for item in items:
-            position += 1
-            records.append(_flatten(item))
-            labels.append(label)
-        key = (platform or "", sn or "")
-        entry = totals.setdefault(key, [0, 0])
+        records.extend(_flatten(item) for item in items)
+        labels.extend(label for _ in items)
+        entry = totals.setdefault((platform or "", sn or ""), [0, 0])
         entry[0] += len(items)
         if sum_num and sum_num.isascii() and sum_num.isdigit():
             entry[1] = max(entry[1], int(sum_num))
-    # a message that opens but never closes: its items cannot be read, say so item by item
-    tail = data[last_end:]
-    opened = _OPEN.search(tail)
-    if opened:
-        fragment = tail[opened.start() :]
-        count = len(_ITEM_OPEN.findall(fragment))
-        label = f"message {number + 1} (truncated)"
-        for _ in range(max(count, 1) if count else 0):
-            position += 1
-            notes.append(
-                {
-                    "file": file,
-                    "sheet": label,
-                    "row": position,
-                    "reason": "message truncated (no closing tag): item not read",
-                }
-            )
-        if count == 0:
-            notes.append(
-                {
-                    "file": file,
-                    "sheet": label,
-                    "row": None,
-                    "reason": "message truncated (no closing tag)",
-                }
-            )
-        saw_message = True
-    if not saw_message:
+    notes = _truncated_notes(data[last_end:], file=file, number=number, position=len(records))
+    if number == 0 and not notes:
         raise InputError(
             "no GB/T 28181 MANSCDP message (Response/Notify with CmdType Catalog) found", file=file
         )
-    for (platform, sn), (got, expected) in totals.items():
-        if expected and got != expected:
-            notes.append(
-                {
-                    "file": file,
-                    "sheet": f"SN {sn}" if sn else None,
-                    "row": None,
-                    "column": "SumNum",
-                    "value": str(expected),
-                    "reason": f"catalog of {platform or 'the platform'} incomplete: SumNum says "
-                    f"{expected} items, the file holds {got}",
-                }
-            )
+    notes += _sum_num_notes(totals, file=file)
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     frame = frame.astype("string") if len(frame.columns) else frame
     return (
