@@ -107,6 +107,72 @@ def _num(value: object) -> str | None:
     return repr(float(value)) if isinstance(value, (int, float)) else str(value)
 
 
+def _elements(p: Path, data_head: bytes, *, file: str) -> Iterator[dict[str, Any]]:
+    """The file's OSM elements: Overpass JSON / GeoJSON, else XML or PBF through osmium (an XML
+    file that declares a DTD or entities is refused first)."""
+    stripped = data_head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith((b"{", b"[")):
+        return _elements_json(p.read_bytes(), file=file)
+    if stripped.startswith(b"<"):
+        data = p.read_bytes()
+        m = _HOSTILE.search(data)
+        if m:
+            raise RefusedInput(
+                "the OSM XML declares a DTD or entities; entity expansion and external "
+                "entities are refused",
+                file=file,
+                row=data[: m.start()].count(b"\n") + 1,
+            )
+    return _elements_osmium(p, file=file)
+
+
+def _osm_key(element: dict[str, Any]) -> str:
+    return f"osm:{element.get('type', 'node')}/{element.get('id')}"
+
+
+def _refusal(
+    element: dict[str, Any], tags: dict[str, Any], *, file: str, ordinal: int
+) -> dict[str, object] | None:
+    """The reject row of a surveillance element that is no camera or has no position, else None."""
+    kind = str(element.get("type", "node"))
+    stype = str(tags.get("surveillance:type", "")).strip().lower()
+    if stype in _NOT_CAMERAS:
+        return {
+            "file": file,
+            "row": ordinal,
+            "column": "surveillance:type",
+            "value": _osm_key(element),
+            "reason": f"not a camera: surveillance:type={stype}",
+        }
+    if kind != "node" and not _position(element)[2]:
+        return {
+            "file": file,
+            "row": ordinal,
+            "column": "type",
+            "value": _osm_key(element),
+            "reason": f"a surveillance {kind} without a position (no center): map the "
+            "camera as a node",
+        }
+    return None
+
+
+def _camera_record(
+    element: dict[str, Any], tags: dict[str, Any]
+) -> tuple[dict[str, str | None], bool]:
+    """The raw record of a camera element (its tags, position, camera type code), and whether its
+    position is the center of a way or relation."""
+    lon, lat, from_center = _position(element)
+    record: dict[str, str | None] = {"osm:id": _osm_key(element), "lon": lon, "lat": lat}
+    for k, v in tags.items():
+        record.setdefault(str(k), None if v is None else str(v))
+    stype = str(tags.get("surveillance:type", "")).strip().lower()
+    camera_type = _CAMERA_TYPE.get(str(tags.get("camera:type", "")).strip().lower())
+    if camera_type is None and stype == "alpr":
+        camera_type = "5"
+    record["camera_type_code"] = camera_type
+    return record, from_center
+
+
 def cameras_from_osm(
     path: str | Path,
     options: ReadOptions | None = None,
@@ -128,69 +194,24 @@ def cameras_from_osm(
     user = loaded_mapping(read)
     cmap = user.under(OSM_COLUMNS)
     resolved = options_for(read, cmap, default_bbox=None)
-    stripped = data_head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith((b"{", b"[")):
-        elements: Iterator[dict[str, Any]] = _elements_json(p.read_bytes(), file=file)
-    else:
-        if stripped.startswith(b"<"):
-            data = p.read_bytes()
-            m = _HOSTILE.search(data)
-            if m:
-                raise RefusedInput(
-                    "the OSM XML declares a DTD or entities; entity expansion and external "
-                    "entities are refused",
-                    file=file,
-                    row=data[: m.start()].count(b"\n") + 1,
-                )
-        elements = _elements_osmium(p, file=file)
-
     records: list[dict[str, str | None]] = []
     numbers: list[int] = []
     notes: list[str] = []
     refused: list[dict[str, object]] = []
     ordinal = 0
-    for element in elements:
+    for element in _elements(p, data_head, file=file):
         tags = element.get("tags")
         if not isinstance(tags, dict) or str(tags.get("man_made", "")).strip() != "surveillance":
             continue
         ordinal += 1
-        kind = str(element.get("type", "node"))
-        ident = element.get("id")
-        key = f"osm:{kind}/{ident}"
-        stype = str(tags.get("surveillance:type", "")).strip().lower()
-        if stype in _NOT_CAMERAS:
-            refused.append(
-                {
-                    "file": file,
-                    "row": ordinal,
-                    "column": "surveillance:type",
-                    "value": key,
-                    "reason": f"not a camera: surveillance:type={stype}",
-                }
-            )
+        refusal = _refusal(element, tags, file=file, ordinal=ordinal)
+        if refusal is not None:
+            refused.append(refusal)
             continue
-        lon, lat, from_center = _position(element)
-        if kind != "node" and not from_center:
-            refused.append(
-                {
-                    "file": file,
-                    "row": ordinal,
-                    "column": "type",
-                    "value": key,
-                    "reason": f"a surveillance {kind} without a position (no center): map the "
-                    "camera as a node",
-                }
-            )
-            continue
-        record: dict[str, str | None] = {"osm:id": key, "lon": lon, "lat": lat}
-        for k, v in tags.items():
-            record.setdefault(str(k), None if v is None else str(v))
-        camera_type = _CAMERA_TYPE.get(str(tags.get("camera:type", "")).strip().lower())
-        if camera_type is None and stype == "alpr":
-            camera_type = "5"
-        record["camera_type_code"] = camera_type
+        record, from_center = _camera_record(element, tags)
         records.append(record)
         numbers.append(ordinal)
+        kind = str(element.get("type", "node"))
         notes.append(f"{kind} placed at its center" if from_center else "")
     parts = []
     if records:
