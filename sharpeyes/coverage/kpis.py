@@ -328,6 +328,11 @@ def kpis_by_unit(
     counts = _counts_of_partitions(
         county_partitions(inputs), kwargs, workers=workers, dask_client=dask_client
     )
+    return _rates(counts, inputs)
+
+
+def _rates(counts: pd.DataFrame, inputs: CoverageInputs) -> pd.DataFrame:
+    """The KPI table from the partitions' counts, naming its metric CRS in ``attrs``."""
     df = rates_from_counts(
         counts,
         inputs.units,

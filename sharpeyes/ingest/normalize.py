@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -129,6 +129,46 @@ def normalize_cameras(
     extra_inputs = {**extra, **({"key": columns.values["key"]} if columns.has("key") else {})}
     later_json = pool.submit(ax.json_objects, extra_inputs, n) if pool else None
 
+    out, coords, urls, ident = _run_stages(
+        columns,
+        notes,
+        opts,
+        where,
+        raw_id=raw_id,
+        later_dup=later_dup,
+    )
+    out.update(
+        {
+            "lon": coords.lon,
+            "lat": coords.lat,
+            "id_valid": pd.array(ident.id_valid, dtype="boolean"),
+            "parent_id": columns.get("parent_id"),
+            "contact": columns.get("contact"),
+            "stream_user": urls.user,
+            "stream_password": urls.password,
+            "extra": later_json.result() if later_json else ax.json_objects(extra_inputs, n),
+            "warnings": _warning_column(notes) if notes.any_warning else ax.nulls(n),
+        }
+    )
+    cameras = fill_parent_codes(_assemble(out, coords, ~notes.refused))
+    return cameras, _rejects_frame(notes.rejects, where)
+
+
+def _run_stages(
+    columns: RawColumns,
+    notes: Notes,
+    opts: Options,
+    where: SourceInfo,
+    *,
+    raw_id: Any,
+    later_dup: Future[Any] | None,
+) -> tuple[dict[str, Any], Coordinates, stages.Streams, stages.Identity]:
+    """The pure stages in order, each adding its problems to ``notes``: the output columns so far,
+    and the coordinates, streams and identity the caller still needs.
+
+    ``raw_id`` is the raw ``device_id`` column; ``later_dup`` its duplicate flags being computed
+    on the pool (waited for only when the duplicate stage needs them), or ``None``.
+    """
     coords = stages.coordinates(columns, notes, crs=opts.crs, bbox=opts.bbox)
     urls = stages.streams(columns)
     ident = stages.identity(columns, notes, coords, urls)
@@ -148,23 +188,11 @@ def normalize_cameras(
     )
     out.update(stages.text_fields(columns, notes))
     out["stream_url"] = urls.url
-    out["source"] = pd.Series(opts.source or where.file, index=pd.RangeIndex(n), dtype="string")
-    stages.mandatory_coordinates(out["point_class"], coords.have, notes)
-    out.update(
-        {
-            "lon": coords.lon,
-            "lat": coords.lat,
-            "id_valid": pd.array(ident.id_valid, dtype="boolean"),
-            "parent_id": columns.get("parent_id"),
-            "contact": columns.get("contact"),
-            "stream_user": urls.user,
-            "stream_password": urls.password,
-            "extra": later_json.result() if later_json else ax.json_objects(extra_inputs, n),
-            "warnings": _warning_column(notes) if notes.any_warning else ax.nulls(n),
-        }
+    out["source"] = pd.Series(
+        opts.source or where.file, index=pd.RangeIndex(columns.n), dtype="string"
     )
-    cameras = fill_parent_codes(_assemble(out, coords, ~notes.refused))
-    return cameras, _rejects_frame(notes.rejects, where)
+    stages.mandatory_coordinates(out["point_class"], coords.have, notes)
+    return out, coords, urls, ident
 
 
 def _raw_columns(raw: pd.DataFrame, opts: Options) -> tuple[RawColumns, dict[str, pa.ChunkedArray]]:
