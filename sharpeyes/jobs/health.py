@@ -172,13 +172,54 @@ def run_nightly(
     auto_reference:
         A camera without a reference view gets its picture as reference when it is ``ok``.
     """
-    if concurrency < 1:
-        raise ConfigError(f"--concurrency must be at least 1 (got {concurrency})")
-    if deadline_s <= 0:
-        raise ConfigError(f"--deadline-s must be positive (got {deadline_s})")
-    if transport not in ("tcp", "udp"):
-        raise ConfigError(f"RTSP transport must be tcp or udp (got {transport!r})")
+    _check_run_options(concurrency=concurrency, deadline_s=deadline_s, transport=transport)
     t0 = time.monotonic()
+    cameras, run_id, done, jobs = _start_run(
+        store, night=night, device_ids=device_ids, resume=resume
+    )
+    snapshots = Path(snapshot_dir) if snapshot_dir else None
+    if snapshots:
+        snapshots.mkdir(parents=True, exist_ok=True)
+    checks = _checks(
+        jobs,
+        dask_address,
+        concurrency=concurrency,
+        config=config,
+        deadline_s=deadline_s,
+        transport=transport,
+    )
+    max_camera_s = _keep_checks(
+        store, run_id, checks, jobs, auto=auto_reference, snapshots=snapshots, progress=progress
+    )
+    summary = _finish_run(
+        store,
+        run_id,
+        cameras,
+        {
+            "checked_now": len(jobs),
+            "resumed_skipped": len(done),
+            "duration_s": round(time.monotonic() - t0, 3),
+            "max_camera_s": round(max_camera_s, 3),
+            "deadline_s": deadline_s,
+            "concurrency": concurrency if not dask_address else None,
+            "dask": mask_url(dask_address) if dask_address else None,
+        },
+    )
+    target = (
+        Path(prometheus_path)
+        if prometheus_path
+        else (snapshots / "health.prom" if snapshots else None)
+    )
+    if target:
+        _write_prometheus(summary, run_id=run_id, target=target)
+    return summary
+
+
+def _start_run(
+    store: Any, *, night: str | None, device_ids: list[str] | None, resume: bool
+) -> tuple[pd.DataFrame, int, set[str], list[Job]]:
+    """Open (or continue) the night's run: the cameras with a stream, the run id, the cameras
+    already done in it (when resuming), and the jobs left (camera row, references)."""
     cameras = _cameras_with_streams(store, device_ids)
     run_id = int(store.start_health_run(night))
     done = store.done_in_run(run_id) if resume else set()
@@ -187,39 +228,33 @@ def run_nightly(
         "health run %s: %d cameras with a stream, %d already done", run_id, len(cameras), len(done)
     )
     jobs: list[Job] = [(_job_row(c), references(store, str(c["device_id"]))) for c in todo]
-    has_reference = {str(c["device_id"]): refs for c, refs in jobs}
-    snapshots = Path(snapshot_dir) if snapshot_dir else None
-    if snapshots:
-        snapshots.mkdir(parents=True, exist_ok=True)
-    tick = _progress(len(jobs), progress)
-    max_camera_s = 0.0
+    return cameras, run_id, done, jobs
+
+
+def _checks(
+    jobs: list[Job],
+    dask_address: str | None,
+    *,
+    concurrency: int,
+    config: HealthConfig,
+    deadline_s: float,
+    transport: str,
+) -> Iterator[dict[str, Any]]:
+    """The checks' rows as they finish: on the dask cluster at ``dask_address``, else here."""
     if dask_address:
-        checks = _checks_dask(
+        return _checks_dask(
             jobs, address=dask_address, config=config, deadline_s=deadline_s, transport=transport
         )
-    else:
-        checks = _checks_local(
-            jobs, concurrency=concurrency, config=config, deadline_s=deadline_s, transport=transport
-        )
-    for row in checks:
-        device_id = row["device_id"]
-        max_camera_s = max(max_camera_s, float(row.get("duration_s") or 0.0))
-        store.add_health_results(run_id, [{k: row.get(k) for k in _ROW_KEYS}])
-        mode = row.get("mode") or "day"
-        if (
-            auto_reference
-            and row["verdict"] == "ok"
-            and not (has_reference.get(device_id) or {}).get(mode)
-            and row.get("frame_jpeg")
-        ):
-            set_reference(store, device_id, row["frame_jpeg"], mode=mode)
-        if snapshots and row.get("snapshot_jpeg"):
-            (snapshots / f"{device_id}.jpg").write_bytes(row["snapshot_jpeg"])
-        if row["verdict"] in ("offline", "unknown"):
-            log.info(
-                "%s %s: %s (%s)", device_id, row["verdict"], row.get("reason"), row.get("detail")
-            )
-        tick()
+    return _checks_local(
+        jobs, concurrency=concurrency, config=config, deadline_s=deadline_s, transport=transport
+    )
+
+
+def _finish_run(
+    store: Any, run_id: int, cameras: pd.DataFrame, figures: dict[str, Any]
+) -> dict[str, Any]:
+    """The run's summary (the stored results, then ``figures`` of this pass), stored as the run's
+    and as the latest ``health`` result."""
     results = store.health_results(run_id, include_snapshots=False)
     summary = summarize_run(results, cameras, registry=probe_registry(store))
     summary.update(
@@ -227,30 +262,88 @@ def run_nightly(
             "run_id": run_id,
             "night": _night_of(store, run_id),
             "cameras_with_stream": len(cameras),
-            "checked_now": len(jobs),
-            "resumed_skipped": len(done),
-            "duration_s": round(time.monotonic() - t0, 3),
-            "max_camera_s": round(max_camera_s, 3),
-            "deadline_s": deadline_s,
-            "concurrency": concurrency if not dask_address else None,
-            "dask": mask_url(dask_address) if dask_address else None,
+            **figures,
         }
     )
     store.finish_health_run(run_id, summary)
     store.save_result("health", summary)
-    target = (
-        Path(prometheus_path)
-        if prometheus_path
-        else (snapshots / "health.prom" if snapshots else None)
-    )
-    if target:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".prom.tmp")
-        tmp.write_text(
-            prometheus_text(summary, run_id=run_id, night=summary["night"]), encoding="utf-8"
-        )
-        os.replace(tmp, target)
     return summary
+
+
+def _check_run_options(*, concurrency: int, deadline_s: float, transport: str) -> None:
+    """Refuse options the run cannot honour, before anything is started."""
+    if concurrency < 1:
+        raise ConfigError(f"--concurrency must be at least 1 (got {concurrency})")
+    if deadline_s <= 0:
+        raise ConfigError(f"--deadline-s must be positive (got {deadline_s})")
+    if transport not in ("tcp", "udp"):
+        raise ConfigError(f"RTSP transport must be tcp or udp (got {transport!r})")
+
+
+def _keep_checks(
+    store: Any,
+    run_id: int,
+    checks: Iterator[dict[str, Any]],
+    jobs: list[Job],
+    *,
+    auto: bool,
+    snapshots: Path | None,
+    progress: bool,
+) -> float:
+    """Keep every check of ``jobs`` as it finishes (:func:`_keep_check`), with a progress bar if
+    ``progress``; returns the slowest camera's seconds. ``auto``: take ok pictures as references."""
+    has_reference = {str(c["device_id"]): refs for c, refs in jobs}
+    tick = _progress(len(jobs), progress)
+    max_camera_s = 0.0
+    for row in checks:
+        max_camera_s = max(max_camera_s, float(row.get("duration_s") or 0.0))
+        _keep_check(
+            store,
+            run_id,
+            row,
+            refs=has_reference.get(row["device_id"]),
+            auto_reference=auto,
+            snapshots=snapshots,
+        )
+        tick()
+    return max_camera_s
+
+
+def _keep_check(
+    store: Any,
+    run_id: int,
+    row: dict[str, Any],
+    *,
+    refs: Any,
+    auto_reference: bool,
+    snapshots: Path | None,
+) -> None:
+    """Store one camera's check; take its picture as reference when it is ``ok`` and has none for
+    its mode (``refs``: its references by mode); write its snapshot; log offline/unknown."""
+    device_id = row["device_id"]
+    store.add_health_results(run_id, [{k: row.get(k) for k in _ROW_KEYS}])
+    mode = row.get("mode") or "day"
+    if (
+        auto_reference
+        and row["verdict"] == "ok"
+        and not (refs or {}).get(mode)
+        and row.get("frame_jpeg")
+    ):
+        set_reference(store, device_id, row["frame_jpeg"], mode=mode)
+    if snapshots and row.get("snapshot_jpeg"):
+        (snapshots / f"{device_id}.jpg").write_bytes(row["snapshot_jpeg"])
+    if row["verdict"] in ("offline", "unknown"):
+        log.info("%s %s: %s (%s)", device_id, row["verdict"], row.get("reason"), row.get("detail"))
+
+
+def _write_prometheus(summary: dict[str, Any], *, run_id: int, target: Path) -> None:
+    """The run's figures in Prometheus text format, replaced atomically at ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".prom.tmp")
+    tmp.write_text(
+        prometheus_text(summary, run_id=run_id, night=summary["night"]), encoding="utf-8"
+    )
+    os.replace(tmp, target)
 
 
 def _night_of(store: Any, run_id: int) -> str | None:
