@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,42 @@ def import_files(
     """
     if not paths:
         raise InputError("no file to import")
+    one_file = partial(
+        import_file,
+        store,
+        fmt=fmt,
+        crs=crs,
+        mapping=mapping,
+        source=source,
+        dry_run=dry_run,
+        progress=progress,
+        rejects_dir=rejects_dir,
+        hd_min_lines=hd_min_lines,
+        one_means_networked=one_means_networked,
+        relative_streams=relative_streams,
+    )
+    files, failed = _import_each(paths, one_file, progress=progress)
+    totals: dict[str, Any] = {k: sum(int(f[k]) for f in files) for k in _COUNTS}
+    if len(files) == 1 and not failed:
+        rejects_path = files[0]["rejects"]
+    else:
+        folder = (Path(rejects_dir) if rejects_dir else Path(paths[0]).parent).resolve()
+        rejects_path = str(_combined_rejects(files, folder / "import-rejects.csv"))
+    return {
+        **totals,
+        "by_class": _summed_by_class(files),
+        "rejects": rejects_path,
+        "dry_run": dry_run,
+        "files": files,
+        "failed": failed,
+    }
+
+
+def _import_each(
+    paths: Sequence[str | Path], one_file: Callable[[str | Path], dict[str, Any]], *, progress: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Each file's import document, and the files that failed with their (scrubbed) reason; a
+    single file's failure is raised instead. A progress bar on stderr for several files."""
     files: list[dict[str, Any]] = []
     failed: list[dict[str, str]] = []
     bar = None
@@ -268,22 +305,7 @@ def import_files(
         bar = tqdm(total=len(paths), unit="file", file=sys.stderr, desc="import")
     for path in paths:
         try:
-            files.append(
-                import_file(
-                    store,
-                    path,
-                    fmt=fmt,
-                    crs=crs,
-                    mapping=mapping,
-                    source=source,
-                    dry_run=dry_run,
-                    progress=progress,
-                    rejects_dir=rejects_dir,
-                    hd_min_lines=hd_min_lines,
-                    one_means_networked=one_means_networked,
-                    relative_streams=relative_streams,
-                )
-            )
+            files.append(one_file(path))
         except SharpeyesError as exc:
             if len(paths) == 1:
                 raise
@@ -297,35 +319,31 @@ def import_files(
             bar.update(1)
     if bar is not None:
         bar.close()
-    totals: dict[str, Any] = {k: sum(int(f[k]) for f in files) for k in _COUNTS}
+    return files, failed
+
+
+def _summed_by_class(files: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Accepted and warned cameras per point class, summed over the files' documents."""
     by_class: dict[str, dict[str, Any]] = {}
     for f in files:
         for key, counts in f["by_class"].items():
             slot = by_class.setdefault(key, {**counts, "accepted": 0, "warned": 0})
             slot["accepted"] += counts["accepted"]
             slot["warned"] += counts["warned"]
-    if len(files) == 1 and not failed:
-        rejects_path = files[0]["rejects"]
-    else:
-        folder = (Path(rejects_dir) if rejects_dir else Path(paths[0]).parent).resolve()
-        combined = [pd.read_csv(f["rejects"], dtype=str, encoding="utf-8-sig") for f in files]
-        merged = (
-            pd.concat(combined, ignore_index=True)
-            if combined
-            else pd.DataFrame(columns=[f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS])
-        )
-        out = folder / "import-rejects.csv"
-        folder.mkdir(parents=True, exist_ok=True)
-        write_csv(merged, out)
-        rejects_path = str(out)
-    return {
-        **totals,
-        "by_class": by_class,
-        "rejects": rejects_path,
-        "dry_run": dry_run,
-        "files": files,
-        "failed": failed,
-    }
+    return by_class
+
+
+def _combined_rejects(files: list[dict[str, Any]], out: Path) -> Path:
+    """The files' rejects CSVs concatenated into ``out`` (headers only when there are none)."""
+    combined = [pd.read_csv(f["rejects"], dtype=str, encoding="utf-8-sig") for f in files]
+    merged = (
+        pd.concat(combined, ignore_index=True)
+        if combined
+        else pd.DataFrame(columns=[f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS])
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(merged, out)
+    return out
 
 
 def _labelled(by_class: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
