@@ -178,15 +178,30 @@ class NetworkCheck:
         nodes with ``node, kind, name, cameras`` (hanging on it), ``cameras_behind``, ``has_path``,
         ``hops``, ``centre``.
         """
+        overloaded_access = self.access_load[self.access_load["overloaded"]]
+        pos = self._map_positions(overloaded_access)
+        return {
+            "links": _collection(self._link_features(pos, overloaded_access)),
+            "spof": _collection(self._spof_features(pos)),
+            "nodes": _collection(self._node_features(pos)),
+        }
+
+    def _map_positions(self, overloaded_access: pd.DataFrame) -> dict[str, tuple[float, float]]:
+        """Lon/lat (EPSG:4326) of the positioned nodes, and of the cameras of overloaded links."""
         net = self.network
         pos = dict(net.positions)
-        overloaded_access = self.access_load[self.access_load["overloaded"]]
         if len(overloaded_access):
             cams = net.cameras
             chosen = cams[cams["device_id"].isin(overloaded_access["device_id"].tolist())]
             for d, x, y in chosen[["device_id", "lon", "lat"]].itertuples(index=False):
                 if x == x and y == y:
                     pos.setdefault(str(d), (float(x), float(y)))
+        return pos
+
+    def _link_features(
+        self, pos: dict[str, tuple[float, float]], overloaded_access: pd.DataFrame
+    ) -> list[dict[str, Any]]:
+        """A LineString per link (and overloaded camera link) with both ends positioned."""
         link_features = []
         for r in frame_records(pd.concat([self.link_load, overloaded_access], ignore_index=True)):
             a, b = r["a"], r["b"]
@@ -209,6 +224,10 @@ class NetworkCheck:
                     },
                 )
             )
+        return link_features
+
+    def _spof_features(self, pos: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
+        """A Point per positioned single point of failure, ranked, sized by the cameras cut off."""
         spof_features = []
         for rank, r in enumerate(frame_records(self.spof), start=1):
             if r["node"] not in pos:
@@ -228,6 +247,11 @@ class NetworkCheck:
                     },
                 )
             )
+        return spof_features
+
+    def _node_features(self, pos: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
+        """A Point per positioned infrastructure node, with its cameras and its route to a centre."""
+        net = self.network
         own = cameras_on_nodes(net)
         behind = cameras_behind(net, self.routes)
         depth_of, centre_of = self.routes.depth_of, self.routes.centre_of
@@ -251,11 +275,7 @@ class NetworkCheck:
                     },
                 )
             )
-        return {
-            "links": _collection(link_features),
-            "spof": _collection(spof_features),
-            "nodes": _collection(node_features),
-        }
+        return node_features
 
 
 def check_network(
