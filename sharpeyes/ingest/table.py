@@ -368,14 +368,8 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def read_workbook_sheets(
-    path: Path, mapping: ColumnMapping, *, file: str, progress: bool = False
-) -> tuple[list[RawSheet], list[dict[str, object]]]:
-    """Every sheet with recognised camera columns (or only ``mapping.sheet``).
-
-    Returns the sheets and notes for sheets skipped because no camera header was found in them
-    (each a rejects row without a row number, so that no sheet is dropped unseen).
-    """
+def _open_workbook(path: Path, mapping: ColumnMapping, *, file: str) -> tuple[Any, list[str]]:
+    """The workbook (refused when empty or a zip bomb) and the names of the sheets to read."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     if path.stat().st_size == 0:
@@ -392,6 +386,36 @@ def read_workbook_sheets(
         if mapping.sheet not in names:
             raise InputError(f"no sheet {mapping.sheet!r}; sheets: {', '.join(names)}", file=file)
         names = [mapping.sheet]
+    return workbook, names
+
+
+def _sheet_below_header(cells: list[list[Any]], header_index: int, name: str) -> RawSheet:
+    """The rows under the header row ``header_index`` as text columns, with spreadsheet row numbers."""
+    headers = dedupe_headers(cells[header_index])
+    width = len(headers)
+    body = cells[header_index + 1 :]
+    numbers = np.arange(header_index + 2, header_index + 2 + len(body), dtype=np.int64)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    for record in body:
+        for j in range(width):
+            columns[j].append(_cell_text(record[j]) if j < len(record) else None)
+    frame = pd.DataFrame({h: pd.Series(columns[j], dtype="string") for j, h in enumerate(headers)})
+    if len(frame) != len(numbers):  # no data rows: width 0 frames
+        frame = frame.reindex(range(len(numbers)))
+    return RawSheet(frame, numbers, name, [])
+
+
+def read_workbook_sheets(
+    path: Path, mapping: ColumnMapping, *, file: str, progress: bool = False
+) -> tuple[list[RawSheet], list[dict[str, object]]]:
+    """Every sheet with recognised camera columns (or only ``mapping.sheet``).
+
+    Returns the sheets and notes for sheets skipped because no camera header was found in them
+    (each a rejects row without a row number, so that no sheet is dropped unseen).
+    """
+    from python_calamine import CalamineError
+
+    workbook, names = _open_workbook(path, mapping, file=file)
     sheets: list[RawSheet] = []
     skipped: list[dict[str, object]] = []
     errors: list[InputError] = []
@@ -422,20 +446,7 @@ def read_workbook_sheets(
                 }
             )
             continue
-        headers = dedupe_headers(cells[header_index])
-        width = len(headers)
-        body = cells[header_index + 1 :]
-        numbers = np.arange(header_index + 2, header_index + 2 + len(body), dtype=np.int64)
-        columns: list[list[str | None]] = [[] for _ in range(width)]
-        for record in body:
-            for j in range(width):
-                columns[j].append(_cell_text(record[j]) if j < len(record) else None)
-        frame = pd.DataFrame(
-            {h: pd.Series(columns[j], dtype="string") for j, h in enumerate(headers)}
-        )
-        if len(frame) != len(numbers):  # no data rows: width 0 frames
-            frame = frame.reindex(range(len(numbers)))
-        sheets.append(_drop_empty(RawSheet(frame, numbers, name, [])))
+        sheets.append(_drop_empty(_sheet_below_header(cells, header_index, name)))
     if not sheets:
         if errors:
             raise errors[0]
