@@ -50,7 +50,7 @@ class InputError(SharpeyesError, ValueError):
         return f"{prefix}: {self.reason}{value}" if prefix else f"{self.reason}{value}"
 
 
-class RefusedInput(InputError):
+class RefusedInput(InputError):  # noqa: N818 - public name (sharpeyes.RefusedInput), kept for callers
     """Input refused outright because it is hostile or cannot be parsed safely."""
 
 

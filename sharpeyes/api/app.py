@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sharpeyes import __version__
 from sharpeyes._errors import InputError, SharpeyesError
 from sharpeyes.api.cache import ReadCache
-from sharpeyes.api.deps import AppState, LoginRequired
+from sharpeyes.api.deps import AppState, LoginRequiredError
 from sharpeyes.api.door import Door
 from sharpeyes.api.routes import (
     admin,
@@ -148,8 +148,8 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
+    @app.exception_handler(LoginRequiredError)
+    async def _login(request: Request, exc: LoginRequiredError) -> RedirectResponse:
         from urllib.parse import quote
 
         return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", status_code=303)

@@ -71,7 +71,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-class LoginRequired(Exception):
+class LoginRequiredError(Exception):
     """A page was asked for without a session: answered by a redirect to the login form."""
 
     def __init__(self, next_path: str) -> None:
@@ -155,7 +155,7 @@ def require_page(role: str) -> Callable[..., Principal]:
         request.state.auth_via = how
         if principal is None and "authorization" not in request.headers:
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise LoginRequired(path)
+            raise LoginRequiredError(path)
         return _check(principal, role)
 
     dependency.required_role = role  # type: ignore[attr-defined]
