@@ -3,6 +3,7 @@ addresses, units, uplinks and streams of the placed cameras (WGS-84), in the can
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import geopandas as gpd
@@ -10,15 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from sharpeyes.demo.cameras_labels import _labels
 from sharpeyes.demo.cameras_vocab import (
-    _COMPOUNDS,
-    _CORNERS,
-    _SECTORS,
-    _SHOP_BRANDS,
     _SHOPS,
-    _SITE_SPOTS,
-    _STREETS,
-    _VILLAGE_SPOTS,
     RTSP_HOST,
     RTSP_PASSWORD,
     RTSP_USER,
@@ -27,11 +22,6 @@ from sharpeyes.demo.cameras_vocab import (
     SOURCE_INDUSTRY,
     SOURCE_SOCIAL,
     SOURCE_VILLAGES,
-)
-from sharpeyes.demo.city import (
-    CITY_NAME,
-    PROVINCE_NAME,
-    short_name,
 )
 from sharpeyes.model.columns import CAMERA_COLUMNS, CAMERA_DTYPES, CAMERA_SIDE_COLUMNS, WGS84
 from sharpeyes.model.gb28181 import make_device_id
@@ -50,6 +40,20 @@ def _dates(rng: np.random.Generator, start: str, end: str, n: int) -> np.ndarray
     return np.datetime_as_string(a + days.astype("timedelta64[D]"), unit="D").astype(object)
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """The placed cameras in their final order (county, class, township, village, west to east),
+    with the codes of the units each lies in and those units' village rows."""
+
+    frame: pd.DataFrame
+    village_rows: pd.DataFrame
+    village: np.ndarray
+    township: np.ndarray
+    county: np.ndarray
+    cls: np.ndarray
+    kind: np.ndarray
+
+
 def _attributes(
     frame: pd.DataFrame,
     villages: gpd.GeoDataFrame,
@@ -59,26 +63,74 @@ def _attributes(
     streams: int,
     rtsp_streams: int,
 ) -> gpd.GeoDataFrame:
-    n = len(frame)
+    """Every canonical attribute of the placed cameras. The stages draw from ``rng`` in a fixed
+    order (types, view, resolution, networked, status, IDs, labels, streams): the same seed gives
+    the same inventory, byte for byte."""
+    placed = _in_county_order(frame, villages)
+    cls = placed.cls
+    cam_type = _camera_types(rng, cls, placed.kind)
+    heading, fov, range_m = _views(rng, placed.frame, cls, cam_type)
+    resolution = _resolutions(rng, cls, cam_type)
+    networked = _networked(rng, placed)
+    status, install = _status_and_install(rng, placed)
+    device_id = _device_ids(rng, placed, cam_type)
+    labels = _labels(rng, placed, names, heading)
+    out = pd.DataFrame(
+        {
+            "device_id": device_id,
+            "name": labels["name"],
+            "point_class": cls,
+            "camera_type": cam_type,
+            "lon": np.round(placed.frame["lon"].to_numpy().astype(float), 7),
+            "lat": np.round(placed.frame["lat"].to_numpy().astype(float), 7),
+            "heading_deg": heading,
+            "fov_deg": fov,
+            "range_m": range_m,
+            "resolution": resolution,
+            "is_hd": _hd_flags(resolution),
+            "networked": networked,
+            "status": status,
+            "address": labels["address"],
+            "admin_code": placed.county,
+            "township_code": placed.township,
+            "village_code": placed.village,
+            "owner_unit": labels["owner"],
+            "police_unit": labels["police"],
+            "management_unit": labels["management"],
+            "install_date": install,
+            "stream_url": None,
+            "uplink": _uplinks(networked, placed.township),
+            "source": _sources(cls, cam_type, placed.kind),
+        }
+    )
+    return _canonical(out, rng, streams=streams, rtsp_streams=rtsp_streams)
+
+
+def _in_county_order(frame: pd.DataFrame, villages: gpd.GeoDataFrame) -> _Placed:
+    """Cameras sorted by county, class, township, village, then west to east (serials run per
+    county in this order)."""
     v = villages.iloc[frame["village_idx"].to_numpy()]
     village_code = v["code"].to_numpy().astype(str)
     township_code = v["township_code"].to_numpy().astype(str)
     county_code = v["county_code"].to_numpy().astype(str)
     cls = frame["point_class"].to_numpy()
     kind = frame["kind"].to_numpy().astype(str)
-    # order: county, class, township, village, then west to east; serials run per county
     order = np.lexsort((frame["lon"].to_numpy(), village_code, township_code, cls, county_code))
     frame = frame.iloc[order].reset_index(drop=True)
-    village_code, township_code, county_code = (
-        village_code[order],
-        township_code[order],
-        county_code[order],
+    return _Placed(
+        frame=frame,
+        village_rows=villages.iloc[frame["village_idx"].to_numpy()],
+        village=village_code[order],
+        township=township_code[order],
+        county=county_code[order],
+        cls=cls[order],
+        kind=kind[order],
     )
-    cls, kind = cls[order], kind[order]
-    v = villages.iloc[frame["village_idx"].to_numpy()]
 
-    # camera type by class and placement
-    cam_type = np.empty(n, dtype=int)
+
+def _camera_types(rng: np.random.Generator, cls: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Camera type (GB/T 28181 PTZType-like code 1–5) by class and placement."""
+    cam_type = np.empty(len(cls), dtype=int)
     road = kind == "road"
     i_other = (cls == 1) & ~road
     cam_type[road] = _choose(rng, [5, 3, 1], [0.45, 0.35, 0.20], int(road.sum()))
@@ -87,20 +139,29 @@ def _attributes(
     )
     cam_type[cls == 2] = _choose(rng, [3, 2, 1], [0.50, 0.35, 0.15], int((cls == 2).sum()))
     cam_type[cls == 3] = _choose(rng, [3, 2, 1, 4], [0.50, 0.35, 0.10, 0.05], int((cls == 3).sum()))
+    return cam_type
 
-    # registries give a direction (东, 东南 … / DirectionType 1–8), so headings are multiples of 45°
+
+def _views(
+    rng: np.random.Generator, frame: pd.DataFrame, cls: np.ndarray, cam_type: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(heading_deg, fov_deg, range_m). Registries give a direction (东, 东南 … / DirectionType 1–8),
+    so headings are multiples of 45°; dome cameras have none; only class I carries fov and range."""
     heading = (np.round(frame["heading"].to_numpy().astype(float) / 45.0) * 45.0) % 360.0
     heading[cam_type == 1] = np.nan
     fov_by_type = {1: 360.0, 2: 92.0, 3: 75.0, 4: 55.0, 5: 38.0}
     range_by_type = {1: 150.0, 2: 30.0, 3: 80.0, 4: 150.0, 5: 60.0}
     fov = np.array([fov_by_type[t] for t in cam_type])
-    rng_m = np.array([range_by_type[t] for t in cam_type]) * rng.choice([0.8, 1.0, 1.2], n)
+    range_m = np.array([range_by_type[t] for t in cam_type]) * rng.choice([0.8, 1.0, 1.2], len(cls))
     fov[cls != 1] = np.nan
-    rng_m[cls != 1] = np.nan
+    range_m[cls != 1] = np.nan
+    return heading, fov, range_m
 
-    resolution = np.full(n, np.nan)
-    # the GB/T 28181 catalog says no more than 1080P (Resolution code 6); checkpoints, kept in a
-    # GIS layer, are often 4 MP or 8 MP
+
+def _resolutions(rng: np.random.Generator, cls: np.ndarray, cam_type: np.ndarray) -> np.ndarray:
+    """Lines of the picture. The GB/T 28181 catalog says no more than 1080P (Resolution code 6);
+    checkpoints, kept in a GIS layer, are often 4 MP or 8 MP."""
+    resolution = np.full(len(cls), np.nan)
     resolution[cls == 1] = 1080
     checkpoint = (cls == 1) & (cam_type == 5)
     resolution[checkpoint] = _choose(
@@ -112,34 +173,47 @@ def _attributes(
     resolution[cls == 3] = _choose(
         rng, [1080, 1440, 720, 576, np.nan], [0.45, 0.05, 0.25, 0.2, 0.05], int((cls == 3).sum())
     )
+    return resolution
 
-    networked = np.ones(n, dtype=bool)
+
+def _networked(rng: np.random.Generator, placed: _Placed) -> np.ndarray:
+    """Networked flags: class I always; a village's first camera always; a dark village never
+    (class I and II never land there: sampling avoids it)."""
+    cls, kind = placed.cls, placed.kind
+    networked = np.ones(len(cls), dtype=bool)
     networked[cls == 2] = rng.random(int((cls == 2).sum())) < 0.90
     networked[cls == 3] = rng.random(int((cls == 3).sum())) < np.where(
         kind[cls == 3] == "village", 0.88, 0.62
     )
-    first = frame["first_in_village"].to_numpy().astype(bool)
-    networked[first] = True
-    in_dark = frame["in_dark"].to_numpy().astype(bool)
-    networked[in_dark] = False
-    # a dark village must stay dark: class I and II never land there (sampling avoids it)
+    networked[placed.frame["first_in_village"].to_numpy().astype(bool)] = True
+    networked[placed.frame["in_dark"].to_numpy().astype(bool)] = False
+    return networked
 
-    status = _choose(rng, ["in_use", "repair", "removed"], [0.94, 0.045, 0.015], n)
-    status[first] = "in_use"
-    # a platform catalog says ON or OFF: class I cameras are in use or under repair
+
+def _status_and_install(rng: np.random.Generator, placed: _Placed) -> tuple[np.ndarray, np.ndarray]:
+    """Status (a platform catalog says ON or OFF: class I cameras are in use or under repair) and
+    install dates per class."""
+    cls = placed.cls
+    status = _choose(rng, ["in_use", "repair", "removed"], [0.94, 0.045, 0.015], len(cls))
+    status[placed.frame["first_in_village"].to_numpy().astype(bool)] = "in_use"
     status[(cls == 1) & (status == "removed")] = "repair"
-    install = np.empty(n, dtype=object)
+    install = np.empty(len(cls), dtype=object)
     for klass, (a, b) in {
         1: ("2015-03-01", "2022-12-31"),
         2: ("2012-06-01", "2023-10-31"),
         3: ("2017-04-01", "2023-12-31"),
     }.items():
         install[cls == klass] = _dates(rng, a, b, int((cls == klass).sum()))
+    return status, install
 
-    # GB/T 28181 IDs: admin code of the county the camera is in, serial per county
-    serial = pd.Series(county_code).groupby(county_code).cumcount().to_numpy() + 1
-    industry = frame["industry"].fillna("").to_numpy().astype(object)
-    shop = frame["shop"].to_numpy().astype(int)
+
+def _device_ids(rng: np.random.Generator, placed: _Placed, cam_type: np.ndarray) -> list[str]:
+    """GB/T 28181 IDs: admin code of the county the camera is in, serial per county."""
+    cls, kind, county = placed.cls, placed.kind, placed.county
+    n = len(cls)
+    serial = pd.Series(county).groupby(county).cumcount().to_numpy() + 1
+    industry = placed.frame["industry"].fillna("").to_numpy().astype(object)
+    shop = placed.frame["shop"].to_numpy().astype(int)
     for i in np.flatnonzero(cls == 3).tolist():
         if kind[i] == "village":
             industry[i] = "01"
@@ -150,9 +224,9 @@ def _attributes(
     type_code = np.where((cls == 3) & (rng.random(n) < 0.2), 131, 132)
     type_code[(cls == 1) & (rng.random(n) < 0.1)] = 131
     network_id = np.select([cls == 1, cls == 2], [np.where(cam_type == 5, 1, 0), 6], 8)
-    device_id = [
+    return [
         make_device_id(
-            county_code[i],
+            county[i],
             type_code=int(type_code[i]),
             network_id=int(network_id[i]),
             serial=int(serial[i]),
@@ -161,118 +235,38 @@ def _attributes(
         for i in range(n)
     ]
 
-    # names, addresses, units
-    village_short = np.array([short_name(x) for x in v["name"].astype(str)], dtype=object)
-    town_name = np.array([names[t] for t in township_code], dtype=object)
-    county_name = np.array([names[c] for c in county_code], dtype=object)
-    street_a = rng.integers(0, len(_STREETS), n)
-    street_b = (street_a + rng.integers(1, len(_STREETS), n)) % len(_STREETS)
-    corner = rng.integers(0, len(_CORNERS), n)
-    number = rng.integers(1, 400, n)
-    spot = rng.integers(0, len(_VILLAGE_SPOTS), n)
-    site_spot = rng.integers(0, len(_SITE_SPOTS), n)
-    site_idx = frame["site_idx"].to_numpy().astype(int)
-    sector = frame["sector"].to_numpy().astype(int)
-    road_name = frame["road"].fillna("").to_numpy().astype(str)
-    name = np.empty(n, dtype=object)
-    address = np.empty(n, dtype=object)
-    owner = np.empty(n, dtype=object)
-    management = np.empty(n, dtype=object)
-    police = np.empty(n, dtype=object)
-    township_seq: dict[str, int] = {}
-    for t in sorted(set(township_code)):
-        county_towns = township_seq.setdefault(t[:6] + "#", 0) + 1
-        township_seq[t[:6] + "#"] = county_towns
-        township_seq[t] = county_towns
-    bureau = {
-        c: (f"{CITY_NAME}公安局{names[c]}分局" if names[c].endswith("区") else f"{names[c]}公安局")
-        for c in set(county_code)
-    }
-    for i in range(n):
-        c, t = county_code[i], township_code[i]
-        town = str(town_name[i])
-        vshort = str(village_short[i])
-        sa, sb = _STREETS[street_a[i]], _STREETS[street_b[i]]
-        police[i] = f"{c}5{township_seq[t]:02d}000"
-        place = f"{PROVINCE_NAME}{CITY_NAME}{county_name[i]}{town}"
-        if cls[i] == 1:
-            owner[i] = bureau[c]
-            management[i] = f"{bureau[c]}科技信息化大队"
-            if kind[i] == "road":
-                name[i] = f"{road_name[i]}{'上行' if heading[i] < 180 else '下行'}"
-                address[i] = f"{place}{road_name[i]}"
-            else:
-                name[i] = f"{town}{sa}与{sb}交叉口{_CORNERS[corner[i]]}"
-                address[i] = f"{place}{vshort}{sa}与{sb}交叉口"
-        elif cls[i] == 2:
-            patterns = _SECTORS[sector[i]][2]
-            unit = patterns[site_idx[i] % len(patterns)].format(
-                county=county_name[i], town=town.removesuffix("街道"), n=1 + site_idx[i] % 9
-            )
-            owner[i] = unit
-            management[i] = unit
-            name[i] = f"{unit}{_SITE_SPOTS[site_spot[i]]}"
-            address[i] = f"{place}{vshort}{sa}{number[i]}号"
-        elif kind[i] == "village":
-            owner[i] = str(v["name"].iloc[i])
-            management[i] = f"{town}综治中心"
-            name[i] = f"{vshort}{_VILLAGE_SPOTS[spot[i]]}"
-            address[i] = f"{place}{vshort}{_VILLAGE_SPOTS[spot[i]].removesuffix('门前')}"
-        else:
-            brand = _SHOP_BRANDS[site_idx[i] % len(_SHOP_BRANDS)]
-            if shop[i] < 0:
-                compound = _COMPOUNDS[site_idx[i] % len(_COMPOUNDS)]
-                owner[i] = f"{compound}小区"
-                management[i] = f"{CITY_NAME}{brand}物业服务有限公司"
-                name[i] = f"{compound}小区{_SITE_SPOTS[site_spot[i] % 4]}"
-            else:
-                label = _SHOPS[shop[i] % len(_SHOPS)][0]
-                owner[i] = f"{town}{brand}{label}"
-                management[i] = owner[i]
-                name[i] = f"{brand}{label}{_SITE_SPOTS[site_spot[i]]}"
-            address[i] = f"{place}{vshort}{sa}{number[i]}号"
 
-    # uplink: access switches of 24 ports per township, for networked cameras
-    uplink = np.full(n, None, dtype=object)
+def _uplinks(networked: np.ndarray, township_code: np.ndarray) -> np.ndarray:
+    """Access switches of 24 ports per township (``SW-<township>-NN``), for networked cameras."""
+    uplink = np.full(len(networked), None, dtype=object)
     net_idx = np.flatnonzero(networked)
     port = pd.Series(township_code[net_idx]).groupby(township_code[net_idx]).cumcount().to_numpy()
     for i, p in zip(net_idx.tolist(), port.tolist(), strict=True):
         uplink[i] = f"SW-{township_code[i]}-{p // 24 + 1:02d}"
+    return uplink
 
+
+def _hd_flags(resolution: np.ndarray) -> pd.arrays.BooleanArray:
+    """HD at 1080 lines or more; unknown where the resolution is."""
     is_hd = pd.array(resolution >= 1080, dtype="boolean")
     is_hd[np.isnan(resolution)] = pd.NA
-    out = pd.DataFrame(
-        {
-            "device_id": device_id,
-            "name": name,
-            "point_class": cls,
-            "camera_type": cam_type,
-            "lon": np.round(frame["lon"].to_numpy().astype(float), 7),
-            "lat": np.round(frame["lat"].to_numpy().astype(float), 7),
-            "heading_deg": heading,
-            "fov_deg": fov,
-            "range_m": rng_m,
-            "resolution": resolution,
-            "is_hd": is_hd,
-            "networked": networked,
-            "status": status,
-            "address": address,
-            "admin_code": county_code,
-            "township_code": township_code,
-            "village_code": village_code,
-            "owner_unit": owner,
-            "police_unit": police,
-            "management_unit": management,
-            "install_date": install,
-            "stream_url": None,
-            "uplink": uplink,
-            "source": np.select(
-                [(cls == 1) & (cam_type == 5), cls == 1, cls == 2, kind == "village"],
-                [SOURCE_GIS, SOURCE_CATALOG, SOURCE_INDUSTRY, SOURCE_VILLAGES],
-                SOURCE_SOCIAL,
-            ),
-        }
+    return is_hd
+
+
+def _sources(cls: np.ndarray, cam_type: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """The registry each camera is written to (checkpoints to the GIS layer, class I to the
+    platform catalog, class II to the industry sheet, class III to the villages' or social CSV)."""
+    return np.select(
+        [(cls == 1) & (cam_type == 5), cls == 1, cls == 2, kind == "village"],
+        [SOURCE_GIS, SOURCE_CATALOG, SOURCE_INDUSTRY, SOURCE_VILLAGES],
+        SOURCE_SOCIAL,
     )
+
+
+def _canonical(
+    out: pd.DataFrame, rng: np.random.Generator, *, streams: int, rtsp_streams: int
+) -> gpd.GeoDataFrame:
+    """Streams and NVR parents added, the canonical columns and dtypes, points in WGS-84."""
     out["stream_user"] = None
     out["stream_password"] = None
     _assign_streams(out, rng, streams=streams, rtsp_streams=rtsp_streams)
