@@ -751,6 +751,8 @@ def normalize_cameras(
             column = pd.Series(value if everything else value[keep], index=kept_index)
         data[c] = column if str(column.dtype) == dtype else column.astype(dtype)  # type: ignore[call-overload]
     frame = pd.DataFrame(data, index=kept_index, copy=False)
+    # the source row of each camera, for warnings told by row (the store does not keep it)
+    frame["row"] = pd.array(np.asarray(where.rows)[keep], dtype="Int64")
     kept_lon, kept_lat, kept_have = lon[keep], lat[keep], have[keep]
     geometry = shapely.points(
         np.column_stack([np.where(kept_have, kept_lon, 0.0), np.where(kept_have, kept_lat, 0.0)])

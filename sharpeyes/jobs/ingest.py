@@ -82,24 +82,28 @@ def import_file(
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
     from sharpeyes.ingest import read_cameras
+    from sharpeyes.ingest.files import check_input_file, reading
+    from sharpeyes.ingest.warning_rows import by_reason, warning_records
 
-    p = Path(path).resolve()
+    p = check_input_file(path, "camera registry")
     started = time.perf_counter()
     stages = None
     if progress and p.is_file() and p.stat().st_size >= BIG_FILE_BYTES:
         from tqdm import tqdm
 
         stages = tqdm(total=3, desc=f"{p.name}: read + validate", file=sys.stderr, unit="step")
-    cameras, rejects = read_cameras(
-        p,
-        fmt=fmt,
-        crs=crs,
-        mapping=mapping,
-        source=source,
-        hd_min_lines=hd_min_lines,
-        one_means_networked=one_means_networked,
-        progress=progress,
-    )
+    with reading(p, "camera registry"):
+        cameras, rejects = read_cameras(
+            p,
+            fmt=fmt,
+            crs=crs,
+            mapping=mapping,
+            source=source,
+            hd_min_lines=hd_min_lines,
+            one_means_networked=one_means_networked,
+            progress=progress,
+        )
+    warnings = warning_records(cameras)
     _resolve_file_streams(cameras, p.parent)
     # the source is --source, else the mapping file's `source`, else the file name (the reader decides)
     named = cameras["source"].dropna()
@@ -113,8 +117,11 @@ def import_file(
     )
     seconds = time.perf_counter() - started
     rejects_path, report_path = _report_paths(p, Path(rejects_dir) if rejects_dir else None)
-    stored_rejects = store.rejects(result.import_id) if result.import_id is not None else rejects
-    write_rejects_csv(stored_rejects, rejects_path)
+    if not dry_run:  # a dry run writes nothing anywhere: it says where the files would go
+        stored_rejects = (
+            store.rejects(result.import_id) if result.import_id is not None else rejects
+        )
+        write_rejects_csv(stored_rejects, rejects_path)
     document: dict[str, Any] = {
         "file": str(p),
         "format": fmt,
@@ -125,18 +132,38 @@ def import_file(
         **{k: int(getattr(result, k)) for k in _COUNTS},
         "by_class": _labelled(result.by_class),
         "conflict_warnings": result.warnings,
+        "warnings_by_reason": by_reason(warnings),
+        "refused_by_reason": by_reason(_reject_records(rejects)),
         "rejects": str(rejects_path),
         "report": str(report_path),
         "seconds": round(seconds, 3),
         "read_seconds": round(read_s, 3),
         "rows_per_s": round(result.rows / seconds, 1) if seconds > 0 else None,
     }
-    report_path.write_text(dumps(document) + "\n", encoding="utf-8")
+    if not dry_run:
+        report = {**document, "warnings": warnings}
+        report_path.write_text(dumps(report) + "\n", encoding="utf-8")
     if stages is not None:
         stages.set_description(f"{p.name}: done")
         stages.update(2)
         stages.close()
     return document
+
+
+def _reject_records(rejects: pd.DataFrame) -> list[dict[str, Any]]:
+    """The refused rows as warning-like records (row, field, value, reason) for counting."""
+    if len(rejects) == 0:
+        return []
+    frame = rejects.reindex(columns=["row", "column", "value", "reason"])
+    return [
+        {
+            "row": None if pd.isna(r.row) else int(r.row),
+            "field": None if pd.isna(r.column) else str(r.column),
+            "value": None if pd.isna(r.value) else mask_url(str(r.value)),
+            "reason": str(r.reason),
+        }
+        for r in frame.itertuples(index=False)
+    ]
 
 
 def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
@@ -244,16 +271,9 @@ def import_files(
         rejects_path = files[0]["rejects"]
     else:
         folder = (Path(rejects_dir) if rejects_dir else Path(paths[0]).parent).resolve()
-        combined = [pd.read_csv(f["rejects"], dtype=str, encoding="utf-8-sig") for f in files]
-        merged = (
-            pd.concat(combined, ignore_index=True)
-            if combined
-            else pd.DataFrame(columns=[f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS])
-        )
-        out = folder / "import-rejects.csv"
-        folder.mkdir(parents=True, exist_ok=True)
-        merged.to_csv(out, index=False, encoding="utf-8-sig")
-        rejects_path = str(out)
+        rejects_path = str(folder / "import-rejects.csv")
+        if not dry_run:
+            _combine_rejects([f["rejects"] for f in files], Path(rejects_path))
     return {
         **totals,
         "by_class": by_class,
@@ -262,6 +282,17 @@ def import_files(
         "files": files,
         "failed": failed,
     }
+
+
+def _combine_rejects(paths: Sequence[str], out: Path) -> None:
+    combined = [pd.read_csv(p, dtype=str, encoding="utf-8-sig") for p in paths]
+    merged = (
+        pd.concat(combined, ignore_index=True)
+        if combined
+        else pd.DataFrame(columns=[f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS])
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    merged.to_csv(out, index=False, encoding="utf-8-sig")
 
 
 def _labelled(by_class: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
@@ -344,13 +375,39 @@ def summary_text(result: dict[str, Any]) -> str:
         lines.append(
             f"{'not cameras':<14}{result['not_cameras']:>10,}  (recorders, platforms, groups)"
         )
+    dry = bool(result.get("dry_run"))
     for f in result["files"]:
-        lines.append(
-            f"{f['file']}: {f['accepted']:,} accepted, {f['warned']:,} warned, {f['refused']:,} refused "
-            f"(import {f['import_id']}) → rejects {f['rejects']}"
+        where = (
+            f"rejects would go to {f['rejects']}, the report to {f['report']} (not written)"
+            if dry
+            else f"(import {f['import_id']}) → rejects {f['rejects']}, report {f['report']}"
         )
+        lines.append(
+            f"{f['file']}: {f['accepted']:,} accepted, {f['warned']:,} warned, "
+            f"{f['refused']:,} refused; {where}"
+        )
+        lines.extend(_reasons_text("warnings", f.get("warnings_by_reason", [])))
+        lines.extend(_reasons_text("refused", f.get("refused_by_reason", [])))
     for f in result.get("failed", []):
         lines.append(f"{f['file']}: FAILED, nothing imported: {f['error']}")
     if len(result["files"]) != 1:
-        lines.append(f"all rejects: {result['rejects']}")
+        lines.append(f"all rejects{' would go to' if dry else ':'} {result['rejects']}")
     return "\n".join(lines)
+
+
+def _reasons_text(title: str, groups: list[dict[str, Any]], *, limit: int = 10) -> list[str]:
+    """``warnings by reason:`` then one line per reason: count, reason, first rows."""
+    if not groups:
+        return []
+    lines = [f"  {title} by reason:"]
+    for g in groups[:limit]:
+        rows = ", ".join(
+            str(r["row"]) + (f" ({r['value']})" if r.get("value") not in (None, "") else "")
+            for r in g["first"]
+            if r.get("row") is not None
+        )
+        more = " …" if g["count"] > len(g["first"]) else ""
+        lines.append(f"  {g['count']:>7,}  {g['reason']}" + (f"  rows {rows}{more}" if rows else ""))
+    if len(groups) > limit:
+        lines.append(f"  … and {len(groups) - limit} more reasons (every one in the import report)")
+    return lines

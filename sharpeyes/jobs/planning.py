@@ -8,6 +8,7 @@ from typing import Any
 
 from sharpeyes.coverage.planning import candidates_from_file, plan_city, write_plan
 from sharpeyes.coverage.solvers import Method
+from sharpeyes.ingest.files import check_input_file, reading
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,11 @@ def plan(
     ``before``/``after`` coverage figures, ``covered_weight``, ``total_weight``, ``upper_bound``,
     ``method``, ``status``, ``notes``, ``written`` and ``result_id``.
     """
-    sites = None if candidates is None else candidates_from_file(candidates, crs=crs)
+    sites = None
+    if candidates is not None:
+        check_input_file(candidates, "candidate sites file")
+        with reading(candidates, "candidate sites file"):
+            sites = candidates_from_file(candidates, crs=crs)
     result = plan_city(
         cameras=store.cameras(),
         units=store.units(),
