@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from importlib import metadata
-from typing import Annotated
-
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 

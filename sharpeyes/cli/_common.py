@@ -17,7 +17,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any, TypeVar
 
-import numpy as np
 import typer
 
 from sharpeyes._errors import SharpeyesError
@@ -67,12 +66,14 @@ def json_target(stream: IO[str]) -> Iterator[None]:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
+    np = sys.modules.get("numpy")  # a numpy value means numpy is imported; never import it here
+    if np is not None:
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.floating):
+            return None if np.isnan(value) else float(value)
+        if isinstance(value, np.bool_):
+            return bool(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Path):

@@ -25,19 +25,34 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
 def run(
     db: DbOption = None,
     as_json: JsonOption = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Cameras probed at once")] = 4,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", help="Cameras probed at once")
+    ] = 4,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue tonight's unfinished run")
     ] = False,
-    dask: Annotated[str | None, typer.Option("--dask", help="Dask scheduler address")] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Dask scheduler address, tcp://host:8786 (default: a local pool of workers)",
+        ),
+    ] = None,
     deadline_s: Annotated[
-        float, typer.Option("--deadline-s", help="Hard limit per camera, s")
+        float, typer.Option("--deadline-s", metavar="S", help="Hard limit per camera, seconds")
     ] = 20.0,
     snapshot_dir: Annotated[
-        Path | None, typer.Option("--snapshot-dir", help="Also write JPEGs here")
+        Path | None,
+        typer.Option("--snapshot-dir", metavar="DIR", help="Also write each camera's JPEG here"),
     ] = None,
     prometheus: Annotated[
-        Path | None, typer.Option("--prometheus", help="Prometheus text file")
+        Path | None,
+        typer.Option(
+            "--prometheus",
+            metavar="FILE",
+            help="Also write the run's figures as a Prometheus text file (node exporter)",
+        ),
     ] = None,
     udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
 ) -> None:
@@ -67,13 +82,19 @@ def run(
 
 @health_app.command("probe")
 def probe(
-    url: Annotated[str, typer.Argument(help="rtsp://…, http(s)://… MJPEG, or a video file")],
+    url: Annotated[
+        str,
+        typer.Argument(metavar="URL_OR_FILE", help="rtsp://…, http(s)://… MJPEG, or a video file"),
+    ],
     db: DbOption = None,
     as_json: JsonOption = False,
-    deadline_s: Annotated[float, typer.Option("--deadline-s", help="Hard limit, s")] = 20.0,
+    deadline_s: Annotated[
+        float, typer.Option("--deadline-s", metavar="S", help="Hard limit, seconds")
+    ] = 20.0,
     udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
     reference: Annotated[
-        Path | None, typer.Option("--reference", help="Reference view (JPEG)")
+        Path | None,
+        typer.Option("--reference", metavar="JPEG", help="Reference view, to tell a moved camera"),
     ] = None,
 ) -> None:
     """Check one stream and print its verdict, faults, reason and measures."""
@@ -81,6 +102,7 @@ def probe(
     from sharpeyes.model.urls import split_credentials
 
     with user_errors():
+        _check_stream_url(url)
         bare, user, password = split_credentials(url)
         ref = reference.read_bytes() if reference else None
         result = probe_stream(
@@ -107,12 +129,17 @@ def reference(
     db: DbOption = None,
     as_json: JsonOption = False,
     device_id: Annotated[
-        list[str] | None, typer.Option("--device-id", help="Only these cameras")
+        list[str] | None,
+        typer.Option(
+            "--device-id", metavar="ID", help="Only this camera (repeat for several; default: all)"
+        ),
     ] = None,
     deadline_s: Annotated[
-        float, typer.Option("--deadline-s", help="Hard limit per camera, s")
+        float, typer.Option("--deadline-s", metavar="S", help="Hard limit per camera, seconds")
     ] = 20.0,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Cameras probed at once")] = 4,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", help="Cameras probed at once")
+    ] = 4,
     force: Annotated[
         bool, typer.Option("--force", help="Also take pictures with faults as reference")
     ] = False,
@@ -137,7 +164,7 @@ def reference(
 
 @health_app.command("history")
 def history(
-    device_id: Annotated[str, typer.Argument(help="GB/T 28181 device ID")],
+    device_id: Annotated[str, typer.Argument(metavar="DEVICE_ID", help="GB/T 28181 device ID")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -152,6 +179,26 @@ def history(
                 f"  {r['night']}  {r['verdict']}  {','.join(r['faults'] or [])}  {r['reason'] or ''}"
             )
         emit(doc, as_json=as_json, text="\n".join(lines))
+
+
+def _check_stream_url(url: str) -> None:
+    """Refuse a URL that cannot be parsed (``rtsp://a:b@[::1``) before any probe starts."""
+    from urllib.parse import urlsplit
+
+    from sharpeyes._errors import InputError
+    from sharpeyes.model.urls import mask_url
+
+    if "://" not in url:
+        return  # a file
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise InputError(
+            f"not a valid stream URL ({exc}): write it as rtsp://user:password@host:port/path "
+            "(IPv6 hosts in brackets, [::1])",
+            value=mask_url(url),
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

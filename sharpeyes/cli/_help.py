@@ -52,6 +52,10 @@ def _help_option(get: Any) -> Any:
 def _polish_param(param: Any) -> None:
     if isinstance(param, TyperArgument):
         param.__class__ = _Argument
+        if param.metavar is None:
+            param.metavar = (param.name or "arg").upper()
+        if param.nargs != 1 and not param.metavar.endswith("..."):
+            param.metavar += "..."
     elif isinstance(param, TyperOption):
         if param.is_flag or param.count:
             param.__class__ = _Flag
@@ -65,8 +69,9 @@ def polish_help(command: Any) -> Any:
     if isinstance(command, (TyperCommand, TyperGroup)) and not getattr(
         command, "_sharpeyes_polished", False
     ):
-        command.get_help_option = _help_option(command.get_help_option)
-        command._sharpeyes_polished = True
+        target: Any = command
+        target.get_help_option = _help_option(command.get_help_option)
+        target._sharpeyes_polished = True
     for param in command.params:
         _polish_param(param)
     for child in getattr(command, "commands", {}).values():

@@ -9,6 +9,7 @@ into one line on stderr naming a log file that holds the traceback, exit code 1.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
@@ -49,10 +50,8 @@ def json_param(command: Any) -> str | None:
 
 def _flush_c_stdio() -> None:
     """Flush C-level stdio buffers (a library's ``printf`` waiting in libc's buffer)."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # no POSIX libc: nothing to flush
         ctypes.CDLL(None).fflush(None)
-    except (OSError, AttributeError):  # pragma: no cover - not a POSIX libc
-        pass
 
 
 @contextmanager

@@ -43,7 +43,7 @@ _FIELDS: Final = (
 )
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _ALSO_ROW = re.compile(r"\s*\(also rows? [^)]*\)")
-_NUMBERS = re.compile(r"\(-?\d[\d.]*, -?\d[\d.]*\)|\b\d{5,}\b")
+_NUMBERS = re.compile(r"\(-?\d[\d.]*, -?\d[\d.]*\)|\b\d{12,}\b")
 DUPLICATE: Final = "duplicate device ID in this file"
 
 

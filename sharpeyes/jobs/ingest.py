@@ -154,15 +154,16 @@ def _reject_records(rejects: pd.DataFrame) -> list[dict[str, Any]]:
     """The refused rows as warning-like records (row, field, value, reason) for counting."""
     if len(rejects) == 0:
         return []
-    frame = rejects.reindex(columns=["row", "column", "value", "reason"])
+    frame = rejects.reindex(columns=["row", "column", "value", "reason"]).astype(object)
+    frame = frame.where(frame.notna(), None)
     return [
         {
-            "row": None if pd.isna(r.row) else int(r.row),
-            "field": None if pd.isna(r.column) else str(r.column),
-            "value": None if pd.isna(r.value) else mask_url(str(r.value)),
-            "reason": str(r.reason),
+            "row": None if row is None else int(row),
+            "field": None if column is None else str(column),
+            "value": None if value is None else mask_url(str(value)),
+            "reason": str(reason),
         }
-        for r in frame.itertuples(index=False)
+        for row, column, value, reason in frame.itertuples(index=False, name=None)
     ]
 
 
@@ -314,8 +315,12 @@ def export_cameras(
     fmt: str = "csv",
     unit: str | None = None,
     point_class: int | None = None,
+    with_warnings: bool = False,
 ) -> dict[str, Any]:
     """Write the inventory's canonical columns (DESIGN.md §5), in that order.
+
+    ``with_warnings`` adds a last column ``warnings`` (xlsx: ``警告``): each camera's doubts from
+    its imports, "; "-joined, as the store keeps them.
 
     CSV (UTF-8 with BOM), GeoJSON and GeoPackage use the canonical English column names; XLSX has
     one header row with the Chinese names of :data:`~sharpeyes.model.columns.CAMERA_HEADERS_ZH`.
@@ -332,13 +337,17 @@ def export_cameras(
     cameras = store.cameras(unit=unit, point_class=point_class)
     frame = pd.DataFrame({c: cameras[c] for c in CAMERA_COLUMNS})
     frame["stream_url"] = frame["stream_url"].map(mask_url, na_action="ignore").astype("string")
+    if with_warnings:
+        frame["warnings"] = cameras["warnings"].astype("string")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.is_dir():
         raise InputError("is a folder; give a file name", file=str(path))
     if fmt == "csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig")
     elif fmt == "xlsx":
-        frame.rename(columns=CAMERA_HEADERS_ZH).to_excel(path, index=False, sheet_name="cameras")
+        frame.rename(columns={**CAMERA_HEADERS_ZH, "warnings": "警告"}).to_excel(
+            path, index=False, sheet_name="cameras"
+        )
     else:
         if path.exists():
             path.unlink()
@@ -353,6 +362,7 @@ def export_cameras(
         "rows": len(frame),
         "unit": unit,
         "point_class": point_class,
+        "with_warnings": with_warnings,
     }
 
 
@@ -407,7 +417,9 @@ def _reasons_text(title: str, groups: list[dict[str, Any]], *, limit: int = 10) 
             if r.get("row") is not None
         )
         more = " …" if g["count"] > len(g["first"]) else ""
-        lines.append(f"  {g['count']:>7,}  {g['reason']}" + (f"  rows {rows}{more}" if rows else ""))
+        lines.append(
+            f"  {g['count']:>7,}  {g['reason']}" + (f"  rows {rows}{more}" if rows else "")
+        )
     if len(groups) > limit:
         lines.append(f"  … and {len(groups) - limit} more reasons (every one in the import report)")
     return lines
