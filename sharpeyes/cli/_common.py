@@ -46,10 +46,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _JsonState:
-    """Where ``--json`` output goes while a command runs, and whether it was written."""
+    """Where ``--json`` output goes while a command runs."""
 
     stream: IO[str] | None = None
-    emitted: bool = False
 
 
 _STATE = _JsonState()
@@ -58,7 +57,7 @@ _STATE = _JsonState()
 @contextmanager
 def json_target(stream: IO[str]) -> Iterator[None]:
     """Send :func:`emit`'s JSON to ``stream`` (the real stdout) for the duration of a command."""
-    _STATE.stream, _STATE.emitted = stream, False
+    _STATE.stream = stream
     try:
         yield
     finally:
@@ -91,7 +90,6 @@ def emit(document: dict[str, Any], *, as_json: bool, text: str | None = None) ->
         out = _STATE.stream or sys.stdout
         out.write(json.dumps(document, ensure_ascii=False, default=_default) + "\n")
         out.flush()
-        _STATE.emitted = True
         return
     if text is not None:
         sys.stdout.write(text.rstrip("\n") + "\n")
@@ -114,15 +112,10 @@ def _scrubbed(text: str) -> str:
 
 
 def fail(message: str, *, code: int = 1) -> typer.Exit:
-    """Say ``sharpeyes: error: message`` on stderr; under ``--json`` (when no document was written
-    yet) also ``{"error": message}`` on stdout, so that stdout is one JSON document even then.
-    Returns the :class:`typer.Exit` to raise."""
-    message = _scrubbed(message)
-    say(f"sharpeyes: error: {message}")
-    if _STATE.stream is not None and not _STATE.emitted:
-        _STATE.stream.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
-        _STATE.stream.flush()
-        _STATE.emitted = True
+    """Say ``sharpeyes: error: message`` (URL credentials masked) on stderr; returns the
+    :class:`typer.Exit` to raise. Under ``--json`` stdout stays empty on failure: the exit code
+    and this line tell it."""
+    say(f"sharpeyes: error: {_scrubbed(message)}")
     return typer.Exit(code=code)
 
 

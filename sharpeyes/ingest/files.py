@@ -42,6 +42,8 @@ _WHAT: Final = {
     ".shp": "a Shapefile",
 }
 _HEAD_BYTES: Final = 64 * 1024
+#: Libraries whose own exceptions, met while reading a file, mean the file is malformed.
+_READER_LIBRARIES: Final = frozenset({"pyogrio", "openpyxl", "fiona", "python_calamine"})
 
 
 def check_input_file(path: str | Path, kind: str) -> Path:
@@ -88,6 +90,11 @@ def check_input_file(path: str | Path, kind: str) -> Path:
                 f"as {suffix} or give it the extension of its real format",
                 file=name,
             )
+        if suffix in (".xlsx", ".xlsm") and _workbook_rows(p) == 0:
+            raise InputError(
+                f"has no data rows under its header (in any sheet): add the {kind}'s rows",
+                file=name,
+            )
         return p.resolve()
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise InputError(f"holds only blank lines: give a {kind} with data", file=name)
@@ -96,11 +103,18 @@ def check_input_file(path: str | Path, kind: str) -> Path:
             f"holds binary bytes, not text: give the {kind} as {suffix} text (e.g. CSV in UTF-8)",
             file=name,
         )
-    if suffix in TABLE_SUFFIXES and _data_lines(p, head) == 0:
-        raise InputError(
-            f"has a header row but no data rows: add the {kind}'s rows under the header",
-            file=name,
-        )
+    if suffix in TABLE_SUFFIXES and not _utf16(head):
+        if _data_lines(p) == 0:
+            raise InputError(
+                f"has a header row but no data rows: add the {kind}'s rows under the header",
+                file=name,
+            )
+        short = _cut_short(p, head)
+        if short:
+            raise InputError(
+                f"looks cut short: {short} and no line end; copy or export the {kind} again",
+                file=name,
+            )
     return p.resolve()
 
 
@@ -108,10 +122,8 @@ def _utf16(head: bytes) -> bool:
     return head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
-def _data_lines(path: Path, head: bytes) -> int:
+def _data_lines(path: Path) -> int:
     """Non-blank lines after the first non-blank one (0 or 1 is enough to know)."""
-    if _utf16(head):
-        return 1  # decoded by the reader; not counted here
     lines = 0
     with path.open("rb") as fh:
         for raw in fh:
@@ -120,6 +132,48 @@ def _data_lines(path: Path, head: bytes) -> int:
                 if lines > 1:
                     return lines - 1
     return max(lines - 1, 0)
+
+
+def _workbook_rows(path: Path) -> int:
+    """Data rows (non-blank, after the first non-blank one) of the fullest sheet, counted up to 1;
+    1 when the workbook cannot be opened here (the reader then says why)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # a damaged workbook: the reader reports it, with its own words
+        return 1
+    try:
+        for sheet in book.worksheets:
+            filled = 0
+            for row in sheet.iter_rows(values_only=True):
+                if any(v is not None and str(v).strip() for v in row):
+                    filled += 1
+                    if filled > 1:
+                        return 1
+        return 0
+    finally:
+        book.close()
+
+
+def _cut_short(path: Path, head: bytes) -> str | None:
+    """Why a table looks cut off mid-row (its last line has no line end and fewer fields than
+    the header), or ``None``."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - _HEAD_BYTES))
+        tail = fh.read()
+    if tail.endswith((b"\n", b"\r")):
+        return None
+    header = next((line for line in head.splitlines() if line.strip()), b"")
+    last = tail.splitlines()[-1] if tail.splitlines() else b""
+    if last == header:
+        return None
+    delimiter = max((b",", b"\t", b";", b"|"), key=header.count)
+    expected, got = header.count(delimiter) + 1, last.count(delimiter) + 1
+    if got < expected:
+        return f"its last row has {got} of {expected} fields"
+    return None
 
 
 @contextmanager
@@ -154,7 +208,7 @@ def reading(path: str | Path, kind: str) -> Iterator[None]:
             file=str(path),
         ) from None
     except Exception as exc:
-        if type(exc).__module__.split(".")[0] not in ("pyogrio", "openpyxl", "fiona"):
+        if type(exc).__module__.split(".")[0] not in _READER_LIBRARIES:
             raise
         raise InputError(
             f"cannot be read ({type(exc).__name__}: {_first_line(exc)}): check that the {kind} "
