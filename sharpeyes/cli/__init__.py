@@ -66,7 +66,6 @@ KEY_DEPENDENCIES = (
     "uvicorn",
     "sqlalchemy",
     "alembic",
-    "geoalchemy2",
     "psycopg",
     "opencv-python-headless",
     "h3",

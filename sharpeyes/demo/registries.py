@@ -28,11 +28,13 @@ the row where it is.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 from xml.sax.saxutils import escape
@@ -495,129 +497,75 @@ def _plant_table_problems(
     return planted
 
 
-_NS_MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-_EXCEL_EPOCH: Final = date(1899, 12, 30)
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+_DEMO_TIME: Final = datetime(2024, 1, 1)
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
 
 
 def _xlsx_bytes(
     sheet: str, title: str, headers: tuple[str, ...], rows: list[list[object]]
-) -> dict[str, bytes]:
-    """The parts of a one-sheet workbook (title row merged over the columns, bold header row,
-    shared strings, dates as serial numbers formatted yyyy-mm-dd), as Excel writes them.
+) -> bytes:
+    """A one-sheet workbook as Excel writes a registry: a title row merged over the columns, a bold
+    header row in 宋体, dates formatted yyyy-mm-dd — written with openpyxl, then re-packed with
+    fixed timestamps so that the same rows give the same bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
-    Written by hand rather than through openpyxl: ten times faster for 6,000 rows, and the same
-    bytes for the same rows.
-    """
-    strings: dict[str, int] = {}
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet
+    bold = Font(name="宋体", size=11, bold=True)
+    ws.append([title])
+    ws.append(list(headers))
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    for cell in (*ws[1], *ws[2]):
+        cell.font = bold
+    for values in rows:
+        ws.append([_xlsx_value(value) for value in values])
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    book.properties.creator = "sharpeyes demo"
+    book.properties.title = title
+    book.properties.created = _DEMO_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _repack_fixed(buffer.getvalue())
 
-    def sst(text: str) -> int:
-        return strings.setdefault(text, len(strings))
 
-    out: list[str] = []
-    width = len(headers)
-    last = _column_letter(width - 1)
-    all_rows: list[tuple[list[object], int]] = [([title], 2), (list(headers), 2)]
-    all_rows.extend((row, 0) for row in rows)
-    for r, (values, style) in enumerate(all_rows, start=1):
-        cells = []
-        for c, value in enumerate(values):
-            ref = f"{_column_letter(c)}{r}"
-            s_attr = f' s="{style}"' if style else ""
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                continue
-            if isinstance(value, bool | np.bool_):
-                cells.append(f'<c r="{ref}" t="b"{s_attr}><v>{int(bool(value))}</v></c>')
-            elif isinstance(value, date):
-                serial = (value - _EXCEL_EPOCH).days
-                cells.append(f'<c r="{ref}" s="1"><v>{serial}</v></c>')
-            elif isinstance(value, int | float | np.integer | np.floating):
-                cells.append(
-                    f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>'.replace("np.float64(", "").replace(
-                        "np.int64(", ""
-                    )
+def _xlsx_value(value: object) -> object:
+    """A cell value openpyxl writes as it is: numpy scalars as Python ones, NaN and NA as empty."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, bool | int | float | date):
+        return value
+    return str(value)
+
+
+def _repack_fixed(data: bytes) -> bytes:
+    """The same zip with every entry dated ``_FIXED_ZIP_TIME`` and the workbook's modified time fixed."""
+    stamp = _DEMO_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(
+                    b'<dcterms:modified xsi:type="dcterms:W3CDTF">'
+                    + stamp
+                    + b"</dcterms:modified>",
+                    content,
                 )
-            else:
-                cells.append(f'<c r="{ref}" t="s"{s_attr}><v>{sst(str(value))}</v></c>')
-        out.append(f'<row r="{r}">{"".join(cells)}</row>')
-    sheet_xml = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS_MAIN}" '
-        f'xmlns:r="{_NS_REL}"><dimension ref="A1:{last}{len(all_rows)}"/><sheetData>'
-        + "".join(out)
-        + f'</sheetData><mergeCells count="1"><mergeCell ref="A1:{last}1"/></mergeCells></worksheet>'
-    )
-    shared = "".join(f"<si><t>{escape(t)}</t></si>" for t in strings)
-    return {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
-            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
-            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
-            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/>'
-            '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-            "</Types>"
-        ).encode(),
-        "_rels/.rels": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_NS_PKG}">'
-            f'<Relationship Id="rId1" Type="{_NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
-            "</Relationships>"
-        ).encode(),
-        "docProps/core.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:title>{escape(title)}</dc:title><dc:creator>sharpeyes demo</dc:creator>"
-            '<dcterms:created xsi:type="dcterms:W3CDTF">2024-01-01T00:00:00Z</dcterms:created>'
-            "</cp:coreProperties>"
-        ).encode(),
-        "xl/workbook.xml": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_NS_MAIN}" '
-            f'xmlns:r="{_NS_REL}"><sheets><sheet name="{escape(sheet)}" sheetId="1" r:id="rId1"/></sheets></workbook>'
-        ).encode(),
-        "xl/_rels/workbook.xml.rels": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_NS_PKG}">'
-            f'<Relationship Id="rId1" Type="{_NS_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{_NS_REL}/styles" Target="styles.xml"/>'
-            f'<Relationship Id="rId3" Type="{_NS_REL}/sharedStrings" Target="sharedStrings.xml"/>'
-            "</Relationships>"
-        ).encode(),
-        "xl/styles.xml": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_NS_MAIN}">'
-            '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
-            '<fonts count="2"><font><sz val="11"/><name val="宋体"/></font>'
-            '<font><b/><sz val="11"/><name val="宋体"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-            '<fill><patternFill patternType="gray125"/></fill></fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-            "</styleSheet>"
-        ).encode(),
-        "xl/sharedStrings.xml": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{_NS_MAIN}" '
-            f'count="{len(strings)}" uniqueCount="{len(strings)}">{shared}</sst>'
-        ).encode(),
-        "xl/worksheets/sheet1.xml": sheet_xml.encode(),
-    }
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            target.writestr(fixed, content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _write_xlsx(cameras: pd.DataFrame, path: Path, rng: np.random.Generator) -> RegistryFile:
@@ -641,12 +589,7 @@ def _write_xlsx(cameras: pd.DataFrame, path: Path, rng: np.random.Generator) -> 
         protect=frozenset({len(cameras) // 2}),
     )
     title = f"{CITY_NAME}重点行业和领域二类视频监控点位登记表(坐标取自高德地图)"
-    parts = _xlsx_bytes("二类点位", title, _XLSX_HEADERS, rows)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(
-                zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED
-            )
+    path.write_bytes(_xlsx_bytes("二类点位", title, _XLSX_HEADERS, rows))
     return RegistryFile(path, "xlsx", "gcj02", SOURCE_INDUSTRY, len(rows), tuple(planted))
 
 

@@ -7,7 +7,7 @@ where a row has no coordinates. ``rejects`` has one row per problem of every ref
 (:data:`~sharpeyes.model.columns.REJECT_COLUMNS`: file, sheet, row, column, value, reason). Every
 source row is either a camera or in the rejects: nothing is dropped unseen.
 
-Readers, all funnelling into :func:`sharpeyes.ingest.normalize.normalize_cameras`:
+Readers, each taking one :class:`ReadOptions` (or its fields as keywords), all funnelling into :func:`sharpeyes.ingest.normalize.normalize_cameras`:
 
 - :func:`read_cameras` — any supported file, the format chosen by extension and content;
 - :func:`cameras_from_table` — CSV and workbooks (.xlsx);
@@ -23,12 +23,14 @@ undecodable, no camera columns), :class:`sharpeyes.RefusedInput` for hostile XML
 from sharpeyes.ingest.catalog import cameras_from_catalog
 from sharpeyes.ingest.geofile import cameras_from_geofile
 from sharpeyes.ingest.mapping import ColumnMapping, load_mapping
+from sharpeyes.ingest.options import ReadOptions
 from sharpeyes.ingest.osm import cameras_from_osm
 from sharpeyes.ingest.read import detect_format, read_cameras
 from sharpeyes.ingest.table import cameras_from_table
 
 __all__ = [
     "ColumnMapping",
+    "ReadOptions",
     "cameras_from_catalog",
     "cameras_from_geofile",
     "cameras_from_osm",

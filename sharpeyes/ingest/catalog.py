@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import numpy as np
 import pandas as pd
@@ -28,13 +28,18 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from sharpeyes._errors import InputError, RefusedInput
-from sharpeyes.ingest.mapping import ColumnMapping, load_mapping
 from sharpeyes.ingest.normalize import (
     SourceInfo,
     concat_results,
     normalize_cameras,
     rejects_rows,
-    resolve_options,
+)
+from sharpeyes.ingest.options import (
+    ReadOptions,
+    ReadOptionsFields,
+    loaded_mapping,
+    options_for,
+    read_options,
 )
 from sharpeyes.model.codes import CAMERA_DEVICE_TYPES, DEVICE_TYPES
 
@@ -256,13 +261,8 @@ def parse_catalog(
 
 def cameras_from_catalog(
     path: str | Path,
-    *,
-    crs: str = "wgs84",
-    mapping: str | Path | ColumnMapping | None = None,
-    source: str | None = None,
-    hd_min_lines: int = 1080,
-    one_means_networked: bool = True,
-    progress: bool = False,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOptionsFields],
 ) -> tuple[Any, pd.DataFrame]:
     """Cameras from a GB/T 28181 catalog file (XML bodies or SIP MESSAGE texts, one or many).
 
@@ -272,19 +272,14 @@ def cameras_from_catalog(
     in the rejects with the reason ``not a camera: type N …``; ``parent_id`` keeps ``ParentID``.
     Cameras are ``networked`` unless a mapped column says otherwise: the platform lists them.
     """
+    read = read_options(options, overrides)
     p = Path(path)
     file = p.name
     if not p.exists():
         raise InputError("no such file", file=str(p))
-    user = load_mapping(mapping)
+    user = loaded_mapping(read)
     cmap = user.under(CATALOG_COLUMNS)
-    options = resolve_options(
-        crs=crs,
-        mapping=cmap,
-        source=source,
-        hd_min_lines=hd_min_lines,
-        one_means_networked=one_means_networked,
-    )
+    resolved = options_for(read, cmap)
     frame, rows, labels, notes = parse_catalog(p.read_bytes(), file=file)
     refused: list[dict[str, object]] = list(notes)
     if len(frame):
@@ -320,7 +315,7 @@ def cameras_from_catalog(
             frame["CivilCode(raw)"] = frame[civil].where(short)
             frame[civil] = frame[civil].mask(short)
         where = SourceInfo(file=file, rows=rows[keep], sheet=labels[keep])
-        cameras, rejects = normalize_cameras(frame[keep].reset_index(drop=True), where, options)
+        cameras, rejects = normalize_cameras(frame[keep].reset_index(drop=True), where, resolved)
         # A camera listed in the platform's catalog is networked to the platform by definition.
         cameras["networked"] = cameras["networked"].fillna(True)
     else:

@@ -16,19 +16,25 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.ingest.mapping import ColumnMapping, load_mapping
+from sharpeyes.ingest.mapping import ColumnMapping
 from sharpeyes.ingest.normalize import (
     SourceInfo,
     concat_results,
     normalize_cameras,
-    resolve_options,
+)
+from sharpeyes.ingest.options import (
+    ReadOptions,
+    ReadOptionsFields,
+    loaded_mapping,
+    options_for,
+    read_options,
 )
 from sharpeyes.model.columns import WGS84
 
@@ -82,13 +88,8 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def cameras_from_geofile(
     path: str | Path,
-    *,
-    crs: str = "wgs84",
-    mapping: str | Path | ColumnMapping | None = None,
-    source: str | None = None,
-    hd_min_lines: int = 1080,
-    one_means_networked: bool = True,
-    progress: bool = False,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOptionsFields],
 ) -> tuple[Any, pd.DataFrame]:
     """Cameras from a GeoJSON, GeoPackage or Shapefile (or any vector file GDAL reads).
 
@@ -98,20 +99,15 @@ def cameras_from_geofile(
     """
     import pyogrio
 
+    read = read_options(options, overrides)
     p = Path(path)
     file = p.name
     if not p.exists():
         raise InputError("no such file", file=str(p))
     if p.stat().st_size == 0:
         raise InputError("the file is empty", file=file)
-    cmap = load_mapping(mapping)
-    options = resolve_options(
-        crs=crs,
-        mapping=cmap,
-        source=source,
-        hd_min_lines=hd_min_lines,
-        one_means_networked=one_means_networked,
-    )
+    cmap = loaded_mapping(read)
+    resolved = options_for(read, cmap)
     parts = []
     read_any = False
     for layer in _layers(p, cmap, file=file):
@@ -129,7 +125,7 @@ def cameras_from_geofile(
         raw, row_notes = _raw_from_layer(frame, cmap, file=file, layer=layer)
         rows = np.arange(1, len(raw) + 1, dtype=np.int64)
         where = SourceInfo(file=file, rows=rows, sheet=layer, notes=row_notes)
-        parts.append(normalize_cameras(raw, where, options))
+        parts.append(normalize_cameras(raw, where, resolved))
     if not read_any or not parts:
         raise InputError("no features in the file", file=file)
     return concat_results(parts)

@@ -23,19 +23,24 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError, RefusedInput
-from sharpeyes.ingest.mapping import ColumnMapping, load_mapping
 from sharpeyes.ingest.normalize import (
     SourceInfo,
     concat_results,
     normalize_cameras,
     rejects_rows,
-    resolve_options,
+)
+from sharpeyes.ingest.options import (
+    ReadOptions,
+    ReadOptionsFields,
+    loaded_mapping,
+    options_for,
+    read_options,
 )
 
 _CAMERA_TYPE: Final = {"fixed": "3", "dome": "1", "panning": "4", "ptz": "4"}
@@ -104,19 +109,15 @@ def _num(value: object) -> str | None:
 
 def cameras_from_osm(
     path: str | Path,
-    *,
-    crs: str = "wgs84",
-    mapping: str | Path | ColumnMapping | None = None,
-    source: str | None = None,
-    hd_min_lines: int = 1080,
-    one_means_networked: bool = True,
-    progress: bool = False,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOptionsFields],
 ) -> tuple[Any, pd.DataFrame]:
     """Cameras from OpenStreetMap data (``man_made=surveillance``).
 
     Parameters are those of :func:`sharpeyes.ingest.read_cameras` (OSM is WGS-84; ``crs`` is
     there for extracts that were shifted). Returns (cameras, rejects).
     """
+    read = read_options(options, overrides)
     p = Path(path)
     file = p.name
     if not p.exists():
@@ -124,16 +125,9 @@ def cameras_from_osm(
     data_head = p.open("rb").read(4096)
     if not data_head.strip():
         raise InputError("the file is empty", file=file)
-    user = load_mapping(mapping)
+    user = loaded_mapping(read)
     cmap = user.under(OSM_COLUMNS)
-    options = resolve_options(
-        crs=crs,
-        mapping=cmap,
-        source=source,
-        hd_min_lines=hd_min_lines,
-        one_means_networked=one_means_networked,
-        default_bbox=None,
-    )
+    resolved = options_for(read, cmap, default_bbox=None)
     stripped = data_head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith((b"{", b"[")):
         elements: Iterator[dict[str, Any]] = _elements_json(p.read_bytes(), file=file)
@@ -207,7 +201,7 @@ def cameras_from_osm(
             sheet=None,
             notes=np.asarray(notes, dtype=object),
         )
-        parts.append(normalize_cameras(frame, where, options))
+        parts.append(normalize_cameras(frame, where, resolved))
     if refused:
         from sharpeyes.model.columns import empty_cameras
 

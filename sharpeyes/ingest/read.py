@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import Final, Unpack
 
 import geopandas as gpd
 import pandas as pd
 
 from sharpeyes._errors import InputError
-from sharpeyes.ingest.mapping import ColumnMapping
+from sharpeyes.ingest.options import ReadOptions, ReadOptionsFields, read_options
 
 #: Formats :func:`read_cameras` understands (``auto`` chooses among them).
 FORMATS: Final = ("auto", "csv", "xlsx", "gb28181", "geojson", "gpkg", "shp", "osm")
@@ -108,14 +108,10 @@ def _sniff(head: bytes) -> str | None:
 
 def read_cameras(
     path: str | Path,
+    options: ReadOptions | None = None,
     *,
     fmt: str = "auto",
-    crs: str = "wgs84",
-    mapping: str | Path | ColumnMapping | None = None,
-    source: str | None = None,
-    hd_min_lines: int = 1080,
-    one_means_networked: bool = True,
-    progress: bool = False,
+    **overrides: Unpack[ReadOptionsFields],
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Cameras from any registry file: CSV/XLSX, GB/T 28181 catalog, GeoJSON/GPKG/Shapefile, OSM.
 
@@ -125,12 +121,11 @@ def read_cameras(
         The file.
     fmt
         One of :data:`FORMATS`; ``auto`` uses :func:`detect_format`.
-    crs
-        Coordinate system of the source's longitude/latitude: ``wgs84``, ``cgcs2000``, ``gcj02``
-        or ``bd09`` (GIS files are first reprojected from their own CRS; the GCJ-02/BD-09 offset is
-        then removed when ``crs`` says so).
-    mapping, source, hd_min_lines, one_means_networked, progress
-        See :func:`sharpeyes.ingest.table.cameras_from_table`.
+    options
+        :class:`~sharpeyes.ingest.options.ReadOptions` (crs, mapping, source, hd_min_lines,
+        one_means_networked, progress); a keyword named as one of its fields overrides it
+        (``read_cameras(path, crs="gcj02")``). GIS files are first reprojected from their own CRS;
+        the GCJ-02/BD-09 offset is then removed when ``crs`` says so.
 
     Returns
     -------
@@ -142,26 +137,19 @@ def read_cameras(
         raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", file=str(path))
     if kind == "auto":
         kind = detect_format(path)
-    common: dict[str, Any] = {
-        "crs": crs,
-        "mapping": mapping,
-        "source": source,
-        "hd_min_lines": hd_min_lines,
-        "one_means_networked": one_means_networked,
-        "progress": progress,
-    }
+    common = read_options(options, overrides)
     if kind in {"csv", "xlsx"}:
         from sharpeyes.ingest.table import cameras_from_table
 
-        return cameras_from_table(path, fmt=kind, **common)  # type: ignore[no-any-return]
+        return cameras_from_table(path, common, fmt=kind)  # type: ignore[no-any-return]
     if kind == "gb28181":
         from sharpeyes.ingest.catalog import cameras_from_catalog
 
-        return cameras_from_catalog(path, **common)
+        return cameras_from_catalog(path, common)
     if kind in {"geojson", "gpkg", "shp"}:
         from sharpeyes.ingest.geofile import cameras_from_geofile
 
-        return cameras_from_geofile(path, **common)
+        return cameras_from_geofile(path, common)
     from sharpeyes.ingest.osm import cameras_from_osm
 
-    return cameras_from_osm(path, **common)
+    return cameras_from_osm(path, common)

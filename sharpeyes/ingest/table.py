@@ -21,13 +21,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError
 from sharpeyes.ingest.mapping import ColumnMapping
+from sharpeyes.ingest.options import ReadOptions, ReadOptionsFields
 
 HEADER_SCAN_ROWS: Final = 20
 _DELIMITERS: Final = (",", ";", "\t", "|")
@@ -418,14 +419,10 @@ _WORKBOOK_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 def cameras_from_table(
     path: str | Path,
+    options: ReadOptions | None = None,
     *,
     fmt: str = "auto",
-    crs: str = "wgs84",
-    mapping: str | Path | ColumnMapping | None = None,
-    source: str | None = None,
-    hd_min_lines: int = 1080,
-    one_means_networked: bool = True,
-    progress: bool = False,
+    **overrides: Unpack[ReadOptionsFields],
 ) -> tuple[Any, pd.DataFrame]:
     """Cameras from a CSV file or a workbook (every sheet with camera columns).
 
@@ -437,19 +434,9 @@ def cameras_from_table(
     fmt
         ``auto`` (by extension; a workbook is also recognised by its zip/OLE signature), ``csv`` or
         ``xlsx``.
-    crs
-        Coordinate system of the longitude/latitude columns: ``wgs84``, ``cgcs2000``, ``gcj02``
-        (Amap, Tencent) or ``bd09`` (Baidu); converted to WGS-84.
-    mapping
-        A mapping file (TOML/JSON, see :mod:`sharpeyes.ingest.mapping`) or a loaded mapping.
-    source
-        Source name written in ``source`` (default: the mapping's ``source``, else the file name).
-    hd_min_lines
-        Vertical resolution in lines at and above which a camera is HD.
-    one_means_networked
-        How the source codes 联网属性 0/1 (True: 1 = networked).
-    progress
-        Show a progress bar on stderr for workbooks with many sheets.
+    options
+        :class:`~sharpeyes.ingest.options.ReadOptions` (crs, mapping, source, hd_min_lines,
+        one_means_networked, progress); keywords named as its fields override it.
 
     Returns
     -------
@@ -458,32 +445,26 @@ def cameras_from_table(
         row. Raises :class:`sharpeyes.InputError` naming the file for an empty, header-only,
         unreadable or truncated file.
     """
-    from sharpeyes.ingest.mapping import load_mapping
     from sharpeyes.ingest.normalize import (
         SourceInfo,
         concat_results,
         normalize_cameras,
         rejects_rows,
-        resolve_options,
     )
+    from sharpeyes.ingest.options import loaded_mapping, options_for, read_options
 
+    read = read_options(options, overrides)
     p = Path(path)
     file = p.name
-    cmap = load_mapping(mapping)
-    options = resolve_options(
-        crs=crs,
-        mapping=cmap,
-        source=source,
-        hd_min_lines=hd_min_lines,
-        one_means_networked=one_means_networked,
-    )
+    cmap = loaded_mapping(read)
+    resolved = options_for(read, cmap)
     if not p.exists():
         raise InputError("no such file", file=str(p))
     kind = fmt.lower()
     if kind == "auto":
         kind = "xlsx" if _is_workbook(p) else "csv"
     if kind in {"xlsx", "xls", "excel"}:
-        sheets, skipped = read_workbook_sheets(p, cmap, file=file, progress=progress)
+        sheets, skipped = read_workbook_sheets(p, cmap, file=file, progress=read.progress)
     elif kind == "csv":
         sheets, skipped = [read_csv_sheet(p, cmap, file=file)], []
     else:
@@ -491,7 +472,7 @@ def cameras_from_table(
     parts = []
     for sheet in sheets:
         where = SourceInfo(file=file, rows=sheet.rows, sheet=sheet.sheet)
-        parts.append(normalize_cameras(sheet.frame, where, options))
+        parts.append(normalize_cameras(sheet.frame, where, resolved))
         if sheet.refused:
             parts.append((parts[-1][0].iloc[0:0], rejects_rows(sheet.refused)))
     if skipped:

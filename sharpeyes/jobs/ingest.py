@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sharpeyes._errors import InputError, SharpeyesError
-from sharpeyes.model.codes import POINT_CLASSES
+from sharpeyes.model.codes import HD_MIN_LINES, POINT_CLASSES
 from sharpeyes.model.columns import (
     CAMERA_COLUMNS,
     CAMERA_HEADERS_ZH,
@@ -27,9 +27,10 @@ from sharpeyes.model.columns import (
     REJECT_HEADERS_ZH,
     WGS84,
 )
+from sharpeyes.model.jsontext import dumps
 from sharpeyes.model.urls import mask_url
 from sharpeyes.store import Store
-from sharpeyes.store.repository import dumps, file_sha256
+from sharpeyes.store.repository import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +78,11 @@ def import_file(
     dry_run: bool = False,
     progress: bool = False,
     rejects_dir: str | Path | None = None,
-    hd_min_lines: int = 1080,
+    hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
-    from sharpeyes.ingest import read_cameras
+    from sharpeyes.ingest import ReadOptions, read_cameras
     from sharpeyes.ingest.files import check_input_file, reading
     from sharpeyes.ingest.warning_rows import by_reason, warning_records
 
@@ -92,17 +93,16 @@ def import_file(
         from tqdm import tqdm
 
         stages = tqdm(total=3, desc=f"{p.name}: read + validate", file=sys.stderr, unit="step")
+    options = ReadOptions(
+        crs=crs,
+        mapping=mapping,
+        source=source,
+        hd_min_lines=hd_min_lines,
+        one_means_networked=one_means_networked,
+        progress=progress,
+    )
     with reading(p, "camera registry"):
-        cameras, rejects = read_cameras(
-            p,
-            fmt=fmt,
-            crs=crs,
-            mapping=mapping,
-            source=source,
-            hd_min_lines=hd_min_lines,
-            one_means_networked=one_means_networked,
-            progress=progress,
-        )
+        cameras, rejects = read_cameras(p, options, fmt=fmt)
     warnings = warning_records(cameras)
     _resolve_file_streams(cameras, p.parent)
     # the source is --source, else the mapping file's `source`, else the file name (the reader decides)
@@ -190,7 +190,7 @@ def import_files(
     dry_run: bool = False,
     progress: bool = True,
     rejects_dir: str | Path | None = None,
-    hd_min_lines: int = 1080,
+    hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
 ) -> dict[str, Any]:
     """Import camera registries, each file its own atomic import.

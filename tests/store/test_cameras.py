@@ -8,7 +8,8 @@ import pytest
 from sharpeyes import StoreError
 from sharpeyes.model.columns import CAMERA_COLUMNS, CAMERA_SIDE_COLUMNS, empty_rejects
 from sharpeyes.store import Store
-from sharpeyes.store import repository as repo
+from sharpeyes.store import imports as repo
+from sharpeyes.store.imports import CameraImports
 from tests.store._frames import camera_frame, device_id
 
 
@@ -209,13 +210,13 @@ def test_failed_import_leaves_the_store_as_it_was(
     store.import_cameras(camera_frame(3), None, source="a", file="a")
     before = store.cameras(include_credentials=True)
 
-    real_insert = Store._insert_new
+    real_insert = CameraImports._insert_new
 
-    def insert_then_fail(self: Store, *args: object, **kwargs: object) -> None:
+    def insert_then_fail(self: CameraImports, *args: object, **kwargs: object) -> None:
         real_insert(self, *args, **kwargs)  # type: ignore[arg-type]
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Store, "_insert_new", insert_then_fail)
+    monkeypatch.setattr(CameraImports, "_insert_new", insert_then_fail)
     bigger = camera_frame(6, name="renamed")
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.import_cameras(bigger, None, source="b", file="b")

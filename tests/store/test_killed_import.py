@@ -18,17 +18,18 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from sharpeyes.store import Store
+    from sharpeyes.store.imports import CameraImports
     from tests.store._frames import camera_frame
 
     store = Store.open(sys.argv[1])
-    real_insert = Store._insert_new
+    real_insert = CameraImports._insert_new
 
     def insert_then_hang(self, *args, **kwargs):
         real_insert(self, *args, **kwargs)
         print("rows written, not committed", flush=True)
         time.sleep(600)
 
-    Store._insert_new = insert_then_hang
+    CameraImports._insert_new = insert_then_hang
     store.import_cameras(camera_frame(3000, name="half-way"), None, source="b", file="b.csv")
     """
 )

@@ -1,0 +1,197 @@
+"""The database under the store: open (SQLite file or PostgreSQL/PostGIS URL), migrate, transactions,
+and the drivers' bulk paths (``executemany`` with plain tuples; ``COPY`` on PostgreSQL).
+
+Every repository of :mod:`sharpeyes.store` holds one :class:`Database`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from sharpeyes._errors import StoreError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def now() -> str:
+    """The time now, UTC, ISO 8601 (as every ``*_at`` column keeps it)."""
+    return datetime.now(UTC).isoformat()
+
+
+def _normalise_url(url: str) -> str:
+    if "://" not in url:
+        from sharpeyes.settings import database_url
+
+        return database_url(url)
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_engine(url: sa.URL) -> Engine:
+    database = url.database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # the driver does not open transactions itself; we emit BEGIN (so DDL is transactional)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA busy_timeout = 60000")
+        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB
+        cursor.execute("PRAGMA temp_store = MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for a SQLite path, ``sqlite:///path`` or ``postgresql+psycopg://…`` URL.
+
+    Raises :class:`sharpeyes.StoreError` for an unreadable URL or another database.
+    """
+    try:
+        parsed = make_url(_normalise_url(str(url)))
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"cannot read the database URL {url!r}: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise StoreError(
+        f"unsupported database {backend!r} in {parsed.render_as_string(hide_password=True)}: "
+        "use a SQLite path or a postgresql+psycopg:// URL"
+    )
+
+
+class Database:
+    """One engine with the store's transactions and bulk paths."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.url = engine.url.render_as_string(hide_password=True)
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Open (creating if needed) the database at ``url`` and migrate it to the newest schema."""
+        db = cls(create_engine(url))
+        try:
+            db.migrate()
+        except sa.exc.SQLAlchemyError as exc:
+            db.engine.dispose()
+            raise StoreError(
+                f"cannot open the store at {db.url}: {exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from None
+        return db
+
+    def _alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return config
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest Alembic revision (nothing to do when it is there)."""
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = self._alembic_config()
+        heads = set(ScriptDirectory.from_config(config).get_heads())
+        with self.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+        if current == heads:
+            return
+        with self.write() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def revision(self) -> str | None:
+        """The Alembic revision the database is at."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite: no lock upgrade deadlocks)."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def executemany(self, conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Driver-level executemany with plain tuples (``?`` placeholders rewritten for psycopg)."""
+        if self.dialect != "sqlite":
+            sql = sql.replace("?", "%s")
+        cursor = conn.connection.cursor()
+        try:
+            # sqlite3 takes any iterator: rows are made one at a time, never all held at once
+            cursor.executemany(sql, rows if self.dialect == "sqlite" else list(rows))  # type: ignore[arg-type]
+        finally:
+            cursor.close()
+
+    def copy_rows(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """PostgreSQL ``COPY table (columns) FROM STDIN`` of plain tuples."""
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+
+    def raw_rows(self, conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
+        """Rows of ``stmt`` straight from the driver's cursor (no per-value SQLAlchemy processing)."""
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params: Any = compiled.params
+        if compiled.positional:
+            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(str(compiled), params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+
+def insert_id(conn: Connection, statement: Any) -> int:
+    """Execute an INSERT and return the new row's integer key."""
+    key = conn.execute(statement).inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has an integer key
+        raise StoreError("the database returned no key for a new row")
+    return int(key[0])
