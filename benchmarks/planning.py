@@ -10,7 +10,7 @@ p = 50, candidates × demand):
 - spopt: ``MCLP.from_cost_matrix`` (a dense distance matrix) solved by CBC through PuLP with a time
   limit (``--spopt-limit``); build and solve times are reported apart, once per instance (too slow
   to repeat);
-- ours: :class:`sharpeyes.coverage.solvers.MaximalCoverage` ``solve("auto")`` (greedy, swap
+- ours: :class:`sharpeyes.planning.model.MaximalCoverage` ``solve("auto")`` (greedy, swap
   search, LP + kernel MIP or full MIP) — median wall time of ``--repeat`` runs, matrix included —
   and, for reference, plain lazy greedy;
 - the optimum: HiGHS on the full MIP, warm-started from our answer, with ``--optimum-limit``
@@ -35,7 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from sharpeyes.coverage.solvers import MaximalCoverage, _State, coverage_matrix_from_radius
+from sharpeyes.planning.exact import solve_mip
+from sharpeyes.planning.heuristics import SolveState
+from sharpeyes.planning.matrix import coverage_matrix_from_radius
+from sharpeyes.planning.model import MaximalCoverage
 
 RADIUS_M = 500.0
 
@@ -100,9 +103,9 @@ def optimum(
 ) -> tuple[float, float, str, float]:
     matrix = coverage_matrix_from_radius(cand, dem, RADIUS_M)
     model = MaximalCoverage.from_coverage_matrix(matrix, w, budget=p)
-    state = _State(model)
+    state = SolveState(model)
     t0 = time.perf_counter()
-    chosen, status, bound = state.exact(start, time_limit_s=limit, rel_gap=1e-9)
+    chosen, status, bound = solve_mip(state, start, time_limit_s=limit, rel_gap=1e-9)
     best = max(state.objective(chosen), state.objective(start))
     return best, (bound if bound is not None else float("inf")), status, time.perf_counter() - t0
 

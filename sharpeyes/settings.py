@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from sharpeyes._errors import ConfigError
@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     the base); ``secret_key`` signs session cookies (must be set outside development);
     ``max_upload_mb`` the largest upload the API takes, MB (above 0); ``cors_origins`` the origins
     other web pages may call the API from (``SHARPEYES_CORS_ORIGINS``: comma-separated
-    ``https://host[:port]``, or ``*`` for any; a JSON list works too).
+    ``https://host[:port]``, or ``*`` for any; a JSON list works too); ``public_origins`` the ``scheme://host[:port]``
+    the server is reached under behind a proxy (the origin a cookie-authenticated write must come from;
+    the request's own is always allowed), written the same way but without ``*``.
     """
 
     model_config = SettingsConfigDict(env_prefix="SHARPEYES_", extra="ignore")
@@ -37,10 +39,12 @@ class Settings(BaseSettings):
     environment: str = "development"
     max_upload_mb: int = Field(200, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
+    public_origins: Annotated[list[str], NoDecode] = []
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "public_origins", mode="before")
     @classmethod
-    def _origins(cls, value: Any) -> Any:
+    def _origins(cls, value: Any, info: ValidationInfo) -> Any:
+        any_origin = info.field_name == "cors_origins"
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -54,10 +58,11 @@ class Settings(BaseSettings):
                 value = [part.strip() for part in text.split(",") if part.strip()]
         if isinstance(value, list):
             for origin in value:
-                if origin != "*" and not _ORIGIN.match(str(origin)):
+                if not (any_origin and origin == "*") and not _ORIGIN.match(str(origin)):
                     raise ValueError(
                         f"{origin!r} is not an origin: write scheme://host[:port], no path "
-                        "(e.g. https://map.example.gov.cn), or * for any"
+                        "(e.g. https://map.example.gov.cn)"
+                        + (", or * for any" if any_origin else "")
                     )
         return value
 

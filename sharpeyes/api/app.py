@@ -1,5 +1,6 @@
 """The app factory: ``create_app(settings, store)`` wires the routers, the static assets and the rules
-that hold for every response (authentication, security headers, no stack traces, closed CORS)."""
+that hold for every request and response (authentication and body limits before a body is read, CSRF,
+security headers, no stack traces, closed CORS)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sharpeyes import __version__
 from sharpeyes._errors import InputError, SharpeyesError
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.deps import AppState, LoginRequired
+from sharpeyes.api.door import Door
 from sharpeyes.api.routes import (
     admin,
     cameras,
@@ -59,7 +61,7 @@ class SecurityHeaders:
             (b"content-security-policy", csp.encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"no-referrer"),
+            (b"referrer-policy", b"same-origin"),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -183,6 +185,8 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
             allow_headers=["Authorization", "Content-Type"],
             allow_credentials=False,
         )
+    # the door checks role, CSRF and body size before a byte of a body is read (see door.py)
+    app.add_middleware(Door, state=state, routes=app.router.routes)
     app.add_middleware(SecurityHeaders, tile_origin=_tile_origin(settings.tile_url))
     return app
 

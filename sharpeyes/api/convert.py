@@ -23,7 +23,7 @@ def clean(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
-        return scrub(value) if "@" in value else value
+        return scrub(value) if "@" in value or "=" in value else value
     if isinstance(value, bool):
         return value
     if isinstance(value, (int,)):

@@ -13,8 +13,10 @@ from fastapi import Depends, HTTPException, Request, status
 
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.index import CameraIndex
-from sharpeyes.api.security import SESSION_COOKIE, read_session
-from sharpeyes.jobs.auth import Principal, principal_for_name, principal_for_token, role_rank
+from sharpeyes.api.security import SESSION_COOKIE, csrf_token, read_session
+from sharpeyes.jobs import reads
+from sharpeyes.jobs.auth import Principal, principal_for_token, role_rank
+from sharpeyes.jobs.sessions import principal_for_session
 from sharpeyes.settings import Settings
 from sharpeyes.store import Store
 
@@ -76,7 +78,11 @@ class LoginRequired(Exception):
 
 
 def authenticate(request: Request, state: AppState) -> tuple[Principal | None, str | None]:
-    """The caller from ``Authorization: Bearer`` or the session cookie, and how ("bearer"/"session")."""
+    """The caller from ``Authorization: Bearer`` or the session cookie, and how ("bearer"/"session").
+
+    A session is looked up in the store (cached :data:`AUTH_CACHE_S` seconds), so logout, removing the
+    user and a password change end it.
+    """
     header = request.headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")
@@ -87,24 +93,41 @@ def authenticate(request: Request, state: AppState) -> tuple[Principal | None, s
             "t:" + token, lambda: principal_for_token(state.store, token)
         )
         return principal, "bearer" if principal else None
-    name = read_session(state.session_key, request.cookies.get(SESSION_COOKIE))
-    if name is None:
+    session_id = read_session(state.session_key, request.cookies.get(SESSION_COOKIE))
+    if session_id is None:
         return None, None
-    principal = state.cached_principal("s:" + name, lambda: principal_for_name(state.store, name))
+    principal = state.cached_principal(
+        "s:" + session_id, lambda: principal_for_session(state.store, session_id)
+    )
     return principal, "session" if principal else None
 
 
-def _check(principal: Principal | None, role: str) -> Principal:
+def session_csrf(state: AppState, cookie: str | None) -> str | None:
+    """The CSRF token of the session in ``cookie`` (``None`` without a valid cookie)."""
+    session_id = read_session(state.session_key, cookie)
+    return None if session_id is None else csrf_token(state.session_key, session_id)
+
+
+def role_refusal(principal: Principal | None, role: str) -> HTTPException | None:
+    """The 401/403 for a caller who may not act as ``role``, or ``None`` when it may."""
     if principal is None:
-        raise HTTPException(
+        return HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "authentication required: send `Authorization: Bearer TOKEN` or log in at /login",
             headers={"WWW-Authenticate": "Bearer"},
         )
     if role_rank(principal.role) < role_rank(role):
-        raise HTTPException(
+        return HTTPException(
             status.HTTP_403_FORBIDDEN, f"role {principal.role!r} may not do this: needs {role!r}"
         )
+    return None
+
+
+def _check(principal: Principal | None, role: str) -> Principal:
+    refusal = role_refusal(principal, role)
+    if refusal is not None:
+        raise refusal
+    assert principal is not None
     return principal
 
 
@@ -146,33 +169,16 @@ PageViewer = Annotated[Principal, Depends(require_page("viewer"))]
 # -- cached reads ---------------------------------------------------------------------------------
 
 
-def _fingerprint(store: Store) -> str:
-    parts: list[str] = []
-    for frame in (store.imports(), store.health_runs()):
-        parts.append(str(len(frame)))
-        if len(frame):
-            parts.append(repr(tuple(frame.iloc[-1].astype(str))))
-    return "|".join(parts)
-
-
 def camera_index(state: AppState) -> CameraIndex:
     """The :class:`CameraIndex` of the store (rebuilt when imports or health runs changed)."""
 
     def load() -> CameraIndex:
-        fingerprint = _fingerprint(state.store)
+        fingerprint = reads.fingerprint(state.store)
         current: CameraIndex | None = state.cache.peek("camera_index")
         if current is not None and getattr(current, "fingerprint", None) == fingerprint:
             return current
-        cameras = state.store.cameras()
-        results = state.store.health_results(include_snapshots=False)
-        verdicts = None
-        if results is not None and len(results) and "verdict" in results:
-            verdicts = results.drop_duplicates("device_id", keep="last").set_index("device_id")[
-                "verdict"
-            ]
-        index = CameraIndex(
-            pd.DataFrame(cameras.drop(columns="geometry", errors="ignore")), verdicts
-        )
+        cameras, verdicts = reads.index_frames(state.store)
+        index = CameraIndex(cameras, verdicts)
         index.fingerprint = fingerprint  # type: ignore[attr-defined]
         return index
 
@@ -181,12 +187,12 @@ def camera_index(state: AppState) -> CameraIndex:
 
 def latest(state: AppState, kind: str) -> dict[str, Any] | None:
     """The latest saved result document of ``kind`` ("report", "gaps", "network", "plan", "health")."""
-    return state.cache.get(f"result:{kind}", lambda: state.store.latest_result(kind))
+    return state.cache.get(f"result:{kind}", lambda: reads.latest_result(state.store, kind))
 
 
 def units_frame(state: AppState) -> pd.DataFrame:
     """Every administrative unit (GeoDataFrame, EPSG:4326)."""
-    return state.cache.get("units", lambda: state.store.units())
+    return state.cache.get("units", lambda: reads.units(state.store))
 
 
 def cached(state: AppState, key: str, loader: Callable[[], Any]) -> Any:

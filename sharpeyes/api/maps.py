@@ -28,6 +28,7 @@ LEAFLET_JS: Final = "/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS: Final = "/static/vendor/leaflet/leaflet.css"
 MAP_JS: Final = "/static/sharpeyes-map.js"
 MAP_CSS: Final = "/static/sharpeyes.css"
+FAVICON: Final = "/static/favicon.svg"
 
 KPIS: Final = {
     "networking_rate": "联网率",
@@ -100,7 +101,10 @@ def build_map_html(
     root = fmap.get_root()
     assert isinstance(root, Figure)
     root.header.add_child(
-        Element(f'<title>{title}</title><meta name="referrer" content="no-referrer">')
+        Element(
+            f'<title>{title}</title><meta name="referrer" content="same-origin">'
+            f'<link rel="icon" href="{FAVICON}" type="image/svg+xml">'
+        )
     )
     root.header.add_child(
         Element(f'<link rel="stylesheet" href="{MAP_CSS}"/>'), name="sharpeyes_css"

@@ -44,6 +44,7 @@ class ImportReport(BaseModel):
     """What an upload did (or would do, with ``dry_run``)."""
 
     file: str
+    files: list[str] = []
     dry_run: bool
     report: dict[str, Any]
 
@@ -117,3 +118,26 @@ class TokenOut(BaseModel):
 
     name: str
     token: str
+    token_id: str = ""
+
+
+class PasswordSet(BaseModel):
+    """A user's new password for the login form (8+ characters, stored hashed)."""
+
+    password: str = Field(min_length=8, max_length=1000)
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: its id (first hex digits of its SHA-256), user and creation time."""
+
+    token_id: str
+    name: str
+    created_at: str
+
+
+class Ended(BaseModel):
+    """What a removal or revocation ended."""
+
+    name: str | None = None
+    tokens: int = 0
+    sessions: int = 0

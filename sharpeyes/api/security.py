@@ -1,23 +1,40 @@
-"""Signed session cookies for the login form (HMAC-SHA256 over ``name|expiry``).
+"""The session cookie (signed with itsdangerous) and the CSRF token derived from it.
 
-The cookie holds the user name and an expiry time, signed with ``Settings.secret_key``; the user's role
-is read from the store on every request, so removing a user ends its sessions.
+The cookie holds a random session id (see :mod:`sharpeyes.jobs.sessions`) and the time it was signed,
+signed with ``Settings.secret_key`` by itsdangerous (``URLSafeTimedSerializer``, HMAC-SHA256); the
+session itself lives in the store, so logout, a password change and removing the user end it. The CSRF
+token is an HMAC-SHA256 of the session id: a page's scripts read it from the ``sharpeyes_csrf`` cookie
+and send it back in the ``X-CSRF-Token`` header (double submit, bound to the session).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
-import time
 from typing import Final
 
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+
 from sharpeyes._errors import ConfigError
+from sharpeyes.jobs.sessions import SESSION_SECONDS
 from sharpeyes.settings import Settings
 
 SESSION_COOKIE: Final = "sharpeyes_session"
-SESSION_SECONDS: Final = 12 * 3600
+CSRF_COOKIE: Final = "sharpeyes_csrf"
+CSRF_HEADER: Final = "x-csrf-token"
+_SALT: Final = "sharpeyes.session"
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "SESSION_SECONDS",
+    "csrf_token",
+    "make_session",
+    "read_session",
+    "signing_key",
+]
 
 
 def signing_key(settings: Settings) -> bytes:
@@ -41,33 +58,40 @@ def signing_key(settings: Settings) -> bytes:
     return secrets.token_bytes(32)
 
 
-def _sign(key: bytes, payload: bytes) -> str:
-    return (
-        base64.urlsafe_b64encode(hmac.new(key, payload, hashlib.sha256).digest())
-        .decode()
-        .rstrip("=")
-    )
+def _serializer(key: bytes, now: float | None) -> URLSafeTimedSerializer:
+    sha256 = {"digest_method": hashlib.sha256}
+    if now is None:
+        return URLSafeTimedSerializer(key, salt=_SALT, signer_kwargs=sha256)
+    at = int(now)
+
+    class _At(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return at
+
+    return URLSafeTimedSerializer(key, salt=_SALT, signer=_At, signer_kwargs=sha256)
 
 
-def make_session(key: bytes, name: str, *, now: float | None = None) -> str:
-    """Cookie value for user ``name``, valid :data:`SESSION_SECONDS`."""
-    expiry = int((time.time() if now is None else now) + SESSION_SECONDS)
-    payload = base64.urlsafe_b64encode(f"{name}|{expiry}".encode()).decode().rstrip("=")
-    return f"{payload}.{_sign(key, payload.encode())}"
+def make_session(key: bytes, session_id: str, *, now: float | None = None) -> str:
+    """Cookie value carrying ``session_id``, valid :data:`SESSION_SECONDS` from ``now``."""
+    return _serializer(key, now).dumps(session_id)
 
 
 def read_session(key: bytes, cookie: str | None, *, now: float | None = None) -> str | None:
-    """The user name in a valid, unexpired cookie, else ``None``."""
-    if not cookie or "." not in cookie or len(cookie) > 4096:
-        return None
-    payload, _, signature = cookie.rpartition(".")
-    if not hmac.compare_digest(_sign(key, payload.encode()), signature):
+    """The session id in a validly signed, unexpired cookie, else ``None``."""
+    if not cookie or len(cookie) > 4096:
         return None
     try:
-        text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
-        name, _, expiry = text.rpartition("|")
-        if int(expiry) < (time.time() if now is None else now):
-            return None
-    except ValueError:
+        value = _serializer(key, now).loads(cookie, max_age=SESSION_SECONDS)
+    except BadData:
         return None
-    return name or None
+    return value if isinstance(value, str) and value else None
+
+
+def csrf_token(key: bytes, session_id: str) -> str:
+    """The CSRF token of a session: HMAC-SHA256(key, session id), hex."""
+    return hmac.new(key, b"csrf|" + session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def same_token(a: str | None, b: str | None) -> bool:
+    """Constant-time equality of two tokens (``False`` when either is missing)."""
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))

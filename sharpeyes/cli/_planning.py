@@ -11,7 +11,7 @@ from sharpeyes.cli import _options as opt
 from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
 
 if TYPE_CHECKING:
-    from sharpeyes.coverage.solvers import Method
+    from sharpeyes.planning.model import Method
 
 
 def _text(doc: dict[str, Any]) -> str:
@@ -153,12 +153,12 @@ def register(app: typer.Typer) -> None:
                     "give --budget N (sites) or --budget-cost AMOUNT", field="--budget"
                 )
             if demand is not None:
-                from sharpeyes.coverage.planning import (
+                from sharpeyes.planning.io import (
                     candidates_from_file,
                     demand_from_file,
-                    plan_points,
                     write_plan,
                 )
+                from sharpeyes.planning.plans import plan_points
 
                 if candidates is None:
                     raise InputError("a plain instance (--demand) needs --candidates FILE")

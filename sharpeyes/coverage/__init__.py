@@ -1,8 +1,8 @@
-"""sharpeyes.coverage: fields of view, administrative units, per-unit KPIs, gaps, expansion planning.
+"""sharpeyes.coverage: fields of view, administrative units, per-unit KPIs, gaps.
 
 Modules (pure functions over (Geo)DataFrames; none opens a database or reads the store):
 
-- :mod:`~sharpeyes.coverage.fov` — default fields of view per camera type, sectors, the metric CRS
+- :mod:`~sharpeyes.coverage.fov` — default fields of view per camera type, sectors
 - :mod:`~sharpeyes.coverage.units` — reading units, hierarchy, repair, sibling checks, camera assignment
 - :mod:`~sharpeyes.coverage.area` — covered area per unit, exact (vector) and fast (raster)
 - :mod:`~sharpeyes.coverage.kpis` — the programme's figures per unit and point class, by county partition
@@ -10,5 +10,6 @@ Modules (pure functions over (Geo)DataFrames; none opens a database or reads the
 - :mod:`~sharpeyes.coverage.gaps` — uncovered villages, places, roads and an H3 grid
 - :mod:`~sharpeyes.coverage.report` — the Excel/CSV/JSON report
 - :mod:`~sharpeyes.coverage.synthetic` — a deterministic synthetic city for tests and benchmarks
-- ``planning``, ``candidates``, ``solvers`` — expansion planning
+
+Expansion planning is :mod:`sharpeyes.planning`; the metric CRS is :func:`sharpeyes.model.crs.metric_crs`.
 """

@@ -1,4 +1,4 @@
-"""Fields of view: a circular sector per camera, and the one metric CRS every measure uses.
+"""Fields of view: a circular sector per camera, in the metric CRS of :mod:`sharpeyes.model.crs`.
 
 A camera sees a circular sector: apex at its position, centred on its heading (0° = north,
 clockwise, degrees), ``fov_deg`` wide (horizontal angle), ``range_m`` deep (metres). Where a registry
@@ -36,7 +36,7 @@ convergence in a UTM or Gauss–Krüger zone is under 3°).
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
 
 import geopandas as gpd
 import numpy as np
@@ -49,7 +49,7 @@ from sharpeyes._errors import InputError
 from sharpeyes.coverage._frames import obj_array
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import WGS84
-from sharpeyes.model.crs import utm_epsg
+from sharpeyes.model.crs import metric_crs
 
 __all__ = [
     "FOV_DEFAULTS",
@@ -57,7 +57,6 @@ __all__ = [
     "fov_defaults",
     "fov_defaults_table",
     "fov_sectors",
-    "metric_crs",
     "project_points",
 ]
 
@@ -75,8 +74,6 @@ FOV_DEFAULTS_UNKNOWN_TYPE: Final = FOV_DEFAULTS[99]
 
 #: Degrees between polygon vertices along a sector's arc.
 ARC_STEP_DEG: Final = 11.25
-
-MetricSystem = Literal["utm", "gk"]
 
 
 def fov_defaults_table() -> pd.DataFrame:
@@ -97,57 +94,6 @@ def fov_defaults_table() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-# -- metric CRS ----------------------------------------------------------------------------------
-
-
-def _lonlat_centre(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float]:
-    geo = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
-    geo = geo[~(geo.isna() | geo.is_empty)]
-    if len(geo) == 0:
-        raise InputError("cannot choose a metric CRS: no geometry in the data")
-    if geo.crs is None:
-        raise InputError("cannot choose a metric CRS: the data has no CRS")
-    minx, miny, maxx, maxy = geo.total_bounds
-    if not geo.crs.is_geographic:
-        tr = pyproj.Transformer.from_crs(geo.crs, WGS84, always_xy=True)
-        lon, lat = tr.transform((minx + maxx) / 2, (miny + maxy) / 2)
-        return float(lon), float(lat)
-    return float((minx + maxx) / 2), float((miny + maxy) / 2)
-
-
-def metric_crs(
-    gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, system: MetricSystem = "utm"
-) -> pyproj.CRS:
-    """The metric CRS that sharpeyes measures ``gdf`` in, chosen from the data's centre.
-
-    Parameters
-    ----------
-    gdf
-        Any frame with a CRS (usually the units, EPSG:4326).
-    system
-        ``"utm"``: the WGS-84 UTM zone of the bounding-box centre (EPSG:326xx/327xx);
-        ``"gk"``: the CGCS2000 3-degree Gauss–Krüger zone whose central meridian is nearest
-        (EPSG:4534–4554, China only).
-
-    Returns
-    -------
-    pyproj.CRS
-        Projected CRS in metres. Its ``to_string()`` (``"EPSG:32651"`` for Tieling) is written into
-        every output that carries areas or lengths.
-    """
-    lon, lat = _lonlat_centre(gdf)
-    if system == "gk":
-        cm = 3 * round(lon / 3)
-        if not 75 <= cm <= 135:
-            raise InputError(
-                f"CGCS2000 Gauss–Krüger zones cover 73.5°E–136.5°E; the data is centred at {lon:.3f}°E"
-            )
-        return pyproj.CRS.from_epsg(4534 + (cm - 75) // 3)
-    if system != "utm":
-        raise InputError(f"unknown metric system {system!r}: use 'utm' or 'gk'")
-    return pyproj.CRS.from_epsg(utm_epsg(lon, lat))
 
 
 def project_points(
@@ -360,7 +306,7 @@ def fov_sectors(
     cameras
         Canonical cameras (point geometry in any CRS, or ``lon``/``lat`` in WGS-84 degrees).
     crs
-        Metric CRS of the result; default :func:`metric_crs` of the cameras.
+        Metric CRS of the result; default :func:`~sharpeyes.model.crs.metric_crs` of the cameras.
     hd_min_lines
         HD threshold in lines, for the default range.
     arc_step_deg

@@ -23,6 +23,7 @@ from sharpeyes.coverage._frames import obj_array
 from sharpeyes.coverage.area import covered_area_exact
 from sharpeyes.coverage.kpis import CLASSES, CoverageInputs, _place_covered, _sectors
 from sharpeyes.model.columns import WGS84
+from sharpeyes.model.sheets import write_csv
 
 __all__ = ["GAP_LAYERS", "Gaps", "find_gaps", "h3_grid", "write_gaps"]
 
@@ -306,7 +307,7 @@ def write_gaps(gaps: Gaps, out: str | Path, *, fmt: str = "geojson") -> list[Pat
             frame.insert(0, "layer", name)
             frame["wkt"] = shapely.to_wkt(layer.geometry.to_numpy(), rounding_precision=7)
             parts.append(frame)
-        pd.concat(parts, ignore_index=True).to_csv(combined, index=False, encoding="utf-8-sig")
+        write_csv(pd.concat(parts, ignore_index=True), combined)
     written.append(combined)
     for name, layer in gaps.layers().items():
         if fmt == "geojson":
@@ -318,7 +319,7 @@ def write_gaps(gaps: Gaps, out: str | Path, *, fmt: str = "geojson") -> list[Pat
             path = base / f"{stem}_{name}.csv"
             frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))
             frame["wkt"] = shapely.to_wkt(layer.geometry.to_numpy(), rounding_precision=7)
-            frame.to_csv(path, index=False, encoding="utf-8-sig")
+            write_csv(frame, path)
         written.append(path)
     return written
 

@@ -59,13 +59,13 @@ from sharpeyes.coverage.area import covered_area_exact, covered_area_raster, lea
 from sharpeyes.coverage.fov import (
     fov_defaults,
     hd_flags,
-    metric_crs,
     project_points,
     sector_polygons,
 )
 from sharpeyes.coverage.units import CameraPlacement, assign_cameras, unit_ancestors
 from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.columns import WGS84
+from sharpeyes.model.crs import metric_crs
 
 __all__ = [
     "KPI_KEYS",
@@ -816,7 +816,7 @@ def kpis_by_unit(
     area_by_class
         Also compute area coverage of each class's cameras alone (rows 1/2/3).
     crs
-        Metric CRS; default :func:`~sharpeyes.coverage.fov.metric_crs` of the units.
+        Metric CRS; default :func:`~sharpeyes.model.crs.metric_crs` of the units.
     workers
         Partitions (counties) run on this many processes (1: in this process).
     dask_client

@@ -255,8 +255,11 @@ def _read_table(path: Path, file: str) -> gpd.GeoDataFrame:
 
 
 def _read(path: Path, osm_layers: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, int]:
+    from sharpeyes.ingest.archives import check_archive
+
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    check_archive(path)
     suffix = (
         "".join(path.suffixes[-2:]).lower()
         if path.suffix.lower() == ".pbf"
@@ -431,7 +434,7 @@ def roads_from_file(
         kind = (
             "no geometry"
             if shapely.is_missing(geo[i])
-            else f"not a line ({shapely.get_type_id(geo[i])})"
+            else f"geometry is a {geo[i].geom_type}, expected a LineString or MultiLineString"
         )
         rejects.append(_reject(file, int(i) + first_row, None, None, f"{kind}: road not imported"))
     is_osm = path.suffix.lower() in {".osm", ".pbf"}

@@ -19,6 +19,7 @@ import pandas as pd
 from sharpeyes._errors import InputError
 from sharpeyes.coverage.kpis import KPI_KEYS, TARGETS
 from sharpeyes.model.codes import ADMIN_LEVELS, PLACE_CATEGORIES, ROAD_CLASSES
+from sharpeyes.model.sheets import write_csv, xlsx_text, xlsx_value
 
 __all__ = [
     "REPORT_HEADERS_ZH",
@@ -153,7 +154,7 @@ def write_report_json(rows: list[dict[str, Any]], out: Path, *, meta: dict[str, 
 def write_report_csv(rows: list[dict[str, Any]], out: Path) -> Path:
     """One CSV (UTF-8 with BOM so that Excel opens it), English keys as headers."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(out, index=False, encoding="utf-8-sig")
+    write_csv(pd.DataFrame(rows), out)
     return out
 
 
@@ -193,7 +194,7 @@ def write_report_xlsx(
     def styled(ws: Any, value: Any, style: str) -> Any:
         cell = WriteOnlyCell(ws, value=value)
         cell.style = style
-        return cell
+        return xlsx_text(cell)
 
     frame = pd.DataFrame(rows)
     judged = {rate: flag for flag, rate in _FLAG_RATE.items()}
@@ -227,7 +228,7 @@ def write_report_xlsx(
                     style = "se_pct" if flag is None else ("se_pct_ok" if flag else "se_pct_bad")
                     values.append(styled(ws, v, style))
                 else:
-                    values.append(v)
+                    values.append(xlsx_value(ws, v))
             ws.append(values)
     for title, sheet in (gap_sheets or {}).items():
         ws = wb.create_sheet(title[:31])
@@ -238,7 +239,7 @@ def write_report_xlsx(
             ]
         )
         for line in sheet.itertuples(index=False):
-            ws.append([_plain(v) for v in line])
+            ws.append([xlsx_value(ws, _plain(v)) for v in line])
     notes = wb.create_sheet("说明")
     lines = [
         ("生成时间", meta.get("generated_at") or datetime.now(UTC).isoformat(timespec="seconds")),
@@ -258,7 +259,7 @@ def write_report_xlsx(
     notes.column_dimensions["A"].width = 36
     notes.column_dimensions["B"].width = 60
     for key, value in lines:
-        notes.append([key, value])
+        notes.append([key, xlsx_value(notes, value)])
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return out

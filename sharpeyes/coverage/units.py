@@ -220,9 +220,12 @@ def _parent_from_code(code: str, level: str) -> str | None:
 
 
 def _read_any(path: Path, crs: str) -> gpd.GeoDataFrame:
+    from sharpeyes.ingest.archives import check_archive
+
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    check_archive(path)
     if suffix in {".csv", ".txt"}:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         geometry = None
@@ -460,7 +463,8 @@ def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> Unit
                 out,
                 i,
                 "empty_geometry",
-                f"geometry is a {shapely.get_type_id(geo[i])} type, not a polygon: dropped, unit kept as a code",
+                f"geometry is a {geo[i].geom_type}, expected a Polygon or MultiPolygon: "
+                "geometry dropped, unit kept as a code",
             )
         )
     geo = np.where(polygonal, geo, None)
@@ -547,11 +551,11 @@ def check_siblings(
 ) -> pd.DataFrame:
     """Overlaps between sibling units and gaps between a parent and its children, as problem rows.
 
-    Areas in m² measured in :func:`~sharpeyes.coverage.fov.metric_crs` of the units. An overlap or
+    Areas in m² measured in :func:`~sharpeyes.model.crs.metric_crs` of the units. An overlap or
     gap is reported when it is larger than ``min_area_m2`` and than ``min_share`` of the smaller
     unit (parent for gaps), so digitising slivers stay quiet.
     """
-    from sharpeyes.coverage.fov import metric_crs
+    from sharpeyes.model.crs import metric_crs
 
     has_geo = ~(units.geometry.isna() | units.geometry.is_empty)
     polys = units[has_geo]

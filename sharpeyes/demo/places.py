@@ -155,7 +155,7 @@ def write_places_and_roads(
         The places file (fields ``place_id, name, category, source``) and the roads file (fields
         ``road_id, name, road_class, source``).
     """
-    from sharpeyes.coverage.fov import metric_crs
+    from sharpeyes.model.crs import metric_crs
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ import numpy as np
 
 from sharpeyes.health.detectors import Frame
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig, analyse_frames
-from sharpeyes.model.urls import join_credentials, mask_url, scrub
+from sharpeyes.model.urls import SECRET_SEPARATOR, join_credentials, mask_url, scrub
 
 
 def ffmpeg_binary() -> str:
@@ -184,8 +184,8 @@ def grab_frames(
     seconds of wall time, whatever the server or the decoder does. Never raises for a bad stream:
     the reason is in the result."""
     start = time.monotonic()
-    full = join_credentials(url, user, password) if user else url
-    secrets = [s for s in (password, user) if s]
+    full = join_credentials(url, user, password) if user or password else url
+    secrets = [s for s in (password, user, *(password or "").split(SECRET_SEPARATOR)) if s]
 
     def clean(text: str) -> str:
         text = scrub(text)

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from sharpeyes._errors import InputError
+from sharpeyes.ingest.archives import check_archive
 from sharpeyes.ingest.mapping import ColumnMapping
 from sharpeyes.ingest.normalize import (
     SourceInfo,
@@ -106,6 +107,7 @@ def cameras_from_geofile(
         raise InputError("no such file", file=str(p))
     if p.stat().st_size == 0:
         raise InputError("the file is empty", file=file)
+    check_archive(p)
     cmap = loaded_mapping(read)
     resolved = options_for(read, cmap)
     parts = []
@@ -182,7 +184,9 @@ def _raw_from_layer(
     raw.insert(0, "lon", geom_lon)
     notes = None
     if other.any():
-        notes = np.where(other, "non-point geometry placed at a point on its surface", "").astype(
-            object
-        )
+        notes = np.full(len(geoms), "", dtype=object)
+        for i in np.flatnonzero(other):
+            notes[i] = (
+                f"geometry is a {geoms[i].geom_type}, expected a Point: placed at a point on its surface"
+            )
     return raw, notes

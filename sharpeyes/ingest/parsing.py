@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sharpeyes.ingest import _arrow as ax
 from sharpeyes.model.codes import DIRECTION_HEADING_DEG, PTZTYPE_TO_CAMERA_TYPE, parse_direction
+from sharpeyes.model.coords import parse_dms
 
 _HD_WORDS: Final = {
     "是": True,
@@ -39,11 +40,8 @@ _HD_WORDS: Final = {
 }
 
 _NUMBER_CLEAN = re.compile(r"[°度米m\s]+$|^\s+")
-_DMS = re.compile(
-    r"^\s*(?P<hemi1>[NSEWnsew东西南北])?\s*(?P<d>\d+(?:\.\d+)?)\s*[°度]\s*"
-    r"(?:(?P<m>\d+(?:\.\d+)?)\s*['′分]\s*)?(?:(?P<s>\d+(?:\.\d+)?)\s*(?:[\"″秒]|'')\s*)?"
-    r"(?P<hemi2>[NSEWnsew东西南北])?\s*$"
-)
+#: A value with one of these is an angle written out: read strictly by model.coords.parse_dms.
+_ANGLE_MARKS = re.compile(r"[°º˚度'′’分\"″”秒NSEWnsew东西南北]")
 _DATE_PATTERNS: Final = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\d{6})?$"),
@@ -114,15 +112,11 @@ def to_float(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def parse_number(text: str) -> float | None:
+    """A number from registry text: plain (``123.5``, ``50米``, ``1,5``) or degrees-minutes-seconds
+    (``123°50′30″E``, strict: minutes and seconds below 60), else ``None``."""
     cleaned = unicodedata.normalize("NFKC", text).strip()
-    m = _DMS.match(cleaned)
-    if m and (m.group("m") or m.group("s") or "°" in cleaned or "度" in cleaned):
-        value = float(m.group("d"))
-        value += float(m.group("m") or 0) / 60.0 + float(m.group("s") or 0) / 3600.0
-        hemi = (m.group("hemi1") or m.group("hemi2") or "").upper()
-        if hemi in {"S", "W", "西", "南"}:
-            value = -value
-        return value
+    if _ANGLE_MARKS.search(cleaned):
+        return parse_dms(cleaned)
     cleaned = (
         _NUMBER_CLEAN.sub("", cleaned).replace(",", ".") if cleaned.count(",") == 1 else cleaned
     )

@@ -25,7 +25,7 @@ import pandas as pd
 
 from sharpeyes.model.columns import CAMERA_COLUMNS, CAMERA_SIDE_COLUMNS
 from sharpeyes.model.jsontext import dumps, loads
-from sharpeyes.model.urls import split_credentials
+from sharpeyes.model.urls import CREDENTIAL_HINT, split_credentials
 
 #: (shorter code, the longer code it is the head of, digits of the shorter), in the order applied.
 PARENT_CODES: Final = (("township_code", "village_code", 9), ("admin_code", "township_code", 6))
@@ -60,7 +60,8 @@ def split_stream_credentials(frame: pd.DataFrame) -> pd.DataFrame:
     if "stream_url" not in frame.columns:
         return frame
     urls = frame["stream_url"]
-    at = urls.astype("string").str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool)
+    hint = urls.astype("string").str.contains(CREDENTIAL_HINT, case=False)
+    at = hint.fillna(False).to_numpy(dtype=bool)
     if not at.any():
         return frame
     out = frame.copy(deep=False)

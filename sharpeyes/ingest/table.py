@@ -17,6 +17,7 @@ import codecs
 import csv
 import io
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,10 +28,14 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError
+from sharpeyes.ingest.archives import check_archive
 from sharpeyes.ingest.mapping import ColumnMapping
 from sharpeyes.ingest.options import ReadOptions, ReadOptionsFields
+from sharpeyes.model.urls import is_credential_header
 
 HEADER_SCAN_ROWS: Final = 20
+#: A CSV field longer than this (characters) refuses its row (no registry field is this long).
+MAX_FIELD_CHARS: Final = 1 << 20
 _DELIMITERS: Final = (",", ";", "\t", "|")
 _SAMPLE_BYTES: Final = 1 << 20
 
@@ -259,7 +264,7 @@ def _read_csv_slow(
     records: list[list[str | None]] = []
     numbers: list[int] = []
     refused: list[dict[str, object]] = []
-    csv.field_size_limit(1 << 24)
+    csv.field_size_limit(sys.maxsize)  # one huge field refuses its row below, not the file
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     number = 0
     try:
@@ -268,13 +273,17 @@ def _read_csv_slow(
                 continue
             if not any(cell.strip() for cell in record):
                 continue
+            huge = next((j for j, cell in enumerate(record) if len(cell) > MAX_FIELD_CHARS), None)
+            if huge is not None:
+                refused.append(_huge_field(record, huge, headers, number, file=file))
+                continue
             if len(record) > width:
                 if any(cell.strip() for cell in record[width:]):
                     refused.append(
                         {
                             "file": file,
                             "row": number,
-                            "value": delimiter.join(record)[:200],
+                            "value": delimiter.join(_masked(record, headers))[:200],
                             "reason": f"row has {len(record)} fields, the header has {width}",
                         }
                     )
@@ -292,6 +301,29 @@ def _read_csv_slow(
         else (pd.DataFrame({h: pd.Series(dtype="string") for h in headers}))
     )
     return RawSheet(frame, np.asarray(numbers, dtype=np.int64), None, refused)
+
+
+def _huge_field(
+    record: list[str], column: int, headers: list[str], number: int, *, file: str
+) -> dict[str, object]:
+    """The rejects row of a record with a field over :data:`MAX_FIELD_CHARS`."""
+    header = headers[column] if column < len(headers) else f"field {column + 1}"
+    size = len(record[column])
+    return {
+        "file": file,
+        "row": number,
+        "column": header,
+        "value": f"{record[column][:40]}… ({size:,} characters)",
+        "reason": f"field has {size:,} characters, more than the limit of {MAX_FIELD_CHARS:,}",
+    }
+
+
+def _masked(record: list[str], headers: list[str]) -> list[str]:
+    """A raw record for a rejects file: the cells of credential columns as ``***``."""
+    return [
+        "***" if i < len(headers) and is_credential_header(headers[i]) and cell else cell
+        for i, cell in enumerate(record)
+    ]
 
 
 def _drop_empty(sheet: RawSheet) -> RawSheet:
@@ -348,6 +380,7 @@ def read_workbook_sheets(
 
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=file)
+    check_archive(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
@@ -470,14 +503,61 @@ def cameras_from_table(
     else:
         raise InputError(f"cameras_from_table reads csv or xlsx, not {fmt!r}", file=file)
     parts = []
+    sheet_ids: dict[str | None, Any] = {}
     for sheet in sheets:
         where = SourceInfo(file=file, rows=sheet.rows, sheet=sheet.sheet)
         parts.append(normalize_cameras(sheet.frame, where, resolved))
+        if len(sheets) > 1:
+            sheet_ids[sheet.sheet] = parts[-1][0]
         if sheet.refused:
             parts.append((parts[-1][0].iloc[0:0], rejects_rows(sheet.refused)))
     if skipped:
         parts.append((parts[0][0].iloc[0:0], rejects_rows(skipped)))
+    if len(sheet_ids) > 1:
+        _warn_duplicates_across_sheets(sheet_ids, sheets, cmap)
     return concat_results(parts)
+
+
+def _warn_duplicates_across_sheets(
+    by_sheet: dict[str | None, Any], sheets: list[RawSheet], mapping: ColumnMapping
+) -> None:
+    """Warn on every camera whose device ID is also on another sheet of the workbook (the store
+    merges them, as within a sheet), naming that sheet and row."""
+    seen: dict[str, list[str | None]] = {}
+    for name, frame in by_sheet.items():
+        for value in frame["device_id"].dropna().astype(str).unique():
+            seen.setdefault(value, []).append(name)
+    shared = {k: v for k, v in seen.items() if len(v) > 1}
+    if not shared:
+        return
+    rows = {s.sheet: _raw_id_rows(s, mapping) for s in sheets}
+    for own, cameras in by_sheet.items():
+        ids = cameras["device_id"].astype("string")
+        hit = ids.isin(list(shared)).fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(hit):
+            value = str(ids.iloc[i])
+            others = []
+            for name in shared[value]:
+                if name != own:
+                    row = rows[name].get(value)
+                    others.append(f"sheet {name!r}" + (f" row {row}" if row else ""))
+            message = f"duplicate device ID in this file (also {', '.join(others[:5])})"
+            old = cameras["warnings"].iloc[i]
+            text = message if pd.isna(old) or not old else f"{old}; {message}"
+            cameras.iloc[i, cameras.columns.get_loc("warnings")] = text
+
+
+def _raw_id_rows(sheet: RawSheet, mapping: ColumnMapping) -> dict[str, int]:
+    """First row number of each raw device ID (stripped) of a sheet."""
+    for header in sheet.frame.columns:
+        if mapping.target_of(header) == "device_id":
+            values = sheet.frame[header].astype("string").str.strip()
+            out: dict[str, int] = {}
+            for value, row in zip(values, sheet.rows, strict=True):
+                if not pd.isna(value):
+                    out.setdefault(str(value), int(row))
+            return out
+    return {}
 
 
 def _is_workbook(path: Path) -> bool:

@@ -170,3 +170,125 @@ def ensure_admin_token(store: Store, name: str = "demo-admin") -> str:
     elif _field(user, "role") != "admin":
         raise ConfigError(f"user {name!r} exists with role {_field(user, 'role')!r}, not admin")
     return create_token(store, name, by="demo")
+
+
+#: Hex digits of a token's SHA-256 shown as its id (``tokens list``, ``tokens revoke ID``).
+TOKEN_ID_CHARS: Final = 12
+
+
+def token_id(token: str) -> str:
+    """The id under which ``tokens list`` shows a token: the first hex digits of its SHA-256."""
+    return hash_token(token)[:TOKEN_ID_CHARS]
+
+
+def users(store: Store) -> list[dict[str, Any]]:
+    """Every user: ``name``, ``role``, ``created_at`` (never a password hash)."""
+    frame = store.users()
+    return [
+        {"name": str(r.name), "role": str(r.role), "created_at": str(r.created_at)}
+        for r in frame.itertuples(index=False)
+    ]
+
+
+def remove_user(store: Store, name: str, *, by: str = "cli") -> dict[str, int]:
+    """Remove user ``name`` with its tokens and sessions (they stop working at once).
+
+    Raises :class:`InputError` when there is no such user.
+    """
+    from sharpeyes.jobs.sessions import end_sessions
+    from sharpeyes.store import sessions as db
+
+    if store.user(name) is None:
+        raise InputError("no such user", field="name", value=name)
+    token_hashes = db.tokens(store.engine, name=name)["token_hash"].tolist()
+    ended = end_sessions(store, name)
+    db.revoke_tokens(store.engine, token_hashes)
+    store.delete_user(name)
+    store.audit(by, "users.remove", {"name": name, "tokens": len(token_hashes), "sessions": ended})
+    return {"tokens": len(token_hashes), "sessions": ended}
+
+
+def set_password(store: Store, name: str, password: str, *, by: str = "cli") -> int:
+    """Give ``name`` a new password and end its sessions; how many sessions were ended.
+
+    Raises :class:`InputError` for an unknown user or a short password.
+    """
+    from sharpeyes.jobs.sessions import end_sessions
+
+    if store.user(name) is None:
+        raise InputError("no such user", field="name", value=name)
+    store.set_user(name, password_hash=hash_password(password))
+    ended = end_sessions(store, name)
+    store.audit(by, "users.passwd", {"name": name, "sessions": ended})
+    return ended
+
+
+def list_tokens(store: Store, name: str | None = None) -> list[dict[str, str]]:
+    """Tokens as ``token_id`` (see :func:`token_id`), ``name``, ``created_at``; never the tokens."""
+    from sharpeyes.store import sessions as db
+
+    frame = db.tokens(store.engine, name=name)
+    return [
+        {
+            "token_id": str(r.token_hash)[:TOKEN_ID_CHARS],
+            "name": str(r.name),
+            "created_at": str(r.created_at),
+        }
+        for r in frame.itertuples(index=False)
+    ]
+
+
+def revoke_tokens(
+    store: Store, *, token_id: str | None = None, name: str | None = None, by: str = "cli"
+) -> int:
+    """Revoke one token by its id (at least 8 hex digits of it), or every token of user ``name``.
+
+    Returns how many were revoked. Raises :class:`InputError` when nothing or more than one token
+    matches the id, or when neither or both of ``token_id`` and ``name`` are given.
+    """
+    from sharpeyes.store import sessions as db
+
+    if (token_id is None) == (name is None):
+        raise InputError("give a token id or a user name (not both)", field="token_id")
+    frame = db.tokens(store.engine, name=name)
+    if token_id is not None:
+        wanted = token_id.strip().lower()
+        if len(wanted) < 8 or any(c not in "0123456789abcdef" for c in wanted):
+            raise InputError(
+                "a token id is 8-64 hex digits, as `sharpeyes tokens list` shows it",
+                field="token_id",
+                value=token_id,
+            )
+        frame = frame[frame["token_hash"].str.startswith(wanted)]
+        if len(frame) != 1:
+            raise InputError(
+                "no such token"
+                if frame.empty
+                else "more than one token has that id: give more digits",
+                field="token_id",
+                value=token_id,
+            )
+    elif store.user(str(name)) is None:
+        raise InputError("no such user", field="name", value=name)
+    hashes = frame["token_hash"].tolist()
+    revoked = db.revoke_tokens(store.engine, hashes)
+    store.audit(
+        by,
+        "tokens.revoke",
+        {"token_ids": [h[:TOKEN_ID_CHARS] for h in hashes], "name": name},
+    )
+    return revoked
+
+
+def audit_log(store: Store, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest ``limit`` audit entries (``at``, ``who``, ``action``, ``detail``), newest first."""
+    frame = store.audit_log(limit=limit)
+    return [
+        {"at": r.at, "who": r.who, "action": r.action, "detail": r.detail}
+        for r in frame.itertuples(index=False)
+    ]
+
+
+def audit(store: Store, who: str | None, action: str, detail: Any = None) -> None:
+    """Append one entry to the audit log."""
+    store.audit(who, action, detail)

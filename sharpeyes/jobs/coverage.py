@@ -77,7 +77,7 @@ def import_units(
     the other). Returns counts, the problems found (repaired geometry, missing parents, sibling
     overlaps and gaps) and the metric CRS areas will be measured in.
     """
-    from sharpeyes.coverage.fov import metric_crs
+    from sharpeyes.model.crs import metric_crs
 
     check_input_file(path, "units file")
     with reading(path, "units file"):
@@ -154,7 +154,7 @@ def import_roads(
     store: Store, path: str | Path, *, class_field: str | None = None, crs: str = "wgs84"
 ) -> dict[str, Any]:
     """Read key roads and replace the store's roads with them."""
-    from sharpeyes.coverage.fov import metric_crs
+    from sharpeyes.model.crs import metric_crs
 
     check_input_file(path, "key roads file")
     with reading(path, "key roads file"):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import InputError, SharpeyesError
@@ -28,7 +29,8 @@ from sharpeyes.model.columns import (
     WGS84,
 )
 from sharpeyes.model.jsontext import dumps
-from sharpeyes.model.urls import mask_url
+from sharpeyes.model.sheets import frames_to_xlsx, write_csv
+from sharpeyes.model.urls import is_credential_header, mask_url, scrub
 from sharpeyes.store import Store
 from sharpeyes.store.repository import file_sha256
 
@@ -58,12 +60,32 @@ def _report_paths(path: Path, rejects_dir: Path | None) -> tuple[Path, Path]:
     return folder / f"{path.name}.rejects.csv", folder / f"{path.name}.import.json"
 
 
+def mask_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
+    """``rejects`` with every URL credential in values and reasons masked, and the whole value of a
+    credential column (``密码``, ``stream_password`` …) replaced by ``***``: for the store and files."""
+    out = rejects.copy()
+    for column in ("value", "reason"):
+        if column in out.columns:
+            out[column] = out[column].map(scrub, na_action="ignore").astype("string")
+    if "column" in out.columns and "value" in out.columns:
+        secret = np.array(
+            [
+                isinstance(c, str) and any(is_credential_header(h) for h in c.split(", "))
+                for c in out["column"].astype(object)
+            ],
+            dtype=bool,
+        )
+        if secret.any():
+            out.loc[secret & out["value"].notna().to_numpy(dtype=bool), "value"] = "***"
+    return out
+
+
 def write_rejects_csv(rejects: pd.DataFrame, out: Path) -> Path:
     """Write rejects as CSV in UTF-8 with BOM, Chinese and English headers (``文件 file`` ...)."""
-    frame = rejects.reindex(columns=list(REJECT_COLUMNS))
+    frame = mask_rejects(rejects).reindex(columns=list(REJECT_COLUMNS))
     frame = frame.rename(columns={c: f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS})
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False, encoding="utf-8-sig")
+    write_csv(frame, out)
     return out
 
 
@@ -80,6 +102,7 @@ def import_file(
     rejects_dir: str | Path | None = None,
     hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
+    relative_streams: bool = True,
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
     from sharpeyes.ingest import ReadOptions, read_cameras
@@ -104,7 +127,10 @@ def import_file(
     with reading(p, "camera registry"):
         cameras, rejects = read_cameras(p, options, fmt=fmt)
     warnings = warning_records(cameras)
-    _resolve_file_streams(cameras, p.parent)
+    if relative_streams:
+        _resolve_file_streams(cameras, p.parent)
+    else:
+        _refuse_relative_streams(cameras, p.name)
     # the source is --source, else the mapping file's `source`, else the file name (the reader decides)
     named = cameras["source"].dropna()
     src = source or (str(named.iloc[0]) if len(named) else p.name)
@@ -112,6 +138,7 @@ def import_file(
     if stages is not None:
         stages.set_description(f"{p.name}: store {len(cameras):,} cameras")
         stages.update(1)
+    rejects = mask_rejects(rejects)
     result = store.import_cameras(
         cameras, rejects, source=src, file=str(p), dry_run=dry_run, file_sha256=file_sha256(p)
     )
@@ -140,8 +167,9 @@ def import_file(
         "read_seconds": round(read_s, 3),
         "rows_per_s": round(result.rows / seconds, 1) if seconds > 0 else None,
     }
-    if not dry_run:
-        report = {**document, "warnings": warnings}
+    document = _scrubbed(document)
+    if not dry_run:  # a dry run writes nothing anywhere: the document says where it would
+        report = {**document, "warnings": _scrubbed(warnings)}
         report_path.write_text(dumps(report) + "\n", encoding="utf-8")
     if stages is not None:
         stages.set_description(f"{p.name}: done")
@@ -167,6 +195,17 @@ def _reject_records(rejects: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _scrubbed(value: Any) -> Any:
+    """``value`` (a JSON document) with URL credentials masked in every text."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
     """A stream named by a relative file path is relative to the registry that names it."""
     urls = cameras["stream_url"].astype("string")
@@ -177,6 +216,26 @@ def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
     )
     if relative.any():
         cameras.loc[relative, "stream_url"] = [str((folder / u).resolve()) for u in urls[relative]]
+
+
+def _refuse_relative_streams(cameras: pd.DataFrame, file: str) -> None:
+    """An uploaded registry has no folder: a stream named by a relative file path is refused."""
+    urls = cameras["stream_url"].astype("string")
+    relative = (
+        urls.notna()
+        & ~urls.str.contains("://", regex=False).fillna(False)
+        & ~urls.str.startswith("/").fillna(False)
+    )
+    if relative.any():
+        ids = cameras.loc[relative, "device_id"].astype(str).tolist()
+        raise InputError(
+            f"relative file stream in an uploaded registry ({int(relative.sum())} cameras, first "
+            f"{', '.join(ids[:3])}): an upload has no folder to resolve it against; give absolute "
+            "paths or rtsp:// URLs, or import the file with `sharpeyes import`",
+            file=file,
+            field="stream_url",
+            value=str(urls[relative].iloc[0]),
+        )
 
 
 def import_files(
@@ -192,6 +251,7 @@ def import_files(
     rejects_dir: str | Path | None = None,
     hd_min_lines: int = HD_MIN_LINES,
     one_means_networked: bool = True,
+    relative_streams: bool = True,
 ) -> dict[str, Any]:
     """Import camera registries, each file its own atomic import.
 
@@ -212,6 +272,9 @@ def import_files(
         Show progress on stderr.
     rejects_dir
         Where ``<file>.rejects.csv`` and ``<file>.import.json`` go (default: beside each file).
+    relative_streams
+        Resolve file streams named by relative paths against the registry's folder (``True``), or
+        refuse the file (``False``: uploads, whose folder is a temporary one).
 
     Returns
     -------
@@ -246,13 +309,14 @@ def import_files(
                     rejects_dir=rejects_dir,
                     hd_min_lines=hd_min_lines,
                     one_means_networked=one_means_networked,
+                    relative_streams=relative_streams,
                 )
             )
         except SharpeyesError as exc:
             if len(paths) == 1:
                 raise
-            failed.append({"file": str(path), "error": str(exc)})
-            log.warning("import of %s failed: %s", path, exc)
+            failed.append({"file": str(path), "error": scrub(str(exc))})
+            log.warning("import of %s failed: %s", path, scrub(str(exc)))
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             if len(paths) == 1:
                 raise
@@ -293,7 +357,7 @@ def _combine_rejects(paths: Sequence[str], out: Path) -> None:
         else pd.DataFrame(columns=[f"{REJECT_HEADERS_ZH[c]} {c}" for c in REJECT_COLUMNS])
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    merged.to_csv(out, index=False, encoding="utf-8-sig")
+    write_csv(merged, out)
 
 
 def _labelled(by_class: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
@@ -343,10 +407,10 @@ def export_cameras(
     if path.exists() and path.is_dir():
         raise InputError("is a folder; give a file name", file=str(path))
     if fmt == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(frame, path)
     elif fmt == "xlsx":
-        frame.rename(columns={**CAMERA_HEADERS_ZH, "warnings": "警告"}).to_excel(
-            path, index=False, sheet_name="cameras"
+        frames_to_xlsx(
+            {"cameras": frame.rename(columns={**CAMERA_HEADERS_ZH, "warnings": "警告"})}, path
         )
     else:
         if path.exists():

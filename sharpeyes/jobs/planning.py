@@ -6,9 +6,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sharpeyes.coverage.planning import candidates_from_file, plan_city, write_plan
-from sharpeyes.coverage.solvers import Method
 from sharpeyes.ingest.files import check_input_file, reading
+from sharpeyes.planning.io import candidates_from_file, write_plan
+from sharpeyes.planning.model import Method
+from sharpeyes.planning.plans import plan_city
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
-"""Chinese map coordinate systems: GCJ-02 (Amap, Tencent) and BD-09 (Baidu) to and from WGS-84.
+"""Coordinate systems: GCJ-02 (Amap, Tencent) and BD-09 (Baidu) to and from WGS-84, and the metric CRS.
 
-The one place in sharpeyes where these offsets are applied. WGS-84 and CGCS2000 are treated as equal
+The one place in sharpeyes where these offsets are applied, and where the metric CRS that every
+distance, area and field of view is measured in is chosen (:func:`metric_crs`). WGS-84 and CGCS2000 are treated as equal
 (they differ by well under a metre, below what matters for camera positions). All functions take and
 return longitude/latitude in degrees as numpy arrays (or scalars) and are vectorised.
 
@@ -10,12 +11,19 @@ algorithm does.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sharpeyes._errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyproj
+
 SourceCRS = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
+MetricSystem = Literal["utm", "gk"]
 SOURCE_CRS: Final = ("wgs84", "cgcs2000", "gcj02", "bd09")
 
 _A: Final = 6378245.0
@@ -135,3 +143,63 @@ def utm_epsg(lon: float, lat: float) -> int:
     """EPSG code of the WGS-84 UTM zone containing (lon, lat): the metric CRS sharpeyes measures in."""
     zone = int((lon + 180.0) // 6.0) + 1
     return (32600 if lat >= 0 else 32700) + zone
+
+
+def _lonlat_centre(geo: gpd.GeoSeries) -> tuple[float, float]:
+    """Longitude/latitude (WGS-84 degrees) of the centre of ``geo``'s bounding box."""
+    import pyproj
+
+    minx, miny, maxx, maxy = geo.total_bounds
+    if not geo.crs.is_geographic:
+        tr = pyproj.Transformer.from_crs(geo.crs, "EPSG:4326", always_xy=True)
+        lon, lat = tr.transform((minx + maxx) / 2, (miny + maxy) / 2)
+        return float(lon), float(lat)
+    return float((minx + maxx) / 2), float((miny + maxy) / 2)
+
+
+def metric_crs(
+    gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, system: MetricSystem = "utm"
+) -> pyproj.CRS:
+    """The metric CRS that sharpeyes measures ``gdf`` in, chosen from the data's extent.
+
+    Parameters
+    ----------
+    gdf
+        Any frame or series with a CRS (usually the units, EPSG:4326); missing and empty
+        geometries are ignored.
+    system
+        ``"utm"``: the WGS-84 UTM zone of the bounding-box centre (EPSG:326xx/327xx), as
+        geopandas' ``estimate_utm_crs`` chooses it; ``"gk"``: the CGCS2000 3-degree
+        Gauss–Krüger zone whose central meridian is nearest (EPSG:4534–4554, China only).
+
+    Returns
+    -------
+    pyproj.CRS
+        Projected CRS in metres. Its ``to_string()`` (``"EPSG:32651"`` for Tieling) is written into
+        every output that carries areas or lengths.
+
+    Raises
+    ------
+    InputError
+        No geometry, no CRS, an unknown ``system``, or a Gauss–Krüger zone outside China.
+    """
+    import geopandas as gpd
+    import pyproj
+
+    geo = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
+    geo = geo[~(geo.isna() | geo.is_empty)]
+    if len(geo) == 0:
+        raise InputError("cannot choose a metric CRS: no geometry in the data")
+    if geo.crs is None:
+        raise InputError("cannot choose a metric CRS: the data has no CRS")
+    if system == "utm":
+        return geo.estimate_utm_crs()
+    if system != "gk":
+        raise InputError(f"unknown metric system {system!r}: use 'utm' or 'gk'")
+    lon, _ = _lonlat_centre(geo)
+    cm = 3 * round(lon / 3)
+    if not 75 <= cm <= 135:
+        raise InputError(
+            f"CGCS2000 Gauss–Krüger zones cover 73.5°E–136.5°E; the data is centred at {lon:.3f}°E"
+        )
+    return pyproj.CRS.from_epsg(4534 + (cm - 75) // 3)

@@ -9,6 +9,7 @@ from typing import Any, Final
 import pandas as pd
 
 from sharpeyes.model.codes import NODE_KINDS, label
+from sharpeyes.model.sheets import frames_to_xlsx
 from sharpeyes.network.check import NetworkCheck
 from sharpeyes.network.topology import PROBLEM_CODES
 
@@ -167,7 +168,5 @@ def write_xlsx(check: NetworkCheck, path: str | Path) -> Path:
         "监控中心": _zh(check.centres),
         "拓扑问题": _zh(check.network.problems),
     }
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+    frames_to_xlsx(sheets, target)
     return target

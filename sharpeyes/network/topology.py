@@ -218,9 +218,12 @@ def _looks_like_camera_id(value: str) -> bool:
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
     """Raw frame of a CSV/XLSX/GeoJSON file, the sheet name, and the row number of the first record."""
+    from sharpeyes.ingest.archives import check_archive
+
     suffix = path.suffix.lower()
     if not path.exists():
         raise FileNotFoundError(2, "No such file", str(path))
+    check_archive(path)
     if suffix in {".csv", ".txt"}:
         raw = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):

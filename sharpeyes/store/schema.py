@@ -321,3 +321,31 @@ audit_log = sa.Table(
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("detail", sa.Text),
 )
+
+# Server-side sessions of the login form: the cookie carries a signed random id, the store its SHA-256,
+# so that logout, user removal and a password change end them. Times are epoch seconds (UTC).
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("session_hash", sa.Text, primary_key=True),
+    sa.Column(
+        "name",
+        sa.Text,
+        sa.ForeignKey("users.name", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("created_s", Double, nullable=False),
+    sa.Column("expires_s", Double, nullable=False, index=True),
+    sa.Column("address", sa.Text),
+)
+
+# Failed logins, for the per-user and per-address rate limit (epoch seconds, UTC).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("failure_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at_s", Double, nullable=False, index=True),
+    sa.Column("name", sa.Text, index=True),
+    sa.Column("address", sa.Text, index=True),
+)

@@ -37,6 +37,8 @@ class Page:
         self.requests: list[str] = []
         self.failed: list[tuple[str, str]] = []
         self.exceptions: list[str] = []
+        #: (url, HTTP status) of every response with a status of 400 or above (404s included)
+        self.http_errors: list[tuple[str, int]] = []
         self._request_urls: dict[str, str] = {}
 
     def _event(self, message: dict[str, Any]) -> None:
@@ -45,6 +47,10 @@ class Page:
             url = params["request"]["url"]
             self.requests.append(url)
             self._request_urls[params["requestId"]] = url
+        elif method == "Network.responseReceived":
+            response = params.get("response", {})
+            if int(response.get("status", 0)) >= 400:
+                self.http_errors.append((str(response.get("url")), int(response["status"])))
         elif method == "Network.loadingFailed":
             url = self._request_urls.get(params["requestId"], "?")
             self.failed.append((url, params.get("errorText", "")))

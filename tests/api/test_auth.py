@@ -148,3 +148,38 @@ def test_cli_serve_runs_a_server(tmp_path: Path) -> None:
         timeout=60,
     )
     assert refused.returncode == 1 and "SHARPEYES_SECRET_KEY" in refused.stderr
+
+
+def test_cli_revocation(tmp_path: Path) -> None:
+    db = str(tmp_path / "revoke.db")
+    runner = CliRunner()
+    store = Store.open(f"sqlite:///{db}")
+    auth.add_user(store, "erin", "editor", password="erin-password")
+    first, second = auth.create_token(store, "erin"), auth.create_token(store, "erin")
+    listed = runner.invoke(app, ["tokens", "list", "--db", db, "--json"])
+    assert listed.exit_code == 0, listed.output
+    ids = {t["token_id"] for t in json.loads(listed.stdout)["tokens"]}
+    assert ids == {auth.token_id(first), auth.token_id(second)}
+    assert first not in listed.stdout and second not in listed.stdout
+    revoked = runner.invoke(app, ["tokens", "revoke", auth.token_id(first), "--db", db, "--json"])
+    assert revoked.exit_code == 0 and json.loads(revoked.stdout)["revoked"] == 1
+    assert auth.principal_for_token(store, first) is None
+    assert auth.principal_for_token(store, second) is not None
+    again = runner.invoke(app, ["tokens", "revoke", auth.token_id(first), "--db", db])
+    assert again.exit_code == 1 and "no such token" in again.stderr
+    passwd = runner.invoke(
+        app, ["users", "passwd", "erin", "--db", db, "--json"], input="a-new-password\n"
+    )
+    assert passwd.exit_code == 0, passwd.output
+    assert auth.principal_for_password(store, "erin", "erin-password") is None
+    assert auth.principal_for_password(store, "erin", "a-new-password") is not None
+    short = runner.invoke(app, ["users", "passwd", "erin", "--db", db], input="short\n")
+    assert short.exit_code == 1 and "too short" in short.stderr
+    removed = runner.invoke(app, ["users", "remove", "erin", "--db", db, "--json"])
+    assert removed.exit_code == 0, removed.output
+    assert json.loads(removed.stdout) == {"name": "erin", "tokens": 1, "sessions": 0}
+    assert auth.principal_for_token(store, second) is None
+    users = runner.invoke(app, ["users", "list", "--db", db, "--json"])
+    assert json.loads(users.stdout) == {"users": []}
+    gone = runner.invoke(app, ["users", "remove", "erin", "--db", db])
+    assert gone.exit_code == 1 and "no such user" in gone.stderr

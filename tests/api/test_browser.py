@@ -114,3 +114,68 @@ def test_api_docs_in_headless_chromium(server: Server) -> None:
         page.wait_for("location.pathname === '/docs' && document.readyState === 'complete'")
         page.wait_for("document.querySelectorAll('.opblock').length > 10")
         assert not off_host(page.requests, port), off_host(page.requests, port)
+
+
+#: Draws each CJK character of an element's text alone on a canvas in the element's own font and
+#: returns how many distinct, non-blank glyph bitmaps there are and how many equal the missing-glyph
+#: box (the bitmap of U+0378, an unassigned code point): text with no font draws every character as
+#: the same box.
+GLYPHS_JS = """(function (selector) {
+  var el = document.querySelector(selector);
+  var style = getComputedStyle(el);
+  var canvas = document.createElement('canvas'); canvas.width = 48; canvas.height = 48;
+  var ctx = canvas.getContext('2d', {willReadFrequently: true});
+  function bitmap(ch) {
+    ctx.clearRect(0, 0, 48, 48);
+    ctx.font = '36px ' + style.fontFamily; ctx.textBaseline = 'top'; ctx.fillStyle = '#000';
+    ctx.fillText(ch, 4, 4);
+    var data = ctx.getImageData(0, 0, 48, 48).data, bits = '';
+    for (var i = 3; i < data.length; i += 4) { bits += data[i] > 127 ? '1' : '0'; }
+    return bits;
+  }
+  var tofu = bitmap('\\u0378');
+  var chars = Array.from(new Set(Array.from(el.innerText).filter(function (c) {
+    return /[\\u4e00-\\u9fff]/.test(c); })));
+  var maps = chars.map(bitmap);
+  return {family: style.fontFamily, chars: chars.length,
+          distinct: new Set(maps).size,
+          tofu: maps.filter(function (m) { return m === tofu; }).length,
+          blank: maps.filter(function (m) { return m.indexOf('1') < 0; }).length};
+})(%s)"""
+
+
+def assert_chinese_renders(page: object, selector: str) -> None:
+    import json
+
+    glyphs = page.evaluate(GLYPHS_JS % json.dumps(selector))  # type: ignore[attr-defined]
+    for font in ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei"):
+        assert font in glyphs["family"], (selector, glyphs["family"])
+    assert glyphs["chars"] >= 3, (selector, glyphs)
+    assert glyphs["tofu"] == 0 and glyphs["blank"] == 0, (
+        f"{selector}: Chinese text renders as missing glyphs (install fonts-noto-cjk): {glyphs}"
+    )
+    assert glyphs["distinct"] == glyphs["chars"], (selector, glyphs)
+
+
+def test_chinese_renders_and_no_page_logs_a_404(server: Server) -> None:
+    if chromium_path() is None:
+        unavailable("headless Chromium")
+    with chromium() as page:
+        page.navigate(f"{server.url}/login")
+        page.pump(0.5)
+        assert_chinese_renders(page, "form")
+        page.evaluate(
+            "document.querySelector('input[name=name]').value = 'viewer1';"
+            "document.querySelector('input[name=password]').value = 'viewer-password';"
+            "document.querySelector('form').submit(); true"
+        )
+        page.wait_for("location.pathname === '/map' && document.readyState === 'complete'")
+        page.wait_for("document.querySelector('.se-legend') !== null")
+        page.wait_for("window.sharpeyesMapStatus && window.sharpeyesMapStatus.pending === 0")
+        assert_chinese_renders(page, ".se-legend")
+        for path in ("/docs", "/redoc"):
+            page.navigate(f"{server.url}{path}")
+        page.pump(1.0)
+        assert page.evaluate("document.cookie").count("sharpeyes_csrf=") == 1
+        assert not page.http_errors, page.http_errors
+        assert not page.failed, page.failed

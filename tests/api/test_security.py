@@ -26,6 +26,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
     ("POST", "/logout"): "public",
+    ("GET", "/favicon.ico"): "public",
     ("GET", "/"): "page",
     ("GET", "/map"): "page",
     ("GET", "/docs"): "page",
@@ -36,9 +37,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/users"): "admin",
     ("POST", "/api/tokens"): "admin",
     ("GET", "/api/audit"): "admin",
+    ("GET", "/api/admin/audit"): "admin",
+    ("DELETE", "/api/users/{name}"): "admin",
+    ("PUT", "/api/users/{name}/password"): "admin",
+    ("GET", "/api/tokens"): "admin",
+    ("DELETE", "/api/tokens/{token_id}"): "admin",
     ("GET", "/api/cameras"): "viewer",
-    ("GET", "/api/cameras/{device_id}"): "viewer",
-    ("GET", "/api/cameras/{device_id}/snapshot.jpg"): "viewer",
+    ("GET", "/api/cameras/{device_id:path}"): "viewer",
+    ("GET", "/api/cameras/{device_id:path}/snapshot.jpg"): "viewer",
     ("POST", "/api/imports"): "editor",
     ("GET", "/api/imports"): "viewer",
     ("GET", "/api/imports/{import_id}/rejects"): "viewer",
@@ -91,7 +97,8 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 def concrete(path: str, server: Server) -> str:
     device_id = str(server.store.cameras(limit=1)["device_id"].iloc[0])
     return (
-        path.replace("{device_id}", device_id)
+        path.replace("{device_id:path}", device_id)
+        .replace("{token_id}", "0123456789ab")
         .replace("{import_id}", "1")
         .replace("{code}", city.COUNTY)
         .replace("{name}", "villages")

@@ -139,13 +139,18 @@ def tiny_store(tiny_store_template: Path, tmp_path: Path) -> Path:
 
 
 def sharpeyes(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    stdin: str = "",
 ) -> subprocess.CompletedProcess[str]:
     """Run the real ``sharpeyes`` entry point (``python -m sharpeyes``) in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "sharpeyes", *args],
         capture_output=True,
         text=True,
+        input=stdin,
         cwd=cwd,
         env={**os.environ, "SHARPEYES_LOG_DIR": str(cwd / "logs"), **(env or {})},
         timeout=timeout,

@@ -40,7 +40,14 @@ JSON_RUNS: dict[str, list[str]] = {
     "health history": ["21990100001320000001"],
     "users add": ["viewer1", "--role", "viewer"],
     "tokens create": ["admin"],
+    "tokens list": [],
+    "tokens revoke": ["--user", "admin"],
+    "users list": [],
+    "users remove": ["admin"],
+    "users passwd": ["admin"],
 }
+#: What a command reads on stdin.
+STDIN = {"users passwd": "a long enough password\n"}
 #: Commands that need their own harness (they run a server, or take minutes).
 SPECIAL = {"serve", "demo"}
 #: Commands without --db.
@@ -76,7 +83,8 @@ def _one_document(out: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 def test_json_stdout_is_one_document(
     name: str, tiny_city: TinyCity, tiny_store: Path, tmp_path: Path
 ) -> None:
-    out = sharpeyes(*_args(name, tiny_city, tmp_path, tiny_store), cwd=tmp_path)
+    args = _args(name, tiny_city, tmp_path, tiny_store)
+    out = sharpeyes(*args, cwd=tmp_path, stdin=STDIN.get(name, ""))
     document = _one_document(out)
     if name == "versions":
         assert document["sharpeyes"] and "numpy" in document["dependencies"]

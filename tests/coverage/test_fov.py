@@ -12,8 +12,8 @@ from sharpeyes.coverage.fov import (
     fov_defaults,
     fov_defaults_table,
     fov_sectors,
-    metric_crs,
 )
+from sharpeyes.model.crs import metric_crs
 
 from .conftest import METRIC, X0, Y0, to_lonlat
 

@@ -421,3 +421,19 @@ def test_admin_code_that_is_a_name_is_not_used(tmp_path: Path) -> None:
     assert cameras.admin_code.iloc[0] == "211202"  # from the ID
     assert "'银州区' is not a division code" in cameras.warnings.iloc[0]
     assert cameras.admin_code.iloc[1] == "211202001"
+
+
+def test_degrees_minutes_seconds_are_read_strictly(make_csv: MakeCsv) -> None:
+    rows = [
+        camera_row(0, 经度="123°50′30″E", 纬度="42°17′6″N"),  # typographic marks
+        camera_row(1, 经度="东经123度50分30秒", 纬度="北纬42度17分6秒"),
+        camera_row(2, 经度="123°75′E", 纬度="42.28"),  # 75 minutes is no angle
+    ]
+    cameras, rejects = read_cameras(make_csv("dms.csv", rows))
+    by_id = cameras.set_index("device_id")
+    for i in (0, 1):
+        row = by_id.loc[f"2112020000132{i:07d}"]
+        assert row["lon"] == pytest.approx(123 + 50 / 60 + 30 / 3600)
+        assert row["lat"] == pytest.approx(42 + 17 / 60 + 6 / 3600)
+    assert "21120200001320000002" not in by_id.index
+    assert len(rejects) == 1

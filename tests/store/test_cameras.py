@@ -22,11 +22,11 @@ def _rejects(*rows: tuple[str, int, str, str, str]) -> pd.DataFrame:
 
 def test_open_migrates_and_reopens(store_url: str) -> None:
     store = Store.open(store_url)
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
     assert store.count_cameras() == 0
     store.close()
     again = Store.open(store_url)
-    assert again.revision() == "0001"
+    assert again.revision() == "0002"
     again.close()
 
 

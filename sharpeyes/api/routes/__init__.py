@@ -1,1 +1,2 @@
-"""One router per resource; each is thin over :mod:`sharpeyes.jobs` and the store."""
+"""One router per resource; each is thin over :mod:`sharpeyes.jobs` (the service layer) and calls
+no store method itself."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
@@ -11,8 +12,8 @@ from sharpeyes.api.convert import clean, records
 from sharpeyes.api.deps import StateDep, Viewer, camera_index
 from sharpeyes.api.index import BBox
 from sharpeyes.api.schemas import CameraDetail, CameraPage
+from sharpeyes.jobs import reads
 from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
-from sharpeyes.model.urls import mask_url
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
@@ -63,15 +64,13 @@ def camera_records(state: StateDep, device_ids: list[str]) -> list[dict[str, Any
     """Full records of ``device_ids`` in that order, credentials masked, last verdict added."""
     if not device_ids:
         return []
-    frame = state.store.cameras(device_ids=device_ids)
-    rows = {r["device_id"]: r for r in records(frame)}
+    rows = {r["device_id"]: r for r in records(reads.cameras_by_id(state.store, device_ids))}
     verdicts = camera_index(state).verdict_of(device_ids)
     out = []
     for device_id in device_ids:
         row = rows.get(device_id)
         if row is None:
             continue
-        row["stream_url"] = mask_url(row.get("stream_url"))
         row["verdict"] = verdicts.get(device_id)
         out.append(row)
     return out
@@ -142,50 +141,46 @@ def list_cameras(
     return CameraPage(total=total, limit=limit, offset=offset, items=items)
 
 
-def _snapshot(state: StateDep, device_id: str) -> bytes | None:
-    """The newest snapshot among the camera's last five health results."""
-    history = state.store.health_history(device_id)
-    if history is None or len(history) == 0:
-        return None
-    for run_id in reversed(history["run_id"].tolist()[-5:]):
-        jpeg = state.store.snapshot(int(run_id), device_id)
-        if jpeg:
-            return jpeg
-    return None
+def camera_url(device_id: str) -> str:
+    """The API path of one camera: the ID percent-encoded (``/`` kept: IDs are routed as paths)."""
+    return "/api/cameras/" + quote(device_id, safe="/:")
 
 
+# The snapshot route comes first: camera IDs are paths (``osm:node/1001``), so the detail route
+# would take ``…/snapshot.jpg`` as part of an ID.
 @router.get(
-    "/{device_id}", response_model=CameraDetail, summary="One camera with change log and health"
-)
-def get_camera(device_id: str, state: StateDep, user: Viewer) -> CameraDetail:
-    """The camera's record, every change imports made to it, its health results (latest last)."""
-    camera = state.store.camera(device_id)
-    if camera is None:
-        raise HTTPException(404, f"no camera with device_id {device_id!r}")
-    record = clean(dict(camera))
-    record.pop("geometry", None)
-    record["stream_url"] = mask_url(record.get("stream_url"))
-    record["verdict"] = camera_index(state).verdict_of([device_id]).get(device_id)
-    changes = records(state.store.changes(device_id=device_id))
-    health = records(state.store.health_history(device_id))
-    has_snapshot = _snapshot(state, device_id) is not None
-    return CameraDetail(
-        camera=record,
-        changes=changes,
-        health=health,
-        snapshot_url=f"/api/cameras/{device_id}/snapshot.jpg" if has_snapshot else None,
-    )
-
-
-@router.get(
-    "/{device_id}/snapshot.jpg",
+    "/{device_id:path}/snapshot.jpg",
     summary="Last snapshot of a camera (JPEG)",
     responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "no snapshot"}},
     response_class=Response,
 )
 def get_snapshot(device_id: str, state: StateDep, user: Viewer) -> Response:
     """The JPEG frame the last health run that reached this camera kept."""
-    jpeg = _snapshot(state, device_id)
+    jpeg = reads.snapshot(state.store, device_id)
     if jpeg is None:
         raise HTTPException(404, f"no snapshot for {device_id!r}")
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get(
+    "/{device_id:path}",
+    response_model=CameraDetail,
+    summary="One camera with change log and health",
+)
+def get_camera(device_id: str, state: StateDep, user: Viewer) -> CameraDetail:
+    """The camera's record, every change imports made to it, its health results (latest last).
+
+    ``device_id`` is routed as a path, so every stored ID opens: GB/T 28181 codes, ``osm:node/1001``
+    (``/`` plain or as ``%2F``), free text with spaces or Chinese (percent-encoded)."""
+    record = reads.camera(state.store, device_id)
+    if record is None:
+        raise HTTPException(404, f"no camera with device_id {device_id!r}")
+    record = clean(record)
+    record["verdict"] = camera_index(state).verdict_of([device_id]).get(device_id)
+    has_snapshot = reads.snapshot(state.store, device_id) is not None
+    return CameraDetail(
+        camera=record,
+        changes=records(reads.changes(state.store, device_id)),
+        health=records(reads.health_history(state.store, device_id)),
+        snapshot_url=camera_url(device_id) + "/snapshot.jpg" if has_snapshot else None,
+    )

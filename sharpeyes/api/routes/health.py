@@ -12,6 +12,7 @@ from sharpeyes.api.deps import StateDep, Viewer, cached, latest
 from sharpeyes.api.routes.cameras import parse_list
 from sharpeyes.api.routes.results import summary
 from sharpeyes.api.schemas import Document, Rows
+from sharpeyes.jobs import reads
 from sharpeyes.model.codes import VERDICTS
 
 router = APIRouter(prefix="/api/health", tags=["health"])
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/health", tags=["health"])
 @router.get("/runs", response_model=Rows, summary="Health runs, newest last")
 def list_runs(state: StateDep, user: Viewer) -> Rows:
     """Every nightly run: night, start, finish, summary."""
-    items = records(state.store.health_runs())
+    items = records(reads.health_runs(state.store))
     return Rows(total=len(items), items=items)
 
 
@@ -45,7 +46,7 @@ def list_results(
 ) -> Rows:
     """``device_id``, ``verdict``, ``faults``, ``reason``, ``measures`` (snapshots: see the camera)."""
     verdicts = parse_list(verdict, tuple(VERDICTS), "verdict")
-    frame = state.store.health_results(run_id, include_snapshots=False)
+    frame = reads.health_results(state.store, run_id)
     if frame is None:
         raise HTTPException(404, "no health run yet")
     if verdicts and len(frame):

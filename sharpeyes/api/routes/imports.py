@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, HTTPException, Query, UploadFile
 from fastapi import Path as PathParam
@@ -15,6 +14,7 @@ from sharpeyes._errors import SharpeyesError
 from sharpeyes.api.convert import clean, records
 from sharpeyes.api.deps import Editor, StateDep, Viewer
 from sharpeyes.api.schemas import ImportReport, Rows
+from sharpeyes.jobs import reads, uploads
 from sharpeyes.model.urls import scrub
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
@@ -44,16 +44,69 @@ def _check_magic(head: bytes, kind: str, filename: str) -> None:
         raise HTTPException(415, f"{filename}: binary content in a text file type")
 
 
+#: Longest file name accepted (bytes of UTF-8), as most file systems allow.
+MAX_NAME_BYTES: Final = 255
+#: Most files in one upload.
+MAX_FILES: Final = 20
+
+
+def upload_name(raw: str | None) -> str:
+    """The uploaded file's own name: no folder (``/`` or ``\\``), no control characters,
+    at most :data:`MAX_NAME_BYTES` bytes (400 otherwise)."""
+    name = (raw or "upload").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or name in (".", ".."):
+        raise HTTPException(400, "the uploaded file has no name")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise HTTPException(400, "the uploaded file's name has control characters")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise HTTPException(
+            400, f"the uploaded file's name is longer than {MAX_NAME_BYTES} bytes: rename it"
+        )
+    return name
+
+
+def disk_name(name: str, max_bytes: int = 200) -> str:
+    """``name`` shortened (suffix kept) so that the reports written beside it
+    (``NAME.rejects.csv``, ``NAME.import.json``) still fit the file system's 255 bytes."""
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    suffix = Path(name).suffix
+    stem = name[: len(name) - len(suffix)].encode("utf-8")[: max_bytes - len(suffix.encode())]
+    return stem.decode("utf-8", errors="ignore") + suffix
+
+
+async def _save(file: UploadFile, path: Path, name: str, limit: int, mb: int) -> int:
+    """Write one uploaded file to ``path`` checking its type's signature; its size in bytes."""
+    suffix = Path(name).suffix.lower()
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await file.read(CHUNK):
+            if size == 0:
+                _check_magic(chunk, ALLOWED_SUFFIXES[suffix], name)
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, f"{name}: larger than {mb} MB")
+            out.write(chunk)
+    if size == 0:
+        raise HTTPException(400, f"{name}: empty file")
+    return size
+
+
 @router.post(
     "",
     response_model=ImportReport,
-    summary="Upload a camera registry",
-    responses={413: {"description": "file too large"}, 415: {"description": "file type refused"}},
+    summary="Upload camera registries",
+    responses={
+        400: {"description": "bad file name or empty file"},
+        413: {"description": "file too large"},
+        415: {"description": "file type refused"},
+        422: {"description": "a file cannot be imported (with several files: none was)"},
+    },
 )
 async def upload_registry(
     state: StateDep,
     user: Editor,
-    file: UploadFile,
+    file: list[UploadFile],
     format: Annotated[
         Literal["auto", "csv", "xlsx", "gb28181", "geojson", "gpkg", "shp", "osm"], Query()
     ] = "auto",
@@ -61,76 +114,52 @@ async def upload_registry(
     source: Annotated[str | None, Query(max_length=200)] = None,
     dry_run: Annotated[bool, Query(description="report what would change, change nothing")] = False,
 ) -> ImportReport:
-    """Import one registry file through the readers; ``dry_run`` reports without writing."""
-    filename = Path(file.filename or "upload").name
-    suffix = Path(filename).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise HTTPException(
-            415,
-            f"{filename}: file type {suffix or '(none)'} refused; use one of {sorted(ALLOWED_SUFFIXES)}",
-        )
-    limit = state.settings.max_upload_mb * 1024 * 1024
+    """Import one or more registry files (each a ``file`` part) through the readers: all of them, or,
+    when one cannot be imported, none. ``dry_run`` reports without writing. File streams given as
+    relative paths are refused (an upload has no folder)."""
+    if len(file) > MAX_FILES:
+        raise HTTPException(400, f"at most {MAX_FILES} files per upload")
+    names = [upload_name(f.filename) for f in file]
+    for name in names:
+        suffix = Path(name).suffix.lower()
+        if suffix not in ALLOWED_SUFFIXES:
+            raise HTTPException(
+                415,
+                f"{name}: file type {suffix or '(none)'} refused; use one of {sorted(ALLOWED_SUFFIXES)}",
+            )
+    mb = state.settings.max_upload_mb
     with tempfile.TemporaryDirectory(prefix="sharpeyes-upload-") as tmp:
-        path = Path(tmp) / filename
-        size = 0
-        with path.open("wb") as out:
-            while chunk := await file.read(CHUNK):
-                if size == 0:
-                    _check_magic(chunk, ALLOWED_SUFFIXES[suffix], filename)
-                size += len(chunk)
-                if size > limit:
-                    raise HTTPException(
-                        413, f"{filename}: larger than {state.settings.max_upload_mb} MB"
-                    )
-                out.write(chunk)
-        if size == 0:
-            raise HTTPException(400, f"{filename}: empty file")
-        result = await run_in_threadpool(
-            _import, state, path, format, crs, source or filename, dry_run
-        )
-    state.store.audit(
-        user.name,
-        "imports.dry_run" if dry_run else "imports.create",
-        {"file": filename, "bytes": size, "format": format, "crs": crs, "report": result},
-    )
+        folder = Path(tmp)
+        paths, sizes = [], []
+        for i, (upload, name) in enumerate(zip(file, names, strict=True)):
+            (folder / str(i)).mkdir()
+            path = folder / str(i) / disk_name(name)
+            sizes.append(await _save(upload, path, name, mb * 1024 * 1024, mb))
+            paths.append(path)
+        try:
+            result = await run_in_threadpool(
+                uploads.import_uploads,
+                state.store,
+                paths,
+                folder=folder,
+                fmt=format,
+                crs=crs,
+                source=source or (names[0] if len(names) == 1 else None),
+                dry_run=dry_run,
+                by=user.name,
+                sizes=sizes,
+            )
+        except SharpeyesError as exc:
+            raise HTTPException(422, scrub(uploads.without_folder(str(exc), folder))) from None
     if not dry_run:
         state.written()
-    return ImportReport(file=filename, dry_run=dry_run, report=result)
-
-
-def _import(
-    state: StateDep, path: Path, fmt: str, crs: str, source: str, dry_run: bool
-) -> dict[str, Any]:
-    from sharpeyes.jobs import ingest
-
-    try:
-        result = ingest.import_files(
-            state.store, [path], fmt=fmt, crs=crs, source=source, dry_run=dry_run, progress=False
-        )
-    except SharpeyesError as exc:
-        raise HTTPException(422, scrub(str(exc).replace(str(path.parent) + "/", ""))) from None
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        result = dataclasses.asdict(result)
-    if not isinstance(result, dict):
-        result = {"result": str(result)}
-    return dict(_without_folder(clean(result), str(path.parent)))
-
-
-def _without_folder(value: Any, folder: str) -> Any:
-    """The report with the server's temporary upload folder cut from every path in it."""
-    if isinstance(value, str):
-        return value.replace(folder + "/", "").replace(folder, "")
-    if isinstance(value, dict):
-        return {k: _without_folder(v, folder) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_folder(v, folder) for v in value]
-    return value
+    return ImportReport(file=", ".join(names), files=names, dry_run=dry_run, report=clean(result))
 
 
 @router.get("", response_model=Rows, summary="Imports, newest last")
 def list_imports(state: StateDep, user: Viewer) -> Rows:
     """Every import: source, file, time, counts."""
-    items = records(state.store.imports())
+    items = records(reads.imports(state.store))
     return Rows(total=len(items), items=items)
 
 
@@ -143,6 +172,6 @@ def import_rejects(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Rows:
     """File, sheet, row, column, value and reason of every refused row of one import."""
-    frame = state.store.rejects(import_id)
+    frame = reads.rejects(state.store, import_id)
     items = records(frame.iloc[offset : offset + limit]) if frame is not None else []
     return Rows(total=0 if frame is None else len(frame), items=items)

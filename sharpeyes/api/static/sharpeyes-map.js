@@ -47,9 +47,25 @@
   var status = { pending: 0, loaded: 0, failed: 0 };
   window.sharpeyesMapStatus = status;
 
+  /* The session's CSRF token (the sharpeyes_csrf cookie), sent back as X-CSRF-Token: the server
+     refuses a cookie-authenticated request that changes state without it. */
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)sharpeyes_csrf=([^;]*)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  /* fetch() on this server with the session cookie and the CSRF header (any method). */
+  function send(url, options) {
+    var o = Object.assign({ credentials: "same-origin" }, options || {});
+    o.headers = Object.assign({ "Accept": "application/json", "X-CSRF-Token": csrfToken() },
+      o.headers || {});
+    return fetch(url, o);
+  }
+  window.sharpeyesFetch = send;
+
   function getJSON(url) {
     status.pending += 1;
-    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    return send(url)
       .then(function (r) {
         status.pending -= 1;
         if (r.status === 404) { status.loaded += 1; return null; }

@@ -15,6 +15,10 @@ the camera it would get::
 
 Fields of view use the type defaults of :data:`sharpeyes.coverage.fov.FOV_DEFAULTS` for an HD camera
 (new cameras are HD); costs (CNY, installed and networked) are in :data:`COSTS_CNY`.
+
+Sites read from a file (:func:`sharpeyes.planning.io.candidates_from_file`) get the same defaults
+where the file is silent (:func:`with_site_defaults`), and two sites at one place with one field of
+view are one site (:func:`drop_duplicate_sites`).
 """
 
 from __future__ import annotations
@@ -28,15 +32,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from sharpeyes.coverage.fov import FOV_DEFAULTS
+from sharpeyes.model.crs import metric_crs
+
 __all__ = [
     "CANDIDATE_COLUMNS",
     "COSTS_CNY",
+    "DUPLICATE_SITE_M",
+    "drop_duplicate_sites",
     "entrance_sites",
     "generate_candidates",
     "grid_sites",
     "intersection_sites",
     "road_segments",
     "village_sites",
+    "with_site_defaults",
 ]
 
 #: Columns of a candidate frame (plus geometry).
@@ -59,6 +69,8 @@ COSTS_CNY: Final[dict[int, float]] = {1: 12_000.0, 2: 4_000.0, 3: 6_000.0, 4: 10
 
 _CLASS_II_CATEGORIES: Final = {"school", "hospital", "station", "bank", "government"}
 ENTRANCE_OFFSET_M: Final = 20.0
+#: Two sites closer than this (metres) are the same site.
+DUPLICATE_SITE_M: Final = 0.5
 NODE_SNAP_M: Final = 1.0
 
 
@@ -73,8 +85,6 @@ def _frame(
     crs: object,
 ) -> gpd.GeoDataFrame:
     n = len(points)
-    from sharpeyes.coverage.fov import FOV_DEFAULTS
-
     fov, range_hd, _ = FOV_DEFAULTS[camera_type]
     frame = pd.DataFrame(
         {
@@ -238,3 +248,55 @@ def generate_candidates(
                       names=[], crs=units.crs)  # fmt: skip
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=units.crs)
     return out
+
+
+def with_site_defaults(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Candidate sites from a file with what the file leaves out: an HD dome of class I
+    (``camera_type`` 1, ``point_class`` 1, ``is_hd``, ``resolution`` 1080), the cost of its camera
+    type (:data:`COSTS_CNY`) and ``kind`` ``"file"``. Returns a copy, in the CRS of ``sites``."""
+    out = sites.copy()
+    for col, default in (
+        ("camera_type", 1),
+        ("point_class", 1),
+        ("is_hd", True),
+        ("resolution", 1080),
+    ):
+        if col not in out:
+            out[col] = default
+    if "cost" not in out:
+        out["cost"] = [
+            COSTS_CNY.get(int(t), COSTS_CNY[1])
+            for t in pd.to_numeric(out["camera_type"], errors="coerce").fillna(1)
+        ]
+    if "kind" not in out:
+        out["kind"] = "file"
+    return out
+
+
+def drop_duplicate_sites(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop sites within 0.5 m of an earlier one with the same field of view; listed in
+    ``attrs["duplicates"]`` (``id``, ``row``, ``same_as``). Distances in the metric CRS of
+    :func:`sharpeyes.model.crs.metric_crs`."""
+    from scipy.spatial import cKDTree
+
+    if len(candidates) < 2:
+        candidates.attrs["duplicates"] = []
+        return candidates
+    crs = metric_crs(candidates)
+    pts = candidates.geometry.to_crs(crs)
+    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    pairs = cKDTree(xy).query_pairs(DUPLICATE_SITE_M, output_type="ndarray")
+    fov_cols = [c for c in ("camera_type", "heading_deg", "fov_deg", "range_m") if c in candidates]
+    drop: dict[int, int] = {}
+    for a, b in sorted((int(min(x, y)), int(max(x, y))) for x, y in pairs):
+        if a in drop:
+            continue
+        same_view = all(str(candidates[c].iloc[a]) == str(candidates[c].iloc[b]) for c in fov_cols)
+        if same_view and b not in drop:
+            drop[b] = a
+    ids = candidates["id"].tolist()
+    rows = candidates["row"].tolist() if "row" in candidates else list(range(len(candidates)))
+    dups = [{"id": ids[b], "row": rows[b], "same_as": ids[a]} for b, a in sorted(drop.items())]
+    kept = candidates.drop(index=candidates.index[sorted(drop)]).copy()
+    kept.attrs["duplicates"] = dups
+    return kept

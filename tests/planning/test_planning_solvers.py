@@ -10,11 +10,9 @@ import pytest
 import scipy.sparse as sp
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.solvers import (
-    MaximalCoverage,
-    _State,
-    coverage_matrix_from_radius,
-)
+from sharpeyes.planning.heuristics import SolveState as _State
+from sharpeyes.planning.matrix import coverage_matrix_from_radius
+from sharpeyes.planning.model import MaximalCoverage
 
 #: Greedy's guarantee for a count budget (Nemhauser, Wolsey & Fisher): at least 1 - 1/e of the optimum.
 GREEDY_BOUND = 1 - 1 / math.e

