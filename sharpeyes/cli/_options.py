@@ -47,9 +47,19 @@ def metavar(allowed: Sequence[object]) -> str:
     return "|".join(str(a) for a in allowed)
 
 
-def _refuse(option: str, value: object, allowed: Sequence[object], note: str = "") -> ConfigError:
+def _refuse(option: str, value: object, allowed: Sequence[object], what: str) -> ConfigError:
     shown = ", ".join(str(a) for a in allowed)
-    return ConfigError(f"{option} {value!r}{note}: use one of {shown}")
+    return ConfigError(f"{option} {value!r}: unknown {what}; use one of {shown}")
+
+
+#: What each checked option names, for its message ("unknown level").
+_WHAT: Final = {
+    "--level": "level",
+    "--per-unit": "level",
+    "--format": "format",
+    "--area": "area method",
+    "--role": "role",
+}
 
 
 def choice(option: str, value: str | None, allowed: Sequence[str]) -> str | None:
@@ -58,7 +68,7 @@ def choice(option: str, value: str | None, allowed: Sequence[str]) -> str | None
         return None
     key = value.strip().lower()
     if key not in allowed:
-        raise _refuse(option, value, allowed, " is not known")
+        raise _refuse(option, value, allowed, _WHAT.get(option, "value"))
     return key
 
 
@@ -68,7 +78,7 @@ def point_class(option: str, value: str | None) -> int | None:
         return None
     code = parse_point_class(value)
     if code not in POINT_CLASS_CODES:
-        raise _refuse(option, value, POINT_CLASS_CODES, " is not a point class")
+        raise _refuse(option, value, POINT_CLASS_CODES, "point class")
     return code
 
 
@@ -84,9 +94,11 @@ def crs(option: str, value: str, *, epsg: bool) -> str:
         try:
             pyproj.CRS.from_user_input(value.strip())
         except pyproj.exceptions.CRSError:
-            raise _refuse(option, value, allowed, " is not a CRS pyproj knows") from None
+            raise _refuse(
+                option, value, allowed, "coordinate system (pyproj knows no such code)"
+            ) from None
         return value.strip()
-    raise _refuse(option, value, allowed, " is not known")
+    raise _refuse(option, value, allowed, "coordinate system")
 
 
 def output_format(
