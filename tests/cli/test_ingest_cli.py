@@ -20,10 +20,10 @@ HEADER = "设备编码,设备名称,监控点位类型,经度,纬度,联网属�
 
 
 def _registry(path: Path, rows: int = 100, *, bad_every: int = 10, start: int = 0) -> Path:
-    """A GBK registry with Chinese headers; every ``bad_every``-th longitude is not a number."""
+    """A GBK registry with Chinese headers; every ``bad_every``-th longitude is not an angle (75 minutes)."""
     lines = [HEADER]
     for i in range(start, start + rows):
-        lon = "东经123度" if bad_every and i % bad_every == 0 else f"{123.8 + i * 1e-4:.6f}"
+        lon = "东经123度75分" if bad_every and i % bad_every == 0 else f"{123.8 + i * 1e-4:.6f}"
         county = "211202" if i % 2 else "211221"
         lines.append(
             f"{county}00001320{i:06d},路口{i},{'一类' if i % 3 == 0 else '二类'},{lon},"
@@ -66,7 +66,7 @@ def test_import_gbk_registry_with_bad_rows_then_reimport(tmp_path: Path) -> None
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese
     rejects = pd.read_csv(rejects_path, encoding="utf-8-sig", dtype=str)
     assert len(rejects) == 10
-    assert set(rejects["值 value"]) == {"东经123度"}
+    assert set(rejects["值 value"]) == {"东经123度75分"}
     assert rejects["原因 reason"].str.len().gt(0).all()
     report = json.loads(Path(result["files"][0]["report"]).read_text(encoding="utf-8"))
     assert report["accepted"] == 90 and report["import_id"] == 1
