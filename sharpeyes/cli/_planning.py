@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
         time_limit_s: Annotated[
             float,
             typer.Option(
-                "--time-limit", metavar="S", help="Seconds for the solver after greedy, s"
+                "--time-limit", metavar="S", help="Time for the solver after greedy, seconds"
             ),
         ] = 30.0,
         mkdir: MkdirOption = False,

@@ -164,8 +164,8 @@ def normalize_cameras(
         }
     )
     cameras = fill_parent_codes(_assemble(out, coords, ~notes.refused))
-    # the source row of each camera, for warnings told by row (the store does not keep it)
-    cameras["row"] = pd.array(np.asarray(where.rows)[~notes.refused], dtype="Int64")
+    if opts.source_rows:  # each camera's source row, for warnings told by row
+        cameras["row"] = pd.array(np.asarray(where.rows)[~notes.refused], dtype="Int64")
     return cameras, _rejects_frame(notes.rejects, where)
 
 

@@ -123,6 +123,7 @@ def import_file(
         hd_min_lines=hd_min_lines,
         one_means_networked=one_means_networked,
         progress=progress,
+        source_rows=True,
     )
     with reading(p, "camera registry"):
         cameras, rejects = read_cameras(p, options, fmt=fmt)
