@@ -25,38 +25,82 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sharpeyes.health.evaluation import evaluate, healthy_samples
-from sharpeyes.health.verdict import FAULT_NAMES, HealthConfig, analyse_frames
+from sharpeyes.health.evaluation import healthy_samples
+from sharpeyes.health.verdict import DEFAULT_CONFIG, FAULT_NAMES, HealthConfig, analyse_frames
 
 
-def part_evaluation(quick: bool) -> None:
-    healthy = healthy_samples(
-        views=("full", "mirror") if quick else ("full", "mirror", "left", "right")
-    )
-    t0 = time.perf_counter()
-    strengths = ("moderate",) if quick else ("light", "moderate", "strong")
-    scores, rate, alarms = evaluate(healthy, strengths=strengths)
-    print(
-        f"\n== labelled evaluation: {len(healthy)} healthy samples ({sum(s.condition == 'night' for s in healthy)} night), "
-        f"{len([1 for s in healthy if s.condition == 'day'])} day samples × {len(FAULT_NAMES)} faults × {len(strengths)} strengths "
-        f"({time.perf_counter() - t0:.0f} s)"
-    )
-    print(f"{'fault':<14}" + "".join(f"{s + ' P':>12}{s + ' R':>12}" for s in strengths))
+def _table(strengths: tuple[str, ...], tuned_in: Any, tuned_out: Any) -> None:
+    head = "".join(f"{s[:3] + ' P/R in':>16}{s[:3] + ' P/R out':>17}" for s in strengths)
+    print(f"{'fault':<13}{head}")
     for fault in FAULT_NAMES:
-        line = f"{fault:<14}"
+        line = f"{fault:<13}"
         for s in strengths:
-            sc = scores[(fault, s)]
-            line += f"{sc.precision:>12.3f}{sc.recall:>12.3f}"
+            a, b = tuned_in.by_fault[(fault, s)], tuned_out.by_fault[(fault, s)]
+            line += f"{a.precision:>8.3f}/{a.recall:<7.3f}{b.precision:>9.3f}/{b.recall:<7.3f}"
         print(line)
-    print(f"false alarms on healthy samples: {rate:.3%} (goal ≤ 2 %)")
-    for a in alarms[:10]:
-        print("  ", a)
+
+
+def part_evaluation(quick: bool) -> HealthConfig:
+    """Thresholds tuned on the tuning clips, scored there (in-sample) and on the held-out clips."""
+    from sharpeyes.health.evaluation import (
+        CONDITIONS,
+        HELD_OUT_SHOTS,
+        TUNING_SHOTS,
+        faulty_samples,
+        split,
+    )
+    from sharpeyes.health.tuning import measure_samples, objective, score, tune
+
+    t0 = time.perf_counter()
+    views = ("full", "mirror") if quick else ("full", "mirror", "left", "right")
+    strengths = ("moderate",) if quick else ("light", "moderate", "strong")
+    healthy = healthy_samples(views=views, conditions=CONDITIONS[1:])
+    tuning, held_out = split(healthy)
+    sets = {}
+    for label, part in (("tuning", tuning), ("held-out", held_out)):
+        samples = [*part, *faulty_samples(part, strengths=strengths)]
+        sets[label] = measure_samples(samples)
+    measured_s = time.perf_counter() - t0
+    tuned = tune(sets["tuning"])
+    changed = {
+        k: (getattr(DEFAULT_CONFIG, k), getattr(tuned, k))
+        for k in vars(DEFAULT_CONFIG)
+        if getattr(DEFAULT_CONFIG, k) != getattr(tuned, k)
+    }
+    print(
+        f"\n== labelled evaluation ({time.perf_counter() - t0:.0f} s, measuring {measured_s:.0f} s): "
+        f"tuning shots {sorted(TUNING_SHOTS)}, held-out shots {sorted(HELD_OUT_SHOTS)}"
+    )
+    for label, part in (("tuning", tuning), ("held-out", held_out)):
+        by = {c: sum(x.condition == c for x in part) for c in CONDITIONS}
+        print(
+            f"  {label}: healthy samples {by}; faulty = day samples × {len(FAULT_NAMES)} faults × {len(strengths)} strengths"
+        )
+    print(f"  thresholds tuned on the tuning set, changed from the defaults: {changed or 'none'}")
+    for name, config in (("tuned", tuned), ("shipped defaults", DEFAULT_CONFIG)):
+        s_in = score(sets["tuning"], config=config)
+        s_out = score(sets["held-out"], config=config)
+        print(
+            f"\n-- {name}: precision/recall, in-sample (tuning clips) beside held out "
+            f"(objective in {objective(s_in):.3f}, out {objective(s_out):.3f})"
+        )
+        _table(strengths, s_in, s_out)
+        for label, sc in (("in-sample", s_in), ("held-out", s_out)):
+            rates = ", ".join(
+                f"{c} {sc.false_alarm_rate[c]:.1%} of {sc.healthy_count[c]}"
+                for c in sc.false_alarm_rate
+            )
+            print(f"  false alarms on healthy samples, {label}: {rates} (goal ≤ 1 % each)")
+        for alarm in s_out.alarms[:8]:
+            print("    held-out alarm:", alarm)
+    return tuned
 
 
 def part_throughput(repeats: int) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Debian packages sharpeyes' tests use: PostgreSQL + PostGIS, GStreamer RTSP server, Chromium, ffmpeg, CJK fonts.
+# Debian packages sharpeyes' tests use: PostgreSQL + PostGIS, MariaDB (a wvp platform's database), GStreamer RTSP server, Chromium, ffmpeg, CJK fonts.
 set -euo pipefail
-PKGS=(postgresql postgresql-15-postgis-3
+PKGS=(postgresql postgresql-15-postgis-3 mariadb-server
       python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
       gstreamer1.0-plugins-ugly gstreamer1.0-tools
       chromium chromium-driver ffmpeg fonts-noto-cjk)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import math
-from datetime import date, datetime
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from sharpeyes.model.jsonable import to_json
 from sharpeyes.model.urls import scrub
 
 #: Columns never returned by the API (credentials are kept apart in the store and never leave it).
@@ -46,20 +45,9 @@ def clean(value: Any) -> Any:
         return [clean(v) for v in value]
     if isinstance(value, np.ndarray):
         return [clean(v) for v in value.tolist()]
-    if isinstance(value, (pd.Timestamp, datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode()
-    if value is pd.NA or value is pd.NaT:
-        return None
     if hasattr(value, "__geo_interface__"):
         return clean(value.__geo_interface__)
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return clean(str(value))
+    return clean(to_json(value))  # dates, NaT, NA, bytes …: the package's one JSON rule
 
 
 def records(frame: pd.DataFrame | None, *, drop_geometry: bool = True) -> list[dict[str, Any]]:

@@ -133,7 +133,9 @@ class CameraIndex:
         if statuses:
             mask &= _any_of(self.status, [STATUS_CODES.get(s, -9) for s in statuses])
         if verdicts:
-            mask &= _any_of(self.verdict, [VERDICT_CODES.get(v, -9) for v in verdicts])
+            # "not_probed" (未巡检): no result in the last finished run (code 0), never "offline"
+            codes = [0 if v == "not_probed" else VERDICT_CODES.get(v, -9) for v in verdicts]
+            mask &= _any_of(self.verdict, codes)
         if bbox is not None:
             mask &= self.located
             mask &= (self.lon >= bbox.west) & (self.lon <= bbox.east)

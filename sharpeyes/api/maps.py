@@ -142,10 +142,20 @@ def build_map_html(
     layers["verdicts"]["degraded"] = folium.FeatureGroup(name="画面异常摄像机", show=True).add_to(
         fmap
     )
+    layers["verdicts"]["not_probed"] = folium.FeatureGroup(name="未巡检摄像机", show=False).add_to(
+        fmap
+    )
     layers["links"] = folium.FeatureGroup(name="网络链路负载", show=False).add_to(fmap)
     layers["spof"] = folium.FeatureGroup(name="单点故障", show=False).add_to(fmap)
     layers["plan"] = folium.FeatureGroup(name="规划点位", show=False).add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    root.html.add_child(
+        Element(
+            '<a class="sharpeyes-download" id="sharpeyes-worklist" '
+            'href="/api/health/worklist?format=xlsx" download>派修清单 (xlsx)</a>'
+        ),
+        name="sharpeyes_worklist",
+    )
     if bounds is not None:
         west, south, east, north = bounds
         fmap.fit_bounds([[south, west], [north, east]])

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from sharpeyes import __version__
-from sharpeyes.cli import _api, _coverage, _demo, _health, _ingest, _network, _planning
+from sharpeyes.cli import _api, _coverage, _demo, _health, _ingest, _network, _planning, _sync
 from sharpeyes.cli._common import JsonOption, emit
 from sharpeyes.cli._help import polish_help
 from sharpeyes.cli._run import prepare, run
@@ -96,7 +96,7 @@ def versions(as_json: JsonOption = False) -> None:
     )
 
 
-for _module in (_demo, _ingest, _coverage, _planning, _network, _health, _api):
+for _module in (_demo, _ingest, _coverage, _planning, _network, _health, _sync, _api):
     _module.register(app)
 
 

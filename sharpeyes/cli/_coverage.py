@@ -232,6 +232,14 @@ def register(app: typer.Typer) -> None:
                 help="HD threshold, vertical lines (default: $SHARPEYES_HD_MIN_LINES, else 1080)",
             ),
         ] = None,
+        hd_source: Annotated[
+            str,
+            typer.Option(
+                "--hd-source",
+                metavar="registry|stream",
+                help="HD ratio from the registry's resolution, or from what the streams really send",
+            ),
+        ] = "registry",
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
@@ -241,6 +249,7 @@ def register(app: typer.Typer) -> None:
             fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
             level = opt.choice("--level", level, opt.LEVELS)
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
+            hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
             opt.output_path(out, mkdir=mkdir)
             from sharpeyes.jobs.coverage import write_report
             from sharpeyes.settings import load_settings
@@ -248,7 +257,14 @@ def register(app: typer.Typer) -> None:
             threshold = hd_min_lines if hd_min_lines is not None else load_settings().hd_min_lines
             say("computing coverage report …")
             r = write_report(
-                _store(db), out, fmt=fmt, unit=unit, level=level, hd_min_lines=threshold, area=area
+                _store(db),
+                out,
+                fmt=fmt,
+                unit=unit,
+                level=level,
+                hd_min_lines=threshold,
+                area=area,
+                hd_source=hd_source,
             )
             emit(
                 r,
@@ -256,7 +272,9 @@ def register(app: typer.Typer) -> None:
                 text=(
                     f"wrote {r['rows_written']} rows to {out} ({fmt}); metric CRS {r['metric_crs']}; "
                     f"cameras {r['cameras']}, outside every unit {r['outside_every_unit']}, "
-                    f"no position {r['unplaced_no_position']}, ID county mismatches {r['id_county_mismatch']}"
+                    f"no position {r['unplaced_no_position']}, ID county mismatches {r['id_county_mismatch']}; "
+                    f"HD from {hd_source}, streams contradicting the registry's resolution "
+                    f"{r.get('resolution_mismatches', 0)}"
                 ),
             )
 

@@ -1,13 +1,14 @@
-"""Commands of sharpeyes.health: ``sharpeyes health run|probe|reference|history``."""
+"""Commands of sharpeyes.health: ``sharpeyes health run|probe|reference|history|worklist``."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from sharpeyes.cli._common import DbOption, JsonOption, emit, user_errors
+from sharpeyes.cli import _options as opt
+from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, user_errors
 
 health_app = typer.Typer(
     help="Nightly camera health (视频质量诊断): probe streams, judge pictures."
@@ -55,25 +56,62 @@ def run(
         ),
     ] = None,
     udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
+    via: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--via",
+            metavar="wvp URL",
+            help="Streams of cameras without a URL from this platform: wvp http(s)://USER@host:18080",
+        ),
+    ] = None,
+    max_open: Annotated[
+        int,
+        typer.Option("--max-open", metavar="N", help="--via: streams open on the platform at once"),
+    ] = 16,
+    snapshot_only: Annotated[
+        bool, typer.Option("--snapshot-only", help="--via: the platform's snapshot, no stream")
+    ] = False,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--password-file", metavar="FILE", help="--via: file with the platform password"
+        ),
+    ] = None,
 ) -> None:
     """The nightly job: check every camera with a stream and keep the results."""
     from sharpeyes.jobs.health import run_nightly
 
     with user_errors():
-        summary = run_nightly(
-            _store(db),
-            concurrency=concurrency,
-            resume=resume,
-            dask_address=dask,
-            snapshot_dir=snapshot_dir,
-            deadline_s=deadline_s,
-            progress=not as_json,
-            prometheus_path=prometheus,
-            transport="udp" if udp else "tcp",
-        )
+        common: dict[str, Any] = {
+            "concurrency": concurrency,
+            "resume": resume,
+            "dask_address": dask,
+            "snapshot_dir": snapshot_dir,
+            "deadline_s": deadline_s,
+            "progress": not as_json,
+            "prometheus_path": prometheus,
+            "transport": "udp" if udp else "tcp",
+        }
+        if via is not None and via[0]:
+            from sharpeyes._errors import ConfigError
+            from sharpeyes.jobs.platform_health import run_via_platform
+
+            if via[0].lower() != "wvp":
+                raise ConfigError(f"--via {via[0]!r}: the platform supported is wvp")
+            summary = run_via_platform(
+                _store(db),
+                via[1],
+                max_open=max_open,
+                snapshot_only=snapshot_only,
+                password_file=password_file,
+                **common,
+            )
+        else:
+            summary = run_nightly(_store(db), **common)
         faults = ", ".join(f"{k} {v}" for k, v in summary["faults"].items() if v) or "none"
         text = (
-            f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras, "
+            f"run {summary['run_id']} ({summary['night']}): {summary['checked']} cameras probed, "
+            f"{summary.get('not_probed') or 0} not probed (未巡检), "
             f"online rate {summary['online_rate']}, intact rate {summary['intact_rate']}; "
             f"faults: {faults}; offline: {summary['reasons'] or 'none'}"
         )
@@ -179,6 +217,46 @@ def history(
                 f"  {r['night']}  {r['verdict']}  {','.join(r['faults'] or [])}  {r['reason'] or ''}"
             )
         emit(doc, as_json=as_json, text="\n".join(lines))
+
+
+@health_app.command("worklist")
+def worklist(
+    out: Annotated[
+        Path,
+        typer.Option("-o", "--out", metavar="PATH", help="Output file (.xlsx, .csv, .json)"),
+    ],
+    night: Annotated[
+        str | None,
+        typer.Option(
+            "--night", metavar="YYYY-MM-DD", help="Night of the run (default: the last finished)"
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar=opt.metavar(opt.REPORT_FORMATS),
+            help="File format (default: from -o's extension, else xlsx)",
+        ),
+    ] = None,
+    mkdir: MkdirOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The morning worklist: faulty and offline cameras per contractor (network faults to the
+    carrier), with snapshots, and each contractor's intact rate against the 98 % / 95 % targets."""
+    with user_errors():
+        fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
+        opt.output_path(out, mkdir=mkdir)
+        from sharpeyes.jobs.worklist import write_worklist
+
+        doc = write_worklist(_store(db), out, night=night, fmt=fmt)
+        routes = ", ".join(f"{k} {v}" for k, v in doc["routes"].items()) or "none"
+        text = (
+            f"wrote {doc['cameras']} cameras of the night {doc['night']} (run {doc['run_id']}) "
+            f"to {out} ({fmt}): {routes}"
+        )
+        emit(doc, as_json=as_json, text=text)
 
 
 def _check_stream_url(url: str) -> None:

@@ -29,6 +29,7 @@ GAPS_FORMATS: Final = ("geojson", "gpkg", "csv")
 PLAN_FORMATS: Final = ("csv", "geojson", "xlsx")
 NETWORK_FORMATS: Final = ("json", "xlsx")
 AREA_METHODS: Final = ("exact", "fast", "none")
+HD_SOURCES: Final = ("registry", "stream")
 ROLES: Final = ("viewer", "editor", "admin")
 
 #: What each output extension can hold.
@@ -58,6 +59,7 @@ _WHAT: Final = {
     "--per-unit": "level",
     "--format": "format",
     "--area": "area method",
+    "--hd-source": "HD source",
     "--role": "role",
 }
 

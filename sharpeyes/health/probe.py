@@ -1,66 +1,58 @@
 """Stream probing under a hard deadline: RTSP (TCP first, UDP if asked), HTTP(S) MJPEG, files.
 
-Frames are read by an ``ffmpeg`` child process (Debian's ``ffmpeg``) that decodes, samples and
-shrinks the stream and writes raw YUV4MPEG frames to a pipe. We read that pipe with our own
-deadline and kill the child's whole process group when it passes, so a silent server, a stream
-that stalls after one frame, or a decoder that crashes can never hold or kill the caller. OpenCV's
-FFmpeg backend is not used here: its internal timeouts are long and cannot be cut per call.
+Frames are read by a reader child (:mod:`sharpeyes.health._reader`, FFmpeg's libraries through
+PyAV), one per probing thread and kept between probes, that gets each URL — password included —
+over a pipe: the password is on no process's command line or environment. We read its answer with
+our own deadline and kill its whole process group when the deadline passes, so a silent server, a
+stream that stalls after one frame, or a decoder that crashes can never hold or kill the caller.
+OpenCV's FFmpeg backend is not used here: its internal timeouts are long and cannot be cut per call.
+
+Before reading, the probe opens a plain TCP connection to the camera's host and port: when that
+fails the fault is the network's (``fault_kind`` ``network``: the carrier fixes it); a camera that
+answers TCP but gives no usable stream is a ``stream`` fault, a bad picture a ``picture`` fault.
 
 Reasons for ``offline`` come from :data:`sharpeyes.model.codes.OFFLINE_REASONS`: ``refused``,
 ``timeout``, ``unauthorized``, ``not_found``, ``no_frames``, ``decode_error``. Credentials are
-joined into the URL only for the child's command line and scrubbed from every message we keep.
+scrubbed from every message we keep.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import selectors
-import shutil
-import signal
-import subprocess
-import tempfile
+import errno
+import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
 
+from sharpeyes.health._ffmpeg import ffmpeg_binary, grab_with_ffmpeg
+from sharpeyes.health._grab import FrameGrab
+from sharpeyes.health._pool import grab_with_reader
 from sharpeyes.health.detectors import Frame
-from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig, analyse_frames
-from sharpeyes.model.urls import SECRET_SEPARATOR, join_credentials, mask_url, scrub
+from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig, analyse_frames, is_ir
+from sharpeyes.model.urls import SECRET_SEPARATOR, join_credentials, mask_url, split_credentials
 
+__all__ = [
+    "SNAPSHOT_WIDTH",
+    "FrameGrab",
+    "ProbeResult",
+    "decode_jpeg",
+    "encode_jpeg",
+    "ffmpeg_binary",
+    "grab_frames",
+    "probe_stream",
+    "tcp_check",
+]
 
-def ffmpeg_binary() -> str:
-    """The ffmpeg to run: ``$SHARPEYES_FFMPEG``, else the system's, else the one the
-    ``imageio-ffmpeg`` wheel ships (so a machine without Debian's ffmpeg still probes streams)."""
-    configured = os.environ.get("SHARPEYES_FFMPEG")
-    if configured:
-        return configured
-    system = shutil.which("ffmpeg")
-    if system:
-        return system
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        return "ffmpeg"
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
+_DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}
 
 
 SNAPSHOT_WIDTH = 320
-
-
-@dataclass
-class FrameGrab:
-    """What the reader got from a stream before its deadline."""
-
-    frames: list[Frame]
-    reason: str | None = None
-    detail: str = ""
-    open_s: float | None = None
-    elapsed_s: float = 0.0
 
 
 @dataclass
@@ -72,9 +64,16 @@ class ProbeResult:
     faults: list[str] = field(default_factory=list)
     reason: str | None = None
     detail: str = ""
-    measures: dict[str, float | None] = field(default_factory=dict)
+    measures: dict[str, Any] = field(default_factory=dict)
     snapshot_jpeg: bytes | None = None
     frame_jpeg: bytes | None = None
+    mode: str | None = None
+
+    @property
+    def fault_kind(self) -> str | None:
+        """``network``, ``stream``, ``picture`` or ``None`` (no fault)."""
+        value = self.measures.get("fault_kind")
+        return None if value is None else str(value)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: no image bytes, URL masked."""
@@ -84,86 +83,38 @@ class ProbeResult:
             "faults": list(self.faults),
             "reason": self.reason,
             "detail": self.detail,
+            "fault_kind": self.fault_kind,
+            "mode": self.mode,
             "measures": self.measures,
         }
 
 
-def _classify_failure(stderr: str) -> str | None:
-    text = stderr.lower()
-    if "connection refused" in text:
-        return "refused"
-    if "401" in text or "unauthorized" in text or "authorization failed" in text:
-        return "unauthorized"
-    if "404" in text or "no such file" in text:
-        return "not_found"
-    if any(
-        word in text
-        for word in ("invalid data", "moov atom", "could not find codec", "decod", "corrupt")
-    ):
-        return "decode_error"
-    if "not found" in text:
-        return "not_found"
-    if "timed out" in text or "timeout" in text:
-        return "timeout"
-    return None
-
-
-def _command(
-    url: str,
-    *,
-    ffmpeg: str,
-    frames: int,
-    interval_s: float,
-    width: int,
-    transport: str,
-    deadline_s: float,
-) -> list[str]:
-    cmd = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error"]
-    # a live stream's codec is known from its first key frame: do not analyse 5 s of it first
-    live = ["-analyzeduration", "1000000", "-probesize", "500000"]
-    if url.startswith("rtsp://") or url.startswith("rtsps://"):
-        cmd += ["-rtsp_transport", transport, "-timeout", str(int(deadline_s * 1e6)), *live]
-    elif url.startswith("http://") or url.startswith("https://"):
-        cmd += ["-rw_timeout", str(int(deadline_s * 1e6)), *live]
-    rate = 1.0 / max(interval_s, 0.01)
-    vf = f"fps={rate:g},scale=trunc(min({width}\\,iw)/2)*2:-2"
-    cmd += ["-i", url, "-an", "-sn", "-vf", vf, "-frames:v", str(frames)]
-    cmd += ["-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", "pipe:1"]
-    return cmd
-
-
-def _parse_y4m(buffer: bytearray, pos: int = 0) -> tuple[list[Frame], int]:
-    """Frames decoded from a YUV4MPEG2 byte buffer from offset ``pos`` (0: the stream header comes
-    first), and the offset after the last whole frame."""
-    end = buffer.find(b"\n")
-    if end < 0 or not buffer.startswith(b"YUV4MPEG2"):
-        return [], pos
-    header = buffer[:end].decode("ascii", "replace").split()
-    width = int(next(t[1:] for t in header if t.startswith("W")))
-    height = int(next(t[1:] for t in header if t.startswith("H")))
-    size = width * height * 3 // 2
-    pos = max(pos, end + 1)
-    frames: list[Frame] = []
-    while True:
-        nl = buffer.find(b"\n", pos)
-        if nl < 0 or not buffer.startswith(b"FRAME", pos):
-            break
-        if len(buffer) < nl + 1 + size:
-            break
-        yuv = np.frombuffer(bytes(buffer[nl + 1 : nl + 1 + size]), np.uint8)
-        frames.append(cv2.cvtColor(yuv.reshape(height * 3 // 2, width), cv2.COLOR_YUV2BGR_I420))
-        pos = nl + 1 + size
-    return frames, pos
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            process.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):  # the kernel reaps SIGKILLed children
-        process.wait(timeout=5)
+def tcp_check(url: str, *, timeout_s: float) -> tuple[str | None, str]:
+    """Open (and close) a TCP connection to ``url``'s host and port within ``timeout_s`` seconds:
+    ``(None, "")`` when it connects (or ``url`` is a file), else an offline reason (``refused``,
+    ``timeout``) and what happened. Tells a network fault from a stream fault."""
+    if "://" not in url:
+        return None, ""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host:
+        return None, ""
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return None, ""
+    if not port:
+        return None, ""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None, ""
+    except ConnectionRefusedError:
+        return "refused", f"TCP connection to {host}:{port} refused"
+    except TimeoutError:
+        return "timeout", f"no TCP connection to {host}:{port} within {timeout_s:g} s"
+    except OSError as exc:
+        what = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+        return "timeout", f"no TCP connection to {host}:{port} ({what})"
 
 
 def grab_frames(
@@ -178,98 +129,45 @@ def grab_frames(
     transport: str = "tcp",
     min_frames: int = 2,
     ffmpeg: str | None = None,
+    check_network: bool = True,
 ) -> FrameGrab:
     """Read up to ``frames`` frames, ``interval_s`` seconds of stream time apart, shrunk to at most
     ``width`` pixels across, from ``url`` (RTSP, HTTP(S) MJPEG or a file path) within ``deadline_s``
     seconds of wall time, whatever the server or the decoder does. Never raises for a bad stream:
-    the reason is in the result."""
+    the reason is in the result. ``ffmpeg`` (a binary) reads with the ffmpeg command line instead
+    of the reader child; it refuses credentials, which would show on that command line."""
     start = time.monotonic()
-    full = join_credentials(url, user, password) if user or password else url
     secrets = [s for s in (password, user, *(password or "").split(SECRET_SEPARATOR)) if s]
-
-    def clean(text: str) -> str:
-        text = scrub(text)
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text.strip().splitlines()[-1][:300] if text.strip() else ""
-
     if "://" not in url and not Path(url).exists():
         return FrameGrab([], "not_found", f"{url}: no such file", elapsed_s=0.0)
-    cmd = _command(
-        full,
-        ffmpeg=ffmpeg or ffmpeg_binary(),
-        frames=frames,
-        interval_s=interval_s,
-        width=width,
-        transport=transport,
-        deadline_s=deadline_s,
-    )
-    with tempfile.TemporaryFile() as errors:
-        try:
-            process = subprocess.Popen(
-                cmd,
-                stdout=subprocess.PIPE,
-                stderr=errors,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
+    if check_network:
+        reason, detail = tcp_check(url, timeout_s=min(3.0, max(0.2, deadline_s * 0.3)))
+        if reason is not None:
+            return FrameGrab(
+                [], reason, detail, elapsed_s=time.monotonic() - start, fault_kind="network"
             )
-        except OSError as exc:
-            return FrameGrab([], "decode_error", clean(f"cannot start {cmd[0]}: {exc}"))
-        assert process.stdout is not None
-        buffer = bytearray()
-        got: list[Frame] = []
-        used = 0
-        open_s: float | None = None
-        timed_out = False
-        selector = selectors.DefaultSelector()
-        selector.register(process.stdout, selectors.EVENT_READ)
-        try:
-            while True:
-                left = deadline_s - (time.monotonic() - start)
-                if left <= 0:
-                    timed_out = True
-                    break
-                if not selector.select(timeout=min(left, 0.5)):
-                    if process.poll() is not None:
-                        break
-                    continue
-                chunk = os.read(process.stdout.fileno(), 1 << 20)
-                if not chunk:
-                    break
-                if open_s is None:
-                    open_s = time.monotonic() - start
-                buffer += chunk
-                parsed, used = _parse_y4m(buffer, used)
-                got.extend(parsed)
-                if len(got) >= frames:
-                    break
-        finally:
-            selector.close()
-            _kill(process)
-            process.stdout.close()
-        errors.seek(0)
-        stderr = errors.read().decode("utf-8", "replace")
-    elapsed = time.monotonic() - start
-    returncode = process.returncode
-    got = got[:frames]
-    if len(got) >= min_frames:
-        return FrameGrab(got, None, "", open_s, elapsed)
-    if timed_out:
-        detail = f"stalled after {len(got)} frame(s)" if got else "no answer before the deadline"
-        return FrameGrab(got, "timeout", f"{detail} ({deadline_s:g} s)", open_s, elapsed)
-    if returncode is not None and returncode < 0 and returncode != -signal.SIGKILL:
-        name = (
-            signal.Signals(-returncode).name
-            if -returncode in signal.Signals._value2member_map_
-            else str(-returncode)
-        )
-        return FrameGrab(got, "decode_error", f"decoder crashed ({name})", open_s, elapsed)
-    reason = _classify_failure(stderr)
-    if reason is None:
-        reason = "no_frames" if returncode == 0 else "decode_error"
-    return FrameGrab(
-        got, reason, clean(stderr) or f"{len(got)} frame(s), exit {returncode}", open_s, elapsed
-    )
+    left = max(0.1, deadline_s - (time.monotonic() - start))
+    options = {
+        "deadline_s": left,
+        "frames": frames,
+        "interval_s": interval_s,
+        "width": width,
+        "transport": transport,
+        "min_frames": min_frames,
+    }
+    if ffmpeg is not None:
+        if user or password or split_credentials(url)[1] is not None:
+            return FrameGrab(
+                [], "decode_error", "the ffmpeg reader would show the password on its command line"
+            )
+        grab = grab_with_ffmpeg(url, ffmpeg=ffmpeg, **options)  # type: ignore[arg-type]
+    else:
+        full = join_credentials(url, user, password) if user or password else url
+        grab = grab_with_reader(full, secrets=list(secrets), **options)  # type: ignore[arg-type]
+    grab.elapsed_s = time.monotonic() - start
+    if grab.reason is not None and grab.fault_kind is None:
+        grab.fault_kind = "stream"
+    return grab
 
 
 def encode_jpeg(frame: Frame, *, width: int = SNAPSHOT_WIDTH, quality: int = 80) -> bytes:
@@ -293,21 +191,55 @@ def decode_jpeg(data: bytes | None) -> Frame | None:
     return None if image is None else np.asarray(image, dtype=np.uint8)
 
 
+def _stream_measures(grab: FrameGrab) -> dict[str, Any]:
+    out: dict[str, Any] = {"frames": float(len(grab.frames))}
+    if grab.open_s is not None:
+        out["open_s"] = round(grab.open_s, 3)
+    if grab.codec:
+        out["codec"] = grab.codec
+    if grab.stream_width and grab.stream_height:
+        out["stream_width_px"] = float(grab.stream_width)
+        out["stream_height_px"] = float(grab.stream_height)
+    return out
+
+
+def pick_reference(
+    frames: list[Frame],
+    references: Mapping[str, bytes | None] | None,
+    *,
+    config: HealthConfig = DEFAULT_CONFIG,
+) -> tuple[str, Frame | None]:
+    """The picture's mode (``"ir"`` or ``"day"``) and the reference view to compare it with: the
+    reference of its own mode, else the other mode's (used then only to find a moved view)."""
+    mode = "ir" if is_ir(frames[len(frames) // 2], config=config) else "day"
+    refs = references or {}
+    for key in (mode, "ir" if mode == "day" else "day"):
+        frame = decode_jpeg(refs.get(key))
+        if frame is not None:
+            return mode, frame
+    return mode, None
+
+
 def probe_stream(
     url: str,
     *,
     user: str | None = None,
     password: str | None = None,
     reference_jpeg: bytes | None = None,
+    references: Mapping[str, bytes | None] | None = None,
     config: HealthConfig = DEFAULT_CONFIG,
     deadline_s: float = 20.0,
     transport: str = "tcp",
+    fov_deg: float | None = None,
 ) -> ProbeResult:
     """Probe one stream and judge its picture: the whole check of one camera.
 
     ``offline`` with a reason when no usable frames came before ``deadline_s`` (seconds of wall
-    time); otherwise ``ok`` or ``degraded`` with the faults. ``reference_jpeg`` is the camera's
-    reference view. Timings (seconds) are in ``measures`` as ``open_s`` and ``probe_s``.
+    time); otherwise ``ok`` or ``degraded`` with the faults. ``references`` are the camera's
+    reference views by mode (``{"day": jpeg, "ir": jpeg}``); ``reference_jpeg`` is one reference
+    for any mode. ``measures`` also hold ``open_s`` and ``probe_s`` (seconds), ``fault_kind``
+    (``network``, ``stream``, ``picture``), ``codec`` and ``stream_width_px``/``stream_height_px``
+    (the stream as sent), and ``mode``; ``fov_deg`` turns a moved view's shift into degrees.
     """
     started = time.monotonic()
     # reading stops at 80 % of the deadline so that killing the reader and the analysis fit in it
@@ -323,19 +255,22 @@ def probe_stream(
         min_frames=config.min_frames,
     )
     shown = mask_url(url) or ""
+    stream = _stream_measures(grab)
     if grab.reason is not None:
-        measures: dict[str, float | None] = {
-            "frames": float(len(grab.frames)),
+        measures: dict[str, Any] = {
+            **stream,
+            "fault_kind": grab.fault_kind,
             "probe_s": round(time.monotonic() - started, 3),
         }
-        if grab.open_s is not None:
-            measures["open_s"] = round(grab.open_s, 3)
         return ProbeResult(shown, "offline", [], grab.reason, grab.detail, measures)
-    reference = decode_jpeg(reference_jpeg)
-    report = analyse_frames(grab.frames, reference=reference, config=config)
+    if reference_jpeg is not None and not references:
+        references = {"day": reference_jpeg, "ir": reference_jpeg}
+    mode, reference = pick_reference(grab.frames, references, config=config)
+    report = analyse_frames(grab.frames, reference=reference, config=config, fov_deg=fov_deg)
     measures = {k: (round(v, 4) if v == v else None) for k, v in report.measures.items()}
-    if grab.open_s is not None:
-        measures["open_s"] = round(grab.open_s, 3)
+    measures.update(stream)
+    measures["mode"] = mode
+    measures["fault_kind"] = "picture" if report.faults else None
     measures["probe_s"] = round(time.monotonic() - started, 3)
     last = grab.frames[-1]
     return ProbeResult(
@@ -347,4 +282,5 @@ def probe_stream(
         measures,
         snapshot_jpeg=encode_jpeg(last),
         frame_jpeg=encode_jpeg(last, width=config.analysis_width, quality=90),
+        mode=mode,
     )

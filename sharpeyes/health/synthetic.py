@@ -3,8 +3,12 @@ tests and the demo streams.
 
 ``apply_fault(frames, fault, strength, rng)`` returns new frames (BGR uint8) showing ``fault`` at
 ``"light"``, ``"moderate"`` or ``"strong"`` strength; sizes are relative to the frame width so the
-same strength means the same thing at 320 or 1920 pixels across. ``night(frames)`` turns day footage
-into a plausible low-light picture (gamma, lower gain, sensor noise) that is *healthy*.
+same strength means the same thing at 320 or 1920 pixels across.
+
+Healthy variants of day footage (not faults; a camera at night is not broken): :func:`night`
+(gamma, lower gain, sensor noise), :func:`low_light` (a dim colour picture), :func:`night_noise`
+(dim and grainy) and :func:`infrared` (the camera's IR night mode: monochrome, softer, IR grain).
+These are *approximations* made from day footage, labelled as such wherever they are scored.
 """
 
 from __future__ import annotations
@@ -37,10 +41,94 @@ def night(
     return out
 
 
-def apply_fault(
-    frames: Sequence[Frame], fault: str, strength: str, rng: np.random.Generator
+def low_light(
+    frames: Sequence[Frame], rng: np.random.Generator, *, noise_sigma: float = 2.0
 ) -> list[Frame]:
-    """``frames`` showing ``fault`` (a name of :data:`sharpeyes.model.codes.FAULTS`) at ``strength``."""
+    """A dim but usable colour picture (dusk, a street light): gain 0.55, gamma 1.2, light noise."""
+    lut = _clip(255.0 * (np.arange(256) / 255.0) ** 1.2 * 0.55 + 4)
+    return [
+        _clip(cv2.LUT(f, lut).astype(np.float32) + rng.normal(0, noise_sigma, f.shape))
+        for f in frames
+    ]
+
+
+def night_noise(frames: Sequence[Frame], rng: np.random.Generator) -> list[Frame]:
+    """Night with the sensor's gain up: :func:`night` with noise σ 5 grey levels."""
+    return night(frames, rng, noise_sigma=5.0)
+
+
+def infrared(
+    frames: Sequence[Frame],
+    rng: np.random.Generator,
+    *,
+    grain_sigma: float = 4.0,
+    tint: tuple[float, float] = (1.5, -1.0),
+) -> list[Frame]:
+    """The camera's infrared night mode: monochrome (luma only, the IR-cut filter is out), lifted
+    by the illuminator towards the centre, softer (Gaussian σ 0.15 % of the width: IR focuses
+    behind visible light) and grainy (σ ``grain_sigma``, fresh per frame); ``tint`` adds the faint
+    even cast (in OpenCV Lab a, b) that some encoders leave on a monochrome picture."""
+    h, w = frames[0].shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
+    illuminator = (1.1 - 0.25 * np.clip(r2, 0, 2))[..., None]
+    sigma = max(0.4, w * 0.0015)
+    out = []
+    for f in frames:
+        soft = cv2.GaussianBlur(
+            cv2.cvtColor(f, cv2.COLOR_BGR2GRAY).astype(np.float32), (0, 0), sigma
+        )
+        grey = soft[..., None] * illuminator + rng.normal(0, grain_sigma, (h, w, 1))
+        lab = np.concatenate(
+            [
+                np.clip(grey, 0, 255) * (255.0 / 255.0),
+                np.full((h, w, 1), 128.0 + tint[0], np.float32),
+                np.full((h, w, 1), 128.0 + tint[1], np.float32),
+            ],
+            axis=2,
+        )
+        out.append(cv2.cvtColor(_clip(lab), cv2.COLOR_Lab2BGR))
+    return out
+
+
+#: The healthy variants of each day sample, by condition name.
+CONDITIONS: dict[str, Any] = {
+    "ir": infrared,
+    "low_light": low_light,
+    "night_noise": night_noise,
+}
+
+
+def _replacement(frames: Sequence[Frame], other: Sequence[Frame] | None, level: int) -> list[Frame]:
+    """The view replaced: ``other`` footage (another camera's shot) if given, else the frame upside
+    down and rolled by half its width (no plain shift maps the reference onto it); the strength is
+    the share of the picture replaced, from the left."""
+    share = (0.5, 0.8, 1.0)[level]
+    h, w = frames[0].shape[:2]
+    out = []
+    for i, f in enumerate(frames):
+        if other:
+            new = cv2.resize(other[i % len(other)], (w, h), interpolation=cv2.INTER_AREA)
+        else:
+            # another view made from this one: upside down and turned half a frame round
+            new = np.ascontiguousarray(np.roll(f[::-1], w // 2, axis=1))
+        cut = round(w * share)
+        mixed = f.copy()
+        mixed[:, :cut] = new[:, :cut]
+        out.append(mixed)
+    return out
+
+
+def apply_fault(
+    frames: Sequence[Frame],
+    fault: str,
+    strength: str,
+    rng: np.random.Generator,
+    *,
+    other: Sequence[Frame] | None = None,
+) -> list[Frame]:
+    """``frames`` showing ``fault`` (a name of :data:`sharpeyes.model.codes.FAULTS`) at ``strength``;
+    ``other`` is the footage that replaces the view for ``scene_change``."""
     level = _LEVEL[strength]
     h, w = frames[0].shape[:2]
     if fault == "black":
@@ -123,6 +211,8 @@ def apply_fault(
             out.append(_clip(f.astype(np.float32) * (1 - alpha) + cover * alpha))
         return out
     if fault == "scene_change":
+        return _replacement(frames, other, level)
+    if fault == "moved":
         # the camera was turned: the picture pans (and tilts) by a share of the frame; what comes
         # into view is taken from the other side of the frame, at the same sharpness and colour
         shift = (0.1, 0.25, 0.4)[level]

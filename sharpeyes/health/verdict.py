@@ -30,8 +30,13 @@ class HealthConfig:
     ----------
     analysis_width:
         Frames wider than this (pixels) are shrunk to it before measuring.
-    black_dark_fraction, black_level:
-        ``black`` when at least this share of pixels is at or below ``black_level`` luma.
+    black_dark_fraction, black_level, black_structure:
+        ``black`` (no picture) when at least this share of pixels is at or below ``black_level``
+        luma *and* the scene structure (:func:`~sharpeyes.health.detectors.structure`) is below
+        ``black_structure`` grey levels; a dark picture that still shows its scene is ``dark``.
+    ir_chroma:
+        A picture whose 95th-percentile Lab chroma is below this is in infrared / monochrome mode
+        (``ir_mode`` 1): it gets no colour verdict, and is compared with the IR reference view.
     dark_mean_luma:
         ``dark`` when mean luma is below this (and the picture is not black).
     bright_mean_luma, bright_saturated_fraction:
@@ -55,7 +60,15 @@ class HealthConfig:
         A block is flat below ``relative`` × the frame's 90th-percentile block texture or below
         ``absolute`` grey levels.
     scene_difference:
-        ``scene_change`` when 1 − ZNCC against the reference thumbnail exceeds this.
+        ``scene_change`` (the view is replaced or blocked) when 1 − ZNCC against the reference
+        thumbnail exceeds this and the reference view cannot be found in the picture.
+    moved_shift_fraction, moved_min_inliers, moved_inlier_share:
+        ``moved`` when the reference view is found in the picture (a RANSAC homography of ORB
+        matches with at least ``moved_min_inliers`` inliers, and at least ``moved_inlier_share``
+        of the matches) shifted by more than this share of the picture's width.
+    moved_phase_response:
+        Where ORB finds no consistent match, a phase-correlation peak of at least this response
+        (0–1) between the thumbnails stands for the shift.
     frozen_change:
         ``frozen`` when no two consecutive sampled frames differ by more than this mean absolute
         difference (grey levels, on the blurred thumbnail).
@@ -68,6 +81,8 @@ class HealthConfig:
     analysis_width: int = 640
     black_dark_fraction: float = 0.95
     black_level: int = 24
+    black_structure: float = 1.2
+    ir_chroma: float = 5.0
     dark_mean_luma: float = 36.0
     bright_mean_luma: float = 190.0
     bright_saturated_fraction: float = 0.3
@@ -82,6 +97,10 @@ class HealthConfig:
     occlusion_relative: float = 0.1
     occlusion_absolute: float = 2.5
     scene_difference: float = 0.68
+    moved_shift_fraction: float = 0.09
+    moved_min_inliers: int = 20
+    moved_inlier_share: float = 0.3
+    moved_phase_response: float = 0.2
     frozen_change: float = 0.4
     min_frames: int = 2
     sample_frames: int = 5
@@ -111,69 +130,142 @@ def _median(values: Sequence[float]) -> float:
     return float(np.median(finite)) if finite else float("nan")
 
 
+_PER_FRAME = (
+    "mean_luma",
+    "dark_fraction",
+    "saturated_fraction",
+    "structure",
+    "chroma_p95",
+    "color_cast",
+    "noise_sigma",
+    "blur_effect",
+    "stripe_strength",
+    "flat_fraction",
+    "occluded_fraction",
+    "scene_difference",
+    "blur_increase",
+    "color_shift",
+)
+
+
+def _frame_measures(p: d.Prepared, config: HealthConfig) -> dict[str, float]:
+    flat = d.occluded_fraction(
+        p.gray, relative=config.occlusion_relative, absolute=config.occlusion_absolute
+    )
+    return {
+        "mean_luma": d.mean_luma(p.gray),
+        "dark_fraction": d.dark_fraction(p.gray, level=config.black_level),
+        "saturated_fraction": d.saturated_fraction(p.gray),
+        "structure": d.structure(p.thumb),
+        "chroma_p95": d.chroma_p95(p.bgr),
+        "color_cast": d.color_cast(p.bgr),
+        "noise_sigma": d.noise_sigma(p.gray),
+        "blur_effect": d.blur_effect(p.gray),
+        "stripe_strength": d.stripe_strength(p.gray),
+        "flat_fraction": flat,
+        "occluded_fraction": flat,
+        "scene_difference": float("nan"),
+        "blur_increase": float("nan"),
+        "color_shift": float("nan"),
+    }
+
+
+def _compare_with_reference(
+    p: d.Prepared, ref: d.Prepared, ref_blur: float, out: dict[str, float], config: HealthConfig
+) -> None:
+    mask = d.occlusion_mask(
+        p.gray, ref.gray, relative=config.occlusion_relative, absolute=config.occlusion_absolute
+    )
+    out["occluded_fraction"] = float(mask.mean())
+    ignore = mask | d.scene_mask(p.gray)
+    out["scene_difference"] = d.scene_difference(p.thumb, ref.thumb, ignore=ignore)
+    out["blur_increase"] = out["blur_effect"] - ref_blur
+    out["color_shift"] = d.color_shift(p.bgr, ref.bgr)
+
+
+def is_ir(frame: d.Frame, *, config: HealthConfig = DEFAULT_CONFIG) -> bool:
+    """Whether ``frame`` (BGR uint8) is an infrared / monochrome picture (no chroma)."""
+    return d.chroma_p95(d.prepare(frame, width=config.analysis_width).bgr) < config.ir_chroma
+
+
+def _shift_measures(
+    p: d.Prepared, ref: d.Prepared | None, *, config: HealthConfig, fov_deg: float | None
+) -> dict[str, float]:
+    """``shift_px`` (at the analysis width), ``shift_fraction`` (of the width), ``shift_deg``
+    (heading, from ``fov_deg``), ``match_inliers``. Phase correlation of the thumbnails first (a
+    fraction of a millisecond): when most of the picture is where it was, that is the answer;
+    otherwise ORB + RANSAC, and where ORB finds no consistent match, the phase-correlation shift
+    if most of the picture moved together."""
+    nan = float("nan")
+    out = {"match_inliers": nan, "shift_px": nan, "shift_fraction": nan, "shift_deg": nan}
+    if ref is None:
+        return out
+    width = float(p.gray.shape[1])
+    scale = width / float(p.thumb.shape[1])
+    tdx, tdy, response = d.thumb_shift(p.thumb, ref.thumb)
+    dx: float | None = None
+    dy = 0.0
+    if (
+        response >= config.moved_phase_response
+        and np.hypot(tdx, tdy) * scale < 0.5 * config.moved_shift_fraction * width
+    ):
+        # most of the picture is where it was: no need for feature matching (the costly part)
+        dx, dy = tdx * scale, tdy * scale
+    else:
+        shift = d.view_shift(p.gray, ref.gray)
+        out["match_inliers"] = float(shift.inliers)
+        if shift.inliers >= config.moved_min_inliers and (
+            shift.inliers >= config.moved_inlier_share * shift.matches
+        ):
+            dx, dy = shift.dx_px, shift.dy_px
+        elif response >= config.moved_phase_response:
+            dx, dy = tdx * scale, tdy * scale
+    if dx is None:
+        return out
+    out["shift_px"] = float(np.hypot(dx, dy))
+    out["shift_fraction"] = out["shift_px"] / width
+    if fov_deg is not None and fov_deg == fov_deg and fov_deg > 0:
+        out["shift_deg"] = abs(dx) / width * float(fov_deg)
+    return out
+
+
 def measure_frames(
     frames: Sequence[d.Frame],
     *,
     reference: d.Frame | None = None,
     config: HealthConfig = DEFAULT_CONFIG,
+    fov_deg: float | None = None,
 ) -> dict[str, float]:
     """Every measure of :mod:`~sharpeyes.health.detectors` over ``frames`` (BGR uint8, in time order),
     each the median over frames (``frame_change`` across them); ``reference`` is the camera's
-    reference view, if any. Keys are stable: they are stored and shown."""
+    reference view, if any, and ``fov_deg`` its horizontal field of view (for ``shift_deg``).
+
+    ``ir_mode`` is 1 for an infrared / monochrome picture. A reference of the other mode (a day
+    reference for a night IR picture) is used only to find a moved view
+    (``reference_same_mode`` 0); the other comparisons need a reference of the picture's own mode.
+    Keys are stable: they are stored and shown."""
     if not frames:
         raise ValueError("measure_frames needs at least one frame")
     prepared = [d.prepare(f, width=config.analysis_width) for f in frames]
     ref = d.prepare(reference, width=config.analysis_width) if reference is not None else None
-    per: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "mean_luma",
-            "dark_fraction",
-            "saturated_fraction",
-            "color_cast",
-            "noise_sigma",
-            "blur_effect",
-            "stripe_strength",
-            "occluded_fraction",
-            "scene_difference",
-            "blur_increase",
-            "color_shift",
-        )
-    }
-    ref_blur = d.blur_effect(ref.gray) if ref is not None else float("nan")
-    for p in prepared:
-        per["mean_luma"].append(d.mean_luma(p.gray))
-        per["dark_fraction"].append(d.dark_fraction(p.gray, level=config.black_level))
-        per["saturated_fraction"].append(d.saturated_fraction(p.gray))
-        per["color_cast"].append(d.color_cast(p.bgr))
-        per["noise_sigma"].append(d.noise_sigma(p.gray))
-        per["blur_effect"].append(d.blur_effect(p.gray))
-        per["stripe_strength"].append(d.stripe_strength(p.gray))
-        if ref is not None:
-            mask = d.occlusion_mask(
-                p.gray,
-                ref.gray,
-                relative=config.occlusion_relative,
-                absolute=config.occlusion_absolute,
-            )
-            per["occluded_fraction"].append(float(mask.mean()))
-            ignore = mask | d.scene_mask(p.gray)
-            per["scene_difference"].append(d.scene_difference(p.thumb, ref.thumb, ignore=ignore))
-            per["blur_increase"].append(per["blur_effect"][-1] - ref_blur)
-            per["color_shift"].append(d.color_shift(p.bgr, ref.bgr))
-        else:
-            per["occluded_fraction"].append(
-                d.occluded_fraction(
-                    p.gray, relative=config.occlusion_relative, absolute=config.occlusion_absolute
-                )
-            )
-            per["scene_difference"].append(float("nan"))
-            per["blur_increase"].append(float("nan"))
-            per["color_shift"].append(float("nan"))
+    per: dict[str, list[float]] = {k: [] for k in _PER_FRAME}
+    rows = [_frame_measures(p, config) for p in prepared]
+    ir_mode = _median([r["chroma_p95"] for r in rows]) < config.ir_chroma
+    same_mode = ref is not None and (d.chroma_p95(ref.bgr) < config.ir_chroma) == ir_mode
+    if ref is not None and same_mode:
+        ref_blur = d.blur_effect(ref.gray)
+        for p, row in zip(prepared, rows, strict=True):
+            _compare_with_reference(p, ref, ref_blur, row, config)
+    for row in rows:
+        for k in _PER_FRAME:
+            per[k].append(row[k])
     measures = {k: _median(v) for k, v in per.items()}
     measures["frame_change"] = d.frame_change([p.thumb for p in prepared])
     measures["frames"] = float(len(frames))
-    measures["has_reference"] = 1.0 if ref is not None else 0.0
+    measures["has_reference"] = 1.0 if ref is not None and same_mode else 0.0
+    measures["ir_mode"] = 1.0 if ir_mode else 0.0
+    measures["reference_same_mode"] = float("nan") if ref is None else (1.0 if same_mode else 0.0)
+    measures.update(_shift_measures(prepared[-1], ref, config=config, fov_deg=fov_deg))
     return measures
 
 
@@ -182,15 +274,19 @@ def faults_from_measures(
 ) -> list[str]:
     """Fault names (in :data:`FAULT_NAMES` order) that ``measures`` show under ``config``.
 
-    A black picture is only ``black`` (its other measures mean nothing); ``occlusion`` and
-    ``scene_change`` against the reference need one; ``frozen`` needs two frames or more.
+    ``black`` (dark *and* no structure) masks every other fault; an IR picture gets no colour
+    verdict; ``moved`` (the reference view found, shifted) excludes ``scene_change`` (the view
+    replaced or blocked), which excludes ``occlusion``; ``occlusion`` and ``scene_change`` against the reference need one of the
+    picture's own mode; ``frozen`` needs two frames or more.
     """
 
     def m(key: str) -> float:
         value = measures.get(key, float("nan"))
         return float("nan") if value is None else float(value)
 
-    if m("dark_fraction") >= config.black_dark_fraction:
+    if m("dark_fraction") >= config.black_dark_fraction and not (
+        m("structure") >= config.black_structure
+    ):
         return ["black"]
     found: set[str] = set()
     if m("frame_change") <= config.frozen_change:
@@ -210,18 +306,27 @@ def faults_from_measures(
     # comparisons with the reference view mean nothing once the view moved or is covered.
     luminance_fault = bool(found & {"dark", "bright"})
     has_reference = m("has_reference") == 1.0
+    moved = m("shift_fraction") > config.moved_shift_fraction
     if luminance_fault:
         pass
+    elif moved:
+        found.add("moved")
+        if m("flat_fraction") > config.occlusion_fraction_no_reference:
+            found.add("occlusion")
     elif has_reference:
         if m("occluded_fraction") > config.occlusion_fraction:
             found.add("occlusion")
         if m("scene_difference") > config.scene_difference:
+            # the view is replaced: what is flat in the new view is not a covering on this one
             found.add("scene_change")
+            found.discard("occlusion")
     elif m("occluded_fraction") > config.occlusion_fraction_no_reference:
         found.add("occlusion")
-    compare = has_reference and not found & {"scene_change", "occlusion"}
+    compare = has_reference and not found & {"scene_change", "occlusion", "moved"}
     if not luminance_fault:
-        if compare:
+        if m("ir_mode") == 1.0:
+            cast = False
+        elif compare:
             cast = m("color_shift") > config.color_shift
         else:
             cast = m("color_cast") > config.color_cast_k
@@ -242,9 +347,10 @@ def analyse_frames(
     *,
     reference: d.Frame | None = None,
     config: HealthConfig = DEFAULT_CONFIG,
+    fov_deg: float | None = None,
 ) -> PictureReport:
     """Measure ``frames`` and name their faults: the whole picture analysis of one camera."""
-    measures = measure_frames(frames, reference=reference, config=config)
+    measures = measure_frames(frames, reference=reference, config=config, fov_deg=fov_deg)
     return PictureReport(measures=measures, faults=faults_from_measures(measures, config=config))
 
 

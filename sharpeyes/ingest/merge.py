@@ -30,7 +30,7 @@ import pandas as pd
 
 from sharpeyes.ingest.record import finish_record
 from sharpeyes.model.columns import CAMERA_COLUMNS, CAMERA_DTYPES, REJECT_COLUMNS
-from sharpeyes.model.jsontext import dumps, loads
+from sharpeyes.model.jsonable import dumps, loads
 
 #: Plain-value columns: name → object array (``None`` for missing), all of one length.
 Rows: TypeAlias = dict[str, np.ndarray]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes.model.columns import CAMERA_COLUMNS, CAMERA_SIDE_COLUMNS
-from sharpeyes.model.jsontext import dumps, loads
+from sharpeyes.model.jsonable import dumps, loads
 from sharpeyes.model.urls import CREDENTIAL_HINT, split_credentials
 
 #: (shorter code, the longer code it is the head of, digits of the shorter), in the order applied.

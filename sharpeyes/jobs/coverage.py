@@ -33,10 +33,12 @@ from sharpeyes.coverage.units import (
     missing_parents,
     units_from_file,
 )
+from sharpeyes.health.resolution import resolution_mismatches, with_stream_resolution
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
 from sharpeyes.store import Store
+from sharpeyes.store.health_extra import finished_results
 
 __all__ = [
     "compute_gaps",
@@ -174,7 +176,7 @@ def import_roads(
 
 
 def _inputs(
-    store: Store, *, hd_min_lines: int
+    store: Store, *, hd_min_lines: int, hd_source: str = "registry"
 ) -> tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame, int | None]:
     units = store.units()
     if len(units) == 0:
@@ -182,8 +184,10 @@ def _inputs(
             "no administrative units in the store: run `sharpeyes units import FILE` first"
         )
     cameras = store.cameras()
-    health = store.health_results(include_snapshots=False)
-    run_id = int(health["run_id"].iloc[0]) if len(health) else None
+    # the last *finished* run: a run killed half-way, or still going, is not what a report reads
+    run_id, health = finished_results(store)
+    if hd_source == "stream":
+        cameras = with_stream_resolution(cameras, health)
     places = store.places()
     roads = store.roads()
     inputs = prepare_inputs(
@@ -207,6 +211,22 @@ def _placement_lists(inputs: CoverageInputs) -> dict[str, Any]:
     }
 
 
+def _platform_columns(
+    store: Store, df: pd.DataFrame, inputs: CoverageInputs
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The platform's online rate beside the probe's, and the cameras on which they disagree."""
+    from sharpeyes.coverage.kpis import platform_online_by_unit, platform_probe_disagreements
+    from sharpeyes.store.platform import latest_platform_status
+
+    status = latest_platform_status(store)
+    if status.empty:
+        return df, []
+    results = store.health_results(include_snapshots=False)
+    health = results if len(results) else None
+    odd = platform_probe_disagreements(status, health)
+    return platform_online_by_unit(df, inputs, status, health), _records(odd)
+
+
 def compute_report(
     store: Store,
     *,
@@ -216,8 +236,14 @@ def compute_report(
     workers: int = 1,
     dask_address: str | None = None,
     _inputs_out: list[Any] | None = None,
+    hd_source: str = "registry",
 ) -> dict[str, Any]:
     """Compute the KPIs per unit and class from the store and save them as result ``"report"``.
+
+    ``hd_source``: ``registry`` (the HD ratio from the registry's ``resolution``/``is_hd``) or
+    ``stream`` (from the size of the stream each camera really sent in the last finished health
+    run; cameras not probed are of unknown resolution). Either way the document lists the cameras
+    whose stream contradicts the registry (``resolution_mismatches``).
 
     The saved document: ``rows`` (one JSON row per unit and class, keys in
     :data:`~sharpeyes.coverage.kpis.KPI_KEYS` first), ``metric_crs``, ``generated_at``,
@@ -227,7 +253,11 @@ def compute_report(
     """
     if area not in ("exact", "fast", "none"):
         raise InputError(f"unknown area method {area!r}: use exact, fast or none", field="area")
-    inputs, units, places, run_id = _inputs(store, hd_min_lines=hd_min_lines)
+    if hd_source not in ("registry", "stream"):
+        raise InputError(
+            f"unknown HD source {hd_source!r}: use registry or stream", field="hd_source"
+        )
+    inputs, units, places, run_id = _inputs(store, hd_min_lines=hd_min_lines, hd_source=hd_source)
     client = None
     if dask_address:
         from dask.distributed import Client
@@ -246,6 +276,7 @@ def compute_report(
     finally:
         if client is not None:
             client.close()
+    df, disagreements = _platform_columns(store, df, inputs)
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
@@ -254,6 +285,9 @@ def compute_report(
         "hd_min_lines": hd_min_lines,
         "area_method": area if area != "fast" else f"fast ({cell_m:g} m raster)",
         "health_run": run_id,
+        "platform_probe_disagreements": disagreements,
+        "hd_source": hd_source,
+        "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(inputs),
     }
     result_id = store.save_result("report", document)
@@ -266,9 +300,21 @@ def compute_report(
         "units": len(units),
         "metric_crs": document["metric_crs"],
         "health_run": run_id,
+        "hd_source": hd_source,
+        "resolution_mismatches": len(document["resolution_mismatches"]),
         **inputs.placement.summary(),
         "top": top[:10],
     }
+
+
+def _mismatches(store: Store, *, hd_min_lines: int) -> list[dict[str, Any]]:
+    """Cameras whose stream (last finished health run) contradicts the registry's resolution."""
+    _, health = finished_results(store)
+    if health.empty:
+        return []
+    cameras = pd.DataFrame(store.cameras().drop(columns="geometry", errors="ignore"))
+    frame = resolution_mismatches(cameras, health, hd_min_lines=hd_min_lines)
+    return _records(frame)
 
 
 def compute_gaps(
@@ -307,8 +353,10 @@ def write_report(
     level: str | None = None,
     hd_min_lines: int = HD_MIN_LINES,
     area: str = "exact",
+    hd_source: str = "registry",
 ) -> dict[str, Any]:
-    """Compute the report (saved as ``"report"``) and write it as xlsx, csv or json.
+    """Compute the report (saved as ``"report"``) and write it as xlsx, csv or json
+    (``hd_source``: see :func:`compute_report`).
 
     The workbook also carries the gap lists (computed and saved as ``"gaps"``) and the camera
     placement findings on their own sheets. ``unit`` keeps that unit and the units inside it;
@@ -320,14 +368,17 @@ def write_report(
     if level is not None and level not in LEVELS:
         raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
     held: list[Any] = []
-    summary = compute_report(store, hd_min_lines=hd_min_lines, area=area, _inputs_out=held)
+    summary = compute_report(
+        store, hd_min_lines=hd_min_lines, area=area, _inputs_out=held, hd_source=hd_source
+    )
     inputs, units, places, document = held
     rows = filter_rows(document["rows"], unit=unit, level=level)
     out = Path(out)
     meta = {
         k: v
         for k, v in document.items()
-        if k in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run")
+        if k
+        in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run", "hd_source")
     }
     gaps_summary: dict[str, Any] = {}
     if fmt == "json":
@@ -376,6 +427,30 @@ def write_report(
                 }
             ),
             "落点问题": _placement_sheet(inputs),
+            "分辨率不符": pd.DataFrame(
+                document["resolution_mismatches"],
+                columns=[
+                    "device_id",
+                    "name",
+                    "management_unit",
+                    "registry_lines",
+                    "registry_hd",
+                    "stream_width_px",
+                    "stream_height_px",
+                    "codec",
+                ],
+            ).rename(
+                columns={
+                    "device_id": "设备编码",
+                    "name": "名称",
+                    "management_unit": "维护单位",
+                    "registry_lines": "台账分辨率(行)",
+                    "registry_hd": "台账高清",
+                    "stream_width_px": "实测宽(像素)",
+                    "stream_height_px": "实测高(像素)",
+                    "codec": "编码",
+                }
+            ),
         }
         write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
     return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}

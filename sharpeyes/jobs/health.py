@@ -21,10 +21,12 @@ from typing import Any
 import pandas as pd
 
 from sharpeyes._errors import ConfigError, InputError
+from sharpeyes.health._pool import close_orphans, warm
 from sharpeyes.health.nightly import check_camera, offline_streak, prometheus_text, summarize_run
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig
 from sharpeyes.model.columns import HEALTH_RESULT_COLUMNS
 from sharpeyes.model.urls import mask_url
+from sharpeyes.store.health_extra import references, set_reference
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,31 @@ def _cameras_with_streams(store: Any, device_ids: list[str] | None = None) -> pd
     return frame.loc[has].reset_index(drop=True)
 
 
+def probe_registry(store: Any) -> pd.DataFrame:
+    """Every camera that should be probed: networked, or with a stream URL (for 未巡检)."""
+    cameras = pd.DataFrame(store.cameras().drop(columns="geometry", errors="ignore"))
+    if cameras.empty:
+        return cameras
+    networked = (
+        cameras["networked"].astype("boolean").fillna(False)
+        if "networked" in cameras
+        else pd.Series(False, index=cameras.index)
+    )
+    has_url = (
+        cameras["stream_url"].notna() & (cameras["stream_url"].astype(str).str.strip() != "")
+        if "stream_url" in cameras
+        else pd.Series(False, index=cameras.index)
+    )
+    return cameras.loc[networked.to_numpy(bool) | has_url.to_numpy(bool)].reset_index(drop=True)
+
+
 def _job_row(camera: Mapping[Any, Any]) -> dict[str, Any]:
-    return {k: camera.get(k) for k in ("device_id", "stream_url", "stream_user", "stream_password")}
+    keys = ("device_id", "stream_url", "stream_user", "stream_password", "fov_deg")
+    return {k: camera.get(k) for k in keys}
+
+
+#: One job: the camera's row and its reference views by mode.
+Job = tuple[dict[str, Any], dict[str, bytes | None]]
 
 
 def _progress(total: int, enabled: bool) -> Callable[[], None]:
@@ -54,19 +79,21 @@ def _progress(total: int, enabled: bool) -> Callable[[], None]:
 
 
 def _checks_local(
-    jobs: Sequence[tuple[dict[str, Any], bytes | None]],
+    jobs: Sequence[Job],
     *,
     concurrency: int,
     config: HealthConfig,
     deadline_s: float,
     transport: str,
 ) -> Iterator[dict[str, Any]]:
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="health") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(1, concurrency), thread_name_prefix="health", initializer=warm
+    ) as pool:
         futures = [
             pool.submit(
                 check_camera,
                 cam,
-                reference_jpeg=ref,
+                references=ref,
                 config=config,
                 deadline_s=deadline_s,
                 transport=transport,
@@ -75,10 +102,11 @@ def _checks_local(
         ]
         for future in as_completed(futures):
             yield future.result()
+    close_orphans()  # the pool's threads are gone: so are their reader children
 
 
 def _checks_dask(
-    jobs: Sequence[tuple[dict[str, Any], bytes | None]],
+    jobs: Sequence[Job],
     *,
     address: str,
     config: HealthConfig,
@@ -93,7 +121,7 @@ def _checks_dask(
             client.submit(
                 check_camera,
                 cam,
-                reference_jpeg=ref,
+                references=ref,
                 config=config,
                 deadline_s=deadline_s,
                 transport=transport,
@@ -158,8 +186,8 @@ def run_nightly(
     log.info(
         "health run %s: %d cameras with a stream, %d already done", run_id, len(cameras), len(done)
     )
-    jobs = [(_job_row(c), store.reference_frame(str(c["device_id"]))) for c in todo]
-    has_reference = {str(c["device_id"]): ref is not None for c, ref in jobs}
+    jobs: list[Job] = [(_job_row(c), references(store, str(c["device_id"]))) for c in todo]
+    has_reference = {str(c["device_id"]): refs for c, refs in jobs}
     snapshots = Path(snapshot_dir) if snapshot_dir else None
     if snapshots:
         snapshots.mkdir(parents=True, exist_ok=True)
@@ -177,13 +205,14 @@ def run_nightly(
         device_id = row["device_id"]
         max_camera_s = max(max_camera_s, float(row.get("duration_s") or 0.0))
         store.add_health_results(run_id, [{k: row.get(k) for k in _ROW_KEYS}])
+        mode = row.get("mode") or "day"
         if (
             auto_reference
             and row["verdict"] == "ok"
-            and not has_reference.get(device_id)
+            and not (has_reference.get(device_id) or {}).get(mode)
             and row.get("frame_jpeg")
         ):
-            store.set_reference_frame(device_id, row["frame_jpeg"])
+            set_reference(store, device_id, row["frame_jpeg"], mode=mode)
         if snapshots and row.get("snapshot_jpeg"):
             (snapshots / f"{device_id}.jpg").write_bytes(row["snapshot_jpeg"])
         if row["verdict"] in ("offline", "unknown"):
@@ -192,7 +221,7 @@ def run_nightly(
             )
         tick()
     results = store.health_results(run_id, include_snapshots=False)
-    summary = summarize_run(results, cameras)
+    summary = summarize_run(results, cameras, registry=probe_registry(store))
     summary.update(
         {
             "run_id": run_id,
@@ -240,14 +269,15 @@ def set_references(
     config: HealthConfig = DEFAULT_CONFIG,
     force: bool = False,
 ) -> dict[str, Any]:
-    """Take each camera's current picture as its reference view (``sharpeyes health reference``).
+    """Take each camera's current picture as its reference view (``sharpeyes health reference``)
+    of the picture's mode: a colour picture replaces the day reference, an IR one the IR reference.
 
     Only a picture judged ``ok`` becomes a reference (a black, blurred or covered picture would
     hide its own fault), unless ``force``; returns ``{"set": [...], "failed": {id: reason}}``
     where the reason is the offline reason or the faults found.
     """
     cameras = _cameras_with_streams(store, device_ids)
-    jobs = [(_job_row(c), None) for c in cameras.to_dict("records")]
+    jobs: list[Job] = [(_job_row(c), {}) for c in cameras.to_dict("records")]
     done: list[str] = []
     failed: dict[str, str] = {}
     for row in _checks_local(
@@ -255,7 +285,7 @@ def set_references(
     ):
         usable = row["verdict"] == "ok" or (force and row["verdict"] == "degraded")
         if row.get("frame_jpeg") and usable:
-            store.set_reference_frame(row["device_id"], row["frame_jpeg"])
+            set_reference(store, row["device_id"], row["frame_jpeg"], mode=row.get("mode") or "day")
             done.append(row["device_id"])
         else:
             why = row.get("reason") or ",".join(row.get("faults") or []) or row["verdict"]

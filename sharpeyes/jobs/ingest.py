@@ -28,7 +28,7 @@ from sharpeyes.model.columns import (
     REJECT_HEADERS_ZH,
     WGS84,
 )
-from sharpeyes.model.jsontext import dumps
+from sharpeyes.model.jsonable import dumps
 from sharpeyes.model.sheets import frames_to_xlsx, write_csv
 from sharpeyes.model.urls import is_credential_header, mask_url, scrub
 from sharpeyes.store import Store

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sharpeyes.model.urls import mask_url
 from sharpeyes.store import Store
+from sharpeyes.store.health_extra import finished_results, last_finished_run
 
 #: How many of a camera's last health results are searched for a snapshot.
 SNAPSHOT_RUNS = 5
@@ -30,9 +31,10 @@ def fingerprint(store: Store) -> str:
 
 
 def index_frames(store: Store) -> tuple[pd.DataFrame, pd.Series | None]:
-    """Every camera (no geometry) and the last health verdict per ``device_id`` (or ``None``)."""
+    """Every camera (no geometry) and its verdict in the last *finished* health run per
+    ``device_id`` (or ``None``): a run still going, or killed half-way, is not what the map shows."""
     cameras = store.cameras()
-    results = store.health_results(include_snapshots=False)
+    _, results = finished_results(store)
     verdicts = None
     if results is not None and len(results) and "verdict" in results:
         verdicts = results.drop_duplicates("device_id", keep="last").set_index("device_id")[
@@ -121,5 +123,10 @@ def health_runs(store: Store) -> pd.DataFrame:
 
 
 def health_results(store: Store, run_id: int | None) -> pd.DataFrame | None:
-    """Per-camera verdicts of one run (default the latest; no snapshots), ``None`` before any run."""
+    """Per-camera verdicts of one run (default the last *finished* one; no snapshots), ``None``
+    before any finished run."""
+    if run_id is None:
+        run_id = last_finished_run(store)
+        if run_id is None:
+            return None
     return store.health_results(run_id, include_snapshots=False)

@@ -437,7 +437,15 @@ FAULTS: Final = _table(
     Code("noise", "雪花噪声", "noise (snow)"),
     Code("stripes", "条纹干扰", "stripes (interference)"),
     Code("occlusion", "遮挡", "occlusion"),
-    Code("scene_change", "场景变更", "scene change (camera moved)"),
+    Code("scene_change", "场景变更", "scene change (view replaced or blocked)"),
+    Code("moved", "位置偏移", "moved (off its preset or knocked askew)"),
+)
+
+#: Who fixes what a probe found: the carrier (network), the camera's contractor (stream, picture).
+FAULT_KINDS: Final = _table(
+    Code("network", "网络故障", "network fault (no TCP connection to the camera)"),
+    Code("stream", "视频流故障", "stream fault (connected, but no usable stream)"),
+    Code("picture", "图像故障", "picture fault"),
 )
 
 OFFLINE_REASONS: Final = _table(

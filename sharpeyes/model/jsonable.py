@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["dumps", "to_json"]
+__all__ = ["dumps", "loads", "to_json"]
 
 
 def to_json(value: Any) -> Any:
@@ -63,6 +63,13 @@ def _scalar(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return str(value)
+
+
+def loads(text: Any) -> Any:
+    """The value of JSON ``text``; ``None`` for a missing value (None or NaN, as a frame holds it)."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    return json.loads(text)
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from sharpeyes._errors import InputError
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import SOURCE_CRS, to_wgs84
+from sharpeyes.model.jsonable import dumps
 from sharpeyes.model.sheets import frames_to_xlsx, write_csv
 from sharpeyes.planning.candidates import drop_duplicate_sites
 from sharpeyes.planning.plans import PlanResult
@@ -393,9 +394,7 @@ def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -
         doc = json.loads(result.sites.to_crs(WGS84).to_json(na="null", drop_id=True))
         meta = result.document()
         doc["plan"] = {k: v for k, v in meta.items() if k != "sites"}
-        path.write_text(
-            json.dumps(doc, ensure_ascii=False, default=_json_default), encoding="utf-8"
-        )
+        path.write_text(dumps(doc), encoding="utf-8")
     else:
         sheets = {
             "规划点位": table.rename(columns=SITE_HEADERS_ZH),
@@ -408,16 +407,6 @@ def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -
     plot_curve(result, png)
     written["curve_png"] = str(png)
     return written
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 def plot_curve(result: PlanResult, path: str | Path) -> None:

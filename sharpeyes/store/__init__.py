@@ -27,6 +27,10 @@ Contract used by every other part (implemented in :mod:`sharpeyes.store.reposito
     store.health_runs() -> DataFrame; store.health_results(run_id=None) -> DataFrame (latest run)
     store.health_history(device_id) -> DataFrame; store.done_in_run(run_id) -> set[str]
     store.set_reference_frame(device_id, jpeg) / store.reference_frame(device_id) -> bytes | None
+    # health beyond the core (sharpeyes.store.health_extra): reference views per mode, the last
+    # *finished* run that reports read
+    set_reference(store, device_id, jpeg, mode="day"|"ir"); references(store, device_id) -> dict
+    last_finished_run(store, night=None) -> run_id | None; finished_results(store) -> (run_id, DataFrame)
     # results of analyses, kept as JSON documents by kind ("report", "gaps", "network", "plan", ...)
     store.save_result(kind, document) -> int / store.latest_result(kind) -> dict | None
     # auth and audit (API)

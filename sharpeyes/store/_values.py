@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sharpeyes.model.jsontext import dumps, loads
+from sharpeyes.model.jsonable import dumps, loads
 
 
 def na(value: Any) -> bool:

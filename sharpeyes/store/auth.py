@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sharpeyes._errors import InputError
-from sharpeyes.model.jsontext import dumps
+from sharpeyes.model.jsonable import dumps
 from sharpeyes.store import schema as s
 from sharpeyes.store.engine import Database, now
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sharpeyes._errors import InputError
 from sharpeyes.ingest.merge import CREDENTIAL_FIELDS, KINDS, RECORD_FIELDS, Rows
 from sharpeyes.model.columns import CAMERA_COLUMNS, CAMERA_DTYPES, CAMERA_SIDE_COLUMNS, WGS84
-from sharpeyes.model.jsontext import loads
+from sharpeyes.model.jsonable import loads
 from sharpeyes.store import schema as s
 from sharpeyes.store._values import na, plain
 from sharpeyes.store.engine import Database

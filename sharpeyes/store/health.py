@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from sharpeyes._errors import InputError
 from sharpeyes.model.columns import HEALTH_RESULT_COLUMNS
-from sharpeyes.model.jsontext import dumps, loads
+from sharpeyes.model.jsonable import dumps, loads
 from sharpeyes.store import schema as s
 from sharpeyes.store._values import na, na_scalar
 from sharpeyes.store.engine import Database, insert_id, now

@@ -30,7 +30,7 @@ from sharpeyes.ingest.merge import (
     take,
 )
 from sharpeyes.model.columns import REJECT_COLUMNS
-from sharpeyes.model.jsontext import dumps, loads
+from sharpeyes.model.jsonable import dumps, loads
 from sharpeyes.store import schema as s
 from sharpeyes.store._rows import by_class, count_refused, reject_frame, reject_tuples, row_tuples
 from sharpeyes.store._values import na

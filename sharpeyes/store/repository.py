@@ -28,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from sharpeyes.model.jsontext import dumps
+from sharpeyes.model.jsonable import dumps
 from sharpeyes.store.auth import ROLES, Accounts
 from sharpeyes.store.cameras import CameraQueries
 from sharpeyes.store.engine import Database

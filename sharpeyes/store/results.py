@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from sharpeyes.model.jsontext import dumps, loads
+from sharpeyes.model.jsonable import dumps, loads
 from sharpeyes.store import schema as s
 from sharpeyes.store.engine import Database, insert_id, now
 

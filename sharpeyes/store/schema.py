@@ -278,6 +278,17 @@ reference_frames = sa.Table(
     sa.Column("updated_at", sa.Text, nullable=False),
 )
 
+#: Reference views of a camera's other modes (``ir``: its infrared night picture); the day view
+#: stays in ``reference_frames``. Migration 0003.
+reference_frames_by_mode = sa.Table(
+    "reference_frames_by_mode",
+    metadata,
+    sa.Column("device_id", sa.Text, primary_key=True),
+    sa.Column("mode", sa.Text, primary_key=True),
+    sa.Column("jpeg", sa.LargeBinary, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+)
+
 # -- results of analyses -------------------------------------------------------------------------
 results = sa.Table(
     "results",
@@ -348,4 +359,36 @@ login_failures = sa.Table(
     sa.Column("at_s", Double, nullable=False, index=True),
     sa.Column("name", sa.Text, index=True),
     sa.Column("address", sa.Text, index=True),
+)
+
+# -- video platform (wvp-GB28181-pro) syncs and the platform's own online status ----------------
+platform_syncs = sa.Table(
+    "platform_syncs",
+    metadata,
+    sa.Column("sync_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.Text, nullable=False, index=True),
+    sa.Column(
+        "import_id", sa.Integer, sa.ForeignKey("imports.import_id", ondelete="SET NULL"), index=True
+    ),
+    sa.Column("synced_at", sa.Text, nullable=False),
+    # newest updateTime the platform reported: the next sync merges only channels newer than it
+    sa.Column("max_update_time", sa.Text),
+    sa.Column("summary", sa.Text),
+)
+
+platform_status = sa.Table(
+    "platform_status",
+    metadata,
+    sa.Column("status_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "sync_id",
+        sa.Integer,
+        sa.ForeignKey("platform_syncs.sync_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("device_id", sa.Text, nullable=False, index=True),
+    sa.Column("wvp_device_id", sa.Text),
+    sa.Column("status", sa.Text),  # online | offline | None (the platform did not say)
+    sa.Column("update_time", sa.Text),
 )

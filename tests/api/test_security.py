@@ -61,6 +61,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/health/runs"): "viewer",
     ("GET", "/api/health/summary"): "viewer",
     ("GET", "/api/health/results"): "viewer",
+    ("GET", "/api/health/worklist"): "viewer",
     ("GET", "/api/map/cameras"): "viewer",
     ("GET", "/api/map/units"): "viewer",
     ("GET", "/api/map/fov"): "viewer",

@@ -38,6 +38,7 @@ JSON_RUNS: dict[str, list[str]] = {
     "health probe": ["{clip}"],
     "health reference": ["--device-id", "21990100001320000001"],
     "health history": ["21990100001320000001"],
+    "health worklist": ["-o", "{out}/worklist.xlsx"],
     "users add": ["viewer1", "--role", "viewer"],
     "tokens create": ["admin"],
     "tokens list": [],
@@ -48,8 +49,9 @@ JSON_RUNS: dict[str, list[str]] = {
 }
 #: What a command reads on stdin.
 STDIN = {"users passwd": "a long enough password\n"}
-#: Commands that need their own harness (they run a server, or take minutes).
-SPECIAL = {"serve", "demo"}
+#: Commands that need their own harness: ``serve`` (below), ``demo`` (minutes; tests/cli/test_demo.py
+#: parses its whole stdout), ``sync wvp`` (a video platform; tests/platform/test_cli.py).
+SPECIAL = {"serve", "demo", "sync wvp"}
 #: Commands without --db.
 NO_DB = {"versions"}
 

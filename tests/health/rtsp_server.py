@@ -6,7 +6,9 @@ Run with Debian's Python, which has the GObject bindings (the project's virtuale
 
 Each ``--mount NAME=FILE`` serves ``rtsp://127.0.0.1:PORT/NAME``: the file (MJPEG in AVI, as the
 tests write it with OpenCV) decoded and re-encoded live with x264 and sent with rtph264pay, one
-pipeline per client. ``--user``/``--password`` require basic authentication on every mount.
+pipeline per client. ``--user``/``--password`` require basic authentication on every mount;
+``--credentials-file FILE`` (one line ``user:password``) does the same without putting the password
+on this server's command line (the tests look for it in every process's command line).
 Prints ``READY`` on stdout when it listens.
 """
 
@@ -28,7 +30,11 @@ def main() -> int:
     parser.add_argument("--mount", action="append", default=[], help="NAME=FILE")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--credentials-file")
     args = parser.parse_args()
+    if args.credentials_file:
+        with open(args.credentials_file, encoding="utf-8") as handle:
+            args.user, _, args.password = handle.read().strip().partition(":")
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")

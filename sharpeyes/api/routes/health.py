@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from sharpeyes.api.convert import records
 from sharpeyes.api.deps import StateDep, Viewer, cached, latest
@@ -44,11 +46,51 @@ def list_results(
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Rows:
-    """``device_id``, ``verdict``, ``faults``, ``reason``, ``measures`` (snapshots: see the camera)."""
+    """``device_id``, ``verdict``, ``faults``, ``reason``, ``measures`` (snapshots: see the camera);
+    default run: the last finished one."""
     verdicts = parse_list(verdict, tuple(VERDICTS), "verdict")
     frame = reads.health_results(state.store, run_id)
     if frame is None:
-        raise HTTPException(404, "no health run yet")
+        raise HTTPException(404, "no finished health run yet")
     if verdicts and len(frame):
         frame = frame[frame["verdict"].isin(verdicts)]
     return Rows(total=len(frame), items=records(frame.iloc[offset : offset + limit]))
+
+
+_MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.get("/worklist", summary="The morning worklist: faulty cameras per contractor")
+def get_worklist(
+    state: StateDep,
+    user: Viewer,
+    night: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="default: the last finished run"),
+    ] = None,
+    format: Annotated[str, Query(pattern="^(json|xlsx|csv)$")] = "json",
+) -> Any:
+    """One list per maintenance contractor (network faults to the carrier) of the cameras faulty or
+    offline in a finished night, and each contractor's intact rate against the 98 % / 95 % targets;
+    ``format=xlsx`` is the workbook with the snapshots embedded, ``csv`` one table."""
+    from sharpeyes._errors import InputError
+    from sharpeyes.jobs.worklist import build_worklist, worklist_document, write_worklist
+
+    try:
+        if format == "json":
+            return JSONResponse(worklist_document(build_worklist(state.store, night=night)))
+        with tempfile.TemporaryDirectory(prefix="sharpeyes-worklist-") as folder:
+            path = Path(folder) / f"worklist.{format}"
+            doc = write_worklist(state.store, path, night=night, fmt=format)
+            data = path.read_bytes()
+    except InputError as exc:
+        raise HTTPException(404, str(exc)) from None
+    name = f"worklist-{doc['night']}.{format}"
+    return Response(
+        data,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

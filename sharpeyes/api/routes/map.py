@@ -82,7 +82,10 @@ def map_cameras(
     bbox: Annotated[str, Query(description="west,south,east,north in WGS-84 degrees")],
     zoom: Annotated[int, Query(ge=0, le=22)],
     point_class: Annotated[str | None, Query(description="comma-separated classes")] = None,
-    verdict: Annotated[str | None, Query(description="comma-separated last verdicts")] = None,
+    verdict: Annotated[
+        str | None,
+        Query(description="comma-separated verdicts of the last finished run, or not_probed"),
+    ] = None,
 ) -> Any:
     """Individual cameras when few are in view (or from zoom 17), else counts on a grid of about
     64 screen pixels (``kind`` = ``points`` or ``clusters``; ``total`` cameras in view)."""
@@ -94,7 +97,7 @@ def map_cameras(
         point_classes=parse_list(
             point_class, tuple(int(c) for c in POINT_CLASSES), "point_class", int
         ),
-        verdicts=parse_list(verdict, tuple(VERDICTS), "verdict"),
+        verdicts=parse_list(verdict, (*VERDICTS, "not_probed"), "verdict"),
     )
     return JSONResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
 

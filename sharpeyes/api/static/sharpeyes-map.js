@@ -15,8 +15,8 @@
   ];
   var CLASS_COLOURS = { 1: "#d7191c", 2: "#2b83ba", 3: "#1a9641", 4: "#7b3294", 9: "#636363" };
   var CLASS_LABELS = { 1: "一类", 2: "二类", 3: "三类", 4: "公安内部", 9: "其他" };
-  var VERDICT_COLOURS = { offline: "#b2182b", degraded: "#ef8a62", unknown: "#999999", ok: "#4daf4a" };
-  var VERDICT_LABELS = { offline: "离线", degraded: "画面异常", unknown: "未知", ok: "正常" };
+  var VERDICT_COLOURS = { offline: "#b2182b", degraded: "#ef8a62", unknown: "#999999", ok: "#4daf4a", not_probed: "#6a51a3" };
+  var VERDICT_LABELS = { offline: "离线", degraded: "画面异常", unknown: "未知", ok: "正常", not_probed: "未巡检" };
 
   function kpiColour(value) {
     if (value === null || value === undefined || isNaN(value)) { return "#cccccc"; }
