@@ -109,8 +109,9 @@ def tiny_city(tmp_path_factory: pytest.TempPathFactory) -> TinyCity:
 
 @pytest.fixture(scope="session")
 def tiny_store_template(tiny_city: TinyCity, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file holding the tiny city: cameras, units, places, roads, topology, a user."""
-    from sharpeyes.jobs import coverage, ingest, network
+    """A SQLite file holding the tiny city: cameras, units, places, roads, topology, a user, one
+    finished health run."""
+    from sharpeyes.jobs import coverage, health, ingest, network
     from sharpeyes.jobs.auth import add_user
     from sharpeyes.store import Store
 
@@ -125,6 +126,7 @@ def tiny_store_template(tiny_city: TinyCity, tmp_path_factory: pytest.TempPathFa
         coverage.import_roads(store, tiny_city.roads)
         network.import_topology(store, tiny_city.nodes, tiny_city.links)
         add_user(store, "admin", "admin")
+        health.run_nightly(store, concurrency=2, progress=False)
     finally:
         store.close()
     return path
