@@ -69,9 +69,9 @@ def _peak_gib() -> float:
 def _village_leaves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, Any]:
     city = synthetic_city(n, seed=seed, n_places=10)
     inputs = prepare_inputs(city.cameras, city.units)
-    from sharpeyes.coverage.kpis import _sectors
+    from sharpeyes.coverage.counts import camera_sectors
 
-    sectors = _sectors(inputs.cameras)
+    sectors = camera_sectors(inputs.cameras)
     sectors = sectors[~shapely.is_missing(sectors)]
     leaves = inputs.leaves
     villages = leaves[leaves["village"].notna()].geometry.to_numpy()
@@ -189,11 +189,11 @@ def main() -> None:
 
     # the area figure alone, all cameras, one process (what the 56 s per-village union measured)
     from sharpeyes.coverage.area import covered_area_exact
-    from sharpeyes.coverage.kpis import _sectors
+    from sharpeyes.coverage.counts import camera_sectors
 
     leaves = inputs.leaves
     village_leaves = leaves[leaves["village"].notna()].geometry.to_numpy()
-    all_sectors = _sectors(inputs.cameras)
+    all_sectors = camera_sectors(inputs.cameras)
     area_s, _ = _timed(lambda: covered_area_exact(all_sectors, village_leaves), 1, "area")
     print(
         f"exact area per village only, all {args.cameras:,} cameras, 1 process: {area_s:.1f} s wall, "

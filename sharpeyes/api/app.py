@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,7 +38,9 @@ from sharpeyes.api.routes import (
 from sharpeyes.api.security import signing_key
 from sharpeyes.model.urls import scrub
 from sharpeyes.settings import Settings
-from sharpeyes.store import Store
+
+if TYPE_CHECKING:  # the store is handed in by the CLI; the API only holds it
+    from sharpeyes.store import Store
 
 STATIC_DIR = Path(__file__).with_name("static")
 

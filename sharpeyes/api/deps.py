@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 from fastapi import Depends, HTTPException, Request, status
@@ -18,7 +18,9 @@ from sharpeyes.jobs import reads
 from sharpeyes.jobs.auth import Principal, principal_for_token, role_rank
 from sharpeyes.jobs.sessions import principal_for_session
 from sharpeyes.settings import Settings
-from sharpeyes.store import Store
+
+if TYPE_CHECKING:  # the store is handed in by the CLI; the API only holds it
+    from sharpeyes.store import Store
 
 #: How long a token or session lookup is remembered (seconds).
 AUTH_CACHE_S = 10.0

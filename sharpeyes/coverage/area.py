@@ -34,7 +34,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from sharpeyes.coverage._frames import obj_array
+from sharpeyes.model.frames import obj_array
 
 __all__ = [
     "LEAF_COLUMNS",

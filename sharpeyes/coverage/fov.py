@@ -46,10 +46,10 @@ import shapely
 from numpy.typing import NDArray
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage._frames import obj_array
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import metric_crs
+from sharpeyes.model.frames import obj_array
 
 __all__ = [
     "FOV_DEFAULTS",

@@ -19,10 +19,11 @@ import pyproj
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage._frames import obj_array
 from sharpeyes.coverage.area import covered_area_exact
-from sharpeyes.coverage.kpis import CLASSES, CoverageInputs, _place_covered, _sectors
+from sharpeyes.coverage.counts import camera_sectors, places_covered
+from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
 from sharpeyes.model.columns import WGS84
+from sharpeyes.model.frames import obj_array
 from sharpeyes.model.sheets import write_csv
 
 __all__ = ["GAP_LAYERS", "Gaps", "find_gaps", "h3_grid", "write_gaps"]
@@ -108,7 +109,7 @@ def _uncovered_places(inputs: CoverageInputs, places: gpd.GeoDataFrame | None) -
             },
             geometry=gpd.GeoSeries([], crs=WGS84),
         )
-    covered = _place_covered(pl, inputs.cameras, _sectors(inputs.cameras))[:, 0]
+    covered = places_covered(pl, inputs.cameras, camera_sectors(inputs.cameras))[:, 0]
     miss = ~covered
     names = obj_array(places["name"]) if "name" in places else np.full(len(places), None)
     geo = places.geometry.to_crs(WGS84).to_numpy()
@@ -135,7 +136,7 @@ def _uncovered_roads(inputs: CoverageInputs, min_length_m: float) -> gpd.GeoData
         return empty
     cam = inputs.cameras
     net = cam[cam["networked"].to_numpy(dtype=bool)]
-    sectors = _sectors(net)
+    sectors = camera_sectors(net)
     sectors = sectors[~shapely.is_missing(sectors)]
     geo = roads.geometry.to_numpy()
     rest = geo.copy()
@@ -210,7 +211,7 @@ def h3_grid(inputs: CoverageInputs, *, resolution: int = 8) -> gpd.GeoDataFrame:
     hexes = gpd.GeoSeries(polys, crs=WGS84)
     hex_m = hexes.to_crs(inputs.crs).to_numpy()
     area = shapely.area(hex_m)
-    covered = covered_area_exact(_sectors(cam), hex_m)
+    covered = covered_area_exact(camera_sectors(cam), hex_m)
     return gpd.GeoDataFrame(
         {
             "h3": all_cells.astype(str),

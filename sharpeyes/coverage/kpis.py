@@ -27,8 +27,9 @@ for networking/HD, no networked camera for online/intact, no village/place/road/
 with no cameras has ``cameras`` 0, ``density_km2`` 0 and coverage 0 where its denominator exists.
 
 Every count and covered area is additive, so a unit's figure is the sum of its children's (plus
-whatever of the unit lies outside all its children). The computation is partitioned by county
-(:func:`county_partitions`); each partition is independent, and :func:`kpis_by_unit` runs them in
+whatever of the unit lies outside all its children). Inputs are prepared once
+(:func:`~sharpeyes.coverage.inputs.prepare_inputs`), the computation is partitioned by county
+(:mod:`sharpeyes.coverage.counts`); each partition is independent, and :func:`kpis_by_unit` runs them in
 this process, on a process pool (``workers``), or on a Dask cluster (``dask_client``).
 
 National targets (《关于加强公共安全视频监控建设联网应用工作的若干意见》, 2015, nine ministries),
@@ -47,29 +48,25 @@ flagged per row (``None`` where the figure is unknown or the target does not app
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
-from sharpeyes.coverage._frames import obj_array
-from sharpeyes.coverage.area import covered_area_exact, covered_area_raster, leaf_partition
-from sharpeyes.coverage.fov import (
-    fov_defaults,
-    hd_flags,
-    project_points,
-    sector_polygons,
+from sharpeyes.coverage.counts import Partition, county_partitions, partial_counts
+from sharpeyes.coverage.inputs import (
+    CLASSES,
+    CODE_COLUMNS,
+    AreaMethod,
+    CoverageInputs,
+    prepare_inputs,
 )
-from sharpeyes.coverage.units import CameraPlacement, assign_cameras, unit_ancestors
-from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
-from sharpeyes.model.columns import WGS84
-from sharpeyes.model.crs import metric_crs
+from sharpeyes.model.codes import HD_MIN_LINES
 
 __all__ = [
+    "CLASSES",
     "KPI_KEYS",
     "TARGETS",
     "CoverageInputs",
@@ -112,559 +109,7 @@ TARGETS: Final = {
     "intact_key_industries": 0.95,
 }
 
-CLASSES: Final = (1, 2, 3)
 LEVEL_ORDER: Final = ("city", "county", "township", "village")
-AreaMethod = Literal["exact", "fast", "none"]
-_CODE_COLS: Final = ("city", "county", "township", "village")
-
-
-@dataclass
-class CoverageInputs:
-    """Everything the partitions need, in one metric CRS (``crs``), ready to split by county.
-
-    ``cameras``: one row per camera with ``city, county, township, village`` codes, ``point_class``
-    (0 unknown), ``networked``, ``hd`` (1/0/-1 unknown), ``online``, ``intact``, ``x, y`` (m),
-    ``heading_deg, fov_deg, range_m``. ``leaves``: :func:`leaf_partition`. ``villages``: village
-    codes with their ancestors. ``places``: ``x, y, category`` and codes. ``roads``: lines
-    (metric) with ``road_class``.
-    """
-
-    crs: pyproj.CRS
-    units: pd.DataFrame
-    cameras: pd.DataFrame
-    leaves: gpd.GeoDataFrame
-    villages: pd.DataFrame
-    places: pd.DataFrame
-    roads: gpd.GeoDataFrame
-    placement: CameraPlacement
-    has_health: bool
-    place_categories: list[str] = field(default_factory=list)
-    road_classes: list[str] = field(default_factory=list)
-
-
-def health_flags(
-    cameras: pd.DataFrame, health: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """Per camera: online, intact, probed (has a result in ``health``), and whether there is a run."""
-    n = len(cameras)
-    if health is None or len(health) == 0 or "device_id" not in cameras:
-        return np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), False
-    latest = health.drop_duplicates("device_id", keep="last").set_index("device_id")
-    verdict = latest["verdict"].reindex(cameras["device_id"].astype(str)).astype(object)
-    v = verdict.to_numpy(dtype=object)
-    probed = verdict.notna().to_numpy(dtype=bool)
-    online = np.isin(v, ["ok", "degraded"])
-    intact = v == "ok"
-    if "faults" in latest:
-        faults = latest["faults"].reindex(cameras["device_id"].astype(str)).to_numpy(dtype=object)
-        has_fault = np.array(
-            [
-                bool(f) if isinstance(f, (list, tuple, np.ndarray)) else bool(f) and f == f
-                for f in faults
-            ]
-        )
-        intact &= ~has_fault
-    return online, intact.astype(bool), probed, True
-
-
-def _locate(lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame) -> pd.DataFrame:
-    frame = gpd.GeoDataFrame(
-        {"device_id": pd.array([None] * len(lon), dtype="string")},
-        geometry=gpd.points_from_xy(lon, lat),
-        crs=WGS84,
-    )
-    return assign_cameras(frame, units).placement
-
-
-def _points_lonlat(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    geo = gdf.geometry
-    if geo.crs is not None and not geo.crs.equals(pyproj.CRS(WGS84)):
-        geo = geo.to_crs(WGS84)
-    arr = geo.to_numpy()
-    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    pts = np.full(len(arr), None, dtype=object)
-    pts[ok] = shapely.point_on_surface(arr[ok])
-    lon = np.full(len(arr), np.nan)
-    lat = np.full(len(arr), np.nan)
-    lon[ok] = shapely.get_x(pts[ok])
-    lat[ok] = shapely.get_y(pts[ok])
-    return lon, lat
-
-
-def prepare_inputs(
-    cameras: pd.DataFrame,
-    units: gpd.GeoDataFrame,
-    *,
-    health: pd.DataFrame | None = None,
-    places: gpd.GeoDataFrame | None = None,
-    roads: gpd.GeoDataFrame | None = None,
-    hd_min_lines: int = HD_MIN_LINES,
-    crs: pyproj.CRS | str | None = None,
-) -> CoverageInputs:
-    """Assign cameras, places and roads to units and project everything to one metric CRS."""
-    units = (
-        units if units.crs is None or units.crs.equals(pyproj.CRS(WGS84)) else units.to_crs(WGS84)
-    )
-    units = units.reset_index(drop=True)
-    with_geo = units[~(units.geometry.isna() | units.geometry.is_empty)]
-    if crs is None:
-        if len(with_geo):
-            crs = metric_crs(with_geo)
-        elif isinstance(cameras, gpd.GeoDataFrame) and cameras.geometry.notna().any():
-            crs = metric_crs(cameras)
-        else:
-            crs = pyproj.CRS.from_epsg(32651)
-    crs = pyproj.CRS.from_user_input(crs)
-    anc = unit_ancestors(units)
-    city_of = dict(zip(units["code"], units["parent_code"], strict=True))
-    placement = assign_cameras(cameras, units)
-    p = placement.placement
-    filled = fov_defaults(cameras, hd_min_lines=hd_min_lines)
-    x, y = project_points(cameras, crs)
-    hd = hd_flags(cameras, hd_min_lines=hd_min_lines)
-    hd_code = np.where(hd.isna().to_numpy(), -1, hd.fillna(False).to_numpy(dtype=bool).astype(int))
-    online, intact, probed, has_health = health_flags(cameras, health)
-    networked = (
-        cameras["networked"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        if "networked" in cameras
-        else np.zeros(len(cameras), bool)
-    )
-    pclass = (
-        pd.to_numeric(cameras["point_class"], errors="coerce").fillna(0).to_numpy(dtype=int)
-        if "point_class" in cameras
-        else np.zeros(len(cameras), int)
-    )
-    county = obj_array(p["county"])
-    cam = pd.DataFrame(
-        {
-            "device_id": p["device_id"].to_numpy(),
-            "city": [city_of.get(c) if c else None for c in county],
-            "county": county,
-            "township": obj_array(p["township"]),
-            "village": obj_array(p["village"]),
-            "point_class": pclass,
-            "networked": networked,
-            "hd": hd_code,
-            "online": online & networked,
-            "intact": intact & networked,
-            "probed": probed & networked,
-            "x": x,
-            "y": y,
-            "heading_deg": filled["heading_deg"].to_numpy(dtype=float),
-            "fov_deg": filled["fov_deg"].to_numpy(dtype=float),
-            "range_m": filled["range_m"].to_numpy(dtype=float),
-        }
-    )
-    units_m = with_geo.to_crs(crs) if len(with_geo) else with_geo
-    leaves = (
-        leaf_partition(units_m, anc)
-        if len(with_geo)
-        else gpd.GeoDataFrame(
-            {c: [] for c in ("leaf_id", "city", "county", "township", "village", "area_m2")},
-            geometry=gpd.GeoSeries([], crs=crs),
-        )
-    )
-    levels = obj_array(units["level"])
-    villages = anc[levels == "village"].reset_index(drop=True)
-
-    place_frame = pd.DataFrame(columns=["place_id", "category", "x", "y", *_CODE_COLS])
-    categories: list[str] = []
-    if places is not None and len(places):
-        lon, lat = _points_lonlat(places)
-        loc = _locate(lon, lat, units)
-        px, py = project_points(pd.DataFrame({"lon": lon, "lat": lat}), crs)
-        cat = places["category"].astype(object).where(places["category"].notna(), "other")
-        place_frame = pd.DataFrame(
-            {
-                "place_id": places["place_id"].astype(str).to_numpy()
-                if "place_id" in places
-                else np.arange(len(places)).astype(str),
-                "category": cat.astype(str).to_numpy(),
-                "x": px,
-                "y": py,
-                "county": obj_array(loc["county"]),
-                "township": obj_array(loc["township"]),
-                "village": obj_array(loc["village"]),
-            }
-        )
-        place_frame["city"] = [city_of.get(c) if c else None for c in place_frame["county"]]
-        categories = [str(c) for c in PLACE_CATEGORIES if c in set(place_frame["category"])]
-        categories += sorted(set(place_frame["category"]) - set(categories))
-    road_frame = gpd.GeoDataFrame({"road_class": []}, geometry=gpd.GeoSeries([], crs=crs))
-    classes: list[str] = []
-    if roads is not None and len(roads):
-        r = roads if roads.crs is not None else roads.set_crs(WGS84)
-        road_frame = gpd.GeoDataFrame(
-            {
-                "road_id": r["road_id"].astype(str).to_numpy()
-                if "road_id" in r
-                else np.arange(len(r)).astype(str),
-                "road_class": r["road_class"].astype(object).fillna("other").astype(str).to_numpy(),
-            },
-            geometry=r.geometry.to_crs(crs).to_numpy(),
-            crs=crs,
-        )
-        classes = [str(c) for c in ROAD_CLASSES if c in set(road_frame["road_class"])]
-        classes += sorted(set(road_frame["road_class"]) - set(classes))
-    return CoverageInputs(
-        crs=crs,
-        units=units.drop(columns=units.geometry.name),
-        cameras=cam,
-        leaves=leaves,
-        villages=villages,
-        places=place_frame,
-        roads=road_frame,
-        placement=placement,
-        has_health=has_health,
-        place_categories=[str(c) for c in categories],
-        road_classes=[str(c) for c in classes],
-    )
-
-
-@dataclass
-class Partition:
-    """One county's share of the work (picklable, for process pools and Dask workers)."""
-
-    county: str | None
-    cameras: pd.DataFrame  # cameras counted here
-    covering: pd.DataFrame  # cameras whose fields of view may reach this county's leaves
-    leaves: gpd.GeoDataFrame
-    villages: pd.DataFrame
-    places: pd.DataFrame
-    roads: gpd.GeoDataFrame
-    place_categories: list[str]
-    road_classes: list[str]
-
-
-def county_partitions(inputs: CoverageInputs) -> list[Partition]:
-    """Split the work by county: a county's cameras, leaves, villages and places, plus every camera
-    within its longest range of the county (fields of view cross borders)."""
-    cam = inputs.cameras
-    cam_county = obj_array(cam["county"])
-    leaf_county = obj_array(inputs.leaves["county"])
-    counties = sorted({str(c) for c in cam_county if c} | {str(c) for c in leaf_county if c})
-    max_range = float(np.nanmax(cam["range_m"])) if len(cam) else 0.0
-    has_xy = np.isfinite(cam["x"].to_numpy()) & np.isfinite(cam["y"].to_numpy())
-    pts = shapely.points(
-        np.where(has_xy, cam["x"].to_numpy(), 0.0), np.where(has_xy, cam["y"].to_numpy(), 0.0)
-    )
-    tree = shapely.STRtree(pts)
-    parts = []
-    road_geo = inputs.roads.geometry.to_numpy()
-    road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
-    for county in [*counties, None]:
-        leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
-        counted = cam[cam_county == county] if county else cam[[c is None for c in cam_county]]
-        if len(leaves):
-            # the county's bounding box widened by the longest range: a superset of the cameras
-            # that can see into it (the exact and raster paths clip to the leaves themselves)
-            minx, miny, maxx, maxy = shapely.total_bounds(leaves.geometry.to_numpy())
-            region = shapely.box(minx, miny, maxx, maxy)
-            near = tree.query(shapely.buffer(region, max_range, join_style="mitre"))
-            near = near[has_xy[near]]
-            covering = cam.iloc[np.sort(near)]
-            roads = (
-                inputs.roads.iloc[np.sort(road_tree.query(region, predicate="intersects"))]
-                if road_tree is not None
-                else inputs.roads.iloc[0:0]
-            )
-        else:
-            covering = cam.iloc[0:0]
-            roads = inputs.roads.iloc[0:0]
-        villages = inputs.villages[obj_array(inputs.villages["county"]) == county]
-        places = inputs.places[obj_array(inputs.places["county"]) == county]
-        if county is None and len(counted) == 0:
-            continue
-        parts.append(
-            Partition(
-                county=county,
-                cameras=counted,
-                covering=covering,
-                leaves=leaves,
-                villages=villages,
-                places=places,
-                roads=roads,
-                place_categories=inputs.place_categories,
-                road_classes=inputs.road_classes,
-            )
-        )
-    return parts
-
-
-def _group_sum(
-    codes: pd.DataFrame, values: dict[str, np.ndarray], classes: np.ndarray | None
-) -> pd.DataFrame:
-    """Sum ``values`` per (unit code, point class) over every level of ``codes``; class ``0`` = all,
-    and with ``classes`` also 1/2/3 (numpy ``bincount`` on factorised codes, one frame at the end)."""
-    keys = list(values)
-    weights = [np.asarray(values[k], dtype=float) for k in keys]
-    unit_parts: list[np.ndarray] = []
-    class_parts: list[np.ndarray] = []
-    blocks: list[np.ndarray] = []
-    for lvl in _CODE_COLS:
-        if lvl not in codes:
-            continue
-        inv, uniq = pd.factorize(obj_array(codes[lvl]), use_na_sentinel=True)
-        ok = inv >= 0
-        if not ok.any():
-            continue
-        inv_ok = inv[ok]
-        m = len(uniq)
-        uniq_obj = np.asarray(uniq, dtype=object)
-        unit_parts.append(uniq_obj)
-        class_parts.append(np.zeros(m, dtype=np.int64))
-        blocks.append(
-            np.column_stack([np.bincount(inv_ok, weights=w[ok], minlength=m) for w in weights])
-            if keys
-            else np.zeros((m, 0))
-        )
-        if classes is not None:
-            cls = np.asarray(classes)[ok]
-            in_cls = np.isin(cls, CLASSES)
-            key = inv_ok[in_cls] * 4 + cls[in_cls]
-            per = [
-                np.bincount(key, weights=w[ok][in_cls], minlength=m * 4).reshape(m, 4)
-                for w in weights
-            ]
-            for c in CLASSES:
-                unit_parts.append(uniq_obj)
-                class_parts.append(np.full(m, c, dtype=np.int64))
-                blocks.append(
-                    np.column_stack([arr[:, c] for arr in per]) if keys else np.zeros((m, 0))
-                )
-    if not blocks:
-        return pd.DataFrame(columns=["unit_code", "point_class", *keys])
-    frame = pd.DataFrame(np.vstack(blocks), columns=keys)
-    frame.insert(0, "unit_code", np.concatenate(unit_parts))
-    frame.insert(1, "point_class", np.concatenate(class_parts))
-    return frame
-
-
-def _sectors(cams: pd.DataFrame) -> np.ndarray:
-    return sector_polygons(
-        cams["x"].to_numpy(dtype=float),
-        cams["y"].to_numpy(dtype=float),
-        cams["heading_deg"].to_numpy(dtype=float),
-        cams["fov_deg"].to_numpy(dtype=float),
-        cams["range_m"].to_numpy(dtype=float),
-    )
-
-
-def _place_covered(places: pd.DataFrame, cams: pd.DataFrame, sectors: np.ndarray) -> np.ndarray:
-    """(n_places, 4) bool: covered by a networked camera of any class (col 0) or of class 1/2/3."""
-    out = np.zeros((len(places), 4), dtype=bool)
-    if len(places) == 0 or len(cams) == 0:
-        return out
-    net = cams["networked"].to_numpy(dtype=bool)
-    ok = net & ~(shapely.is_missing(sectors))
-    if not ok.any():
-        return out
-    idx = np.flatnonzero(ok)
-    tree = shapely.STRtree(sectors[idx])
-    pts = shapely.points(places["x"].to_numpy(dtype=float), places["y"].to_numpy(dtype=float))
-    pi, si = tree.query(pts, predicate="within")
-    out[pi, 0] = True
-    pc = cams["point_class"].to_numpy(dtype=int)[idx][si]
-    for k, c in enumerate(CLASSES, start=1):
-        out[pi[pc == c], k] = True
-    return out
-
-
-def _road_lengths(
-    roads: gpd.GeoDataFrame, leaves: gpd.GeoDataFrame, cams: pd.DataFrame, sectors: np.ndarray
-) -> pd.DataFrame:
-    """Road pieces per leaf with their length and covered length (all classes and per class)."""
-    cols = ["leaf", "road_class", "length", "cov0", "cov1", "cov2", "cov3"]
-    if len(roads) == 0 or len(leaves) == 0:
-        return pd.DataFrame(columns=cols)
-    leaf_geo = leaves.geometry.to_numpy()
-    tree = shapely.STRtree(leaf_geo)
-    ri, li = tree.query(roads.geometry.to_numpy(), predicate="intersects")
-    pieces = shapely.intersection(roads.geometry.to_numpy()[ri], leaf_geo[li])
-    length = shapely.length(pieces)
-    cov = np.zeros((len(pieces), 4))
-    net = cams["networked"].to_numpy(dtype=bool) & ~shapely.is_missing(sectors)
-    if net.any() and len(pieces):
-        sidx = np.flatnonzero(net)
-        stree = shapely.STRtree(sectors[sidx])
-        pj, sj = stree.query(pieces, predicate="intersects")
-        if len(pj):
-            segs = shapely.intersection(pieces[pj], sectors[sidx][sj])
-            pcls = cams["point_class"].to_numpy(dtype=int)[sidx][sj]
-            for k, cls in enumerate((None, *CLASSES)):
-                keep = np.ones(len(pj), bool) if cls is None else pcls == cls
-                if not keep.any():
-                    continue
-                # pieces' segments in runs (stable sort: same order as found), one union per piece
-                sel = np.flatnonzero(keep)
-                order = sel[np.argsort(pj[sel], kind="stable")]
-                cuts = np.flatnonzero(np.diff(pj[order])) + 1
-                for run in np.split(order, cuts):
-                    cov[pj[run[0]], k] = shapely.length(shapely.union_all(segs[run]))
-    return pd.DataFrame(
-        {
-            "leaf": leaves["leaf_id"].to_numpy()[li],
-            "road_class": roads["road_class"].to_numpy()[ri],
-            "length": length,
-            "cov0": cov[:, 0],
-            "cov1": cov[:, 1],
-            "cov2": cov[:, 2],
-            "cov3": cov[:, 3],
-        }
-    )
-
-
-def partial_counts(
-    part: Partition,
-    *,
-    area: AreaMethod = "exact",
-    cell_m: float = 10.0,
-    area_by_class: bool = True,
-    village_classes: Iterable[int] = CLASSES,
-) -> pd.DataFrame:
-    """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
-
-    Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
-    area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
-    """
-    cams = part.cameras
-    pc = cams["point_class"].to_numpy(dtype=int)
-    values = {
-        "cameras": np.ones(len(cams), dtype=np.int64),
-        "networked": cams["networked"].to_numpy(dtype=np.int64),
-        "hd": (cams["hd"].to_numpy() == 1).astype(np.int64),
-        "hd_unknown": (cams["hd"].to_numpy() == -1).astype(np.int64),
-        "online": cams["online"].to_numpy(dtype=np.int64),
-        "intact": cams["intact"].to_numpy(dtype=np.int64),
-    }
-    if "probed" in cams:
-        values["probed"] = cams["probed"].to_numpy(dtype=np.int64)
-    frames = [_group_sum(cams, values, pc)]
-
-    # villages with a networked camera (of the village classes; for class rows, of that class)
-    vc = set(int(c) for c in village_classes)
-    vil = part.villages
-    if len(vil):
-        net = cams[cams["networked"].to_numpy(dtype=bool)]
-        # distinct codes first: iterating a million Arrow strings in Python is slow
-        seen_any = set(net["village"][net["point_class"].isin(vc)].dropna().unique())
-        seen = {c: set(net["village"][net["point_class"] == c].dropna().unique()) for c in CLASSES}
-        codes = vil["code"].to_numpy(dtype=object)
-        vvals = {
-            "villages": np.ones(len(vil), dtype=np.int64),
-            "villages_covered": np.array([c in seen_any for c in codes], dtype=np.int64),
-        }
-        frames.append(_group_sum(vil, vvals, None))
-        for c in CLASSES:
-            cls_vals = {
-                "villages": np.ones(len(vil), dtype=np.int64),
-                "villages_covered": np.array([v in seen[c] for v in codes], dtype=np.int64),
-            }
-            f = _group_sum(vil, cls_vals, None)
-            f["point_class"] = c
-            frames.append(f)
-
-    covering = part.covering
-    leaves = part.leaves
-    sectors = np.full(len(covering), None, dtype=object)
-    if area == "exact" and len(leaves):
-        sectors = _sectors(covering)
-    elif len(part.places) or len(part.roads):
-        # places and roads count networked cameras only: build only their sectors (the others
-        # stay None, which both helpers skip)
-        net_cov = covering["networked"].to_numpy(dtype=bool)
-        if net_cov.any():
-            sectors[net_cov] = _sectors(covering[net_cov])
-    if len(leaves):
-        leaf_codes = leaves[["city", "county", "township", "village"]]
-        lvals: dict[str, np.ndarray] = {"area_m2": leaves["area_m2"].to_numpy(dtype=float)}
-        class_sets: list[int | None] = [None, *(CLASSES if area_by_class else ())]
-        covered: dict[int | None, np.ndarray] = {}
-        if area != "none":
-            cpc = covering["point_class"].to_numpy(dtype=int)
-            if area == "exact":
-                for cls in class_sets:
-                    sel = np.ones(len(covering), bool) if cls is None else cpc == cls
-                    covered[cls] = covered_area_exact(sectors[sel], leaves.geometry.to_numpy())
-            else:
-                # one pass: bit 0 for cameras of no class counted separately, bits 1–3 classes
-                group = (
-                    np.where(np.isin(cpc, CLASSES), cpc, 0)
-                    if area_by_class
-                    else np.zeros(len(cpc), int)
-                )
-                res = covered_area_raster(
-                    covering["x"].to_numpy(dtype=float),
-                    covering["y"].to_numpy(dtype=float),
-                    covering["heading_deg"].to_numpy(dtype=float),
-                    covering["fov_deg"].to_numpy(dtype=float),
-                    covering["range_m"].to_numpy(dtype=float),
-                    leaves.geometry.to_numpy(),
-                    cell_m=cell_m,
-                    groups=group.astype(np.int64),
-                )
-                covered[None] = res[0]
-                if area_by_class:
-                    for cls in CLASSES:
-                        covered[cls] = (
-                            res[1 + cls] if res.shape[0] > 1 + cls else np.zeros(len(leaves))
-                        )
-        f = _group_sum(
-            leaf_codes,
-            {**lvals, "covered_m2": covered.get(None, np.full(len(leaves), np.nan))},
-            None,
-        )
-        frames.append(f)
-        for cls in CLASSES:
-            cv = covered.get(cls, np.full(len(leaves), np.nan))
-            f = _group_sum(leaf_codes, {**lvals, "covered_m2": cv}, None)
-            f["point_class"] = cls
-            frames.append(f)
-
-    places = part.places
-    if len(places):
-        cov = _place_covered(places, covering, sectors)
-        cat = places["category"].to_numpy(dtype=object)
-        for k, cls in enumerate((0, *CLASSES)):
-            pvals: dict[str, np.ndarray] = {
-                "places": np.ones(len(places), dtype=np.int64),
-                "places_covered": cov[:, k].astype(np.int64),
-            }
-            for name in part.place_categories:
-                pvals[f"places_{name}"] = (cat == name).astype(np.int64)
-                pvals[f"places_covered_{name}"] = ((cat == name) & cov[:, k]).astype(np.int64)
-            f = _group_sum(places, pvals, None)
-            f["point_class"] = cls
-            frames.append(f)
-
-    if len(part.roads) and len(leaves):
-        pieces = _road_lengths(part.roads, leaves, covering, sectors)
-        if len(pieces):
-            codes = leaves.set_index("leaf_id").loc[
-                pieces["leaf"], ["city", "county", "township", "village"]
-            ]
-            codes = codes.reset_index(drop=True)
-            rc = pieces["road_class"].to_numpy(dtype=object)
-            for k, cls in enumerate((0, *CLASSES)):
-                rvals: dict[str, np.ndarray] = {
-                    "road_m": pieces["length"].to_numpy(dtype=float),
-                    "road_covered_m": pieces[f"cov{k}"].to_numpy(dtype=float),
-                }
-                for name in part.road_classes:
-                    rvals[f"road_m_{name}"] = np.where(
-                        rc == name, pieces["length"].to_numpy(dtype=float), 0.0
-                    )
-                    rvals[f"road_covered_m_{name}"] = np.where(
-                        rc == name, pieces[f"cov{k}"].to_numpy(dtype=float), 0.0
-                    )
-                f = _group_sum(codes, rvals, None)
-                f["point_class"] = cls
-                frames.append(f)
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=["unit_code", "point_class"])
-    out = pd.concat(frames, ignore_index=True)
-    return out.groupby(["unit_code", "point_class"], sort=False).sum(min_count=1).reset_index()
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -673,32 +118,55 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den).where(den > 0)
 
 
-def rates_from_counts(
-    counts: pd.DataFrame,
-    units: pd.DataFrame,
-    *,
-    has_health: bool,
-    place_categories: list[str],
-    road_classes: list[str],
-) -> pd.DataFrame:
-    """Rates, targets and labels from additive counts; one row per unit and class (all, 1, 2, 3)."""
+#: Columns after :data:`KPI_KEYS` in every row, before the per-category coverage columns.
+_EXTRA_COLUMNS: Final = (
+    "parent_code",
+    "area_km2",
+    "population",
+    "density_per_1000",
+    "online",
+    "intact",
+    "probed",
+    "not_probed",
+    "villages",
+    "villages_covered",
+    "places",
+    "places_covered",
+    "road_km",
+    "road_covered_km",
+    "target_coverage_met",
+    "target_networking_met",
+    "target_hd_met",
+    "target_intact_met",
+    "targets_met",
+)
+
+
+def _count_grid(counts: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit and class (0 = all, 1, 2, 3) with every count (0 or NaN where none)."""
     base = units[["code", "name", "level", "parent_code", "population"]].rename(
         columns={"code": "unit_code", "name": "unit_name"}
     )
     grid = base.merge(pd.DataFrame({"point_class": [0, *CLASSES]}), how="cross")
     counts = counts.groupby(["unit_code", "point_class"]).sum(min_count=1).reset_index()
     df = grid.merge(counts, on=["unit_code", "point_class"], how="left")
-    int_cols = ["cameras", "networked", "hd", "hd_unknown", "online", "intact", "probed"]
-    for c in int_cols:
+    for c in ("cameras", "networked", "hd", "hd_unknown", "online", "intact", "probed"):
         if c not in df:
             df[c] = 0
         df[c] = df[c].fillna(0).astype(np.int64)
-    for c in ("villages", "villages_covered", "places", "places_covered"):
+    for c in (
+        *("villages", "villages_covered", "places", "places_covered"),
+        *("area_m2", "covered_m2", "road_m", "road_covered_m"),
+    ):
         if c not in df:
             df[c] = np.nan
-    for c in ("area_m2", "covered_m2", "road_m", "road_covered_m"):
-        if c not in df:
-            df[c] = np.nan
+    return df
+
+
+def _add_rates(
+    df: pd.DataFrame, *, has_health: bool, place_categories: list[str], road_classes: list[str]
+) -> None:
+    """The rates of the module docstring, from the counts of ``df``."""
     df["networking_rate"] = _ratio(df["networked"], df["cameras"])
     df["hd_ratio"] = _ratio(df["hd"], df["cameras"] - df["hd_unknown"])
     if has_health:
@@ -731,22 +199,26 @@ def rates_from_counts(
                 df[f"road_covered_m_{c}"].fillna(0), df[f"road_m_{c}"].fillna(0)
             )
 
+
+def _flag(rate: pd.Series, threshold: np.ndarray | float, applies: np.ndarray) -> pd.Series:
+    """Whether ``rate`` meets ``threshold``; ``<NA>`` where the rate is unknown or does not apply."""
+    met = rate.to_numpy(dtype=float) >= np.asarray(threshold) - 1e-12
+    out = pd.array(met, dtype="boolean")
+    out[~applies | rate.isna().to_numpy()] = pd.NA
+    return pd.Series(out, index=rate.index)
+
+
+def _add_targets(df: pd.DataFrame) -> None:
+    """The target flags of the module docstring, and ``targets_met``."""
     cls = df["point_class"].to_numpy()
     key_public = (cls == 0) | (cls == 1)
-
-    def flag(rate: pd.Series, threshold: np.ndarray | float, applies: np.ndarray) -> pd.Series:
-        met = rate.to_numpy(dtype=float) >= np.asarray(threshold) - 1e-12
-        out = pd.array(met, dtype="boolean")
-        out[~applies | rate.isna().to_numpy()] = pd.NA
-        return pd.Series(out, index=rate.index)
-
-    df["target_coverage_met"] = flag(df["place_coverage"], TARGETS["coverage"], key_public)
-    df["target_networking_met"] = flag(df["networking_rate"], TARGETS["networking"], key_public)
-    df["target_hd_met"] = flag(df["hd_ratio"], TARGETS["hd"], np.ones(len(df), bool))
+    df["target_coverage_met"] = _flag(df["place_coverage"], TARGETS["coverage"], key_public)
+    df["target_networking_met"] = _flag(df["networking_rate"], TARGETS["networking"], key_public)
+    df["target_hd_met"] = _flag(df["hd_ratio"], TARGETS["hd"], np.ones(len(df), bool))
     intact_threshold = np.where(
         cls == 2, TARGETS["intact_key_industries"], TARGETS["intact_key_public_areas"]
     )
-    df["target_intact_met"] = flag(df["intact_rate"], intact_threshold, cls != 3)
+    df["target_intact_met"] = _flag(df["intact_rate"], intact_threshold, cls != 3)
     flags = df[
         ["target_coverage_met", "target_networking_met", "target_hd_met", "target_intact_met"]
     ]
@@ -756,6 +228,21 @@ def rates_from_counts(
     all_met[~any_known.to_numpy()] = pd.NA
     df["targets_met"] = all_met
 
+
+def rates_from_counts(
+    counts: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    has_health: bool,
+    place_categories: list[str],
+    road_classes: list[str],
+) -> pd.DataFrame:
+    """Rates, targets and labels from additive counts; one row per unit and class (all, 1, 2, 3)."""
+    df = _count_grid(counts, units)
+    _add_rates(
+        df, has_health=has_health, place_categories=place_categories, road_classes=road_classes
+    )
+    _add_targets(df)
     df["point_class"] = pd.Series(
         ["all" if c == 0 else int(c) for c in df["point_class"]], dtype=object
     )
@@ -763,30 +250,8 @@ def rates_from_counts(
     df["_rank"] = df["level"].map(level_rank).fillna(9)
     df["_cls"] = [0 if c == "all" else c for c in df["point_class"]]
     df = df.sort_values(["_rank", "unit_code", "_cls"]).drop(columns=["_rank", "_cls"])
-    front = list(KPI_KEYS)
-    extra = [
-        "parent_code",
-        "area_km2",
-        "population",
-        "density_per_1000",
-        "online",
-        "intact",
-        "probed",
-        "not_probed",
-        "villages",
-        "villages_covered",
-        "places",
-        "places_covered",
-        "road_km",
-        "road_covered_km",
-        "target_coverage_met",
-        "target_networking_met",
-        "target_hd_met",
-        "target_intact_met",
-        "targets_met",
-    ]
     per_cat = [c for c in df.columns if c.startswith(("place_coverage_", "road_coverage_"))]
-    return df[front + extra + per_cat].reset_index(drop=True)
+    return df[[*KPI_KEYS, *_EXTRA_COLUMNS, *per_cat]].reset_index(drop=True)
 
 
 def kpis_by_unit(
@@ -958,7 +423,7 @@ def platform_online_by_unit(
         }
     ).astype(np.int64)
     parts = []
-    for level in _CODE_COLS:
+    for level in CODE_COLUMNS:
         codes = cams[level].astype(object)
         for cls, sel in (
             ("all", np.ones(len(cams), bool)),

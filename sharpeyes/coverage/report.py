@@ -24,6 +24,7 @@ from sharpeyes.model.sheets import write_csv, xlsx_text, xlsx_value
 __all__ = [
     "REPORT_HEADERS_ZH",
     "filter_rows",
+    "plain_value",
     "report_rows",
     "write_report_csv",
     "write_report_json",
@@ -110,7 +111,8 @@ def _header(key: str) -> str:
     return key
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A numpy/pandas scalar as a plain Python value for JSON (``None`` for NA and NaN)."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, (np.bool_, bool)):
@@ -129,7 +131,7 @@ def report_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
     if missing:
         raise InputError(f"KPI frame lacks {', '.join(missing)}")
     records = kpis.astype(object).to_numpy()
-    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in records]
+    return [{c: plain_value(v) for c, v in zip(cols, row, strict=True)} for row in records]
 
 
 def filter_rows(
@@ -222,7 +224,7 @@ def write_report_xlsx(
         for record in part.to_dict("records"):
             values: list[Any] = []
             for c, rate in zip(cols, is_rate, strict=True):
-                v = _plain(record[c])
+                v = plain_value(record[c])
                 if c == "point_class":
                     values.append(_CLASS_ZH.get(v, v))
                 elif c.startswith("target"):
@@ -232,7 +234,7 @@ def write_report_xlsx(
                         else styled(ws, "达标" if v else "未达标", "se_ok" if v else "se_bad")
                     )
                 elif rate:
-                    flag = _plain(record.get(judged[c])) if c in judged else None
+                    flag = plain_value(record.get(judged[c])) if c in judged else None
                     style = "se_pct" if flag is None else ("se_pct_ok" if flag else "se_pct_bad")
                     values.append(styled(ws, v, style))
                 else:
@@ -247,7 +249,7 @@ def write_report_xlsx(
             ]
         )
         for line in sheet.itertuples(index=False):
-            ws.append([xlsx_value(ws, _plain(v)) for v in line])
+            ws.append([xlsx_value(ws, plain_value(v)) for v in line])
     notes = wb.create_sheet("说明")
     lines = [
         ("生成时间", meta.get("generated_at") or datetime.now(UTC).isoformat(timespec="seconds")),

@@ -32,8 +32,8 @@ import numpy as np
 
 from sharpeyes.health._ffmpeg import ffmpeg_binary, grab_with_ffmpeg
 from sharpeyes.health._grab import FrameGrab
-from sharpeyes.health._pool import grab_with_reader
 from sharpeyes.health.detectors import Frame
+from sharpeyes.health.reader_pool import grab_with_reader
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig, analyse_frames, is_ir
 from sharpeyes.model.urls import SECRET_SEPARATOR, join_credentials, mask_url, split_credentials
 

@@ -15,32 +15,30 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import AnalysisError, InputError
-from sharpeyes.coverage._frames import obj_array
 from sharpeyes.coverage.gaps import Gaps, find_gaps
 from sharpeyes.coverage.gaps import write_gaps as _write_gap_files
 from sharpeyes.coverage.kpis import CoverageInputs, kpis_by_unit, prepare_inputs
-from sharpeyes.coverage.places import places_from_file, roads_from_file
 from sharpeyes.coverage.report import (
     filter_rows,
+    plain_value,
     report_rows,
     write_report_csv,
     write_report_json,
     write_report_xlsx,
 )
-from sharpeyes.coverage.units import (
-    LEVELS,
-    UNIT_PROBLEM_COLUMNS,
-    missing_parents,
-    units_from_file,
-)
 from sharpeyes.health.resolution import resolution_mismatches, with_stream_resolution
 from sharpeyes.ingest.files import check_input_file, reading
+from sharpeyes.ingest.places import places_from_file, roads_from_file
+from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
+from sharpeyes.model.divisions import LEVELS
+from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
 from sharpeyes.store.health_extra import finished_results
 
 __all__ = [
+    "camera_fields_of_view",
     "compute_gaps",
     "compute_report",
     "import_places",
@@ -54,12 +52,10 @@ _MAX_LISTED = 200
 
 
 def _records(frame: pd.DataFrame, limit: int = _MAX_LISTED) -> list[dict[str, Any]]:
-    from sharpeyes.coverage.report import _plain
-
     frame = frame.head(limit)
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    return [{str(k): plain_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def import_units(
@@ -173,6 +169,27 @@ def import_roads(
         "refused": len(layer.rejects),
         "rejects": _records(layer.rejects),
     }
+
+
+def camera_fields_of_view(
+    store: Store, device_ids: list[str], *, hd_min_lines: int = HD_MIN_LINES
+) -> gpd.GeoDataFrame:
+    """Field-of-view sectors of the cameras ``device_ids`` (as the map draws them).
+
+    Returns ``device_id, point_class, geometry`` in EPSG:4326 (sectors are built in the cameras'
+    metric CRS by :func:`~sharpeyes.coverage.fov.fov_sectors`, then reprojected); cameras without
+    a position are left out.
+    """
+    from sharpeyes.coverage.fov import fov_sectors
+
+    cameras = store.cameras(device_ids=device_ids)
+    sectors = fov_sectors(cameras, hd_min_lines=hd_min_lines).to_crs(WGS84)
+    frame = gpd.GeoDataFrame(
+        {"device_id": cameras["device_id"].astype(str), "point_class": cameras["point_class"]},
+        geometry=sectors.values,
+        crs=WGS84,
+    )
+    return frame[frame.geometry.notna()]
 
 
 def _inputs(
@@ -388,72 +405,77 @@ def write_report(
     else:
         gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
-        sheets = {
-            "未联网行政村": pd.DataFrame(gaps.villages.drop(columns="geometry")).rename(
-                columns={
-                    "code": "区划代码",
-                    "name": "名称",
-                    "township": "所属乡镇",
-                    "cameras": "摄像机数",
-                    "networked_cameras": "联网摄像机数",
-                }
-            ),
-            "未覆盖重点部位": pd.DataFrame(gaps.places.drop(columns="geometry"))
-            .assign(
-                lon=gaps.places.geometry.representative_point().x.round(6)
-                if len(gaps.places)
-                else [],
-                lat=gaps.places.geometry.representative_point().y.round(6)
-                if len(gaps.places)
-                else [],
-            )
-            .rename(
-                columns={
-                    "place_id": "编号",
-                    "name": "名称",
-                    "category": "类别",
-                    "county": "区县",
-                    "township": "乡镇",
-                    "village": "村社区",
-                    "lon": "经度",
-                    "lat": "纬度",
-                }
-            ),
-            "未覆盖道路": pd.DataFrame(gaps.roads.drop(columns="geometry")).rename(
-                columns={
-                    "road_id": "道路编号",
-                    "road_class": "道路等级",
-                    "length_m": "未覆盖长度(米)",
-                }
-            ),
-            "落点问题": _placement_sheet(inputs),
-            "分辨率不符": pd.DataFrame(
-                document["resolution_mismatches"],
-                columns=[
-                    "device_id",
-                    "name",
-                    "management_unit",
-                    "registry_lines",
-                    "registry_hd",
-                    "stream_width_px",
-                    "stream_height_px",
-                    "codec",
-                ],
-            ).rename(
-                columns={
-                    "device_id": "设备编码",
-                    "name": "名称",
-                    "management_unit": "维护单位",
-                    "registry_lines": "台账分辨率(行)",
-                    "registry_hd": "台账高清",
-                    "stream_width_px": "实测宽(像素)",
-                    "stream_height_px": "实测高(像素)",
-                    "codec": "编码",
-                }
-            ),
-        }
+        sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
         write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
     return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
+
+
+def _gap_sheets(
+    gaps: Gaps, inputs: CoverageInputs, resolution_rows: list[dict[str, Any]]
+) -> dict[str, pd.DataFrame]:
+    """The workbook's gap sheets (Chinese headers): villages without a networked camera, key places
+    and roads outside every field of view (place positions WGS-84, 6 decimals), placement findings,
+    and the streams whose measured resolution contradicts the registry."""
+    return {
+        "未联网行政村": pd.DataFrame(gaps.villages.drop(columns="geometry")).rename(
+            columns={
+                "code": "区划代码",
+                "name": "名称",
+                "township": "所属乡镇",
+                "cameras": "摄像机数",
+                "networked_cameras": "联网摄像机数",
+            }
+        ),
+        "未覆盖重点部位": pd.DataFrame(gaps.places.drop(columns="geometry"))
+        .assign(
+            lon=gaps.places.geometry.representative_point().x.round(6) if len(gaps.places) else [],
+            lat=gaps.places.geometry.representative_point().y.round(6) if len(gaps.places) else [],
+        )
+        .rename(
+            columns={
+                "place_id": "编号",
+                "name": "名称",
+                "category": "类别",
+                "county": "区县",
+                "township": "乡镇",
+                "village": "村社区",
+                "lon": "经度",
+                "lat": "纬度",
+            }
+        ),
+        "未覆盖道路": pd.DataFrame(gaps.roads.drop(columns="geometry")).rename(
+            columns={
+                "road_id": "道路编号",
+                "road_class": "道路等级",
+                "length_m": "未覆盖长度(米)",
+            }
+        ),
+        "落点问题": _placement_sheet(inputs),
+        "分辨率不符": pd.DataFrame(
+            resolution_rows,
+            columns=[
+                "device_id",
+                "name",
+                "management_unit",
+                "registry_lines",
+                "registry_hd",
+                "stream_width_px",
+                "stream_height_px",
+                "codec",
+            ],
+        ).rename(
+            columns={
+                "device_id": "设备编码",
+                "name": "名称",
+                "management_unit": "维护单位",
+                "registry_lines": "台账分辨率(行)",
+                "registry_hd": "台账高清",
+                "stream_width_px": "实测宽(像素)",
+                "stream_height_px": "实测高(像素)",
+                "codec": "编码",
+            }
+        ),
+    }
 
 
 def _placement_sheet(inputs: CoverageInputs) -> pd.DataFrame:

@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from sharpeyes._errors import ConfigError, InputError
-from sharpeyes.health._pool import close_orphans, warm
 from sharpeyes.health.nightly import check_camera, offline_streak, prometheus_text, summarize_run
+from sharpeyes.health.reader_pool import close_orphans, warm
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig
 from sharpeyes.model.columns import HEALTH_RESULT_COLUMNS
 from sharpeyes.model.urls import mask_url

@@ -13,14 +13,9 @@ import pandas as pd
 
 from sharpeyes._errors import AnalysisError, ConfigError
 from sharpeyes.ingest.files import check_input_file, reading
-from sharpeyes.network import (
-    BitrateTable,
-    check_network,
-    topology_from_files,
-    write_json,
-    write_xlsx,
-)
-from sharpeyes.network.check import _records
+from sharpeyes.ingest.topology import topology_from_files
+from sharpeyes.network import BitrateTable, check_network, write_json, write_xlsx
+from sharpeyes.network.check import frame_records
 from sharpeyes.network.load import OVERLOAD_THRESHOLD
 
 FORMATS = ("json", "xlsx")
@@ -65,7 +60,7 @@ def import_topology(
             str(k): int(v) for k, v in nodes["kind"].fillna("unknown").value_counts().items()
         },
         "problem_counts": {str(k): int(v) for k, v in problems["problem"].value_counts().items()},
-        "problems": _records(problems),
+        "problems": frame_records(problems),
     }
     store.save_result("network_import", document)
     return document

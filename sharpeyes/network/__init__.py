@@ -1,10 +1,11 @@
 """Network check: who really reaches the platform, what one failure blinds, which uplinks are full.
 
-Pure functions over frames (no store, no API): read a topology
-(:func:`topology_from_files`), build the graph with the cameras collapsed onto their access nodes
+Pure functions over frames (no store, no API, no files): from a topology (read by
+:func:`sharpeyes.ingest.topology.topology_from_files`), build the graph with the cameras collapsed onto their access nodes
 (:func:`build_network`) and run every check (:func:`check_network`).
 """
 
+from sharpeyes.model.topology import PROBLEM_COLUMNS
 from sharpeyes.network.check import NetworkCheck, check_network
 from sharpeyes.network.failure import (
     bridges,
@@ -16,12 +17,6 @@ from sharpeyes.network.graph import Network, Routes, build_network, route_of, ro
 from sharpeyes.network.load import BitrateTable, camera_bitrates, cameras_per_centre, link_loads
 from sharpeyes.network.reach import camera_reachability, networking_rates, registry_mismatches
 from sharpeyes.network.report import write_json, write_xlsx
-from sharpeyes.network.topology import (
-    PROBLEM_COLUMNS,
-    parse_node_kind,
-    topology_from_files,
-    topology_from_frames,
-)
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -38,14 +33,11 @@ __all__ = [
     "cut_off_weights",
     "link_loads",
     "networking_rates",
-    "parse_node_kind",
     "registry_mismatches",
     "route_of",
     "routes_from_platforms",
     "single_points_of_failure",
     "single_uplink_nodes",
-    "topology_from_files",
-    "topology_from_frames",
     "write_json",
     "write_xlsx",
 ]

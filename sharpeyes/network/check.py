@@ -123,7 +123,7 @@ class NetworkCheck:
             "summary": self.summary(),
             "networked_without_path": self.networked_without_path,
             "path_but_not_networked": self.path_but_not_networked,
-            "networking_rates": _records(self.rates),
+            "networking_rates": frame_records(self.rates),
             "single_points_of_failure": [
                 {
                     "node": r["node"],
@@ -132,7 +132,7 @@ class NetworkCheck:
                     "cameras_cut_off": int(r["cameras_cut_off"]),
                     "by_class": _class_dict(r),
                 }
-                for r in _records(self.spof)
+                for r in frame_records(self.spof)
             ],
             "bridges": [
                 {
@@ -142,9 +142,9 @@ class NetworkCheck:
                     "cameras_cut_off": int(r["cameras_cut_off"]),
                     "by_class": _class_dict(r),
                 }
-                for r in _records(self.bridges)
+                for r in frame_records(self.bridges)
             ],
-            "single_uplink_nodes": _records(
+            "single_uplink_nodes": frame_records(
                 self.single_uplink[self.single_uplink["kind"] != "access"]
             ),
             "overloaded_links": [
@@ -157,11 +157,11 @@ class NetworkCheck:
                     "utilisation": round(r["utilisation"], 4),
                     "cameras": int(r["cameras"]),
                 }
-                for r in _records(self.overloaded)
+                for r in frame_records(self.overloaded)
             ],
-            "cameras_per_centre": _records(self.centres),
+            "cameras_per_centre": frame_records(self.centres),
             "bitrate_table": self.bitrates.as_dict(),
-            "problems": _records(self.network.problems),
+            "problems": frame_records(self.network.problems),
         }
         if with_layers:
             doc["layers"] = self.layers()
@@ -188,7 +188,7 @@ class NetworkCheck:
                 if x == x and y == y:
                     pos.setdefault(str(d), (float(x), float(y)))
         link_features = []
-        for r in _records(pd.concat([self.link_load, overloaded_access], ignore_index=True)):
+        for r in frame_records(pd.concat([self.link_load, overloaded_access], ignore_index=True)):
             a, b = r["a"], r["b"]
             if a not in pos or b not in pos:
                 continue
@@ -210,7 +210,7 @@ class NetworkCheck:
                 )
             )
         spof_features = []
-        for rank, r in enumerate(_records(self.spof), start=1):
+        for rank, r in enumerate(frame_records(self.spof), start=1):
             if r["node"] not in pos:
                 continue
             count = int(r["cameras_cut_off"])
@@ -271,7 +271,7 @@ def check_network(
     Parameters
     ----------
     nodes, links
-        Canonical topology frames (:mod:`sharpeyes.network.topology`); positions WGS-84 degrees.
+        Canonical topology frames (:mod:`sharpeyes.ingest.topology`); positions WGS-84 degrees.
     cameras
         The camera inventory (canonical frame), or ``None``.
     bitrates
@@ -339,7 +339,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values (``None`` for missing) for JSON."""
     columns = list(frame.columns)
     converted = []

@@ -10,8 +10,8 @@ import pandas as pd
 
 from sharpeyes.model.codes import NODE_KINDS, label
 from sharpeyes.model.sheets import frames_to_xlsx
+from sharpeyes.model.topology import PROBLEM_CODES
 from sharpeyes.network.check import NetworkCheck
-from sharpeyes.network.topology import PROBLEM_CODES
 
 _CLASS_ZH: Final = {
     "class_1": "一类",

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sharpeyes.coverage.places import places_from_file, roads_from_file
 from sharpeyes.demo.places import write_places_and_roads
+from sharpeyes.ingest.places import places_from_file, roads_from_file
 
 from .conftest import tiny_units
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from sharpeyes.coverage.places import roads_from_file
-from sharpeyes.coverage.units import units_from_file
+from sharpeyes.ingest.places import roads_from_file
+from sharpeyes.ingest.units import units_from_file
 
 
 def test_a_point_unit_names_its_type_and_the_expected_one(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.places import place_category, places_from_file, road_class, roads_from_file
+from sharpeyes.ingest.places import place_category, places_from_file, road_class, roads_from_file
 
 OSM = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="hand">

@@ -9,11 +9,8 @@ import pytest
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.units import (
-    assign_cameras,
-    unit_ancestors,
-    units_from_file,
-)
+from sharpeyes.coverage.units import assign_cameras, unit_ancestors
+from sharpeyes.ingest.units import units_from_file
 from sharpeyes.model.crs import wgs84_to_gcj02
 
 from .conftest import METRIC, box, tiny_units

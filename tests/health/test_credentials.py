@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sharpeyes.health._pool import reader_pids
 from sharpeyes.health.probe import probe_stream
+from sharpeyes.health.reader_pool import reader_pids
 from tests.conftest import unavailable
 from tests.health.conftest import HERE, SYSTEM_PYTHON, free_port
 

@@ -149,15 +149,15 @@ def test_every_reader_refuses_the_bomb(tmp_path: Path, name: str, member: str, r
 
             read_cameras(bomb)
         elif reader == "units":
-            from sharpeyes.coverage.units import units_from_file
+            from sharpeyes.ingest.units import units_from_file
 
             units_from_file(bomb)
         elif reader == "places":
-            from sharpeyes.coverage.places import places_from_file
+            from sharpeyes.ingest.places import places_from_file
 
             places_from_file(bomb)
         else:
-            from sharpeyes.network.topology import topology_from_files
+            from sharpeyes.ingest.topology import topology_from_files
 
             topology_from_files(bomb, bomb)
 

@@ -9,7 +9,8 @@ import networkx as nx
 import pytest
 
 from sharpeyes.demo.topology import write_topology
-from sharpeyes.network import check_network, topology_from_files
+from sharpeyes.ingest.topology import topology_from_files
+from sharpeyes.network import check_network
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from sharpeyes._errors import InputError
+from sharpeyes.ingest.topology import parse_node_kind, topology_from_files
 from sharpeyes.model.columns import LINK_COLUMNS, NODE_COLUMNS
-from sharpeyes.network import parse_node_kind, topology_from_files
 
 NODES_CSV = """节点编号,节点类型,名称,经度,纬度
 P,平台,铁岭市视频共享平台,123.84,42.29

@@ -25,6 +25,7 @@ from sharpeyes.api.routes.cameras import parse_bbox, parse_list
 from sharpeyes.api.routes.system import set_session
 from sharpeyes.api.routes.units import kpi_rows_by_unit
 from sharpeyes.api.schemas import FeatureCollection
+from sharpeyes.jobs.coverage import camera_fields_of_view
 from sharpeyes.model.codes import ADMIN_LEVELS, POINT_CLASSES, VERDICTS
 from sharpeyes.model.columns import WGS84
 
@@ -179,19 +180,11 @@ def map_fov(
 
 
 def fov_geojson(state: AppState, box: BBox) -> dict[str, Any]:
-    """Sectors from :func:`sharpeyes.coverage.fov.fov_sectors`, reprojected to WGS-84."""
-    from sharpeyes.coverage.fov import fov_sectors
-
+    """Sectors of the cameras in ``box`` (at most :data:`FOV_MAX_CAMERAS`), WGS-84, from
+    :func:`sharpeyes.jobs.coverage.camera_fields_of_view`."""
     index = camera_index(state)
     _, ids = index.page(index.select(bbox=box), limit=FOV_MAX_CAMERAS, offset=0)
     if not ids:
         return {"type": "FeatureCollection", "features": []}
-    cameras = state.store.cameras(device_ids=ids)
-    sectors = fov_sectors(cameras, hd_min_lines=state.settings.hd_min_lines).to_crs(WGS84)
-    frame = gpd.GeoDataFrame(
-        {"device_id": cameras["device_id"].astype(str), "point_class": cameras["point_class"]},
-        geometry=sectors.values,
-        crs=WGS84,
-    )
-    frame = frame[frame.geometry.notna()]
+    frame = camera_fields_of_view(state.store, ids, hd_min_lines=state.settings.hd_min_lines)
     return feature_collection(frame)

@@ -1,4 +1,4 @@
-"""Small helpers shared by the coverage modules."""
+"""Small frame helpers shared by the readers and the analyses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+
+__all__ = ["obj_array"]
 
 
 def obj_array(values: Any) -> NDArray[np.object_]:

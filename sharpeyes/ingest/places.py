@@ -1,4 +1,4 @@
-"""Key places (重点部位) and key roads: reading them from files, with categories normalised.
+"""Key places (重点部位) and key roads from files, with categories and road classes normalised.
 
 Places: GeoJSON, GeoPackage, Shapefile, CSV (``lon``/``lat`` columns or a ``wkt`` column), or
 OpenStreetMap (``.osm``/``.pbf``, read through GDAL's OSM driver: amenity, shop, tourism, railway
@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.units import _to_wgs84
+from sharpeyes.ingest.reproject import frame_to_wgs84
 from sharpeyes.model.columns import PLACE_COLUMNS, REJECT_COLUMNS, ROAD_COLUMNS, WGS84
 
 __all__ = [
@@ -288,6 +288,47 @@ def _ids_and_names(
     return pd.array(ids, dtype="string"), pd.array(names, dtype="string")
 
 
+def _raw_categories(raw: gpd.GeoDataFrame, cat_col: str | None) -> pd.Series:
+    """The category column as written; for OSM, the first of the amenity/shop/tourism/… tags."""
+    if cat_col is not None:
+        return raw[cat_col].astype(object)
+    raw_cat = pd.Series([None] * len(raw), dtype=object)
+    for key in _OSM_PLACE_TAGS:
+        if key in raw:
+            raw_cat = raw_cat.where(raw_cat.notna(), raw[key].astype(object))
+    return raw_cat
+
+
+def _usable_places(
+    geo: np.ndarray,
+    categories: list[str | None],
+    cat_col: str | None,
+    *,
+    is_osm: bool,
+    file: str,
+    first_row: int,
+) -> tuple[np.ndarray, list[dict[str, object]]]:
+    """Which rows become places, and the rejects: no geometry refuses a row; a blank category
+    imports it as ``other`` (reported), except from OSM, where untagged features are not places."""
+    missing = shapely.is_missing(geo) | shapely.is_empty(geo)
+    rejects = [
+        _reject(
+            file, int(i) + first_row, None, None, "no geometry (no position): place not imported"
+        )
+        for i in np.flatnonzero(missing)
+    ]
+    keep = ~missing
+    blank = np.array([c is None for c in categories], dtype=bool)
+    if is_osm:
+        keep &= ~blank
+    else:
+        rejects += [
+            _reject(file, int(i) + first_row, cat_col, None, "blank category: imported as 'other'")
+            for i in np.flatnonzero(~missing & blank)
+        ]
+    return keep, rejects
+
+
 def places_from_file(
     path: str | Path,
     *,
@@ -318,7 +359,7 @@ def places_from_file(
     path = Path(path)
     file = str(path)
     raw, first_row = _read(path, ("points", "multipolygons"))
-    raw = _to_wgs84(raw, crs, file)
+    raw = frame_to_wgs84(raw, crs, file)
     cols = [c for c in raw.columns if c != raw.geometry.name]
     is_osm = path.suffix.lower() in {".osm", ".pbf"}
     cat_col = (
@@ -330,37 +371,12 @@ def places_from_file(
     id_col = _find(cols, id_field, ("place_id", "id", "osm_id", "编号"), file)
     if cat_col is None and not is_osm:
         raise InputError("no category column found: give --category-field", file=file)
-    if cat_col is not None:
-        raw_cat = raw[cat_col].astype(object)
-    else:
-        raw_cat = pd.Series([None] * len(raw), dtype=object)
-        for key in _OSM_PLACE_TAGS:
-            if key in raw:
-                raw_cat = raw_cat.where(raw_cat.notna(), raw[key].astype(object))
+    raw_cat = _raw_categories(raw, cat_col)
     categories = [place_category(v) for v in raw_cat]
     geo = raw.geometry.to_numpy()
-    missing = shapely.is_missing(geo) | shapely.is_empty(geo)
-    rejects = []
-    keep = ~missing
-    for i in np.flatnonzero(missing):
-        rejects.append(
-            _reject(
-                file,
-                int(i) + first_row,
-                None,
-                None,
-                "no geometry (no position): place not imported",
-            )
-        )
-    if is_osm:
-        keep &= np.array([c is not None for c in categories])
-    for i in np.flatnonzero(~missing & np.array([c is None for c in categories])):
-        if not is_osm:
-            rejects.append(
-                _reject(
-                    file, int(i) + first_row, cat_col, None, "blank category: imported as 'other'"
-                )
-            )
+    keep, rejects = _usable_places(
+        geo, categories, cat_col, is_osm=is_osm, file=file, first_row=first_row
+    )
     ids, names = _ids_and_names(raw, id_col, name_col, path=path, first_row=first_row)
     frame = gpd.GeoDataFrame(
         {
@@ -413,7 +429,7 @@ def roads_from_file(
     path = Path(path)
     file = str(path)
     raw, first_row = _read(path, ("lines",))
-    raw = _to_wgs84(raw, crs, file)
+    raw = frame_to_wgs84(raw, crs, file)
     cols = [c for c in raw.columns if c != raw.geometry.name]
     cls_col = _find(
         cols,

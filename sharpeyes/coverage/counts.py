@@ -1,0 +1,412 @@
+"""Additive counts of one county partition: cameras, villages, covered area, places and roads per
+unit and point class. Every count is a sum, so a unit's figure is the sum of its partitions' and
+:func:`sharpeyes.coverage.kpis.rates_from_counts` turns them into rates.
+
+Geometry is in the metric CRS of :class:`~sharpeyes.coverage.inputs.CoverageInputs` (metres, m²).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from sharpeyes.coverage.area import covered_area_exact, covered_area_raster
+from sharpeyes.coverage.fov import sector_polygons
+from sharpeyes.coverage.inputs import CLASSES, CODE_COLUMNS, AreaMethod, CoverageInputs
+from sharpeyes.model.frames import obj_array
+
+__all__ = [
+    "Partition",
+    "camera_sectors",
+    "county_partitions",
+    "partial_counts",
+    "places_covered",
+]
+
+
+@dataclass
+class Partition:
+    """One county's share of the work (picklable, for process pools and Dask workers)."""
+
+    county: str | None
+    cameras: pd.DataFrame  # cameras counted here
+    covering: pd.DataFrame  # cameras whose fields of view may reach this county's leaves
+    leaves: gpd.GeoDataFrame
+    villages: pd.DataFrame
+    places: pd.DataFrame
+    roads: gpd.GeoDataFrame
+    place_categories: list[str]
+    road_classes: list[str]
+
+
+def county_partitions(inputs: CoverageInputs) -> list[Partition]:
+    """Split the work by county: a county's cameras, leaves, villages and places, plus every camera
+    within its longest range of the county (fields of view cross borders)."""
+    cam = inputs.cameras
+    cam_county = obj_array(cam["county"])
+    leaf_county = obj_array(inputs.leaves["county"])
+    counties = sorted({str(c) for c in cam_county if c} | {str(c) for c in leaf_county if c})
+    max_range = float(np.nanmax(cam["range_m"])) if len(cam) else 0.0
+    has_xy = np.isfinite(cam["x"].to_numpy()) & np.isfinite(cam["y"].to_numpy())
+    pts = shapely.points(
+        np.where(has_xy, cam["x"].to_numpy(), 0.0), np.where(has_xy, cam["y"].to_numpy(), 0.0)
+    )
+    tree = shapely.STRtree(pts)
+    parts = []
+    road_geo = inputs.roads.geometry.to_numpy()
+    road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
+    for county in [*counties, None]:
+        leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
+        counted = cam[cam_county == county] if county else cam[[c is None for c in cam_county]]
+        if len(leaves):
+            # the county's bounding box widened by the longest range: a superset of the cameras
+            # that can see into it (the exact and raster paths clip to the leaves themselves)
+            minx, miny, maxx, maxy = shapely.total_bounds(leaves.geometry.to_numpy())
+            region = shapely.box(minx, miny, maxx, maxy)
+            near = tree.query(shapely.buffer(region, max_range, join_style="mitre"))
+            near = near[has_xy[near]]
+            covering = cam.iloc[np.sort(near)]
+            roads = (
+                inputs.roads.iloc[np.sort(road_tree.query(region, predicate="intersects"))]
+                if road_tree is not None
+                else inputs.roads.iloc[0:0]
+            )
+        else:
+            covering = cam.iloc[0:0]
+            roads = inputs.roads.iloc[0:0]
+        villages = inputs.villages[obj_array(inputs.villages["county"]) == county]
+        places = inputs.places[obj_array(inputs.places["county"]) == county]
+        if county is None and len(counted) == 0:
+            continue
+        parts.append(
+            Partition(
+                county=county,
+                cameras=counted,
+                covering=covering,
+                leaves=leaves,
+                villages=villages,
+                places=places,
+                roads=roads,
+                place_categories=inputs.place_categories,
+                road_classes=inputs.road_classes,
+            )
+        )
+    return parts
+
+
+def _group_sum(
+    codes: pd.DataFrame, values: dict[str, np.ndarray], classes: np.ndarray | None
+) -> pd.DataFrame:
+    """Sum ``values`` per (unit code, point class) over every level of ``codes``; class ``0`` = all,
+    and with ``classes`` also 1/2/3 (numpy ``bincount`` on factorised codes, one frame at the end)."""
+    keys = list(values)
+    weights = [np.asarray(values[k], dtype=float) for k in keys]
+    unit_parts: list[np.ndarray] = []
+    class_parts: list[np.ndarray] = []
+    blocks: list[np.ndarray] = []
+    for lvl in CODE_COLUMNS:
+        if lvl not in codes:
+            continue
+        inv, uniq = pd.factorize(obj_array(codes[lvl]), use_na_sentinel=True)
+        ok = inv >= 0
+        if not ok.any():
+            continue
+        inv_ok = inv[ok]
+        m = len(uniq)
+        uniq_obj = np.asarray(uniq, dtype=object)
+        unit_parts.append(uniq_obj)
+        class_parts.append(np.zeros(m, dtype=np.int64))
+        blocks.append(
+            np.column_stack([np.bincount(inv_ok, weights=w[ok], minlength=m) for w in weights])
+            if keys
+            else np.zeros((m, 0))
+        )
+        if classes is not None:
+            cls = np.asarray(classes)[ok]
+            in_cls = np.isin(cls, CLASSES)
+            key = inv_ok[in_cls] * 4 + cls[in_cls]
+            per = [
+                np.bincount(key, weights=w[ok][in_cls], minlength=m * 4).reshape(m, 4)
+                for w in weights
+            ]
+            for c in CLASSES:
+                unit_parts.append(uniq_obj)
+                class_parts.append(np.full(m, c, dtype=np.int64))
+                blocks.append(
+                    np.column_stack([arr[:, c] for arr in per]) if keys else np.zeros((m, 0))
+                )
+    if not blocks:
+        return pd.DataFrame(columns=["unit_code", "point_class", *keys])
+    frame = pd.DataFrame(np.vstack(blocks), columns=keys)
+    frame.insert(0, "unit_code", np.concatenate(unit_parts))
+    frame.insert(1, "point_class", np.concatenate(class_parts))
+    return frame
+
+
+def camera_sectors(cams: pd.DataFrame) -> np.ndarray:
+    """Field-of-view polygons (metric CRS) of prepared cameras (``x, y, heading_deg, fov_deg, range_m``)."""
+    return sector_polygons(
+        cams["x"].to_numpy(dtype=float),
+        cams["y"].to_numpy(dtype=float),
+        cams["heading_deg"].to_numpy(dtype=float),
+        cams["fov_deg"].to_numpy(dtype=float),
+        cams["range_m"].to_numpy(dtype=float),
+    )
+
+
+def places_covered(places: pd.DataFrame, cams: pd.DataFrame, sectors: np.ndarray) -> np.ndarray:
+    """(n_places, 4) bool: covered by a networked camera of any class (col 0) or of class 1/2/3."""
+    out = np.zeros((len(places), 4), dtype=bool)
+    if len(places) == 0 or len(cams) == 0:
+        return out
+    net = cams["networked"].to_numpy(dtype=bool)
+    ok = net & ~(shapely.is_missing(sectors))
+    if not ok.any():
+        return out
+    idx = np.flatnonzero(ok)
+    tree = shapely.STRtree(sectors[idx])
+    pts = shapely.points(places["x"].to_numpy(dtype=float), places["y"].to_numpy(dtype=float))
+    pi, si = tree.query(pts, predicate="within")
+    out[pi, 0] = True
+    pc = cams["point_class"].to_numpy(dtype=int)[idx][si]
+    for k, c in enumerate(CLASSES, start=1):
+        out[pi[pc == c], k] = True
+    return out
+
+
+def _road_lengths(
+    roads: gpd.GeoDataFrame, leaves: gpd.GeoDataFrame, cams: pd.DataFrame, sectors: np.ndarray
+) -> pd.DataFrame:
+    """Road pieces per leaf with their length and covered length (all classes and per class)."""
+    cols = ["leaf", "road_class", "length", "cov0", "cov1", "cov2", "cov3"]
+    if len(roads) == 0 or len(leaves) == 0:
+        return pd.DataFrame(columns=cols)
+    leaf_geo = leaves.geometry.to_numpy()
+    tree = shapely.STRtree(leaf_geo)
+    ri, li = tree.query(roads.geometry.to_numpy(), predicate="intersects")
+    pieces = shapely.intersection(roads.geometry.to_numpy()[ri], leaf_geo[li])
+    length = shapely.length(pieces)
+    cov = np.zeros((len(pieces), 4))
+    net = cams["networked"].to_numpy(dtype=bool) & ~shapely.is_missing(sectors)
+    if net.any() and len(pieces):
+        sidx = np.flatnonzero(net)
+        stree = shapely.STRtree(sectors[sidx])
+        pj, sj = stree.query(pieces, predicate="intersects")
+        if len(pj):
+            segs = shapely.intersection(pieces[pj], sectors[sidx][sj])
+            pcls = cams["point_class"].to_numpy(dtype=int)[sidx][sj]
+            for k, cls in enumerate((None, *CLASSES)):
+                keep = np.ones(len(pj), bool) if cls is None else pcls == cls
+                if not keep.any():
+                    continue
+                # pieces' segments in runs (stable sort: same order as found), one union per piece
+                sel = np.flatnonzero(keep)
+                order = sel[np.argsort(pj[sel], kind="stable")]
+                cuts = np.flatnonzero(np.diff(pj[order])) + 1
+                for run in np.split(order, cuts):
+                    cov[pj[run[0]], k] = shapely.length(shapely.union_all(segs[run]))
+    return pd.DataFrame(
+        {
+            "leaf": leaves["leaf_id"].to_numpy()[li],
+            "road_class": roads["road_class"].to_numpy()[ri],
+            "length": length,
+            "cov0": cov[:, 0],
+            "cov1": cov[:, 1],
+            "cov2": cov[:, 2],
+            "cov3": cov[:, 3],
+        }
+    )
+
+
+def _camera_counts(cams: pd.DataFrame) -> list[pd.DataFrame]:
+    values = {
+        "cameras": np.ones(len(cams), dtype=np.int64),
+        "networked": cams["networked"].to_numpy(dtype=np.int64),
+        "hd": (cams["hd"].to_numpy() == 1).astype(np.int64),
+        "hd_unknown": (cams["hd"].to_numpy() == -1).astype(np.int64),
+        "online": cams["online"].to_numpy(dtype=np.int64),
+        "intact": cams["intact"].to_numpy(dtype=np.int64),
+    }
+    if "probed" in cams:
+        values["probed"] = cams["probed"].to_numpy(dtype=np.int64)
+    return [_group_sum(cams, values, cams["point_class"].to_numpy(dtype=int))]
+
+
+def _village_counts(part: Partition, village_classes: Iterable[int]) -> list[pd.DataFrame]:
+    """Villages with a networked camera (of the village classes; for class rows, of that class)."""
+    vil = part.villages
+    if not len(vil):
+        return []
+    cams = part.cameras
+    vc = set(int(c) for c in village_classes)
+    net = cams[cams["networked"].to_numpy(dtype=bool)]
+    # distinct codes first: iterating a million Arrow strings in Python is slow
+    seen_any = set(net["village"][net["point_class"].isin(vc)].dropna().unique())
+    seen = {c: set(net["village"][net["point_class"] == c].dropna().unique()) for c in CLASSES}
+    codes = vil["code"].to_numpy(dtype=object)
+    frames = [
+        _group_sum(
+            vil,
+            {
+                "villages": np.ones(len(vil), dtype=np.int64),
+                "villages_covered": np.array([c in seen_any for c in codes], dtype=np.int64),
+            },
+            None,
+        )
+    ]
+    for c in CLASSES:
+        cls_vals = {
+            "villages": np.ones(len(vil), dtype=np.int64),
+            "villages_covered": np.array([v in seen[c] for v in codes], dtype=np.int64),
+        }
+        f = _group_sum(vil, cls_vals, None)
+        f["point_class"] = c
+        frames.append(f)
+    return frames
+
+
+def _partition_sectors(part: Partition, area: AreaMethod) -> np.ndarray:
+    """Sectors of the covering cameras: all of them for exact areas, else only the networked ones
+    that places and roads count (the others stay ``None``, which both helpers skip)."""
+    covering = part.covering
+    sectors = np.full(len(covering), None, dtype=object)
+    if area == "exact" and len(part.leaves):
+        return camera_sectors(covering)
+    if len(part.places) or len(part.roads):
+        net_cov = covering["networked"].to_numpy(dtype=bool)
+        if net_cov.any():
+            sectors[net_cov] = camera_sectors(covering[net_cov])
+    return sectors
+
+
+def _covered_areas(
+    part: Partition,
+    sectors: np.ndarray,
+    *,
+    area: AreaMethod,
+    cell_m: float,
+    area_by_class: bool,
+) -> dict[int | None, np.ndarray]:
+    """Covered m² per leaf, by all cameras (key ``None``) and, with ``area_by_class``, per class."""
+    covering, leaves = part.covering, part.leaves
+    if area == "none":
+        return {}
+    cpc = covering["point_class"].to_numpy(dtype=int)
+    if area == "exact":
+        class_sets: list[int | None] = [None, *(CLASSES if area_by_class else ())]
+        return {
+            cls: covered_area_exact(
+                sectors[np.ones(len(covering), bool) if cls is None else cpc == cls],
+                leaves.geometry.to_numpy(),
+            )
+            for cls in class_sets
+        }
+    # one raster pass: group 0 for cameras of no class counted separately, groups 1–3 classes
+    group = np.where(np.isin(cpc, CLASSES), cpc, 0) if area_by_class else np.zeros(len(cpc), int)
+    res = covered_area_raster(
+        covering["x"].to_numpy(dtype=float),
+        covering["y"].to_numpy(dtype=float),
+        covering["heading_deg"].to_numpy(dtype=float),
+        covering["fov_deg"].to_numpy(dtype=float),
+        covering["range_m"].to_numpy(dtype=float),
+        leaves.geometry.to_numpy(),
+        cell_m=cell_m,
+        groups=group.astype(np.int64),
+    )
+    covered: dict[int | None, np.ndarray] = {None: res[0]}
+    if area_by_class:
+        for cls in CLASSES:
+            covered[cls] = res[1 + cls] if res.shape[0] > 1 + cls else np.zeros(len(leaves))
+    return covered
+
+
+def _area_counts(part: Partition, covered: dict[int | None, np.ndarray]) -> list[pd.DataFrame]:
+    leaves = part.leaves
+    leaf_codes = leaves[["city", "county", "township", "village"]]
+    lvals: dict[str, np.ndarray] = {"area_m2": leaves["area_m2"].to_numpy(dtype=float)}
+    unknown = np.full(len(leaves), np.nan)
+    frames = [_group_sum(leaf_codes, {**lvals, "covered_m2": covered.get(None, unknown)}, None)]
+    for cls in CLASSES:
+        f = _group_sum(leaf_codes, {**lvals, "covered_m2": covered.get(cls, unknown)}, None)
+        f["point_class"] = cls
+        frames.append(f)
+    return frames
+
+
+def _place_counts(part: Partition, sectors: np.ndarray) -> list[pd.DataFrame]:
+    places = part.places
+    cov = places_covered(places, part.covering, sectors)
+    cat = places["category"].to_numpy(dtype=object)
+    frames = []
+    for k, cls in enumerate((0, *CLASSES)):
+        pvals: dict[str, np.ndarray] = {
+            "places": np.ones(len(places), dtype=np.int64),
+            "places_covered": cov[:, k].astype(np.int64),
+        }
+        for name in part.place_categories:
+            pvals[f"places_{name}"] = (cat == name).astype(np.int64)
+            pvals[f"places_covered_{name}"] = ((cat == name) & cov[:, k]).astype(np.int64)
+        f = _group_sum(places, pvals, None)
+        f["point_class"] = cls
+        frames.append(f)
+    return frames
+
+
+def _road_counts(part: Partition, sectors: np.ndarray) -> list[pd.DataFrame]:
+    leaves = part.leaves
+    pieces = _road_lengths(part.roads, leaves, part.covering, sectors)
+    if not len(pieces):
+        return []
+    codes = leaves.set_index("leaf_id").loc[
+        pieces["leaf"], ["city", "county", "township", "village"]
+    ]
+    codes = codes.reset_index(drop=True)
+    rc = pieces["road_class"].to_numpy(dtype=object)
+    length = pieces["length"].to_numpy(dtype=float)
+    frames = []
+    for k, cls in enumerate((0, *CLASSES)):
+        covered = pieces[f"cov{k}"].to_numpy(dtype=float)
+        rvals: dict[str, np.ndarray] = {"road_m": length, "road_covered_m": covered}
+        for name in part.road_classes:
+            rvals[f"road_m_{name}"] = np.where(rc == name, length, 0.0)
+            rvals[f"road_covered_m_{name}"] = np.where(rc == name, covered, 0.0)
+        f = _group_sum(codes, rvals, None)
+        f["point_class"] = cls
+        frames.append(f)
+    return frames
+
+
+def partial_counts(
+    part: Partition,
+    *,
+    area: AreaMethod = "exact",
+    cell_m: float = 10.0,
+    area_by_class: bool = True,
+    village_classes: Iterable[int] = CLASSES,
+) -> pd.DataFrame:
+    """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
+
+    Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
+    area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
+    """
+    frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)
+    sectors = _partition_sectors(part, area)
+    if len(part.leaves):
+        covered = _covered_areas(
+            part, sectors, area=area, cell_m=cell_m, area_by_class=area_by_class
+        )
+        frames += _area_counts(part, covered)
+    if len(part.places):
+        frames += _place_counts(part, sectors)
+    if len(part.roads) and len(part.leaves):
+        frames += _road_counts(part, sectors)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["unit_code", "point_class"])
+    out = pd.concat(frames, ignore_index=True)
+    return out.groupby(["unit_code", "point_class"], sort=False).sum(min_count=1).reset_index()
