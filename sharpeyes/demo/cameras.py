@@ -22,102 +22,34 @@ coverage gaps the demo is meant to find. Some of them have class III cameras tha
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from sharpeyes.demo.cameras_attributes import NVR_CHANNELS, _attributes, nvr_id
+from sharpeyes.demo.cameras_vocab import (
+    _COMPOUNDS,
+    _DEG_PER_M,
+    _LON_SCALE,
+    _SECTORS,
+    _SHOPS,
+    CLASS_COUNTS,
+    DARK_VILLAGE_SHARE,
+    RTSP_HOST,
+    RTSP_PASSWORD,
+    RTSP_USER,
+    SOURCE_CATALOG,
+    SOURCE_GIS,
+    SOURCE_INDUSTRY,
+    SOURCE_SOCIAL,
+    SOURCE_VILLAGES,
+)
 from sharpeyes.demo.city import (
-    CITY_NAME,
-    PROVINCE_NAME,
     is_community,
     is_street,
-    short_name,
     unit_centres,
-)
-from sharpeyes.model.columns import CAMERA_COLUMNS, CAMERA_DTYPES, CAMERA_SIDE_COLUMNS, WGS84
-from sharpeyes.model.gb28181 import make_device_id
-
-#: Cameras per class at ``scale=1.0``: Tieling's class I, Huludao's class II and III.
-CLASS_COUNTS: Final = {1: 4205, 2: 6385, 3: 23984}
-#: Share of villages (村) left without a networked camera.
-DARK_VILLAGE_SHARE: Final = 0.17
-
-#: Registry (``source``) each camera is written to; see :mod:`sharpeyes.demo.registries`.
-SOURCE_CATALOG: Final = "市公安局视频专网平台目录(一类点)"
-SOURCE_GIS: Final = "市局科信GIS图层(卡口与视频巡检试点)"
-SOURCE_INDUSTRY: Final = "行业单位报送二类点位台账"
-SOURCE_SOCIAL: Final = "社会资源三类点位台账"
-SOURCE_VILLAGES: Final = "乡镇综治中心雪亮工程三类点位台账"
-
-#: Stream of the cameras whose URL carries credentials (masked everywhere sharpeyes shows it).
-RTSP_HOST: Final = "10.12.0.1:554"
-RTSP_USER: Final = "admin"
-RTSP_PASSWORD: Final = "Demo2024"
-
-_DEG_PER_M: Final = 1.0 / 111_320.0
-_LON_SCALE: Final = float(np.cos(np.radians(42.6)))
-
-_STREETS: Final = (
-    "人民路", "银州路", "广裕街", "柴河街", "工人街", "南马路", "北马路", "新华路", "市府路",
-    "金沙江路", "黄河路", "长江路", "岭东街", "中央大街", "站前街", "解放街", "建设街", "和平路",
-    "胜利街", "光荣街", "文化路", "迎宾路", "开发区大街", "凡河路", "龙山路", "滨河路", "兴工街",
-    "幸福街", "团结路", "振兴街",
-)  # fmt: skip
-_CORNERS: Final = ("东北角", "东南角", "西北角", "西南角", "路口东", "路口西", "路口南", "路口北")
-_VILLAGE_SPOTS: Final = (
-    "村委会门前", "村口", "东头路口", "西头路口", "文化广场", "小学门口", "主街", "十字路口",
-    "桥头", "卫生室门前", "粮库门前", "南出口", "北出口",
-)  # fmt: skip
-_COMPOUNDS: Final = (
-    "幸福家园", "银州花园", "阳光小区", "锦绣华庭", "龙首家园", "凡河新城", "金色家园", "和谐小区",
-    "书香名邸", "御景湾", "滨河花园", "万和城", "盛世华城", "碧水蓝天", "新世纪小区", "丽景园",
-)  # fmt: skip
-_SHOPS: Final = (
-    ("超市", "53"), ("宾馆", "50"), ("饭店", "50"), ("加油站", "53"), ("网吧", "55"),
-    ("药店", "53"), ("五金建材", "53"), ("物流园", "47"), ("机械厂", "42"), ("粮油加工厂", "42"),
-)  # fmt: skip
-_SHOP_BRANDS: Final = (
-    "兴隆", "华联", "福源", "宏达", "鑫源", "金鼎", "顺发", "恒通", "永盛", "天成", "佳和", "聚福",
-)  # fmt: skip
-#: Class II sectors: (key, industry code of the GB/T 28181 ID, owner-name patterns, weight).
-_SECTORS: Final = (
-    ("education", "11", ("{county}第{n}中学", "{town}中心小学", "{town}中心幼儿园"), 0.30),
-    ("health", "09", ("{county}人民医院", "{county}中医院", "{town}卫生院"), 0.15),
-    (
-        "finance",
-        "51",
-        (
-            "中国工商银行{county}支行",
-            "中国农业银行{town}分理处",
-            "中国建设银行{county}支行",
-            "中国邮政储蓄银行{town}营业所",
-            "铁岭农村商业银行{town}支行",
-        ),
-        0.25,
-    ),
-    ("transport", "07", ("{county}汽车客运站", "{town}公交枢纽站", "{county}火车站"), 0.10),
-    (
-        "utility",
-        "44",
-        ("国网{county}供电分公司{town}供电所", "{county}自来水公司", "{county}燃气公司"),
-        0.10,
-    ),
-    ("city", "08", ("{county}城市管理综合行政执法局", "{town}农贸市场"), 0.10),
-)
-_SITE_SPOTS: Final = (
-    "大门",
-    "北门",
-    "南门",
-    "东门",
-    "西门",
-    "停车场",
-    "大厅",
-    "周界",
-    "操场",
-    "营业厅",
 )
 
 
@@ -178,7 +110,8 @@ def _bearing_deg(
 ) -> np.ndarray:
     dx = (lon1 - lon0) * _LON_SCALE
     dy = lat1 - lat0
-    return np.degrees(np.arctan2(dx, dy)) % 360.0
+    bearing: np.ndarray = np.degrees(np.arctan2(dx, dy)) % 360.0
+    return bearing
 
 
 def _roads(centres: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -498,19 +431,6 @@ def _class_three(
     return frame
 
 
-def _choose(rng: np.random.Generator, values: list[object], p: list[float], n: int) -> np.ndarray:
-    weights = np.asarray(p, dtype=float)
-    return np.asarray(values, dtype=object)[
-        rng.choice(len(values), size=n, p=weights / weights.sum())
-    ]
-
-
-def _dates(rng: np.random.Generator, start: str, end: str, n: int) -> np.ndarray:
-    a, b = np.datetime64(start), np.datetime64(end)
-    days = rng.integers(0, int((b - a).astype(int)) + 1, n)
-    return np.datetime_as_string(a + days.astype("timedelta64[D]"), unit="D").astype(object)
-
-
 def build_cameras(
     units: gpd.GeoDataFrame,
     *,
@@ -577,291 +497,18 @@ def build_cameras(
     return _attributes(frame, villages, names, rng, streams=streams, rtsp_streams=rtsp_streams)
 
 
-def _attributes(
-    frame: pd.DataFrame,
-    villages: gpd.GeoDataFrame,
-    names: dict[str, str],
-    rng: np.random.Generator,
-    *,
-    streams: int,
-    rtsp_streams: int,
-) -> gpd.GeoDataFrame:
-    n = len(frame)
-    v = villages.iloc[frame["village_idx"].to_numpy()]
-    village_code = v["code"].to_numpy().astype(str)
-    township_code = v["township_code"].to_numpy().astype(str)
-    county_code = v["county_code"].to_numpy().astype(str)
-    cls = frame["point_class"].to_numpy()
-    kind = frame["kind"].to_numpy().astype(str)
-    # order: county, class, township, village, then west to east; serials run per county
-    order = np.lexsort((frame["lon"].to_numpy(), village_code, township_code, cls, county_code))
-    frame = frame.iloc[order].reset_index(drop=True)
-    village_code, township_code, county_code = (
-        village_code[order],
-        township_code[order],
-        county_code[order],
-    )
-    cls, kind = cls[order], kind[order]
-    v = villages.iloc[frame["village_idx"].to_numpy()]
-
-    # camera type by class and placement
-    cam_type = np.empty(n, dtype=int)
-    road = kind == "road"
-    i_other = (cls == 1) & ~road
-    cam_type[road] = _choose(rng, [5, 3, 1], [0.45, 0.35, 0.20], int(road.sum()))
-    cam_type[i_other] = _choose(
-        rng, [1, 3, 2, 4, 5], [0.30, 0.45, 0.10, 0.10, 0.05], int(i_other.sum())
-    )
-    cam_type[cls == 2] = _choose(rng, [3, 2, 1], [0.50, 0.35, 0.15], int((cls == 2).sum()))
-    cam_type[cls == 3] = _choose(rng, [3, 2, 1, 4], [0.50, 0.35, 0.10, 0.05], int((cls == 3).sum()))
-
-    # registries give a direction (东, 东南 … / DirectionType 1–8), so headings are multiples of 45°
-    heading = (np.round(frame["heading"].to_numpy().astype(float) / 45.0) * 45.0) % 360.0
-    heading[cam_type == 1] = np.nan
-    fov_by_type = {1: 360.0, 2: 92.0, 3: 75.0, 4: 55.0, 5: 38.0}
-    range_by_type = {1: 150.0, 2: 30.0, 3: 80.0, 4: 150.0, 5: 60.0}
-    fov = np.array([fov_by_type[t] for t in cam_type])
-    rng_m = np.array([range_by_type[t] for t in cam_type]) * rng.choice([0.8, 1.0, 1.2], n)
-    fov[cls != 1] = np.nan
-    rng_m[cls != 1] = np.nan
-
-    resolution = np.full(n, np.nan)
-    # the GB/T 28181 catalog says no more than 1080P (Resolution code 6); checkpoints, kept in a
-    # GIS layer, are often 4 MP or 8 MP
-    resolution[cls == 1] = 1080
-    checkpoint = (cls == 1) & (cam_type == 5)
-    resolution[checkpoint] = _choose(
-        rng, [1080, 1440, 2160], [0.4, 0.4, 0.2], int(checkpoint.sum())
-    )
-    resolution[cls == 2] = _choose(
-        rng, [1080, 1440, 720, 576], [0.6, 0.1, 0.2, 0.1], int((cls == 2).sum())
-    )
-    resolution[cls == 3] = _choose(
-        rng, [1080, 1440, 720, 576, np.nan], [0.45, 0.05, 0.25, 0.2, 0.05], int((cls == 3).sum())
-    )
-
-    networked = np.ones(n, dtype=bool)
-    networked[cls == 2] = rng.random(int((cls == 2).sum())) < 0.90
-    networked[cls == 3] = rng.random(int((cls == 3).sum())) < np.where(
-        kind[cls == 3] == "village", 0.88, 0.62
-    )
-    first = frame["first_in_village"].to_numpy().astype(bool)
-    networked[first] = True
-    in_dark = frame["in_dark"].to_numpy().astype(bool)
-    networked[in_dark] = False
-    # a dark village must stay dark: class I and II never land there (sampling avoids it)
-
-    status = _choose(rng, ["in_use", "repair", "removed"], [0.94, 0.045, 0.015], n)
-    status[first] = "in_use"
-    # a platform catalog says ON or OFF: class I cameras are in use or under repair
-    status[(cls == 1) & (status == "removed")] = "repair"
-    install = np.empty(n, dtype=object)
-    for klass, (a, b) in {
-        1: ("2015-03-01", "2022-12-31"),
-        2: ("2012-06-01", "2023-10-31"),
-        3: ("2017-04-01", "2023-12-31"),
-    }.items():
-        install[cls == klass] = _dates(rng, a, b, int((cls == klass).sum()))
-
-    # GB/T 28181 IDs: admin code of the county the camera is in, serial per county
-    serial = pd.Series(county_code).groupby(county_code).cumcount().to_numpy() + 1
-    industry = frame["industry"].fillna("").to_numpy().astype(object)
-    shop = frame["shop"].to_numpy().astype(int)
-    for i in np.flatnonzero(cls == 3).tolist():
-        if kind[i] == "village":
-            industry[i] = "01"
-        elif shop[i] < 0:
-            industry[i] = "52"
-        else:
-            industry[i] = _SHOPS[shop[i] % len(_SHOPS)][1]
-    type_code = np.where((cls == 3) & (rng.random(n) < 0.2), 131, 132)
-    type_code[(cls == 1) & (rng.random(n) < 0.1)] = 131
-    network_id = np.select([cls == 1, cls == 2], [np.where(cam_type == 5, 1, 0), 6], 8)
-    device_id = [
-        make_device_id(
-            county_code[i],
-            type_code=int(type_code[i]),
-            network_id=int(network_id[i]),
-            serial=int(serial[i]),
-            industry=str(industry[i]),
-        )
-        for i in range(n)
-    ]
-
-    # names, addresses, units
-    village_short = np.array([short_name(x) for x in v["name"].astype(str)], dtype=object)
-    town_name = np.array([names[t] for t in township_code], dtype=object)
-    county_name = np.array([names[c] for c in county_code], dtype=object)
-    street_a = rng.integers(0, len(_STREETS), n)
-    street_b = (street_a + rng.integers(1, len(_STREETS), n)) % len(_STREETS)
-    corner = rng.integers(0, len(_CORNERS), n)
-    number = rng.integers(1, 400, n)
-    spot = rng.integers(0, len(_VILLAGE_SPOTS), n)
-    site_spot = rng.integers(0, len(_SITE_SPOTS), n)
-    site_idx = frame["site_idx"].to_numpy().astype(int)
-    sector = frame["sector"].to_numpy().astype(int)
-    road_name = frame["road"].fillna("").to_numpy().astype(str)
-    name = np.empty(n, dtype=object)
-    address = np.empty(n, dtype=object)
-    owner = np.empty(n, dtype=object)
-    management = np.empty(n, dtype=object)
-    police = np.empty(n, dtype=object)
-    township_seq: dict[str, int] = {}
-    for t in sorted(set(township_code)):
-        county_towns = township_seq.setdefault(t[:6] + "#", 0) + 1
-        township_seq[t[:6] + "#"] = county_towns
-        township_seq[t] = county_towns
-    bureau = {
-        c: (f"{CITY_NAME}公安局{names[c]}分局" if names[c].endswith("区") else f"{names[c]}公安局")
-        for c in set(county_code)
-    }
-    for i in range(n):
-        c, t = county_code[i], township_code[i]
-        town = str(town_name[i])
-        vshort = str(village_short[i])
-        sa, sb = _STREETS[street_a[i]], _STREETS[street_b[i]]
-        police[i] = f"{c}5{township_seq[t]:02d}000"
-        place = f"{PROVINCE_NAME}{CITY_NAME}{county_name[i]}{town}"
-        if cls[i] == 1:
-            owner[i] = bureau[c]
-            management[i] = f"{bureau[c]}科技信息化大队"
-            if kind[i] == "road":
-                name[i] = f"{road_name[i]}{'上行' if heading[i] < 180 else '下行'}"
-                address[i] = f"{place}{road_name[i]}"
-            else:
-                name[i] = f"{town}{sa}与{sb}交叉口{_CORNERS[corner[i]]}"
-                address[i] = f"{place}{vshort}{sa}与{sb}交叉口"
-        elif cls[i] == 2:
-            patterns = _SECTORS[sector[i]][2]
-            unit = patterns[site_idx[i] % len(patterns)].format(
-                county=county_name[i], town=town.removesuffix("街道"), n=1 + site_idx[i] % 9
-            )
-            owner[i] = unit
-            management[i] = unit
-            name[i] = f"{unit}{_SITE_SPOTS[site_spot[i]]}"
-            address[i] = f"{place}{vshort}{sa}{number[i]}号"
-        elif kind[i] == "village":
-            owner[i] = str(v["name"].iloc[i])
-            management[i] = f"{town}综治中心"
-            name[i] = f"{vshort}{_VILLAGE_SPOTS[spot[i]]}"
-            address[i] = f"{place}{vshort}{_VILLAGE_SPOTS[spot[i]].removesuffix('门前')}"
-        else:
-            brand = _SHOP_BRANDS[site_idx[i] % len(_SHOP_BRANDS)]
-            if shop[i] < 0:
-                compound = _COMPOUNDS[site_idx[i] % len(_COMPOUNDS)]
-                owner[i] = f"{compound}小区"
-                management[i] = f"{CITY_NAME}{brand}物业服务有限公司"
-                name[i] = f"{compound}小区{_SITE_SPOTS[site_spot[i] % 4]}"
-            else:
-                label = _SHOPS[shop[i] % len(_SHOPS)][0]
-                owner[i] = f"{town}{brand}{label}"
-                management[i] = owner[i]
-                name[i] = f"{brand}{label}{_SITE_SPOTS[site_spot[i]]}"
-            address[i] = f"{place}{vshort}{sa}{number[i]}号"
-
-    # uplink: access switches of 24 ports per township, for networked cameras
-    uplink = np.full(n, None, dtype=object)
-    net_idx = np.flatnonzero(networked)
-    port = pd.Series(township_code[net_idx]).groupby(township_code[net_idx]).cumcount().to_numpy()
-    for i, p in zip(net_idx.tolist(), port.tolist(), strict=True):
-        uplink[i] = f"SW-{township_code[i]}-{p // 24 + 1:02d}"
-
-    is_hd = pd.array(resolution >= 1080, dtype="boolean")
-    is_hd[np.isnan(resolution)] = pd.NA
-    out = pd.DataFrame(
-        {
-            "device_id": device_id,
-            "name": name,
-            "point_class": cls,
-            "camera_type": cam_type,
-            "lon": np.round(frame["lon"].to_numpy().astype(float), 7),
-            "lat": np.round(frame["lat"].to_numpy().astype(float), 7),
-            "heading_deg": heading,
-            "fov_deg": fov,
-            "range_m": rng_m,
-            "resolution": resolution,
-            "is_hd": is_hd,
-            "networked": networked,
-            "status": status,
-            "address": address,
-            "admin_code": county_code,
-            "township_code": township_code,
-            "village_code": village_code,
-            "owner_unit": owner,
-            "police_unit": police,
-            "management_unit": management,
-            "install_date": install,
-            "stream_url": None,
-            "uplink": uplink,
-            "source": np.select(
-                [(cls == 1) & (cam_type == 5), cls == 1, cls == 2, kind == "village"],
-                [SOURCE_GIS, SOURCE_CATALOG, SOURCE_INDUSTRY, SOURCE_VILLAGES],
-                SOURCE_SOCIAL,
-            ),
-        }
-    )
-    out["stream_user"] = None
-    out["stream_password"] = None
-    _assign_streams(out, rng, streams=streams, rtsp_streams=rtsp_streams)
-    out["id_valid"] = True
-    out["parent_id"] = _nvr_parents(out)
-    out["contact"] = None
-    out["extra"] = None
-    out["warnings"] = None
-    out = out.astype({c: CAMERA_DTYPES[c] for c in CAMERA_COLUMNS})
-    for side in CAMERA_SIDE_COLUMNS:
-        out[side] = out[side].astype("boolean" if side == "id_valid" else "string")
-    geometry = gpd.GeoSeries(
-        shapely.points(out["lon"].to_numpy(), out["lat"].to_numpy()), crs=WGS84
-    )
-    return gpd.GeoDataFrame(
-        out[[*CAMERA_COLUMNS, *CAMERA_SIDE_COLUMNS]], geometry=geometry, crs=WGS84
-    )
-
-
-def _assign_streams(
-    out: pd.DataFrame, rng: np.random.Generator, *, streams: int, rtsp_streams: int
-) -> None:
-    """File streams and a few RTSP streams for class I cameras, round robin over the counties."""
-    class_one = out.index[
-        (out["point_class"] == 1) & (out["status"] == "in_use") & (out["camera_type"] != 5)
-    ].to_numpy()
-    limit = len(class_one) // 2
-    n_rtsp = min(rtsp_streams, max(1, limit // 8)) if limit else 0
-    n_files = min(streams, limit - n_rtsp)
-    shuffled = rng.permutation(class_one)
-    counties = out.loc[shuffled, "admin_code"].to_numpy()
-    rank = pd.Series(counties).groupby(counties).cumcount().to_numpy()
-    picked = shuffled[np.lexsort((counties, rank))][: n_files + n_rtsp]
-    files, rtsp = picked[:n_files], picked[n_files:]
-    out.loc[files, "stream_url"] = "streams/" + out.loc[files, "device_id"] + ".mp4"
-    out.loc[rtsp, "stream_url"] = f"rtsp://{RTSP_HOST}/" + out.loc[rtsp, "device_id"]
-    out.loc[rtsp, "stream_user"] = RTSP_USER
-    out.loc[rtsp, "stream_password"] = RTSP_PASSWORD
-    out.loc[picked, "source"] = SOURCE_GIS
-
-
-#: Cameras per NVR (network video recorder) in the platform catalog.
-NVR_CHANNELS: Final = 32
-
-
-def nvr_id(county_code: str, number: int) -> str:
-    """GB/T 28181 ID of the ``number``-th NVR (type 118) of a county: serials 900001 and up."""
-    return make_device_id(county_code, type_code=118, network_id=0, serial=900_000 + number)
-
-
-def _nvr_parents(out: pd.DataFrame) -> np.ndarray:
-    """ParentID of the catalog's cameras: an NVR of their township, ``NVR_CHANNELS`` cameras each."""
-    parents = np.full(len(out), None, dtype=object)
-    in_catalog = np.flatnonzero((out["source"] == SOURCE_CATALOG).to_numpy(dtype=bool))
-    townships = out["township_code"].to_numpy()[in_catalog].astype(str)
-    channel = pd.Series(townships).groupby(townships).cumcount().to_numpy()
-    counter: dict[str, int] = {}
-    numbers: dict[tuple[str, int], int] = {}
-    for i, t, ch in zip(in_catalog, townships, channel, strict=True):
-        key = (t, int(ch) // NVR_CHANNELS)
-        if key not in numbers:
-            counter[t[:6]] = counter.get(t[:6], 0) + 1
-            numbers[key] = counter[t[:6]]
-        parents[i] = nvr_id(t[:6], numbers[key])
-    return parents
+__all__ = [
+    "CLASS_COUNTS",
+    "DARK_VILLAGE_SHARE",
+    "NVR_CHANNELS",
+    "RTSP_HOST",
+    "RTSP_PASSWORD",
+    "RTSP_USER",
+    "SOURCE_CATALOG",
+    "SOURCE_GIS",
+    "SOURCE_INDUSTRY",
+    "SOURCE_SOCIAL",
+    "SOURCE_VILLAGES",
+    "build_cameras",
+    "nvr_id",
+]

@@ -337,6 +337,59 @@ def _populations(villages: pd.DataFrame, townships: pd.DataFrame, seed: int) -> 
     return pd.Series(scaled, index=villages.index)
 
 
+def _unit_row(
+    code: str, name: str, level: str, parent_code: str | None, population: int, geometry: object
+) -> dict[str, object]:
+    return {
+        "code": code,
+        "name": name,
+        "level": level,
+        "parent_code": parent_code,
+        "population": population,
+        "geometry": geometry,
+    }
+
+
+def _county_units(
+    county_code: str,
+    county_geom: object,
+    county_townships: pd.DataFrame,
+    villages: pd.DataFrame,
+    village_pop: pd.Series,
+    seed: int,
+) -> tuple[list[dict[str, object]], list[dict[str, object]], int]:
+    """One county's township and village rows (cells tiling it) and its population."""
+    township_rows: list[dict[str, object]] = []
+    village_rows: list[dict[str, object]] = []
+    county_townships = county_townships.reset_index(drop=True)
+    t_seeds = _township_seeds(county_code, county_geom, county_townships, seed)
+    t_cells = _voronoi_cells(county_geom, t_seeds)
+    county_pop = 0
+    for (_, township), cell, t_seed in zip(
+        county_townships.iterrows(), t_cells, t_seeds, strict=True
+    ):
+        t_code = str(township["code"])
+        t_villages = villages[villages["township_code"] == t_code]
+        v_seeds = _village_seeds(t_code, cell, (t_seed[0], t_seed[1]), t_villages, seed)
+        v_cells = _voronoi_cells(cell, v_seeds)
+        t_pop = 0
+        for v_code, v_name, v_pop, v_cell in zip(
+            t_villages["code"],
+            t_villages["name"],
+            village_pop.loc[t_villages.index],
+            v_cells,
+            strict=True,
+        ):
+            pop = int(v_pop)
+            t_pop += pop
+            village_rows.append(_unit_row(str(v_code), str(v_name), "village", t_code, pop, v_cell))
+        county_pop += t_pop
+        township_rows.append(
+            _unit_row(t_code, str(township["name"]), "township", county_code, t_pop, cell)
+        )
+    return township_rows, village_rows, county_pop
+
+
 def build_units(*, seed: int = 0) -> gpd.GeoDataFrame:
     """Tieling's administrative units, city to village, with ``UNIT_COLUMNS``, in EPSG:4326.
 
@@ -366,69 +419,24 @@ def build_units(*, seed: int = 0) -> gpd.GeoDataFrame:
         if match.empty:
             raise RuntimeError(f"county {county_code} has townships but no polygon")
         county_geom = match.geometry.iloc[0]
-        county_townships = county_townships.reset_index(drop=True)
-        t_seeds = _township_seeds(county_code, county_geom, county_townships, seed)
-        t_cells = _voronoi_cells(county_geom, t_seeds)
-        county_pop = 0
-        for (_, township), cell, t_seed in zip(
-            county_townships.iterrows(), t_cells, t_seeds, strict=True
-        ):
-            t_code = str(township["code"])
-            t_villages = villages[villages["township_code"] == t_code]
-            v_seeds = _village_seeds(t_code, cell, (t_seed[0], t_seed[1]), t_villages, seed)
-            v_cells = _voronoi_cells(cell, v_seeds)
-            t_pop = 0
-            for v_code, v_name, v_pop, v_cell in zip(
-                t_villages["code"],
-                t_villages["name"],
-                village_pop.loc[t_villages.index],
-                v_cells,
-                strict=True,
-            ):
-                pop = int(v_pop)
-                t_pop += pop
-                village_rows.append(
-                    {
-                        "code": str(v_code),
-                        "name": str(v_name),
-                        "level": "village",
-                        "parent_code": t_code,
-                        "population": pop,
-                        "geometry": v_cell,
-                    }
-                )
-            county_pop += t_pop
-            township_rows.append(
-                {
-                    "code": t_code,
-                    "name": str(township["name"]),
-                    "level": "township",
-                    "parent_code": county_code,
-                    "population": t_pop,
-                    "geometry": cell,
-                }
-            )
+        t_rows, v_rows, county_pop = _county_units(
+            county_code, county_geom, county_townships, villages, village_pop, seed
+        )
+        township_rows.extend(t_rows)
+        village_rows.extend(v_rows)
         county_rows.append(
-            {
-                "code": county_code,
-                "name": str(match["name"].iloc[0]),
-                "level": "county",
-                "parent_code": CITY_CODE,
-                "population": county_pop,
-                "geometry": county_geom,
-            }
+            _unit_row(
+                county_code,
+                str(match["name"].iloc[0]),
+                "county",
+                CITY_CODE,
+                county_pop,
+                county_geom,
+            )
         )
     city = counties[counties["adcode"] == CITY_CODE + "00"].geometry.iloc[0]
-    rows.append(
-        {
-            "code": CITY_CODE,
-            "name": CITY_NAME,
-            "level": "city",
-            "parent_code": None,
-            "population": sum(int(str(r["population"])) for r in county_rows),
-            "geometry": city,
-        }
-    )
+    total = sum(int(str(r["population"])) for r in county_rows)
+    rows.append(_unit_row(CITY_CODE, CITY_NAME, "city", None, total, city))
     rows.extend(county_rows)
     rows.extend(township_rows)
     rows.extend(village_rows)
@@ -486,7 +494,8 @@ def unit_centres(units: gpd.GeoDataFrame) -> pd.DataFrame:
         )
     counties = pd.DataFrame(rows)
     t_out = t_centres.reset_index()[["code", "lon", "lat"]].assign(level="township")
-    return pd.concat([counties, t_out], ignore_index=True)
+    centres: pd.DataFrame = pd.concat([counties, t_out], ignore_index=True)
+    return centres
 
 
 def write_units(units: gpd.GeoDataFrame, workdir: Path | str) -> Path:

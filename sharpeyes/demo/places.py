@@ -170,7 +170,25 @@ def write_places_and_roads(
     to_m = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
     to_deg = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
     seats = _seat_points(counties)
+    places = _places(rng, counties, townships, villages, seats, to_m, to_deg)
+    roads = _roads(rng, counties, townships, seats, to_m, to_deg)
+    places_path = workdir / "places.geojson"
+    roads_path = workdir / "roads.geojson"
+    for path, rows in ((places_path, places), (roads_path, roads)):
+        _write_features(path, rows)
+    return places_path, roads_path
 
+
+def _places(
+    rng: np.random.Generator,
+    counties: gpd.GeoDataFrame,
+    townships: gpd.GeoDataFrame,
+    villages: gpd.GeoDataFrame,
+    seats: dict[str, shapely.Point],
+    to_m: pyproj.Transformer,
+    to_deg: pyproj.Transformer,
+) -> list[dict[str, Any]]:
+    """Key places around county seats, township centres and (a tenth of) villages, WGS-84."""
     places: list[dict[str, Any]] = []
 
     def add(category: str, name: str, point: shapely.Point) -> None:
@@ -199,7 +217,19 @@ def write_places_and_roads(
                 f"{name}小学",
                 _near(rng, geom.representative_point(), geom, 300.0, to_m, to_deg),
             )
+    return places
 
+
+def _roads(
+    rng: np.random.Generator,
+    counties: gpd.GeoDataFrame,
+    townships: gpd.GeoDataFrame,
+    seats: dict[str, shapely.Point],
+    to_m: pyproj.Transformer,
+    to_deg: pyproj.Transformer,
+) -> list[dict[str, Any]]:
+    """Trunk roads between county seats, primary ones from the first seat, secondary ones to
+    township centres, WGS-84."""
     roads: list[dict[str, Any]] = []
 
     def road(road_class: str, name: str, line: shapely.LineString) -> None:
@@ -240,17 +270,17 @@ def write_places_and_roads(
         if centre.distance(seat) < 1e-4:
             continue
         road("secondary", f"X{k:03d} 至{name}", _bent_line(rng, seat, centre, to_m, to_deg))
+    return roads
 
-    places_path = workdir / "places.geojson"
-    roads_path = workdir / "roads.geojson"
-    for path, rows in ((places_path, places), (roads_path, roads)):
-        frame = (
-            gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
-            if rows
-            else gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=WGS84)
-        )
-        document = json.loads(frame.to_json(drop_id=True, ensure_ascii=False))
-        document["name"] = path.stem
-        document["description"] = "SYNTHETIC demo data for Tieling (铁岭), not real places or roads"
-        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    return places_path, roads_path
+
+def _write_features(path: Path, rows: list[dict[str, Any]]) -> None:
+    """``rows`` as a GeoJSON FeatureCollection (WGS-84) named after the file, marked synthetic."""
+    frame = (
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+        if rows
+        else gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=WGS84)
+    )
+    document = json.loads(frame.to_json(drop_id=True, ensure_ascii=False))
+    document["name"] = path.stem
+    document["description"] = "SYNTHETIC demo data for Tieling (铁岭), not real places or roads"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
