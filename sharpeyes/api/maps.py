@@ -42,7 +42,7 @@ CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 
 FOV_MIN_ZOOM: Final = 16
 
 
-class _Init(MacroElement):  # type: ignore[misc]
+class _Init(MacroElement):
     """Calls ``SharpeyesMap.init`` with the JavaScript names of the map and its layer groups."""
 
     _template = Template(
@@ -53,7 +53,7 @@ class _Init(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, layers: dict[str, Any], fov_min_zoom: int) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: no hints
         self._name = "SharpeyesInit"
         self.fov_min_zoom = int(fov_min_zoom)
         self.layers_js = _js_object(layers)

@@ -1,6 +1,8 @@
 """The ``sharpeyes`` command: one subcommand per job (DESIGN.md §5).
 
-Each part of the package registers its own commands from a module of this package.
+Each part of the package registers its own commands from a module of this package; :func:`command`
+is the click tree typer builds from them, with the help polished (:mod:`._help`) and every command
+guarded (:mod:`._run`: clean ``--json`` stdout, no traceback on the terminal).
 """
 
 from __future__ import annotations
@@ -8,12 +10,15 @@ from __future__ import annotations
 import logging
 import os
 from importlib import metadata
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sharpeyes import __version__
 from sharpeyes.cli import _api, _coverage, _demo, _health, _ingest, _network, _planning, _sync
+from sharpeyes.cli._common import JsonOption, emit
+from sharpeyes.cli._help import polish_help
+from sharpeyes.cli._run import prepare, run
 
 app = typer.Typer(
     name="sharpeyes",
@@ -73,20 +78,33 @@ KEY_DEPENDENCIES = (
 
 
 @app.command("versions")
-def versions() -> None:
+def versions(as_json: JsonOption = False) -> None:
     """Print the versions of sharpeyes and its key dependencies, for bug reports."""
-    typer.echo(f"sharpeyes {__version__}")
+    found: dict[str, str | None] = {}
     for name in KEY_DEPENDENCIES:
         try:
-            typer.echo(f"{name} {metadata.version(name)}")
+            found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            typer.echo(f"{name} (not installed)")
+            found[name] = None
+    lines = [f"sharpeyes {__version__}"] + [
+        f"{name} {version or '(not installed)'}" for name, version in found.items()
+    ]
+    emit(
+        {"sharpeyes": __version__, "dependencies": found},
+        as_json=as_json,
+        text="\n".join(lines),
+    )
 
 
 for _module in (_demo, _ingest, _coverage, _planning, _network, _health, _sync, _api):
     _module.register(app)
 
 
+def command() -> Any:
+    """The ``sharpeyes`` click command tree, help polished and every command guarded."""
+    return prepare(polish_help(typer.main.get_command(app)))
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    run(command())

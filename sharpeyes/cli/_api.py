@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from sharpeyes.cli import _options as opt
 from sharpeyes.cli._common import DbOption, JsonOption, emit, say, user_errors
+
+
+def login_hint(store: Any, url: str, db: str | None) -> dict[str, Any]:
+    """How to log in to a server on ``store``: the token ``sharpeyes demo`` kept, if it is still
+    there, else the command that makes one."""
+    db_arg = f" --db {db}" if db else ""
+    demo = store.latest_result("demo")
+    token_file = Path(demo["token_file"]) if demo and demo.get("token_file") else None
+    if token_file is not None and token_file.is_file():
+        token = token_file.read_text(encoding="utf-8").strip()
+        return {
+            "user": demo.get("user") if demo else None,
+            "token": token,
+            "token_file": str(token_file),
+            "text": (
+                f"log in at {url} with the demo admin's token (in {token_file}):\n  {token}\n"
+                f"or send it as the header Authorization: Bearer {token}"
+            ),
+        }
+    command = f"sharpeyes tokens create NAME{db_arg}"
+    return {
+        "user": None,
+        "token": None,
+        "create_token": command,
+        "text": (
+            f"log in at {url} with a token: make one with `{command}` (NAME a user; add one "
+            f"with `sharpeyes users add NAME --role admin{db_arg}`), or with a user's password "
+            "(`sharpeyes users add NAME --password-stdin`)"
+        ),
+    }
 
 
 def _read_password() -> str:
@@ -28,28 +60,45 @@ def register(app: typer.Typer) -> None:
     def serve(
         db: DbOption = None,
         as_json: JsonOption = False,
-        host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
+        host: Annotated[
+            str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on")
+        ] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", metavar="PORT", help="TCP port")] = 8000,
     ) -> None:
-        """Serve the API (/api/, docs at /docs) and the map pages (/map) with uvicorn."""
-        from sharpeyes.api.app import run
-        from sharpeyes.settings import Settings, database_url
-        from sharpeyes.store import Store
-
+        """Serve the API (/api/, docs at /docs) and the map pages (/map) with uvicorn; print the
+        URL and how to log in."""
         with user_errors():
+            from sharpeyes.api.app import run
+            from sharpeyes.settings import database_url, load_settings
+            from sharpeyes.store import Store
+
             url = database_url(db)
-            settings = Settings(db=url)
+            settings = load_settings(db=url)
             store = Store.open(url)
+            map_url = f"http://{_url_host(host)}:{port}/map"
+            login = login_hint(store, map_url, db)
             if as_json:
-                emit({"url": f"http://{host}:{port}/map", "db": url}, as_json=True)
+                emit(
+                    {"url": map_url, "db": store.url}
+                    | {k: v for k, v in login.items() if k != "text"},
+                    as_json=True,
+                )
             else:
-                say(f"sharpeyes: serving http://{host}:{port}/map (API docs at /docs)")
+                say(f"sharpeyes: serving {map_url} (API docs at /docs)")
+                say(login["text"])
             run(settings, store, host=host, port=port)
 
     @users.command("add")
     def users_add(
-        name: Annotated[str, typer.Argument(help="User name")],
-        role: Annotated[str, typer.Option("--role", help="viewer, editor or admin")] = "viewer",
+        name: Annotated[str, typer.Argument(metavar="NAME", help="User name")],
+        role: Annotated[
+            str,
+            typer.Option(
+                "--role",
+                metavar=opt.metavar(opt.ROLES),
+                help="What the user may do: read, also import/edit, also manage users",
+            ),
+        ] = "viewer",
         password_stdin: Annotated[
             bool,
             typer.Option("--password-stdin", help="Read a password for the login form from stdin"),
@@ -63,6 +112,7 @@ def register(app: typer.Typer) -> None:
         from sharpeyes.store import Store
 
         with user_errors():
+            role = opt.choice("--role", role, opt.ROLES) or "viewer"
             password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
             store = Store.open(database_url(db))
             user = add_user(store, name, role, password=password)
@@ -74,7 +124,7 @@ def register(app: typer.Typer) -> None:
 
     @tokens.command("create")
     def tokens_create(
-        name: Annotated[str, typer.Argument(help="User the token acts as")],
+        name: Annotated[str, typer.Argument(metavar="NAME", help="User the token acts as")],
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -112,7 +162,7 @@ def _register_revocation(users: typer.Typer, tokens: typer.Typer) -> None:
 
     @users.command("remove")
     def users_remove(
-        name: Annotated[str, typer.Argument(help="User to remove")],
+        name: Annotated[str, typer.Argument(metavar="NAME", help="User to remove")],
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -132,7 +182,7 @@ def _register_revocation(users: typer.Typer, tokens: typer.Typer) -> None:
 
     @users.command("passwd")
     def users_passwd(
-        name: Annotated[str, typer.Argument(help="User whose password changes")],
+        name: Annotated[str, typer.Argument(metavar="NAME", help="User whose password changes")],
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -152,7 +202,10 @@ def _register_revocation(users: typer.Typer, tokens: typer.Typer) -> None:
 
     @tokens.command("list")
     def tokens_list(
-        name: Annotated[str | None, typer.Option("--user", help="Only this user's tokens")] = None,
+        name: Annotated[
+            str | None,
+            typer.Option("--user", metavar="NAME", help="Only this user's tokens (default: all)"),
+        ] = None,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -169,10 +222,14 @@ def _register_revocation(users: typer.Typer, tokens: typer.Typer) -> None:
     @tokens.command("revoke")
     def tokens_revoke(
         token_id: Annotated[
-            str | None, typer.Argument(help="Token id, as `sharpeyes tokens list` shows it")
+            str | None,
+            typer.Argument(
+                metavar="TOKEN_ID", help="Token id, as `sharpeyes tokens list` shows it"
+            ),
         ] = None,
         name: Annotated[
-            str | None, typer.Option("--user", help="Revoke every token of this user instead")
+            str | None,
+            typer.Option("--user", metavar="NAME", help="Revoke every token of this user instead"),
         ] = None,
         db: DbOption = None,
         as_json: JsonOption = False,
@@ -190,3 +247,10 @@ def _register_revocation(users: typer.Typer, tokens: typer.Typer) -> None:
                 as_json=as_json,
                 text=f"{revoked} token(s) revoked",
             )
+
+
+def _url_host(host: str) -> str:
+    """``host`` as written in a URL (an IPv6 address in brackets; 0.0.0.0 as this machine)."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -8,12 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from sharpeyes.cli._common import DbOption, JsonOption, emit, say, user_errors
+from sharpeyes.cli import _options as opt
+from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
 
 CrsOption = Annotated[
     str,
     typer.Option(
-        "--crs", help="Coordinates of the file: wgs84 (default), cgcs2000, gcj02, bd09 or EPSG:xxxx"
+        "--crs",
+        metavar="wgs84|cgcs2000|gcj02|bd09|EPSG:CODE",
+        help="Coordinate system of the file when it names none (stored as WGS-84)",
     ),
 ]
 
@@ -49,25 +52,51 @@ def register(app: typer.Typer) -> None:
     @units_app.command("import")
     def units_import(
         files: Annotated[
-            list[Path], typer.Argument(help="GeoJSON/GPKG/Shapefile or CSV code lists")
+            list[Path],
+            typer.Argument(metavar="FILE", help="GeoJSON/GPKG/Shapefile or CSV code lists"),
         ],
         level: Annotated[
             str | None,
             typer.Option(
-                "--level", help="county, township or village (default: from the code length)"
+                "--level",
+                metavar=opt.metavar(opt.LEVELS),
+                help="Level of every unit in FILE (default: from each code's length)",
             ),
         ] = None,
-        code_field: Annotated[str | None, typer.Option("--code-field")] = None,
-        name_field: Annotated[str | None, typer.Option("--name-field")] = None,
-        parent_field: Annotated[str | None, typer.Option("--parent-field")] = None,
+        code_field: Annotated[
+            str | None,
+            typer.Option(
+                "--code-field",
+                metavar="COLUMN",
+                help="Column of the division code (default: found by name, e.g. code/区划代码)",
+            ),
+        ] = None,
+        name_field: Annotated[
+            str | None,
+            typer.Option(
+                "--name-field",
+                metavar="COLUMN",
+                help="Column of the unit name (default: found by name, e.g. name/名称)",
+            ),
+        ] = None,
+        parent_field: Annotated[
+            str | None,
+            typer.Option(
+                "--parent-field",
+                metavar="COLUMN",
+                help="Column of the parent unit's code (default: derived from the code)",
+            ),
+        ] = None,
         crs: CrsOption = "wgs84",
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Import administrative units; the levels in FILE replace those levels in the store."""
-        from sharpeyes.jobs.coverage import import_units
-
         with user_errors():
+            level = opt.choice("--level", level, opt.LEVELS)
+            crs = opt.crs("--crs", crs, epsg=True)
+            from sharpeyes.jobs.coverage import import_units
+
             store = _store(db)
             results = []
             for path in files:
@@ -96,17 +125,28 @@ def register(app: typer.Typer) -> None:
     @places_app.command("import")
     def places_import(
         file: Annotated[
-            Path, typer.Argument(help="GeoJSON/GPKG/Shapefile, CSV (lon/lat or wkt) or OSM")
+            Path,
+            typer.Argument(
+                metavar="FILE", help="GeoJSON/GPKG/Shapefile, CSV (lon/lat or wkt) or OSM"
+            ),
         ],
-        category_field: Annotated[str | None, typer.Option("--category-field")] = None,
+        category_field: Annotated[
+            str | None,
+            typer.Option(
+                "--category-field",
+                metavar="COLUMN",
+                help="Column of the category (default: found by name, e.g. category/类别)",
+            ),
+        ] = None,
         crs: CrsOption = "wgs84",
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Import key places (replaces the places in the store)."""
-        from sharpeyes.jobs.coverage import import_places
-
         with user_errors():
+            crs = opt.crs("--crs", crs, epsg=True)
+            from sharpeyes.jobs.coverage import import_places
+
             r = import_places(_store(db), file, category_field=category_field, crs=crs)
             emit(
                 r,
@@ -117,17 +157,28 @@ def register(app: typer.Typer) -> None:
     @roads_app.command("import")
     def roads_import(
         file: Annotated[
-            Path, typer.Argument(help="GeoJSON/GPKG/Shapefile, CSV (wkt) or OSM highways")
+            Path,
+            typer.Argument(
+                metavar="FILE", help="GeoJSON/GPKG/Shapefile, CSV (wkt) or OSM highways"
+            ),
         ],
-        class_field: Annotated[str | None, typer.Option("--class-field")] = None,
+        class_field: Annotated[
+            str | None,
+            typer.Option(
+                "--class-field",
+                metavar="COLUMN",
+                help="Column of the road class (default: found by name, e.g. road_class/highway)",
+            ),
+        ] = None,
         crs: CrsOption = "wgs84",
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Import key roads (replaces the roads in the store)."""
-        from sharpeyes.jobs.coverage import import_roads
-
         with user_errors():
+            crs = opt.crs("--crs", crs, epsg=True)
+            from sharpeyes.jobs.coverage import import_roads
+
             r = import_roads(_store(db), file, class_field=class_field, crs=crs)
             emit(
                 r,
@@ -137,36 +188,73 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report(
-        out: Annotated[Path, typer.Option("-o", "--out", help="Output file")],
+        out: Annotated[
+            Path,
+            typer.Option("-o", "--out", metavar="PATH", help="Output file (.xlsx, .csv, .json)"),
+        ],
         unit: Annotated[
-            str | None, typer.Option("--unit", help="Only this unit (code) and the units inside it")
+            str | None,
+            typer.Option(
+                "--unit",
+                metavar="CODE",
+                help="Only this unit and the units inside it (default: every unit)",
+            ),
         ] = None,
         level: Annotated[
-            str | None, typer.Option("--level", help="Only city, county, township or village rows")
+            str | None,
+            typer.Option(
+                "--level",
+                metavar=opt.metavar(opt.LEVELS),
+                help="Only the rows of this level (default: every level)",
+            ),
         ] = None,
-        fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or json")] = "xlsx",
+        fmt: Annotated[
+            str | None,
+            typer.Option(
+                "--format",
+                metavar=opt.metavar(opt.REPORT_FORMATS),
+                help="File format (default: from -o's extension, else xlsx)",
+            ),
+        ] = None,
         area: Annotated[
-            str, typer.Option("--area", help="Area coverage: exact, fast (raster) or none")
+            str,
+            typer.Option(
+                "--area",
+                metavar=opt.metavar(opt.AREA_METHODS),
+                help="Area coverage: exact polygons, fast (10 m raster) or none",
+            ),
         ] = "exact",
         hd_min_lines: Annotated[
-            int | None, typer.Option("--hd-min-lines", help="HD threshold (lines)")
+            int | None,
+            typer.Option(
+                "--hd-min-lines",
+                metavar="LINES",
+                help="HD threshold, vertical lines (default: $SHARPEYES_HD_MIN_LINES, else 1080)",
+            ),
         ] = None,
         hd_source: Annotated[
             str,
             typer.Option(
                 "--hd-source",
+                metavar="registry|stream",
                 help="HD ratio from the registry's resolution, or from what the streams really send",
             ),
         ] = "registry",
+        mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """KPIs per county, township and village: counts, networking, HD, online/intact, coverage."""
-        from sharpeyes.jobs.coverage import write_report
-        from sharpeyes.settings import Settings
-
         with user_errors():
-            threshold = hd_min_lines if hd_min_lines is not None else Settings().hd_min_lines
+            fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
+            level = opt.choice("--level", level, opt.LEVELS)
+            area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
+            hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
+            opt.output_path(out, mkdir=mkdir)
+            from sharpeyes.jobs.coverage import write_report
+            from sharpeyes.settings import load_settings
+
+            threshold = hd_min_lines if hd_min_lines is not None else load_settings().hd_min_lines
             say("computing coverage report …")
             r = write_report(
                 _store(db),
@@ -192,18 +280,41 @@ def register(app: typer.Typer) -> None:
 
     @app.command("gaps")
     def gaps(
-        out: Annotated[Path, typer.Option("-o", "--out", help="Output file (or folder)")],
-        fmt: Annotated[str, typer.Option("--format", help="geojson, gpkg or csv")] = "geojson",
+        out: Annotated[
+            Path,
+            typer.Option(
+                "-o",
+                "--out",
+                metavar="PATH",
+                help="Output file (.geojson, .gpkg, .csv; one file per layer beside it) or folder",
+            ),
+        ],
+        fmt: Annotated[
+            str | None,
+            typer.Option(
+                "--format",
+                metavar=opt.metavar(opt.GAPS_FORMATS),
+                help="File format (default: from -o's extension, else geojson)",
+            ),
+        ] = None,
         h3_resolution: Annotated[
-            int, typer.Option("--h3-resolution", help="H3 grid resolution (8 ≈ 0.74 km²)")
+            int,
+            typer.Option(
+                "--h3-resolution",
+                metavar="0-15",
+                help="H3 grid resolution (8: cells of about 0.74 km²)",
+            ),
         ] = 8,
+        mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Uncovered villages, key places, road stretches, and an H3 grid of coverage and density."""
-        from sharpeyes.jobs.coverage import write_gaps
-
         with user_errors():
+            fmt = opt.output_format(out, fmt, opt.GAPS_FORMATS, default="geojson")
+            opt.output_path(out, mkdir=mkdir, folder=True)
+            from sharpeyes.jobs.coverage import write_gaps
+
             say("finding gaps …")
             r = write_gaps(_store(db), out, fmt=fmt, h3_resolution=h3_resolution)
             emit(

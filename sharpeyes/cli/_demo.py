@@ -18,20 +18,27 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         as_json: JsonOption = False,
         workdir: Annotated[
-            Path, typer.Option("--workdir", help="Where the demo writes its files")
+            Path, typer.Option("--workdir", metavar="DIR", help="Where the demo writes its files")
         ] = Path("sharpeyes-demo"),
         scale: Annotated[
-            float, typer.Option("--scale", help="Share of the full city's cameras (1.0 ≈ 34,000)")
+            float,
+            typer.Option(
+                "--scale", metavar="SHARE", help="Share of the full city's cameras (1.0 ≈ 34,000)"
+            ),
         ] = 1.0,
-        seed: Annotated[int, typer.Option("--seed", help="Seed of the generator")] = 0,
+        seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the generator")] = 0,
         no_health: Annotated[
             bool, typer.Option("--no-health", help="Skip the nightly health run")
         ] = False,
         serve: Annotated[
             bool, typer.Option("--serve", help="Serve the API and map at the end")
         ] = False,
-        host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port")] = 8000,
+        host: Annotated[
+            str, typer.Option("--host", metavar="ADDRESS", help="Address to serve on (--serve)")
+        ] = "127.0.0.1",
+        port: Annotated[
+            int, typer.Option("--port", metavar="PORT", help="TCP port to serve on (--serve)")
+        ] = 8000,
     ) -> None:
         """Build the demo city of Tieling (铁岭) and run every job on it (SQLite by default)."""
         from sharpeyes.jobs.demo import run_demo
@@ -57,6 +64,7 @@ def register(app: typer.Typer) -> None:
                 "steps": [{"name": s.name, "seconds": s.seconds, **s.summary} for s in run.steps],
                 "map_url": map_url,
                 "token": run.token,
+                "token_file": str(run.token_file) if run.token_file else None,
             }
             lines = [f"sharpeyes demo: Tieling built in {run.workdir}"]
             for s in run.steps:
@@ -68,13 +76,14 @@ def register(app: typer.Typer) -> None:
                 lines.append(f"  {s.name:<22} {s.seconds:>6.1f} s  {brief}")
             lines.append(f"Map: {map_url}  (sharpeyes serve --db {url})")
             lines.append(
-                f"Admin token: {run.token}  (Authorization: Bearer …, or log in at {map_url})"
+                f"Admin token: {run.token}  (Authorization: Bearer …, or log in at {map_url}; "
+                f"kept in {run.token_file} for `sharpeyes serve`)"
             )
             emit(doc, as_json=as_json, text="\n".join(lines))
             if serve:
                 import uvicorn
 
                 from sharpeyes.api import create_app
-                from sharpeyes.settings import Settings
+                from sharpeyes.settings import load_settings
 
-                uvicorn.run(create_app(Settings(db=url), store), host=host, port=port)
+                uvicorn.run(create_app(load_settings(db=url), store), host=host, port=port)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from sharpeyes.cli._common import DbOption, JsonOption, emit, user_errors
+from sharpeyes.cli import _options as opt
+from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, user_errors
 
 health_app = typer.Typer(
     help="Nightly camera health (视频质量诊断): probe streams, judge pictures."
@@ -25,19 +26,34 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
 def run(
     db: DbOption = None,
     as_json: JsonOption = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Cameras probed at once")] = 4,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", help="Cameras probed at once")
+    ] = 4,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue tonight's unfinished run")
     ] = False,
-    dask: Annotated[str | None, typer.Option("--dask", help="Dask scheduler address")] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Dask scheduler address, tcp://host:8786 (default: a local pool of workers)",
+        ),
+    ] = None,
     deadline_s: Annotated[
-        float, typer.Option("--deadline-s", help="Hard limit per camera, s")
+        float, typer.Option("--deadline-s", metavar="S", help="Hard limit per camera, seconds")
     ] = 20.0,
     snapshot_dir: Annotated[
-        Path | None, typer.Option("--snapshot-dir", help="Also write JPEGs here")
+        Path | None,
+        typer.Option("--snapshot-dir", metavar="DIR", help="Also write each camera's JPEG here"),
     ] = None,
     prometheus: Annotated[
-        Path | None, typer.Option("--prometheus", help="Prometheus text file")
+        Path | None,
+        typer.Option(
+            "--prometheus",
+            metavar="FILE",
+            help="Also write the run's figures as a Prometheus text file (node exporter)",
+        ),
     ] = None,
     udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
     via: Annotated[
@@ -49,13 +65,17 @@ def run(
         ),
     ] = None,
     max_open: Annotated[
-        int, typer.Option("--max-open", help="--via: streams open on the platform at once")
+        int,
+        typer.Option("--max-open", metavar="N", help="--via: streams open on the platform at once"),
     ] = 16,
     snapshot_only: Annotated[
         bool, typer.Option("--snapshot-only", help="--via: the platform's snapshot, no stream")
     ] = False,
     password_file: Annotated[
-        Path | None, typer.Option("--password-file", help="--via: file with the platform password")
+        Path | None,
+        typer.Option(
+            "--password-file", metavar="FILE", help="--via: file with the platform password"
+        ),
     ] = None,
 ) -> None:
     """The nightly job: check every camera with a stream and keep the results."""
@@ -100,13 +120,19 @@ def run(
 
 @health_app.command("probe")
 def probe(
-    url: Annotated[str, typer.Argument(help="rtsp://…, http(s)://… MJPEG, or a video file")],
+    url: Annotated[
+        str,
+        typer.Argument(metavar="URL_OR_FILE", help="rtsp://…, http(s)://… MJPEG, or a video file"),
+    ],
     db: DbOption = None,
     as_json: JsonOption = False,
-    deadline_s: Annotated[float, typer.Option("--deadline-s", help="Hard limit, s")] = 20.0,
+    deadline_s: Annotated[
+        float, typer.Option("--deadline-s", metavar="S", help="Hard limit, seconds")
+    ] = 20.0,
     udp: Annotated[bool, typer.Option("--udp", help="RTSP over UDP instead of TCP")] = False,
     reference: Annotated[
-        Path | None, typer.Option("--reference", help="Reference view (JPEG)")
+        Path | None,
+        typer.Option("--reference", metavar="JPEG", help="Reference view, to tell a moved camera"),
     ] = None,
 ) -> None:
     """Check one stream and print its verdict, faults, reason and measures."""
@@ -114,6 +140,7 @@ def probe(
     from sharpeyes.model.urls import split_credentials
 
     with user_errors():
+        _check_stream_url(url)
         bare, user, password = split_credentials(url)
         ref = reference.read_bytes() if reference else None
         result = probe_stream(
@@ -140,12 +167,17 @@ def reference(
     db: DbOption = None,
     as_json: JsonOption = False,
     device_id: Annotated[
-        list[str] | None, typer.Option("--device-id", help="Only these cameras")
+        list[str] | None,
+        typer.Option(
+            "--device-id", metavar="ID", help="Only this camera (repeat for several; default: all)"
+        ),
     ] = None,
     deadline_s: Annotated[
-        float, typer.Option("--deadline-s", help="Hard limit per camera, s")
+        float, typer.Option("--deadline-s", metavar="S", help="Hard limit per camera, seconds")
     ] = 20.0,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="Cameras probed at once")] = 4,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", help="Cameras probed at once")
+    ] = 4,
     force: Annotated[
         bool, typer.Option("--force", help="Also take pictures with faults as reference")
     ] = False,
@@ -170,7 +202,7 @@ def reference(
 
 @health_app.command("history")
 def history(
-    device_id: Annotated[str, typer.Argument(help="GB/T 28181 device ID")],
+    device_id: Annotated[str, typer.Argument(metavar="DEVICE_ID", help="GB/T 28181 device ID")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -189,20 +221,35 @@ def history(
 
 @health_app.command("worklist")
 def worklist(
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output file")],
+    out: Annotated[
+        Path,
+        typer.Option("-o", "--out", metavar="PATH", help="Output file (.xlsx, .csv, .json)"),
+    ],
     night: Annotated[
         str | None,
-        typer.Option("--night", help="Night (YYYY-MM-DD); default the last finished run"),
+        typer.Option(
+            "--night", metavar="YYYY-MM-DD", help="Night of the run (default: the last finished)"
+        ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or json")] = "xlsx",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar=opt.metavar(opt.REPORT_FORMATS),
+            help="File format (default: from -o's extension, else xlsx)",
+        ),
+    ] = None,
+    mkdir: MkdirOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The morning worklist: faulty and offline cameras per contractor (network faults to the
     carrier), with snapshots, and each contractor's intact rate against the 98 % / 95 % targets."""
-    from sharpeyes.jobs.worklist import write_worklist
-
     with user_errors():
+        fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
+        opt.output_path(out, mkdir=mkdir)
+        from sharpeyes.jobs.worklist import write_worklist
+
         doc = write_worklist(_store(db), out, night=night, fmt=fmt)
         routes = ", ".join(f"{k} {v}" for k, v in doc["routes"].items()) or "none"
         text = (
@@ -210,6 +257,26 @@ def worklist(
             f"to {out} ({fmt}): {routes}"
         )
         emit(doc, as_json=as_json, text=text)
+
+
+def _check_stream_url(url: str) -> None:
+    """Refuse a URL that cannot be parsed (``rtsp://a:b@[::1``) before any probe starts."""
+    from urllib.parse import urlsplit
+
+    from sharpeyes._errors import InputError
+    from sharpeyes.model.urls import mask_url
+
+    if "://" not in url:
+        return  # a file
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise InputError(
+            f"not a valid stream URL ({exc}): write it as rtsp://user:password@host:port/path "
+            "(IPv6 hosts in brackets, [::1])",
+            value=mask_url(url),
+        ) from None
 
 
 def register(app: typer.Typer) -> None:

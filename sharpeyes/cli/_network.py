@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from sharpeyes.cli._common import DbOption, JsonOption, emit, say, user_errors
+from sharpeyes.cli import _options as opt
+from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
 
 network_app = typer.Typer(
     help="Network check: reachability, single points of failure and uplink load.",
@@ -24,8 +25,12 @@ def _open(db: str | None) -> Any:
 
 @network_app.command("import")
 def import_command(
-    nodes: Annotated[Path, typer.Argument(help="Nodes file (CSV, XLSX or GeoJSON)")],
-    links: Annotated[Path, typer.Argument(help="Links file (CSV, XLSX or GeoJSON)")],
+    nodes: Annotated[
+        Path, typer.Argument(metavar="NODES", help="Nodes file (CSV, XLSX or GeoJSON)")
+    ],
+    links: Annotated[
+        Path, typer.Argument(metavar="LINKS", help="Links file (CSV, XLSX or GeoJSON)")
+    ],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -59,25 +64,57 @@ def import_command(
 @network_app.command("check")
 def check_command(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Also write the report here (.json or .xlsx; default: kept in the store only)",
+        ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Report format: json or xlsx")] = "json",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar=opt.metavar(opt.NETWORK_FORMATS),
+            help="Report format (default: from -o's extension, else json)",
+        ),
+    ] = None,
     bitrates: Annotated[
-        Path | None, typer.Option("--bitrates", help="JSON file overriding the bitrate table")
+        Path | None,
+        typer.Option(
+            "--bitrates",
+            metavar="FILE",
+            help="JSON file overriding the bitrate table, Mbit/s (default: the built-in table)",
+        ),
     ] = None,
     threshold: Annotated[
-        float, typer.Option("--threshold", help="Utilisation (0–1) above which a link is flagged")
+        float,
+        typer.Option(
+            "--threshold",
+            metavar="SHARE",
+            help="Utilisation (share of capacity, 0–1) above which a link is flagged",
+        ),
     ] = 0.8,
     layers: Annotated[
-        Path | None, typer.Option("--layers", help="Folder for the GeoJSON map layers")
+        Path | None,
+        typer.Option(
+            "--layers", metavar="DIR", help="Also write the GeoJSON map layers (WGS-84) here"
+        ),
     ] = None,
+    mkdir: MkdirOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run reachability, single-point-of-failure and load checks; save the report in the store."""
-    from sharpeyes.jobs import network as jobs
-
     with user_errors():
+        fmt = opt.output_format(output, fmt, opt.NETWORK_FORMATS, default="json")
+        if output is not None:
+            opt.output_path(output, mkdir=mkdir)
+        if layers is not None:
+            opt.output_path(layers, mkdir=mkdir, folder=True)
+        from sharpeyes.jobs import network as jobs
+
         store = _open(db)
         say("checking the network …")
         document = jobs.check(

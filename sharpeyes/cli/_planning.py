@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sharpeyes.cli._common import DbOption, JsonOption, emit, say, user_errors
+from sharpeyes.cli import _options as opt
+from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
 
 if TYPE_CHECKING:
     from sharpeyes.planning.model import Method
@@ -51,36 +52,53 @@ def register(app: typer.Typer) -> None:
     @app.command("plan")
     def plan_command(
         out: Annotated[
-            Path, typer.Option("--out", "-o", help="Output file (.csv, .geojson, .xlsx)")
+            Path,
+            typer.Option(
+                "--out",
+                "-o",
+                metavar="PATH",
+                help="Output file (.csv, .geojson, .xlsx), and PATH_curve.png beside it",
+            ),
         ],
         budget: Annotated[
-            int | None, typer.Option("--budget", help="Number of new cameras (sites)")
+            int | None,
+            typer.Option("--budget", metavar="N", help="Number of new cameras (sites) to place"),
         ] = None,
         budget_cost: Annotated[
             float | None,
             typer.Option(
                 "--budget-cost",
+                metavar="CNY",
                 help="Total cost the new sites may not exceed (CNY; candidates' cost column or "
                 "the defaults by camera type)",
             ),
         ] = None,
         unit: Annotated[
-            str | None, typer.Option("--unit", help="Plan inside this unit (code) only")
+            str | None,
+            typer.Option(
+                "--unit", metavar="CODE", help="Plan inside this unit only (default: everywhere)"
+            ),
         ] = None,
         candidates: Annotated[
             Path | None,
-            typer.Option("--candidates", help="Candidate sites (CSV lon/lat + id, or GeoJSON)"),
+            typer.Option(
+                "--candidates",
+                metavar="FILE",
+                help="Candidate sites (CSV lon/lat + id, or GeoJSON; default: generated at key places, along roads and on a grid)",
+            ),
         ] = None,
         demand: Annotated[
             Path | None,
             typer.Option(
                 "--demand",
+                metavar="FILE",
                 help="Plain instance: demand points with a weight (CSV lon/lat, or GeoJSON); "
                 "needs --candidates and --radius-m, uses no store data",
             ),
         ] = None,
         radius_m: Annotated[
-            float | None, typer.Option("--radius-m", help="Plain instance: coverage radius (m)")
+            float | None,
+            typer.Option("--radius-m", metavar="M", help="Plain instance: coverage radius, metres"),
         ] = None,
         exact: Annotated[
             bool,
@@ -91,22 +109,34 @@ def register(app: typer.Typer) -> None:
         crs: Annotated[
             str,
             typer.Option(
-                "--crs", help="Coordinates of the input files: wgs84, cgcs2000, gcj02, bd09"
+                "--crs",
+                metavar=opt.metavar(opt.SOURCE_CRS),
+                help="Coordinate system of the input files' longitude/latitude",
             ),
         ] = "wgs84",
         fmt: Annotated[
-            str | None, typer.Option("--format", help="csv, geojson or xlsx (default: from -o)")
+            str | None,
+            typer.Option(
+                "--format",
+                metavar=opt.metavar(opt.PLAN_FORMATS),
+                help="File format (default: from -o's extension, else csv)",
+            ),
         ] = None,
         per_unit: Annotated[
             str | None,
             typer.Option(
                 "--per-unit",
+                metavar=opt.metavar(opt.LEVELS),
                 help="Budget per unit of this level (county/township/village) instead of in total",
             ),
         ] = None,
         time_limit_s: Annotated[
-            float, typer.Option("--time-limit", help="Seconds for the solver after greedy")
+            float,
+            typer.Option(
+                "--time-limit", metavar="S", help="Time for the solver after greedy, seconds"
+            ),
         ] = 30.0,
+        mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -114,6 +144,9 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             from sharpeyes._errors import InputError
 
+            fmt = opt.output_format(out, fmt, opt.PLAN_FORMATS, default="csv")
+            crs = opt.crs("--crs", crs, epsg=False)
+            per_unit = opt.choice("--per-unit", per_unit, opt.LEVELS)
             method: Method = "exact" if exact else "auto"
             if budget is None and budget_cost is None:
                 raise InputError(
@@ -133,8 +166,18 @@ def register(app: typer.Typer) -> None:
                     raise InputError("a plain instance (--demand) needs --radius-m R (metres)")
                 if unit is not None or per_unit is not None:
                     raise InputError("--unit and --per-unit need store data, not --demand")
-                demand_points = demand_from_file(demand, crs=crs)
-                sites = candidates_from_file(candidates, crs=crs)
+                from sharpeyes.ingest.files import check_input_file, reading
+
+                opt.output_path(out, mkdir=mkdir)
+                for given, kind in (
+                    (demand, "demand points file"),
+                    (candidates, "candidates file"),
+                ):
+                    check_input_file(given, kind)
+                with reading(demand, "demand points file"):
+                    demand_points = demand_from_file(demand, crs=crs)
+                with reading(candidates, "candidates file"):
+                    sites = candidates_from_file(candidates, crs=crs)
                 say(
                     f"plain instance: {len(demand_points)} demand points, {len(sites)} candidate "
                     f"sites, budget {budget}, radius {radius_m:g} m"
@@ -159,6 +202,7 @@ def register(app: typer.Typer) -> None:
 
                 if radius_m is not None:
                     raise InputError("--radius-m is for plain instances (--demand FILE)")
+                opt.output_path(out, mkdir=mkdir)
                 store = Store.open(database_url(db))
                 doc = plan(
                     store,

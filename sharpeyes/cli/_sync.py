@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sharpeyes.cli import _options as opt
 from sharpeyes.cli._common import DbOption, JsonOption, emit, user_errors
 
 sync_app = typer.Typer(
@@ -17,6 +18,7 @@ PasswordFile = Annotated[
     Path | None,
     typer.Option(
         "--password-file",
+        metavar="FILE",
         help="File whose first line is the platform password (else $SHARPEYES_WVP_PASSWORD)",
     ),
 ]
@@ -27,25 +29,33 @@ def wvp(
     url: Annotated[
         str,
         typer.Argument(
+            metavar="URL",
             help="mysql+pymysql://USER@host/wvp, postgresql+psycopg://… or http(s)://USER@host:18080 "
-            "(password from $SHARPEYES_WVP_PASSWORD or --password-file, not the command line)"
+            "(password from $SHARPEYES_WVP_PASSWORD or --password-file, not the command line)",
         ),
     ],
     crs: Annotated[
         str,
-        typer.Option("--crs", help="The platform's coordinate system: wgs84|cgcs2000|gcj02|bd09"),
+        typer.Option(
+            "--crs",
+            metavar=opt.metavar(opt.SOURCE_CRS),
+            help="The platform's coordinate system (stored as WGS-84)",
+        ),
     ] = "wgs84",
     source: Annotated[
-        str | None, typer.Option("--source", help="Source name (default: wvp <URL>)")
+        str | None,
+        typer.Option("--source", metavar="NAME", help="Source name (default: wvp URL)"),
     ] = None,
     password_file: PasswordFile = None,
     timeout_s: Annotated[
-        float, typer.Option("--timeout-s", help="REST: seconds per request")
+        float, typer.Option("--timeout-s", metavar="S", help="REST: time per request, seconds")
     ] = 15.0,
     retries: Annotated[
-        int, typer.Option("--retries", help="REST: retries of a failed request")
+        int, typer.Option("--retries", metavar="N", help="REST: retries of a failed request")
     ] = 2,
-    page_size: Annotated[int, typer.Option("--page-size", help="REST: channels per page")] = 500,
+    page_size: Annotated[
+        int, typer.Option("--page-size", metavar="N", help="REST: channels per page")
+    ] = 500,
     full: Annotated[
         bool, typer.Option("--full", help="Merge every channel, not only those updated")
     ] = False,
@@ -53,11 +63,12 @@ def wvp(
     as_json: JsonOption = False,
 ) -> None:
     """Read the platform's devices and channels; merge what changed; keep every channel's status."""
-    from sharpeyes.jobs.sync import summary_text, sync_wvp
-    from sharpeyes.settings import database_url
-    from sharpeyes.store import Store
-
     with user_errors():
+        crs = opt.crs("--crs", crs, epsg=False)
+        from sharpeyes.jobs.sync import summary_text, sync_wvp
+        from sharpeyes.settings import database_url
+        from sharpeyes.store import Store
+
         doc = sync_wvp(
             Store.open(database_url(db)),
             url,

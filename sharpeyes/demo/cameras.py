@@ -110,7 +110,8 @@ def _bearing_deg(
 ) -> np.ndarray:
     dx = (lon1 - lon0) * _LON_SCALE
     dy = lat1 - lat0
-    return np.degrees(np.arctan2(dx, dy)) % 360.0
+    bearing: np.ndarray = np.degrees(np.arctan2(dx, dy)) % 360.0
+    return bearing
 
 
 def _roads(centres: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:

@@ -494,7 +494,8 @@ def unit_centres(units: gpd.GeoDataFrame) -> pd.DataFrame:
         )
     counties = pd.DataFrame(rows)
     t_out = t_centres.reset_index()[["code", "lon", "lat"]].assign(level="township")
-    return pd.concat([counties, t_out], ignore_index=True)
+    centres: pd.DataFrame = pd.concat([counties, t_out], ignore_index=True)
+    return centres
 
 
 def write_units(units: gpd.GeoDataFrame, workdir: Path | str) -> Path:

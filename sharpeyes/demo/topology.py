@@ -287,7 +287,8 @@ def _aggregation(
 
 
 def _strings(cameras: gpd.GeoDataFrame, column: str) -> np.ndarray:
-    return cameras[column].astype("string").to_numpy(dtype=object, na_value=None)
+    values: np.ndarray = cameras[column].astype("string").to_numpy(dtype=object, na_value=None)
+    return values
 
 
 def _camera_table(cameras: gpd.GeoDataFrame) -> pd.DataFrame:

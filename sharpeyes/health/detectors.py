@@ -248,7 +248,8 @@ def block_texture(gray: Gray) -> NDArray[Any]:
     """Standard deviation of grey levels in each block of a ``GRID_ROWS``×``GRID_COLS`` grid."""
     small = cv2.resize(gray, (GRID_COLS * 16, GRID_ROWS * 16), interpolation=cv2.INTER_AREA)
     blocks = small.reshape(GRID_ROWS, 16, GRID_COLS, 16).astype(np.float32)
-    return blocks.std(axis=(1, 3))
+    spread: np.ndarray = blocks.std(axis=(1, 3))
+    return spread
 
 
 def flat_blocks(texture: NDArray[Any], *, relative: float, absolute: float) -> NDArray[np.bool_]:

@@ -26,7 +26,8 @@ _LEVEL = {"light": 0, "moderate": 1, "strong": 2}
 
 
 def _clip(a: Any) -> Frame:
-    return np.clip(a, 0, 255).astype(np.uint8)
+    clipped: Frame = np.clip(a, 0, 255).astype(np.uint8)
+    return clipped
 
 
 def night(

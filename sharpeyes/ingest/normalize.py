@@ -118,10 +118,7 @@ def normalize_cameras(
     n = columns.n
     if n == 0:
         return empty_cameras(), empty_rejects()
-    notes = Notes(n)
-    if where.notes is not None:
-        given = np.asarray(where.notes, dtype=object) != ""
-        notes.warn(given, np.asarray(where.notes, dtype=object))
+    notes = _notes_with_readers(n, where)
     # two independent column jobs run on the pool for big frames while the stages go on
     pool = _executor() if n >= _PARALLEL_ROWS else None
     raw_id = columns.get("device_id")
@@ -151,7 +148,18 @@ def normalize_cameras(
         }
     )
     cameras = fill_parent_codes(_assemble(out, coords, ~notes.refused))
+    if opts.source_rows:  # each camera's source row, for warnings told by row
+        cameras["row"] = pd.array(np.asarray(where.rows)[~notes.refused], dtype="Int64")
     return cameras, _rejects_frame(notes.rejects, where)
+
+
+def _notes_with_readers(n: int, where: SourceInfo) -> Notes:
+    """Notes for ``n`` rows, starting with the reader's own warnings (``where.notes``)."""
+    notes = Notes(n)
+    if where.notes is not None:
+        given = np.asarray(where.notes, dtype=object) != ""
+        notes.warn(given, np.asarray(where.notes, dtype=object))
+    return notes
 
 
 def _run_stages(

@@ -38,6 +38,9 @@ class ReadOptions:
         How the source codes 联网属性 0/1 (True: 1 = networked).
     progress
         Show a progress bar on stderr for workbooks with many sheets.
+    source_rows
+        Add a column ``row``: each camera's 1-based row in its source, so that its warnings can be
+        told by row (the import job does; the store does not keep it).
     """
 
     crs: str = "wgs84"
@@ -46,6 +49,7 @@ class ReadOptions:
     hd_min_lines: int = HD_MIN_LINES
     one_means_networked: bool = True
     progress: bool = False
+    source_rows: bool = False
 
 
 class ReadOptionsFields(TypedDict, total=False):
@@ -57,6 +61,7 @@ class ReadOptionsFields(TypedDict, total=False):
     hd_min_lines: int
     one_means_networked: bool
     progress: bool
+    source_rows: bool
 
 
 def read_options(options: ReadOptions | None, overrides: Mapping[str, Any]) -> ReadOptions:
@@ -85,6 +90,7 @@ class Options:
     one_means_networked: bool = True
     bbox: tuple[float, float, float, float] | None = CHINA_BBOX
     point_class: int | None = None
+    source_rows: bool = False
 
 
 def resolve_options(
@@ -127,7 +133,7 @@ def options_for(
     default_bbox: tuple[float, float, float, float] | None = CHINA_BBOX,
 ) -> Options:
     """The :class:`Options` of one reader: ``read`` with the (reader-adjusted) loaded ``mapping``."""
-    return resolve_options(
+    resolved = resolve_options(
         crs=read.crs,
         mapping=mapping,
         source=read.source,
@@ -135,6 +141,7 @@ def options_for(
         one_means_networked=read.one_means_networked,
         default_bbox=default_bbox,
     )
+    return dataclasses.replace(resolved, source_rows=read.source_rows)
 
 
 def loaded_mapping(read: ReadOptions) -> ColumnMapping:

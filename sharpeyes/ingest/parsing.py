@@ -68,7 +68,8 @@ class Parsed:
     def objects(self) -> np.ndarray:
         table = np.empty(len(self.table), dtype=object)
         table[:] = self.table
-        return table[self.codes]
+        objects: np.ndarray = table[self.codes]
+        return objects
 
     def ints(self, dtype: str) -> pd.api.extensions.ExtensionArray:
         values = np.array([0 if v is None else int(v) for v in self.table], dtype=np.int64)

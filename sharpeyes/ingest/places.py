@@ -291,7 +291,8 @@ def _ids_and_names(
 def _raw_categories(raw: gpd.GeoDataFrame, cat_col: str | None) -> pd.Series:
     """The category column as written; for OSM, the first of the amenity/shop/tourism/… tags."""
     if cat_col is not None:
-        return raw[cat_col].astype(object)
+        categories: pd.Series = raw[cat_col].astype(object)
+        return categories
     raw_cat = pd.Series([None] * len(raw), dtype=object)
     for key in _OSM_PLACE_TAGS:
         if key in raw:

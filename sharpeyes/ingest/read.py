@@ -141,7 +141,7 @@ def read_cameras(
     if kind in {"csv", "xlsx"}:
         from sharpeyes.ingest.table import cameras_from_table
 
-        return cameras_from_table(path, common, fmt=kind)  # type: ignore[no-any-return]
+        return cameras_from_table(path, common, fmt=kind)
     if kind == "gb28181":
         from sharpeyes.ingest.catalog import cameras_from_catalog
 

@@ -171,7 +171,7 @@ def _names(gdf: gpd.GeoDataFrame, fields: _Fields, *, fill_from_others: bool) ->
     """The name column; without an explicit name field, blanks filled from the other name columns."""
     if fields.name is None:
         return pd.Series([None] * len(gdf), dtype=object)
-    names = gdf[fields.name].astype(object)
+    names: pd.Series = gdf[fields.name].astype(object)
     if fill_from_others:
         for extra in _NAME_FIELDS:
             if extra in gdf.columns and extra != fields.name:

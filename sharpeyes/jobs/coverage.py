@@ -27,6 +27,7 @@ from sharpeyes.coverage.report import (
     write_report_xlsx,
 )
 from sharpeyes.health.resolution import resolution_mismatches, with_stream_resolution
+from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.places import places_from_file, roads_from_file
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
 from sharpeyes.model.codes import HD_MIN_LINES
@@ -76,14 +77,16 @@ def import_units(
     """
     from sharpeyes.model.crs import metric_crs
 
-    layer = units_from_file(
-        path,
-        level=level,
-        code_field=code_field,
-        name_field=name_field,
-        parent_field=parent_field,
-        crs=crs,
-    )
+    check_input_file(path, "units file")
+    with reading(path, "units file"):
+        layer = units_from_file(
+            path,
+            level=level,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            crs=crs,
+        )
     new = layer.units
     existing = store.units()
     if len(existing):
@@ -132,7 +135,9 @@ def import_places(
     store: Store, path: str | Path, *, category_field: str | None = None, crs: str = "wgs84"
 ) -> dict[str, Any]:
     """Read key places and replace the store's places with them."""
-    layer = places_from_file(path, category_field=category_field, crs=crs)
+    check_input_file(path, "key places file")
+    with reading(path, "key places file"):
+        layer = places_from_file(path, category_field=category_field, crs=crs)
     store.replace_places(layer.frame)
     return {
         "file": str(path),
@@ -149,7 +154,9 @@ def import_roads(
     """Read key roads and replace the store's roads with them."""
     from sharpeyes.model.crs import metric_crs
 
-    layer = roads_from_file(path, class_field=class_field, crs=crs)
+    check_input_file(path, "key roads file")
+    with reading(path, "key roads file"):
+        layer = roads_from_file(path, class_field=class_field, crs=crs)
     store.replace_roads(layer.frame)
     km = 0.0
     if len(layer.frame):

@@ -29,6 +29,7 @@ class DemoRun:
     db_url: str
     steps: list[DemoStep] = field(default_factory=list)
     token: str | None = None
+    token_file: Path | None = None
 
     def step(
         self, name: str, fn: Callable[[], dict[str, Any] | None], say: Callable[[str], None]
@@ -123,4 +124,21 @@ def run_demo(
     )
     run.step("expansion plan", lambda: planning.plan(store, workdir / "plan.xlsx", budget=200), say)
     run.token = ensure_admin_token(store, name="demo-admin")
+    run.token_file = _keep_token(workdir, run.token)
+    store.save_result(
+        "demo", {"workdir": str(workdir), "user": "demo-admin", "token_file": str(run.token_file)}
+    )
     return run
+
+
+def _keep_token(workdir: Path, token: str) -> Path:
+    """Write the demo admin's token to ``workdir/admin-token.txt`` (owner-only), so that
+    ``sharpeyes serve`` can say how to log in; the store keeps only its SHA-256."""
+    import os
+
+    path = workdir / "admin-token.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token + "\n")
+    path.chmod(0o600)
+    return path

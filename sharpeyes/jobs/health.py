@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from sharpeyes._errors import ConfigError
+from sharpeyes._errors import ConfigError, InputError
 from sharpeyes.health.nightly import check_camera, offline_streak, prometheus_text, summarize_run
 from sharpeyes.health.reader_pool import close_orphans, warm
 from sharpeyes.health.verdict import DEFAULT_CONFIG, HealthConfig
@@ -387,8 +387,17 @@ def set_references(
 
 
 def camera_history(store: Any, device_id: str) -> dict[str, Any]:
-    """One camera's results over the nights, oldest first, and its current offline streak."""
+    """One camera's results over the nights, oldest first, and its current offline streak.
+
+    Raises :class:`~sharpeyes.InputError` for a device ID that is not in the store.
+    """
     history = store.health_history(device_id)
+    if len(history) == 0 and store.camera(device_id) is None:
+        raise InputError(
+            "no camera with this device ID in the store: see `sharpeyes cameras export`",
+            field="device_id",
+            value=device_id,
+        )
     rows = [
         {
             "night": r.get("night"),

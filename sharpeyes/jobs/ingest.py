@@ -107,8 +107,10 @@ def import_file(
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
     from sharpeyes.ingest import ReadOptions, read_cameras
+    from sharpeyes.ingest.files import check_input_file, reading
+    from sharpeyes.ingest.warning_rows import by_reason, warning_records
 
-    p = Path(path).resolve()
+    p = check_input_file(path, "camera registry")
     started = time.perf_counter()
     stages = None
     if progress and p.is_file() and p.stat().st_size >= BIG_FILE_BYTES:
@@ -122,8 +124,11 @@ def import_file(
         hd_min_lines=hd_min_lines,
         one_means_networked=one_means_networked,
         progress=progress,
+        source_rows=True,
     )
-    cameras, rejects = read_cameras(p, options, fmt=fmt)
+    with reading(p, "camera registry"):
+        cameras, rejects = read_cameras(p, options, fmt=fmt)
+    warnings = warning_records(cameras)
     if relative_streams:
         _resolve_file_streams(cameras, p.parent)
     else:
@@ -141,8 +146,11 @@ def import_file(
     )
     seconds = time.perf_counter() - started
     rejects_path, report_path = _report_paths(p, Path(rejects_dir) if rejects_dir else None)
-    stored_rejects = store.rejects(result.import_id) if result.import_id is not None else rejects
-    write_rejects_csv(stored_rejects, rejects_path)
+    if not dry_run:  # a dry run writes nothing anywhere: it says where the files would go
+        stored_rejects = (
+            store.rejects(result.import_id) if result.import_id is not None else rejects
+        )
+        write_rejects_csv(stored_rejects, rejects_path)
     document: dict[str, Any] = {
         "file": str(p),
         "format": fmt,
@@ -153,6 +161,8 @@ def import_file(
         **{k: int(getattr(result, k)) for k in _COUNTS},
         "by_class": _labelled(result.by_class),
         "conflict_warnings": result.warnings,
+        "warnings_by_reason": by_reason(warnings),
+        "refused_by_reason": by_reason(_reject_records(rejects)),
         "rejects": str(rejects_path),
         "report": str(report_path),
         "seconds": round(seconds, 3),
@@ -160,12 +170,31 @@ def import_file(
         "rows_per_s": round(result.rows / seconds, 1) if seconds > 0 else None,
     }
     document = _scrubbed(document)
-    report_path.write_text(dumps(document) + "\n", encoding="utf-8")
+    if not dry_run:  # a dry run writes nothing anywhere: the document says where it would
+        report = {**document, "warnings": _scrubbed(warnings)}
+        report_path.write_text(dumps(report) + "\n", encoding="utf-8")
     if stages is not None:
         stages.set_description(f"{p.name}: done")
         stages.update(2)
         stages.close()
     return document
+
+
+def _reject_records(rejects: pd.DataFrame) -> list[dict[str, Any]]:
+    """The refused rows as warning-like records (row, field, value, reason) for counting."""
+    if len(rejects) == 0:
+        return []
+    frame = rejects.reindex(columns=["row", "column", "value", "reason"]).astype(object)
+    frame = frame.where(frame.notna(), None)
+    return [
+        {
+            "row": None if row is None else int(row),
+            "field": None if column is None else str(column),
+            "value": None if value is None else mask_url(str(value)),
+            "reason": str(reason),
+        }
+        for row, column, value, reason in frame.itertuples(index=False, name=None)
+    ]
 
 
 def _scrubbed(value: Any) -> Any:
@@ -280,7 +309,9 @@ def import_files(
         rejects_path = files[0]["rejects"]
     else:
         folder = (Path(rejects_dir) if rejects_dir else Path(paths[0]).parent).resolve()
-        rejects_path = str(_combined_rejects(files, folder / "import-rejects.csv"))
+        rejects_path = str(folder / "import-rejects.csv")
+        if not dry_run:
+            _combine_rejects([f["rejects"] for f in files], Path(rejects_path))
     return {
         **totals,
         "by_class": _summed_by_class(files),
@@ -333,9 +364,8 @@ def _summed_by_class(files: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return by_class
 
 
-def _combined_rejects(files: list[dict[str, Any]], out: Path) -> Path:
-    """The files' rejects CSVs concatenated into ``out`` (headers only when there are none)."""
-    combined = [pd.read_csv(f["rejects"], dtype=str, encoding="utf-8-sig") for f in files]
+def _combine_rejects(paths: Sequence[str], out: Path) -> None:
+    combined = [pd.read_csv(p, dtype=str, encoding="utf-8-sig") for p in paths]
     merged = (
         pd.concat(combined, ignore_index=True)
         if combined
@@ -343,7 +373,6 @@ def _combined_rejects(files: list[dict[str, Any]], out: Path) -> Path:
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(merged, out)
-    return out
 
 
 def _labelled(by_class: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
@@ -365,8 +394,12 @@ def export_cameras(
     fmt: str = "csv",
     unit: str | None = None,
     point_class: int | None = None,
+    with_warnings: bool = False,
 ) -> dict[str, Any]:
     """Write the inventory's canonical columns (DESIGN.md §5), in that order.
+
+    ``with_warnings`` adds a last column ``warnings`` (xlsx: ``警告``): each camera's doubts from
+    its imports, "; "-joined, as the store keeps them.
 
     CSV (UTF-8 with BOM), GeoJSON and GeoPackage use the canonical English column names; XLSX has
     one header row with the Chinese names of :data:`~sharpeyes.model.columns.CAMERA_HEADERS_ZH`.
@@ -383,13 +416,17 @@ def export_cameras(
     cameras = store.cameras(unit=unit, point_class=point_class)
     frame = pd.DataFrame({c: cameras[c] for c in CAMERA_COLUMNS})
     frame["stream_url"] = frame["stream_url"].map(mask_url, na_action="ignore").astype("string")
+    if with_warnings:
+        frame["warnings"] = cameras["warnings"].astype("string")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.is_dir():
         raise InputError("is a folder; give a file name", file=str(path))
     if fmt == "csv":
         write_csv(frame, path)
     elif fmt == "xlsx":
-        frames_to_xlsx({"cameras": frame.rename(columns=CAMERA_HEADERS_ZH)}, path)
+        frames_to_xlsx(
+            {"cameras": frame.rename(columns={**CAMERA_HEADERS_ZH, "warnings": "警告"})}, path
+        )
     else:
         if path.exists():
             path.unlink()
@@ -404,6 +441,7 @@ def export_cameras(
         "rows": len(frame),
         "unit": unit,
         "point_class": point_class,
+        "with_warnings": with_warnings,
     }
 
 
@@ -426,13 +464,41 @@ def summary_text(result: dict[str, Any]) -> str:
         lines.append(
             f"{'not cameras':<14}{result['not_cameras']:>10,}  (recorders, platforms, groups)"
         )
+    dry = bool(result.get("dry_run"))
     for f in result["files"]:
-        lines.append(
-            f"{f['file']}: {f['accepted']:,} accepted, {f['warned']:,} warned, {f['refused']:,} refused "
-            f"(import {f['import_id']}) → rejects {f['rejects']}"
+        where = (
+            f"rejects would go to {f['rejects']}, the report to {f['report']} (not written)"
+            if dry
+            else f"(import {f['import_id']}) → rejects {f['rejects']}, report {f['report']}"
         )
+        lines.append(
+            f"{f['file']}: {f['accepted']:,} accepted, {f['warned']:,} warned, "
+            f"{f['refused']:,} refused; {where}"
+        )
+        lines.extend(_reasons_text("warnings", f.get("warnings_by_reason", [])))
+        lines.extend(_reasons_text("refused", f.get("refused_by_reason", [])))
     for f in result.get("failed", []):
         lines.append(f"{f['file']}: FAILED, nothing imported: {f['error']}")
     if len(result["files"]) != 1:
-        lines.append(f"all rejects: {result['rejects']}")
+        lines.append(f"all rejects{' would go to' if dry else ':'} {result['rejects']}")
     return "\n".join(lines)
+
+
+def _reasons_text(title: str, groups: list[dict[str, Any]], *, limit: int = 10) -> list[str]:
+    """``warnings by reason:`` then one line per reason: count, reason, first rows."""
+    if not groups:
+        return []
+    lines = [f"  {title} by reason:"]
+    for g in groups[:limit]:
+        rows = ", ".join(
+            str(r["row"]) + (f" ({r['value']})" if r.get("value") not in (None, "") else "")
+            for r in g["first"]
+            if r.get("row") is not None
+        )
+        more = " …" if g["count"] > len(g["first"]) else ""
+        lines.append(
+            f"  {g['count']:>7,}  {g['reason']}" + (f"  rows {rows}{more}" if rows else "")
+        )
+    if len(groups) > limit:
+        lines.append(f"  … and {len(groups) - limit} more reasons (every one in the import report)")
+    return lines

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from sharpeyes._errors import AnalysisError, ConfigError
+from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.topology import topology_from_files
 from sharpeyes.network import BitrateTable, check_network, write_json, write_xlsx
 from sharpeyes.network.check import frame_records
@@ -45,7 +46,10 @@ def import_topology(
         if len(inventory) and "device_id" in inventory
         else None
     )
-    nodes, links, problems = topology_from_files(nodes_path, links_path, camera_ids=camera_ids)
+    check_input_file(nodes_path, "nodes file")
+    check_input_file(links_path, "links file")
+    with reading(f"{nodes_path}, {links_path}", "topology file"):
+        nodes, links, problems = topology_from_files(nodes_path, links_path, camera_ids=camera_ids)
     store.replace_network(nodes, links)
     document = {
         "nodes_file": str(nodes_path),

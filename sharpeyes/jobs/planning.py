@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.planning.io import candidates_from_file, write_plan
 from sharpeyes.planning.model import Method
 from sharpeyes.planning.plans import plan_city
@@ -37,7 +38,11 @@ def plan(
     ``before``/``after`` coverage figures, ``covered_weight``, ``total_weight``, ``upper_bound``,
     ``method``, ``status``, ``notes``, ``written`` and ``result_id``.
     """
-    sites = None if candidates is None else candidates_from_file(candidates, crs=crs)
+    sites = None
+    if candidates is not None:
+        check_input_file(candidates, "candidate sites file")
+        with reading(candidates, "candidate sites file"):
+            sites = candidates_from_file(candidates, crs=crs)
     result = plan_city(
         cameras=store.cameras(),
         units=store.units(),

@@ -50,7 +50,8 @@ def latest_result(store: Store, kind: str) -> dict[str, Any] | None:
 
 def units(store: Store) -> pd.DataFrame:
     """Every administrative unit (GeoDataFrame, EPSG:4326)."""
-    return store.units()
+    frame: pd.DataFrame = store.units()
+    return frame
 
 
 def cameras_by_id(store: Store, device_ids: list[str]) -> pd.DataFrame:

@@ -193,7 +193,8 @@ def metric_crs(
     if geo.crs is None:
         raise InputError("cannot choose a metric CRS: the data has no CRS")
     if system == "utm":
-        return geo.estimate_utm_crs()
+        utm: pyproj.CRS = geo.estimate_utm_crs()
+        return utm
     if system != "gk":
         raise InputError(f"unknown metric system {system!r}: use 'utm' or 'gk'")
     lon, _ = _lonlat_centre(geo)

@@ -318,4 +318,4 @@ def _split_rows(urls: Any, rows: Any, bare: Any, user: Any, password: Any) -> tu
         if take:
             for column, value in zip(columns, split_credentials(texts[i]), strict=True):
                 column[i] = value
-    return tuple(pa.chunked_array([pa.array(c, text_type)]) for c in columns)  # type: ignore[return-value]
+    return tuple(pa.chunked_array([pa.array(c, text_type)]) for c in columns)

@@ -34,7 +34,7 @@ def _text(series: pd.Series) -> pd.Series:
     out = series.astype("string").str.strip()
     out = out.where(out != "")
     values = out.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
-    return pd.Series(values, index=series.index, dtype=object)  # type: ignore[arg-type]
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def _codec_from_extra(extra: pd.Series) -> pd.Series:
@@ -309,7 +309,7 @@ def add_infrastructure_links(
                 "problem": "self_loop" if row.a == row.b else "unknown_node",
             }
         )
-    usable = ~unknown & ~self_loop
+    usable: np.ndarray = ~unknown & ~self_loop
     for row in links[usable & ends.a_infra & ends.b_infra].itertuples(index=False):
         if graph.has_edge(row.a, row.b):
             problems.append(

@@ -366,7 +366,8 @@ def _layers_in_scope(
 def _networked_mask(cameras: gpd.GeoDataFrame) -> NDArray[np.bool_]:
     if not len(cameras) or "networked" not in cameras:
         return np.zeros(len(cameras), dtype=bool)
-    return cameras["networked"].fillna(False).astype(bool).to_numpy()
+    mask: NDArray[np.bool_] = cameras["networked"].fillna(False).astype(bool).to_numpy()
+    return mask
 
 
 def _networked(cameras: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

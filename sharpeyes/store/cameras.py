@@ -226,7 +226,7 @@ def camera_frame(records: list[Any], names: list[str]) -> gpd.GeoDataFrame:
         dtype = CAMERA_DTYPES.get(c, "boolean" if c == "id_valid" else "string")
         j = position.get(c)
         if j is None:
-            data[c] = pd.Series([None] * n, dtype=dtype)  # type: ignore[call-overload]
+            data[c] = pd.Series([None] * n, dtype=dtype)
             continue
         raw = table[:, j]
         if kind == "text":

@@ -62,7 +62,7 @@ def references(store: Any, device_id: str) -> dict[str, bytes | None]:
 
 def finished_runs(store: Any) -> pd.DataFrame:
     """The finished health runs (``store.health_runs()`` rows with ``finished_at``), oldest first."""
-    runs = store.health_runs()
+    runs: pd.DataFrame = store.health_runs()
     if runs.empty:
         return runs
     return runs[runs["finished_at"].notna()].reset_index(drop=True)

@@ -62,7 +62,9 @@ def test_dry_run_job_keeps_nothing(sqlite_url: str, tmp_path: Path) -> None:
     result = import_files(store, [registry], dry_run=True, progress=False)
     assert result["inserted"] == 1 and result["files"][0]["import_id"] is None
     assert store.count_cameras() == 0
-    assert Path(result["rejects"]).exists()
+    # a dry run writes nothing anywhere (issue 10): it names where rejects and report would go
+    assert not Path(result["rejects"]).exists()
+    assert not Path(result["files"][0]["report"]).exists()
 
 
 def test_single_bad_file_raises_and_changes_nothing(sqlite_url: str, tmp_path: Path) -> None:
