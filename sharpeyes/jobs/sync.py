@@ -174,12 +174,7 @@ def sync_wvp(
     if before is None:
         before = status.iloc[0:0]
     read_s = time.perf_counter() - started
-    current = list(dict.fromkeys(status["device_id"]))
-    listed = set(current)
-    removed = [d for d in before["device_id"].drop_duplicates() if d not in listed]
-    added = [d for d in current if d not in known]
-    times = status["update_time"].dropna()
-    newest = str(times.max()) if len(times) else None
+    added, removed, newest = _membership(before, status, known)
     summary = {
         "devices": len(devices),
         "channels": len(status),
@@ -198,12 +193,11 @@ def sync_wvp(
     )
     changes = store.changes(import_id=result.import_id)
     changed = sorted(set(changes.loc[changes["action"] == "update", "device_id"]))
-    online = int((status["status"] == "online").sum())
-    offline = int((status["status"] == "offline").sum())
     flips = status_changes(before, status) if previous else pd.DataFrame(columns=["device_id"])
     log.info(
         "%s: %d channels, %d merged, %d removed", platform, len(status), len(to_merge), len(removed)
     )
+    doc = _sync_document(status, rejects, added=added, changed=changed, removed=removed)
     return {
         "platform": platform,
         "source": src,
@@ -212,6 +206,40 @@ def sync_wvp(
         "import_id": result.import_id,
         "devices": len(devices),
         "devices_online": _online_devices(devices),
+        **doc,
+        "status_changed": flips.to_dict("records"),
+        "merged": len(to_merge),
+        "read_seconds": round(read_s, 3),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _membership(
+    before: pd.DataFrame, status: pd.DataFrame, known: set[str]
+) -> tuple[list[str], list[str], str | None]:
+    """(channels added since the last sync, channels removed, the newest ``updateTime`` seen)."""
+    current = list(dict.fromkeys(status["device_id"]))
+    listed = set(current)
+    removed = [d for d in before["device_id"].drop_duplicates() if d not in listed]
+    added = [d for d in current if d not in known]
+    times = status["update_time"].dropna()
+    return added, removed, (str(times.max()) if len(times) else None)
+
+
+def _sync_document(
+    status: pd.DataFrame,
+    rejects: pd.DataFrame,
+    *,
+    added: list[str],
+    changed: list[str],
+    removed: list[str],
+) -> dict[str, Any]:
+    """The sync's counts: channels online/offline, added/changed/removed (with the first IDs) and
+    the refused channels (the first rows, for the report)."""
+    online = int((status["status"] == "online").sum())
+    offline = int((status["status"] == "offline").sum())
+    head = rejects.head(_LISTED)
+    return {
         "channels": len(status),
         "online": online,
         "offline": offline,
@@ -222,15 +250,8 @@ def sync_wvp(
         "added_ids": added[:_LISTED],
         "changed_ids": changed[:_LISTED],
         "removed_ids": removed[:_LISTED],
-        "status_changed": flips.to_dict("records"),
-        "merged": len(to_merge),
         "refused": len(rejects[["sheet", "row"]].drop_duplicates()),
-        "rejects": rejects.head(_LISTED)
-        .astype(object)
-        .where(rejects.head(_LISTED).notna(), None)
-        .to_dict("records"),
-        "read_seconds": round(read_s, 3),
-        "seconds": round(time.perf_counter() - started, 3),
+        "rejects": head.astype(object).where(head.notna(), None).to_dict("records"),
     }
 
 

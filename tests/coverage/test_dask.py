@@ -16,7 +16,10 @@ def test_local_cluster_gives_the_same_report() -> None:
         from dask.distributed import Client, LocalCluster
 
         cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",  # any free port: 8787 may be taken
         )
     except Exception as exc:  # pragma: no cover - depends on the machine
         unavailable(f"dask.distributed LocalCluster ({exc})")

@@ -143,7 +143,10 @@ def test_dask_gives_the_same_results(demo: tuple[Store, dict[str, list[str]], st
         store, night="2026-02-01", deadline_s=10, progress=False, auto_reference=False
     )
     with LocalCluster(
-        n_workers=1, threads_per_worker=4, processes=True, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=4,
+        processes=True,
+        dashboard_address="127.0.0.1:0",  # any free port: 8787 may be taken
     ) as cluster:
         remote = run_nightly(
             store,
