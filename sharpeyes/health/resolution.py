@@ -54,6 +54,19 @@ def with_stream_resolution(cameras: pd.DataFrame, results: pd.DataFrame) -> pd.D
     return out
 
 
+#: The columns of :func:`resolution_mismatches` (and of the report's 分辨率不符 sheet).
+MISMATCH_COLUMNS: tuple[str, ...] = (
+    "device_id",
+    "name",
+    "management_unit",
+    "registry_lines",
+    "registry_hd",
+    "stream_width_px",
+    "stream_height_px",
+    "codec",
+)
+
+
 def resolution_mismatches(
     cameras: pd.DataFrame,
     results: pd.DataFrame,
@@ -65,16 +78,7 @@ def resolution_mismatches(
     ``tolerance`` (a share), or whose registry says HD while the stream is below ``hd_min_lines``:
     ``device_id, name, management_unit, registry_lines, registry_hd, stream_width_px,
     stream_height_px, codec``."""
-    columns = [
-        "device_id",
-        "name",
-        "management_unit",
-        "registry_lines",
-        "registry_hd",
-        "stream_width_px",
-        "stream_height_px",
-        "codec",
-    ]
+    columns = list(MISMATCH_COLUMNS)
     streams = stream_resolutions(results)
     if streams.empty or cameras.empty:
         return pd.DataFrame(columns=columns)

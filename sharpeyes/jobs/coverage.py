@@ -26,7 +26,11 @@ from sharpeyes.coverage.report import (
     write_report_json,
     write_report_xlsx,
 )
-from sharpeyes.health.resolution import resolution_mismatches, with_stream_resolution
+from sharpeyes.health.resolution import (
+    MISMATCH_COLUMNS,
+    resolution_mismatches,
+    with_stream_resolution,
+)
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.places import places_from_file, roads_from_file
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
@@ -451,19 +455,7 @@ def _gap_sheets(
             }
         ),
         "落点问题": _placement_sheet(inputs),
-        "分辨率不符": pd.DataFrame(
-            resolution_rows,
-            columns=[
-                "device_id",
-                "name",
-                "management_unit",
-                "registry_lines",
-                "registry_hd",
-                "stream_width_px",
-                "stream_height_px",
-                "codec",
-            ],
-        ).rename(
+        "分辨率不符": pd.DataFrame(resolution_rows, columns=list(MISMATCH_COLUMNS)).rename(
             columns={
                 "device_id": "设备编码",
                 "name": "名称",

@@ -208,26 +208,27 @@ def _scrubbed(value: Any) -> Any:
     return value
 
 
-def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
-    """A stream named by a relative file path is relative to the registry that names it."""
+def _relative_file_streams(cameras: pd.DataFrame) -> pd.Series:
+    """Which cameras name their stream by a relative file path (no scheme, not absolute)."""
     urls = cameras["stream_url"].astype("string")
-    relative = (
+    return (
         urls.notna()
         & ~urls.str.contains("://", regex=False).fillna(False)
         & ~urls.str.startswith("/").fillna(False)
     )
+
+
+def _resolve_file_streams(cameras: pd.DataFrame, folder: Path) -> None:
+    """A stream named by a relative file path is relative to the registry that names it."""
+    urls = cameras["stream_url"].astype("string")
+    relative = _relative_file_streams(cameras)
     if relative.any():
         cameras.loc[relative, "stream_url"] = [str((folder / u).resolve()) for u in urls[relative]]
 
 
 def _refuse_relative_streams(cameras: pd.DataFrame, file: str) -> None:
     """An uploaded registry has no folder: a stream named by a relative file path is refused."""
-    urls = cameras["stream_url"].astype("string")
-    relative = (
-        urls.notna()
-        & ~urls.str.contains("://", regex=False).fillna(False)
-        & ~urls.str.startswith("/").fillna(False)
-    )
+    relative = _relative_file_streams(cameras)
     if relative.any():
         ids = cameras.loc[relative, "device_id"].astype(str).tolist()
         raise InputError(
@@ -236,7 +237,7 @@ def _refuse_relative_streams(cameras: pd.DataFrame, file: str) -> None:
             "paths or rtsp:// URLs, or import the file with `sharpeyes import`",
             file=file,
             field="stream_url",
-            value=str(urls[relative].iloc[0]),
+            value=str(cameras.loc[relative, "stream_url"].iloc[0]),
         )
 
 
