@@ -242,6 +242,8 @@ def test_map_units_and_fov(viewer: httpx.Client) -> None:
         "hd_ratio",
         "intact_rate",
         "village_coverage",
+        "online_rate",  # the nightly probe's, in the tooltip
+        "platform_online_rate",  # the video platform's, beside it
     }
     fov = viewer.get("/api/map/fov", params={"bbox": "123.70,42.20,123.75,42.25"})
     assert fov.status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -103,6 +103,11 @@ def map_cameras(
     return JSONResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
 
 
+#: Rates shown in a unit's tooltip beside the choropleth KPIs: the nightly probe's online rate and
+#: the video platform's (``sharpeyes sync wvp``), so a unit where the two disagree stands out.
+TOOLTIP_RATES: Final = ("online_rate", "platform_online_rate")
+
+
 def units_geojson(state: AppState, level: str) -> dict[str, Any]:
     """Simplified unit polygons of ``level`` with their all-class KPIs as properties."""
 
@@ -116,7 +121,7 @@ def units_geojson(state: AppState, level: str) -> dict[str, Any]:
             SIMPLIFY_DEG.get(level, 0.001), preserve_topology=True
         )
         kpis = kpi_rows_by_unit(state)
-        for kpi in KPIS:
+        for kpi in (*KPIS, *TOOLTIP_RATES):
             frame[kpi] = [_total_row(kpis.get(str(code), [])).get(kpi) for code in frame["code"]]
         fc = feature_collection(frame)
         for feature in fc["features"]:

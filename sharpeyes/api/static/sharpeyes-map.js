@@ -8,7 +8,9 @@
     village_coverage: "村覆盖率",
     networking_rate: "联网率",
     hd_ratio: "高清率",
-    intact_rate: "完好率"
+    intact_rate: "完好率",
+    online_rate: "在线率(巡检)",
+    platform_online_rate: "在线率(平台)"
   };
   var KPI_STEPS = [
     [0.95, "#1a9850"], [0.85, "#91cf60"], [0.70, "#fee08b"], [0.50, "#fc8d59"], [-1, "#d73027"]
