@@ -4,6 +4,10 @@ needing a real server fail instead of skipping when ``SHARPEYES_REQUIRE_SERVERS=
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +21,32 @@ def unavailable(what: str) -> None:
     if REQUIRE_SERVERS:
         pytest.fail(f"{what} is not available but SHARPEYES_REQUIRE_SERVERS=1: CI must provide it")
     pytest.skip(f"{what} is not available")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_serving(
+    process: subprocess.Popen[bytes] | subprocess.Popen[str], url: str, *, timeout_s: float = 60
+) -> None:
+    """Poll ``url`` (a ``/healthz``) until it answers; fail if ``process`` dies or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            pass
+        if process.poll() is not None:
+            err = process.stderr.read() if process.stderr else ""
+            pytest.fail(f"the server exited before answering: {str(err)[-2000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server did not answer {url} within {timeout_s:g} s")
+        time.sleep(0.2)
 
 
 @pytest.fixture

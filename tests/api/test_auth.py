@@ -13,6 +13,7 @@ from sharpeyes._errors import ConfigError, InputError
 from sharpeyes.cli import app
 from sharpeyes.jobs import auth
 from sharpeyes.store import Store
+from tests.conftest import free_port, wait_until_serving
 
 
 @pytest.fixture
@@ -95,26 +96,17 @@ def test_cli_users_and_tokens(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "no such user" in missing.stderr
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_cli_serve_runs_a_server(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
-    import time
 
     import httpx
 
     db = str(tmp_path / "serve.db")
     token = auth.ensure_admin_token(Store.open(f"sqlite:///{db}"))
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHARPEYES_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "sharpeyes", "serve", "--db", db, "--port", str(port)],
@@ -123,16 +115,7 @@ def test_cli_serve_runs_a_server(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            assert time.monotonic() < deadline, "sharpeyes serve did not start"
-            time.sleep(0.2)
+        wait_until_serving(process, f"http://127.0.0.1:{port}/healthz")
         me = httpx.get(
             f"http://127.0.0.1:{port}/api/me", headers={"Authorization": f"Bearer {token}"}
         )

@@ -8,26 +8,19 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from sharpeyes.jobs.auth import add_user, create_token
 from sharpeyes.store import Store
+from tests.conftest import free_port, wait_until_serving
 
 MB = 1024 * 1024
 BODY_BYTES = 200 * MB
 UPLOAD_LIMIT_MB = 5
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -74,7 +67,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store.close()
     tmp = root / "server-tmp"
     tmp.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHARPEYES_")}
     env |= {"TMPDIR": str(tmp), "SHARPEYES_MAX_UPLOAD_MB": str(UPLOAD_LIMIT_MB)}
     process = subprocess.Popen(
@@ -84,16 +77,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-        assert time.monotonic() < deadline, "sharpeyes serve did not start"
-        time.sleep(0.2)
+    wait_until_serving(process, f"{url}/healthz")
     served = Served(url, port, process.pid, tmp, tokens)
     # settle the process's memory: the first requests of each kind allocate caches once
     for _ in range(3):

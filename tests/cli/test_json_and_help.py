@@ -8,10 +8,8 @@ import contextlib
 import io
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import pytest
 from sharpeyes.cli import command
 from sharpeyes.cli._run import json_param, walk
 from tests.cli.conftest import TinyCity, sharpeyes
+from tests.conftest import free_port, wait_until_serving
 
 #: How to run each command with --json on the tiny city ({name} filled from TinyCity and paths).
 JSON_RUNS: dict[str, list[str]] = {
@@ -100,17 +99,9 @@ def test_json_on_failure_leaves_stdout_empty(tmp_path: Path) -> None:
     assert out.stderr.startswith("sharpeyes: error: -o ")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(db: Path, cwd: Path, *extra: str) -> tuple[str, str]:
     """Run ``sharpeyes serve`` until it answers, stop it; its stdout and stderr."""
-    import urllib.request
-
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sharpeyes", "serve", "--db", str(db), "--port", str(port), *extra],
         stdout=subprocess.PIPE,
@@ -119,14 +110,7 @@ def _serve(db: Path, cwd: Path, *extra: str) -> tuple[str, str]:
         cwd=cwd,
     )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.3)
-        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        wait_until_serving(proc, f"http://127.0.0.1:{port}/healthz", timeout_s=120)
     finally:
         proc.terminate()
         stdout, stderr = proc.communicate(timeout=60)

@@ -17,7 +17,7 @@ import pytest
 
 from sharpeyes.demo.streams import write_clip
 from sharpeyes.health.synthetic import apply_fault
-from tests.conftest import unavailable
+from tests.conftest import free_port, unavailable
 
 HERE = Path(__file__).parent
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -51,10 +51,22 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@contextlib.contextmanager
+def started_rtsp_server(args: list[str], what: str) -> Iterator[subprocess.Popen[str]]:
+    """tests/health/rtsp_server.py (GStreamer, run by the system Python) with ``args``, once it
+    prints READY; killed afterwards. If it cannot start: ``unavailable(what)`` (a failure in CI)."""
+    cmd = [SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), *args]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    if "READY" not in process.stdout.readline():
+        process.kill()
+        err = process.stderr.read() if process.stderr else ""
+        unavailable(f"{what} ({err.strip()[-200:]})")
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -64,50 +76,22 @@ def rtsp_server(clips: dict[str, Path]) -> Iterator[str]:
     if not Path(SYSTEM_PYTHON).exists():
         unavailable("GStreamer RTSP server")
     port = free_port()
-    mounts = [f"{k}={v}" for k, v in clips.items() if v.suffix == ".avi"]
-    cmd = [SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), "--port", str(port)]
-    for m in mounts:
-        cmd += ["--mount", m]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "READY" not in line:
-        process.kill()
-        err = process.stderr.read() if process.stderr else ""
-        unavailable(f"GStreamer RTSP server ({err.strip()[-200:]})")
-    try:
+    args = ["--port", str(port)]
+    for k, v in clips.items():
+        if v.suffix == ".avi":
+            args += ["--mount", f"{k}={v}"]
+    with started_rtsp_server(args, "GStreamer RTSP server"):
         yield f"rtsp://127.0.0.1:{port}"
-    finally:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="session")
 def rtsp_auth_server(clips: dict[str, Path]) -> Iterator[str]:
     """An RTSP server that wants basic authentication (admin / s3cret) on /healthy."""
     port = free_port()
-    cmd = [
-        SYSTEM_PYTHON,
-        str(HERE / "rtsp_server.py"),
-        "--port",
-        str(port),
-        "--mount",
-        f"healthy={clips['healthy']}",
-        "--user",
-        "admin",
-        "--password",
-        "s3cret",
-    ]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    if "READY" not in process.stdout.readline():
-        process.kill()
-        unavailable("GStreamer RTSP server (auth)")
-    try:
+    args = ["--port", str(port), "--mount", f"healthy={clips['healthy']}"]
+    args += ["--user", "admin", "--password", "s3cret"]
+    with started_rtsp_server(args, "GStreamer RTSP server (auth)"):
         yield f"rtsp://127.0.0.1:{port}"
-    finally:
-        process.kill()
-        process.wait()
 
 
 class Misbehaving:

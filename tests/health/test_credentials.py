@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +15,7 @@ import pytest
 
 from sharpeyes.health.probe import probe_stream
 from sharpeyes.health.reader_pool import reader_pids
-from tests.conftest import unavailable
-from tests.health.conftest import HERE, SYSTEM_PYTHON, free_port
+from tests.health.conftest import free_port, started_rtsp_server
 
 pytestmark = pytest.mark.rtsp
 
@@ -32,18 +30,10 @@ def secret_server(
     creds = tmp_path_factory.mktemp("creds") / "rtsp.txt"
     creds.write_text(f"admin:{password}\n", encoding="utf-8")
     port = free_port()
-    cmd = [SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), "--port", str(port)]
-    cmd += ["--mount", f"healthy={clips['healthy']}", "--credentials-file", str(creds)]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    if "READY" not in process.stdout.readline():
-        process.kill()
-        unavailable("GStreamer RTSP server (credentials file)")
-    try:
+    args = ["--port", str(port), "--mount", f"healthy={clips['healthy']}"]
+    args += ["--credentials-file", str(creds)]
+    with started_rtsp_server(args, "GStreamer RTSP server (credentials file)"):
         yield f"rtsp://127.0.0.1:{port}", password
-    finally:
-        process.kill()
-        process.wait()
 
 
 def _scan(needle: bytes) -> tuple[list[str], set[int]]:

@@ -74,26 +74,14 @@ def test_a_turned_camera_is_moved_with_its_shift_and_a_replaced_view_is_scene_ch
 
 @pytest.mark.rtsp
 def test_ir_stream_over_rtsp_is_ok(tmp_path: Path) -> None:
-    import subprocess
-
-    from tests.conftest import unavailable
-    from tests.health.conftest import HERE, SYSTEM_PYTHON, free_port
+    from tests.health.conftest import free_port, started_rtsp_server
 
     clip = write_clip(tmp_path / "ir.avi", infrared(street_frames(), np.random.default_rng(4)))
     port = free_port()
-    cmd = [SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), "--port", str(port)]
-    process = subprocess.Popen(
-        [*cmd, "--mount", f"ir={clip}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    if "READY" not in process.stdout.readline():
-        process.kill()
-        unavailable("GStreamer RTSP server")
-    try:
+    with started_rtsp_server(
+        ["--port", str(port), "--mount", f"ir={clip}"], "GStreamer RTSP server"
+    ):
         result = probe_stream(f"rtsp://127.0.0.1:{port}/ir", deadline_s=15)
-    finally:
-        process.kill()
-        process.wait()
     assert result.verdict == "ok", result.as_dict()
     assert result.mode == "ir" and result.measures["codec"] == "h264"
     assert result.measures["stream_width_px"] == 320 and result.measures["stream_height_px"] == 180

@@ -4,7 +4,6 @@ PostgreSQL one (``pg_url``), and the stand-in wvp REST app running as its own pr
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import unavailable
+from tests.conftest import free_port, unavailable
 
 HERE = Path(__file__).parent
 
@@ -50,16 +49,10 @@ def wvp_db_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("mysql_url" if request.param == "mariadb" else "pg_url"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def wvp_app_url() -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of the stand-in wvp platform (a separate uvicorn process)."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(HERE / "wvp_app.py"), "--port", str(port)],
         stdout=subprocess.PIPE,
