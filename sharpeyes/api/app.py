@@ -25,8 +25,10 @@ from sharpeyes._errors import InputError, SharpeyesError
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.deps import AppState, LoginRequiredError
 from sharpeyes.api.door import Door
+from sharpeyes.api.basemap import open_archive
 from sharpeyes.api.routes import (
     admin,
+    basemap,
     cameras,
     health,
     imports,
@@ -109,7 +111,8 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
     ----------
     settings
         ``secret_key`` signs session cookies (required unless ``environment == "development"``),
-        ``tile_url`` the basemap, ``max_upload_mb`` the upload limit, ``cors_origins`` the origins
+        ``tile_url`` an internal tile server, ``basemap`` a local PMTiles/MBTiles archive served at
+        ``/tiles/base/{z}/{x}/{y}``, ``max_upload_mb`` the upload limit, ``cors_origins`` the origins
         allowed cross-origin requests (none by default).
     store
         The open store every route reads and writes.
@@ -119,10 +122,17 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
     Raises
     ------
     ConfigError
-        Outside development without a (long enough) ``secret_key``.
+        Outside development without a (long enough) ``secret_key``; ``basemap`` not a readable
+        tile archive.
     """
     key = signing_key(settings)
-    state = AppState(settings=settings, store=store, session_key=key, cache=ReadCache(cache_ttl_s))
+    state = AppState(
+        settings=settings,
+        store=store,
+        session_key=key,
+        cache=ReadCache(cache_ttl_s),
+        basemap=open_archive(settings.basemap) if settings.basemap else None,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -144,7 +154,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (system, admin, cameras, imports, units, results, health, map):
+    for module in (system, admin, cameras, imports, units, results, health, map, basemap):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

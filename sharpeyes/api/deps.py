@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import pandas as pd
 from fastapi import Depends, HTTPException, Request, status
 
+from sharpeyes.api.basemap import TileArchive
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.index import CameraIndex
 from sharpeyes.api.security import SESSION_COOKIE, csrf_token, read_session
@@ -34,6 +35,8 @@ class AppState:
     store: Store
     session_key: bytes
     cache: ReadCache
+    #: the local basemap tile archive (``SHARPEYES_BASEMAP``), opened once; ``None`` without one
+    basemap: TileArchive | None = None
     _auth: dict[str, tuple[Principal | None, float]] = field(default_factory=dict)
     _auth_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -14,6 +14,8 @@ import pandas as pd
 
 from sharpeyes.model.urls import mask_url
 from sharpeyes.store import Store
+from sharpeyes.store import edits
+from sharpeyes.store.edits import last_change_id
 from sharpeyes.store.health_extra import finished_results, last_finished_run
 
 #: How many of a camera's last health results are searched for a snapshot.
@@ -21,8 +23,8 @@ SNAPSHOT_RUNS = 5
 
 
 def fingerprint(store: Store) -> str:
-    """A short text that changes whenever an import or a health run happened."""
-    parts: list[str] = []
+    """A short text that changes whenever an import, an edit or a health run happened."""
+    parts: list[str] = [str(last_change_id(store))]
     for frame in (store.imports(), store.health_runs()):
         parts.append(str(len(frame)))
         if len(frame):
@@ -54,6 +56,18 @@ def units(store: Store) -> pd.DataFrame:
     return frame
 
 
+def roads(store: Store) -> pd.DataFrame:
+    """Every key road (GeoDataFrame, EPSG:4326): the reference basemap draws them by grade."""
+    frame: pd.DataFrame = store.roads()
+    return frame
+
+
+def places(store: Store) -> pd.DataFrame:
+    """Every key place (GeoDataFrame, EPSG:4326): the reference basemap labels them."""
+    frame: pd.DataFrame = store.places()
+    return frame
+
+
 def cameras_by_id(store: Store, device_ids: list[str]) -> pd.DataFrame:
     """Full records of ``device_ids`` (any order; missing IDs left out), credentials masked."""
     frame = pd.DataFrame(store.cameras(device_ids=device_ids))
@@ -76,6 +90,12 @@ def camera(store: Store, device_id: str) -> dict[str, Any] | None:
 def changes(store: Store, device_id: str) -> pd.DataFrame:
     """Every field-by-field change imports made to one camera."""
     return store.changes(device_id=device_id)
+
+
+def camera_history(store: Store, device_id: str) -> pd.DataFrame:
+    """Every change of one camera, oldest first, imports (with their ``source``) and edits (with
+    ``changed_by``) alike."""
+    return edits.camera_history(store, device_id)
 
 
 def health_history(store: Store, device_id: str) -> pd.DataFrame:
