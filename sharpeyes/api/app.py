@@ -33,6 +33,7 @@ from sharpeyes.api.routes import (
     health,
     imports,
     map,
+    printmap,
     results,
     system,
     units,
@@ -154,7 +155,9 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (system, admin, cameras, imports, units, results, health, map, basemap):
+    for module in (
+        system, admin, cameras, imports, units, results, health, map, basemap, printmap
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

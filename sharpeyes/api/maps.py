@@ -116,6 +116,10 @@ def _basemap(fmap: folium.Map, settings: Settings, archive: TileArchive | None) 
     """The tile basemap: the local archive (raster) if any, else the internal tile server, else
     ``None`` (the page then draws the reference basemap from the store)."""
     if archive is not None and archive.raster:
+        extent: dict[str, Any] = {}
+        if archive.bounds is not None:  # no requests for tiles the archive cannot have
+            west, south, east, north = archive.bounds
+            extent["bounds"] = [[south, west], [north, east]]
         return folium.TileLayer(
             tiles=ARCHIVE_TILE_URL,
             attr=archive.attribution or "本地底图",
@@ -126,6 +130,7 @@ def _basemap(fmap: folium.Map, settings: Settings, archive: TileArchive | None) 
             max_zoom=19,
             max_native_zoom=archive.max_zoom,
             min_native_zoom=archive.min_zoom,
+            **extent,
         ).add_to(fmap)
     if settings.tile_url:
         return folium.TileLayer(
