@@ -252,6 +252,7 @@ def test_reference_basemap_draws_from_the_store(reference_server: Server) -> Non
         assert page.evaluate("window.sharpeyesLayers.tiles === undefined")
         page.evaluate("window.sharpeyesMap.setView([42.29, 123.79], 14); true")
         page.wait_for("window.sharpeyesLayers.refPlaces.getLayers().length > 0")
+        page.wait_for("document.querySelectorAll('.se-unit-village').length > 0")
         page.wait_for("window.sharpeyesMapStatus.pending === 0")
         page.pump(0.3)
         roads = page.evaluate(
