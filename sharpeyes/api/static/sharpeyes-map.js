@@ -65,7 +65,13 @@
   }
   window.sharpeyesFetch = send;
 
+  /* Bumped by an edit: data URLs change, so the browser's short cache of map data is passed by. */
+  var dataVersion = 0;
+
   function getJSON(url) {
+    if (dataVersion && url.indexOf("/api/map/") === 0) {
+      url += (url.indexOf("?") < 0 ? "?" : "&") + "v=" + dataVersion;
+    }
     status.pending += 1;
     return send(url)
       .then(function (r) {
@@ -471,7 +477,7 @@
       if (window.SharpeyesEdit) { window.SharpeyesEdit.init(map, cfg.panel || {}); }
     },
     util: { getJSON: function (u) { return getJSON(u); }, send: send, esc: esc, pct: pct,
-      CLASS_LABELS: CLASS_LABELS, refreshCameras: function (map) { map.fire("moveend"); } }
+      CLASS_LABELS: CLASS_LABELS, refreshCameras: function (map) { dataVersion += 1; map.fire("moveend"); } }
   };
 
   function num(v, digits) {
