@@ -22,10 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sharpeyes import __version__
 from sharpeyes._errors import InputError, SharpeyesError
+from sharpeyes.api.basemap import open_archive
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.deps import AppState, LoginRequiredError
 from sharpeyes.api.door import Door
-from sharpeyes.api.basemap import open_archive
 from sharpeyes.api.routes import (
     admin,
     basemap,
@@ -155,9 +155,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (
-        system, admin, cameras, imports, units, results, health, map, basemap, printmap
-    ):
+    for module in (system, admin, cameras, imports, units, results, health, map, basemap, printmap):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -110,9 +110,9 @@ def _open_pmtiles(p: Path) -> TileArchive:
     from pmtiles.tile import Compression, TileType
 
     handle: BinaryIO = p.open("rb")
-    source = MmapSource(handle)
-    reader = Reader(source)
-    header = reader.header()
+    source = MmapSource(handle)  # type: ignore[no-untyped-call]  # pmtiles: no hints
+    reader = Reader(source)  # type: ignore[no-untyped-call]
+    header = reader.header()  # type: ignore[no-untyped-call]
     kinds = {
         TileType.PNG: "png",
         TileType.JPEG: "jpg",
@@ -125,7 +125,7 @@ def _open_pmtiles(p: Path) -> TileArchive:
         handle.close()
         raise ConfigError(f"SHARPEYES_BASEMAP: {p}: tile type {header['tile_type']} not served")
     try:
-        metadata = reader.metadata()
+        metadata = reader.metadata()  # type: ignore[no-untyped-call]
     except Exception:  # metadata is optional for serving
         metadata = {}
     bounds = (
@@ -138,7 +138,7 @@ def _open_pmtiles(p: Path) -> TileArchive:
 
     def read(z: int, x: int, y: int) -> bytes | None:
         with lock:  # the reader re-reads the header on each call: cheap, but not re-entrant
-            data = reader.get(z, x, y)
+            data = reader.get(z, x, y)  # type: ignore[no-untyped-call]
         return None if data is None else bytes(data)
 
     def close() -> None:
@@ -216,4 +216,3 @@ def _bounds(text: Any) -> tuple[float, float, float, float] | None:
 
 
 __all__ = ["MEDIA_TYPES", "TileArchive", "open_archive"]
-

@@ -145,7 +145,9 @@ def _basemap(fmap: folium.Map, settings: Settings, archive: TileArchive | None) 
 
 
 def _group(fmap: folium.Map, name: str, *, show: bool) -> folium.FeatureGroup:
-    return folium.FeatureGroup(name=name, show=show, control=False).add_to(fmap)
+    group = folium.FeatureGroup(name=name, show=show, control=False)
+    group.add_to(fmap)
+    return group
 
 
 def _add_layers(fmap: folium.Map, *, reference_shown: bool) -> dict[str, Any]:

@@ -78,7 +78,9 @@ def _codes(body: dict[str, Any]) -> dict[str, Any]:
             (pclass, ctype), problem = _run({field: body[field]}, stages.classes)
             value = _first(pclass if field == "point_class" else ctype)
             if problem or value is None:
-                raise InputError(problem or f"{field} not understood", field=field, value=body[field])
+                raise InputError(
+                    problem or f"{field} not understood", field=field, value=body[field]
+                )
             out[field] = int(value)
     for field in ("networked", "status"):
         if field in body:
@@ -88,7 +90,9 @@ def _codes(body: dict[str, Any]) -> dict[str, Any]:
             )
             value = _first(networked if field == "networked" else status)
             if problem or value is None:
-                raise InputError(problem or f"{field} not understood", field=field, value=body[field])
+                raise InputError(
+                    problem or f"{field} not understood", field=field, value=body[field]
+                )
             out[field] = bool(value) if field == "networked" else str(value)
     return out
 
@@ -100,7 +104,9 @@ def _angles(body: dict[str, Any]) -> dict[str, Any]:
             result, problem = _run({field: body[field]}, stages.angles)
             value = _first(result[i])
             if problem or value is None:
-                raise InputError(problem or f"{field} is not a number", field=field, value=body[field])
+                raise InputError(
+                    problem or f"{field} is not a number", field=field, value=body[field]
+                )
             out[field] = float(value)
     return out
 
@@ -115,7 +121,9 @@ def validate_edit(body: dict[str, Any], current: dict[str, Any]) -> dict[str, An
     """
     for field, value in body.items():
         if field not in EDITABLE:
-            raise InputError(f"{field} cannot be edited (editable: {', '.join(EDITABLE)})", field=field)
+            raise InputError(
+                f"{field} cannot be edited (editable: {', '.join(EDITABLE)})", field=field
+            )
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InputError("an edit cannot empty a field", field=field)
     out: dict[str, Any] = {}
@@ -146,6 +154,8 @@ def edit(store: Any, device_id: str, body: dict[str, Any], *, who: str) -> dict[
     if changes is None:
         return None
     if changes:
-        store.audit(who, "camera.edit", {"device_id": device_id, "fields": [c["field"] for c in changes]})
+        store.audit(
+            who, "camera.edit", {"device_id": device_id, "fields": [c["field"] for c in changes]}
+        )
     record = store.camera(device_id)
     return {"camera": record, "changes": changes}

@@ -13,8 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sharpeyes.model.urls import mask_url
-from sharpeyes.store import Store
-from sharpeyes.store import edits
+from sharpeyes.store import Store, edits
 from sharpeyes.store.edits import last_change_id
 from sharpeyes.store.health_extra import finished_results, last_finished_run
 

@@ -201,7 +201,11 @@ def reference_layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         crs=WGS84,
     )
     places = gpd.GeoDataFrame(
-        {"place_id": ["p1", "p2"], "name": ["铁岭站", "第一中学"], "category": ["station", "school"]},
+        {
+            "place_id": ["p1", "p2"],
+            "name": ["铁岭站", "第一中学"],
+            "category": ["station", "school"],
+        },
         geometry=[Point(123.78, 42.28), box(123.84, 42.34, 123.85, 42.35)],
         crs=WGS84,
     )
@@ -226,7 +230,9 @@ def test_roads_by_grade_and_places_from_the_store(reference_server: Server) -> N
         assert {f["properties"]["road_class"] for f in far["features"]} == {"motorway"}
         near = client.get(f"/api/map/roads?bbox={bbox}&zoom=15").json()
         assert {f["properties"]["road_id"] for f in near["features"]} == {"g1", "s2", "x3"}
-        grades = {f["properties"]["road_id"]: f["properties"]["road_class_zh"] for f in near["features"]}
+        grades = {
+            f["properties"]["road_id"]: f["properties"]["road_class_zh"] for f in near["features"]
+        }
         assert grades["g1"] == "高速公路"
         elsewhere = client.get("/api/map/roads?bbox=100,30,100.1,30.1&zoom=15").json()
         assert elsewhere["features"] == []

@@ -25,12 +25,23 @@ def test_an_editor_corrects_a_camera_and_the_history_shows_who(fresh_server: Ser
     with fresh_server.client("editor") as client:
         r = client.patch(
             f"/api/cameras/{device_id}",
-            json={"status": "维修", "networked": "未联网", "heading_deg": 90, "range_m": "80米",
-                  "lon": 123.81, "lat": 42.31, "point_class": "一类"},
+            json={
+                "status": "维修",
+                "networked": "未联网",
+                "heading_deg": 90,
+                "range_m": "80米",
+                "lon": 123.81,
+                "lat": 42.31,
+                "point_class": "一类",
+            },
         )
         assert r.status_code == 200, r.text
         edited = r.json()["camera"]
-        assert (edited["status"], edited["networked"], edited["heading_deg"]) == ("repair", False, 90.0)
+        assert (edited["status"], edited["networked"], edited["heading_deg"]) == (
+            "repair",
+            False,
+            90.0,
+        )
         assert (edited["range_m"], edited["lon"], edited["lat"]) == (80.0, 123.81, 42.31)
         assert edited["point_class"] == 1
         # the map's camera layer shows it at the new place at once
@@ -82,11 +93,19 @@ def test_bad_values_are_422_naming_the_field(
 def test_viewers_get_403_and_unknown_cameras_404(server: Server) -> None:
     device_id = first_camera(server)["device_id"]
     with server.client("viewer") as client:
-        assert client.patch(f"/api/cameras/{device_id}", json={"status": "repair"}).status_code == 403
+        assert (
+            client.patch(f"/api/cameras/{device_id}", json={"status": "repair"}).status_code == 403
+        )
     with server.client() as anonymous:
-        assert anonymous.patch(f"/api/cameras/{device_id}", json={"status": "repair"}).status_code == 401
+        assert (
+            anonymous.patch(f"/api/cameras/{device_id}", json={"status": "repair"}).status_code
+            == 401
+        )
     with server.client("editor") as client:
-        assert client.patch("/api/cameras/21120200001310999999", json={"status": "repair"}).status_code == 404
+        assert (
+            client.patch("/api/cameras/21120200001310999999", json={"status": "repair"}).status_code
+            == 404
+        )
         assert client.get("/api/cameras/21120200001310999999/history").status_code == 404
 
 
@@ -96,9 +115,12 @@ def test_importing_the_old_registry_again_keeps_the_correction(fresh_server: Ser
     store = fresh_server.store
     camera = first_camera(fresh_server)
     with fresh_server.client("editor") as client:
-        assert client.patch(
-            f"/api/cameras/{camera['device_id']}", json={"lon": 123.805, "lat": 42.305}
-        ).status_code == 200
+        assert (
+            client.patch(
+                f"/api/cameras/{camera['device_id']}", json={"lon": 123.805, "lat": 42.305}
+            ).status_code
+            == 200
+        )
     store.import_cameras(city.cameras(600), empty_rejects(), source="test", file="city.csv")
     after = store.camera(str(camera["device_id"]))
     assert after is not None and (after["lon"], after["lat"]) == (123.805, 42.305)
@@ -130,8 +152,12 @@ def test_a_camera_dragged_on_the_map_moves_and_is_logged(fresh_server: Server) -
             " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
         )
         click(page, button["x"], button["y"])
-        page.wait_for("document.querySelector('#se-edit') !== null && window.SharpeyesEdit.handle() !== null")
-        assert "一类" in page.evaluate("document.querySelector('#se-edit select[name=point_class]').innerText")
+        page.wait_for(
+            "document.querySelector('#se-edit') !== null && window.SharpeyesEdit.handle() !== null"
+        )
+        assert "一类" in page.evaluate(
+            "document.querySelector('#se-edit select[name=point_class]').innerText"
+        )
         # move the drag handle 60 px right and 40 px down (Leaflet's drag events, as a drag ends)
         page.evaluate(
             "(function () { var h = window.SharpeyesEdit.handle(), m = window.sharpeyesMap;"

@@ -23,7 +23,10 @@ def test_print_page_of_a_township(server: Server) -> None:
         # the township's all-class row and its class I row (city.results: index 1 → 85.0 % HD)
         assert "85.0%" in html and "一类" in html
         assert client.get("/map/print", params={"unit": "999"}).status_code == 404
-        assert client.get("/map/print", params={"unit": "211202", "layer": "colour"}).status_code == 422
+        assert (
+            client.get("/map/print", params={"unit": "211202", "layer": "colour"}).status_code
+            == 422
+        )
     with server.client() as anonymous:
         assert anonymous.get("/map/print?unit=211202", follow_redirects=False).status_code == 303
 
@@ -38,7 +41,10 @@ def test_print_page_draws_in_chromium(server: Server) -> None:
         page.navigate(f"{server.url}/map/print?unit=211202&layer=networking_rate")
         page.wait_for("window.sharpeyesPrintReady === true")
         page.pump(0.3)
-        assert page.evaluate("document.querySelectorAll('#print-map path, #print-map canvas').length") > 0
+        assert (
+            page.evaluate("document.querySelectorAll('#print-map path, #print-map canvas').length")
+            > 0
+        )
         labels = page.evaluate("document.querySelector('#print-map').innerText")
         assert "第1街道" in labels and "第2街道" in labels
         assert not off_host(page.requests, int(server.url.rsplit(":", 1)[1]))

@@ -20,7 +20,9 @@ def test_plan_writes_sites_as_a_gis_file(tmp_path: Path, suffix: str) -> None:
     db = tmp_path / "city.db"
     _city_store(f"sqlite:///{db}").close()
     out = tmp_path / f"plan.{suffix}"
-    result = CliRunner().invoke(app, ["plan", "-o", str(out), "--budget", "4", "--db", str(db), "--json"])
+    result = CliRunner().invoke(
+        app, ["plan", "-o", str(out), "--budget", "4", "--db", str(db), "--json"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     kwargs = {"layer": GPKG_LAYER} if suffix == "gpkg" else {}
@@ -31,5 +33,10 @@ def test_plan_writes_sites_as_a_gis_file(tmp_path: Path, suffix: str) -> None:
     assert (sites["marginal_gain"] > 0).all() and "cost" in sites.columns
     assert sites.geometry.x.between(123, 124).all()
     # written again: replaced, not appended
-    assert CliRunner().invoke(app, ["plan", "-o", str(out), "--budget", "2", "--db", str(db)]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(app, ["plan", "-o", str(out), "--budget", "2", "--db", str(db)])
+        .exit_code
+        == 0
+    )
     assert len(gpd.read_file(out, **kwargs)) == 2

@@ -57,7 +57,9 @@ def base_tile(
     archive is configured). Vector tiles keep their gzip encoding (``Content-Encoding: gzip``)."""
     archive = state.basemap
     if archive is None:
-        raise HTTPException(404, "no basemap archive: set SHARPEYES_BASEMAP to a .pmtiles/.mbtiles file")
+        raise HTTPException(
+            404, "no basemap archive: set SHARPEYES_BASEMAP to a .pmtiles/.mbtiles file"
+        )
     row = y.split(".", 1)[0]
     if not row.isdigit():
         raise HTTPException(422, f"y: {y!r} is not a tile row")
@@ -83,7 +85,7 @@ def _box_mask(frame: gpd.GeoDataFrame, box: BBox) -> np.ndarray:
 
 def _pixel_deg(zoom: int) -> float:
     """One screen pixel at ``zoom`` in degrees of longitude (256-pixel tiles)."""
-    return 360.0 / (256 * 2**zoom)
+    return 360.0 / (256.0 * 2.0 ** int(zoom))
 
 
 def roads_geojson(state: AppState, box: BBox, zoom: int) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
-from sharpeyes.api.convert import clean, records
 from sharpeyes._errors import InputError
+from sharpeyes.api.convert import clean, records
 from sharpeyes.api.deps import Editor, StateDep, Viewer, camera_index
 from sharpeyes.api.index import BBox
 from sharpeyes.api.schemas import (
@@ -194,9 +194,7 @@ def get_history(device_id: str, state: StateDep, user: Viewer) -> CameraHistory:
         422: {"description": "a value the import validation refuses (the field is named)"},
     },
 )
-def patch_camera(
-    device_id: str, body: CameraEdit, state: StateDep, user: Editor
-) -> CameraEdited:
+def patch_camera(device_id: str, body: CameraEdit, state: StateDep, user: Editor) -> CameraEdited:
     """Change class, camera type, heading, field of view, range, networked, status, position, name
     or address. The values pass the validation an import applies (422 naming the field otherwise);
     every changed field is written to the change log with the user and the time, and shows in

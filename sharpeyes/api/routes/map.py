@@ -63,9 +63,7 @@ def map_page(request: Request, state: StateDep, user: PageViewer) -> HTMLRespons
 
     def render() -> str:
         centre, bounds = _view(state)
-        return build_map_html(
-            state.settings, centre=centre, bounds=bounds, archive=state.basemap
-        )
+        return build_map_html(state.settings, centre=centre, bounds=bounds, archive=state.basemap)
 
     response = HTMLResponse(cached(state, "map_html", render))
     if getattr(request.state, "auth_via", None) == "bearer":
@@ -143,8 +141,10 @@ def download_cameras(
         }
         for row in camera_records(state, ids)
     ]
-    name = "cameras" + (f"-class{point_class}" if point_class else "") + (
-        f"-{verdict}" if verdict else ""
+    name = (
+        "cameras"
+        + (f"-class{point_class}" if point_class else "")
+        + (f"-{verdict}" if verdict else "")
     )
     return JSONResponse(
         {"type": "FeatureCollection", "features": features},
