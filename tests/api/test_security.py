@@ -65,6 +65,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/map/cameras"): "viewer",
     ("GET", "/api/map/units"): "viewer",
     ("GET", "/api/map/fov"): "viewer",
+    ("GET", "/api/map/roads"): "viewer",
+    ("GET", "/api/map/places"): "viewer",
+    ("GET", "/api/map/download/cameras"): "viewer",
+    ("GET", "/tiles/base/{z}/{x}/{y}"): "viewer",
+    ("GET", "/map/print"): "page",
+    ("GET", "/api/cameras/{device_id:path}/history"): "viewer",
+    ("PATCH", "/api/cameras/{device_id:path}"): "editor",
 }
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
 
@@ -103,6 +110,7 @@ def concrete(path: str, server: Server) -> str:
         .replace("{import_id}", "1")
         .replace("{code}", city.COUNTY)
         .replace("{name}", "villages")
+        .replace("{z}/{x}/{y}", "12/3458/1511")
     )
 
 
