@@ -13,6 +13,23 @@ from tests.api.test_map_panel import click, log_in
 from tests.conftest import unavailable
 
 
+def settled_centre(page: object, selector: str) -> dict[str, float]:
+    """The centre of ``selector`` once it stops moving (a popup grows and pans the map as its
+    snapshot loads)."""
+    js = (
+        f"(function () {{ var e = document.querySelector({selector!r}); if (!e) {{ return null; }}"
+        " var r = e.getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
+    )
+    last = None
+    for _ in range(100):
+        now = page.evaluate(js)  # type: ignore[attr-defined]
+        if now is not None and now == last:
+            return dict(now)
+        last = now
+        page.pump(0.2)  # type: ignore[attr-defined]
+    raise AssertionError(f"{selector} never settled")
+
+
 def first_camera(server: Server) -> dict[str, object]:
     with server.client("viewer") as client:
         items = client.get("/api/cameras", params={"limit": 50}).json()["items"]
@@ -147,10 +164,7 @@ def test_a_camera_dragged_on_the_map_moves_and_is_logged(fresh_server: Server) -
             " m.fire('click', {latlng: m.getLatLng()}); m.openPopup(); }); }); true"
         )
         page.wait_for("document.querySelector('.se-edit-open') !== null")
-        button = page.evaluate(
-            "(function () { var r = document.querySelector('.se-edit-open').getBoundingClientRect();"
-            " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
-        )
+        button = settled_centre(page, ".se-edit-open")
         click(page, button["x"], button["y"])
         page.wait_for(
             "document.querySelector('#se-edit') !== null && window.SharpeyesEdit.handle() !== null"
@@ -166,10 +180,7 @@ def test_a_camera_dragged_on_the_map_moves_and_is_logged(fresh_server: Server) -
         )
         moved = page.evaluate("window.SharpeyesEdit.handle().getLatLng()")
         assert moved["lng"] > float(camera["lon"]) and moved["lat"] < float(camera["lat"])
-        save = page.evaluate(
-            "(function () { var r = document.querySelector('.se-edit-save').getBoundingClientRect();"
-            " return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
-        )
+        save = settled_centre(page, ".se-edit-save")
         click(page, save["x"], save["y"])
         page.wait_for("window.sharpeyesLastEdit !== undefined")
         page.wait_for("document.querySelectorAll('.se-history-item').length >= 2")
