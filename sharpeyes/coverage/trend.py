@@ -220,7 +220,13 @@ def compare_kpis(
         prev = before.loc[key].to_dict() if key in index else None
         added.append(_compared_row(record, prev, cols))  # type: ignore[arg-type]
     columns = compare_columns(cols)
-    extra = pd.DataFrame(added, columns=list(columns), index=current.index)
+    extra = pd.DataFrame(  # object columns: an empty value stays None (not NaN)
+        {
+            c: pd.Series([a.get(c) for a in added], index=current.index, dtype=object)
+            for c in columns
+        },
+        index=current.index,
+    )
     rows = pd.concat([current, extra], axis=1)
     now_keys = set(current["unit_code"].astype(str) + "|" + current["point_class"].astype(str))
     gone = before[[k not in now_keys for k in before.index]] if len(before) else before

@@ -36,6 +36,7 @@ __all__ = [
     "month_on_month",
     "period_runs",
     "removed_records",
+    "reported_codes",
     "stored_periods",
     "trend_records",
 ]
@@ -58,12 +59,13 @@ def compare_target(store: Store, compare: str, *, period: str) -> tuple[str, int
     (the period being reported does not count: its stored run is about to be superseded).
     """
     table = periods(store)
-    others = [str(p) for p in table["period"] if p != period]
+    stored = [str(p) for p in table["period"]]
+    others = [p for p in stored if p != period]
     if compare.strip().lower() == "previous":
         target = previous_period(others, period)
         if target is None:
             raise InputError(
-                f"no stored report before {period} to compare with; stored periods: {_listed(others)}",
+                f"no stored report before {period} to compare with; stored periods: {_listed(stored)}",
                 field="compare",
                 value=compare,
             )
@@ -77,7 +79,7 @@ def compare_target(store: Store, compare: str, *, period: str) -> tuple[str, int
             )
         if target not in others:
             raise InputError(
-                f"no stored report of period {target}; stored periods: {_listed(others)}",
+                f"no stored report of period {target}; stored periods: {_listed(stored)}",
                 field="compare",
                 value=compare,
             )
@@ -219,3 +221,8 @@ def history_of_unit(
         "periods": [r.period for r in runs if any(s["period"] == r.period for s in series)],
         "series": series,
     }
+
+
+def reported_codes(store: Store) -> frozenset[str]:
+    """Every unit code in the stored reports of every period."""
+    return frozenset(str(r.get("unit_code")) for run in period_runs(store) for r in run.rows)
