@@ -276,6 +276,8 @@ def register(app: typer.Typer) -> None:
             level = opt.choice("--level", level, opt.LEVELS)
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
+            period = opt.period("--period", period)
+            compare = opt.period("--compare", compare, previous=True)
             opt.output_path(out, mkdir=mkdir)
             from sharpeyes.jobs.coverage import write_report
             from sharpeyes.settings import load_settings
