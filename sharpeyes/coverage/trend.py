@@ -213,12 +213,11 @@ def compare_kpis(
             raise InputError(f"{name} report rows lack {', '.join(missing)}")
     cols = set(current.columns) | set(previous.columns)
     before = _keyed(previous) if len(previous) else pd.DataFrame()
-    index = set(before.index)
-    added = []
-    for record in current.to_dict("records"):
-        key = f"{record['unit_code']}|{record['point_class']}"
-        prev = before.loc[key].to_dict() if key in index else None
-        added.append(_compared_row(record, prev, cols))  # type: ignore[arg-type]
+    earlier = dict(zip(before.index, before.to_dict("records"), strict=True))
+    added = [
+        _compared_row(record, earlier.get(f"{record['unit_code']}|{record['point_class']}"), cols)  # type: ignore[arg-type]
+        for record in current.to_dict("records")
+    ]
     columns = compare_columns(cols)
     extra = pd.DataFrame(  # object columns: an empty value stays None (not NaN)
         {
