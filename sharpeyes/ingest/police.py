@@ -155,13 +155,15 @@ def police_units_from_frame(
     problems: list[dict[str, object]] = []
     if "_row" not in frame:
         frame = frame.assign(_row=np.arange(len(frame)) + 1)
+    index = frame.index
     frame = frame.assign(
-        code=_objects(police_code(v) for v in frame["code"]),
-        parent_code=_objects(police_code(v) for v in frame["parent_code"]),
+        code=_objects((police_code(v) for v in frame["code"]), index),
+        parent_code=_objects((police_code(v) for v in frame["parent_code"]), index),
         level=_objects(
-            v if isinstance(v, str) and v in POLICE_LEVELS else None for v in frame["level"]
+            (v if isinstance(v, str) and v in POLICE_LEVELS else None for v in frame["level"]),
+            index,
         ),
-        name=_objects(None if police_code(v) is None else str(v) for v in frame["name"]),
+        name=_objects((None if police_code(v) is None else str(v) for v in frame["name"]), index),
     )
     frame = _with_codes(frame.reset_index(drop=True), file, problems)
     frame = _without_cycles(frame, file, problems)
@@ -178,12 +180,10 @@ def police_units_from_frame(
     return UnitLayer(units=units, problems=table)
 
 
-def _objects(values: Iterable[str | None]) -> np.ndarray:
-    """An object column whose missing values are ``None`` (never a string dtype's NaN)."""
-    out = list(values)
-    arr = np.empty(len(out), dtype=object)
-    arr[:] = out
-    return arr
+def _objects(values: Iterable[str | None], index: pd.Index) -> pd.Series:
+    """An object column whose missing values are ``None`` (a list of strings would become a
+    string column, whose missing values are NaN)."""
+    return pd.Series(list(values), dtype=object, index=index)
 
 
 def _with_codes(
