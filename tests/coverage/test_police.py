@@ -4,16 +4,17 @@ run on the police tree, counted by hand."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
 from sharpeyes.coverage.kpis import kpis_by_unit
-from sharpeyes.coverage.police import police_kpis
+from sharpeyes.coverage.police import PoliceKpis, police_kpis
 from tests.coverage.conftest import tiny_units
 from tests.coverage.police_city import BUREAU, EAST, SUB, WEST, police_cameras, police_units
 
 
-def _all_rows(result):  # noqa: ANN001, ANN202
+def _all_rows(result: PoliceKpis) -> dict[str, dict[str, Any]]:
     rows = result.kpis[result.kpis["point_class"] == "all"]
     return {r["unit_code"]: r for r in rows.to_dict("records")}
 
