@@ -10,6 +10,7 @@ import typer
 
 from sharpeyes.cli import _options as opt
 from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
+from sharpeyes.model.police import HIERARCHIES, POLICE_LEVELS
 
 CrsOption = Annotated[
     str,
@@ -43,6 +44,58 @@ def _compared_text(result: dict[str, Any]) -> str:
         f", compared with {result['compared_to']}: {result['newly_met']} targets newly met, "
         f"{result['newly_missed']} newly missed, {result['new_rows']} rows new, "
         f"{result['removed_rows']} gone"
+    )
+
+
+KindOption = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        metavar="admin|police",
+        help="Administrative units, or police jurisdictions (bureau → 分局 → 派出所)",
+    ),
+]
+
+
+def _police_report(
+    out: Path,
+    *,
+    fmt: str,
+    unit: str | None,
+    level: str | None,
+    area: str,
+    hd_min_lines: int | None,
+    hd_source: str,
+    mkdir: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """``report --hierarchy police``: the KPIs per police unit, written to ``out``."""
+    from sharpeyes.jobs.police import write_police_report
+    from sharpeyes.settings import load_settings
+
+    opt.output_path(out, mkdir=mkdir)
+    threshold = hd_min_lines if hd_min_lines is not None else load_settings().hd_min_lines
+    say("computing police report …")
+    r = write_police_report(
+        _store(db),
+        out,
+        fmt=fmt,
+        unit=unit,
+        level=level,
+        hd_min_lines=threshold,
+        area=area,
+        hd_source=hd_source,
+    )
+    emit(
+        r,
+        as_json=as_json,
+        text=(
+            f"wrote {r['rows_written']} rows to {out} ({fmt}); metric CRS {r['metric_crs']}; "
+            f"cameras {r['cameras']}, outside every jurisdiction {r['outside_every_jurisdiction']}, "
+            f"no position {r['unplaced_no_position']}, "
+            f"police_unit mismatches {r['police_unit_mismatch']}"
+        ),
     )
 
 
@@ -98,20 +151,27 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         crs: CrsOption = "wgs84",
+        kind: KindOption = "admin",
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Import administrative units; the levels in FILE replace those levels in the store."""
+        """Import administrative units (or, with --kind police, police jurisdictions: bureau,
+        sub-bureau 分局, station 派出所); the levels in FILE replace those levels in the store."""
         with user_errors():
-            level = opt.choice("--level", level, opt.LEVELS)
+            kind = opt.choice("--kind", kind, HIERARCHIES) or "admin"
+            level = opt.choice(
+                "--level", level, opt.LEVELS if kind == "admin" else tuple(POLICE_LEVELS)
+            )
             crs = opt.crs("--crs", crs, epsg=True)
             from sharpeyes.jobs.coverage import import_units
+            from sharpeyes.jobs.police import import_police_units
 
             store = _store(db)
+            importer = import_units if kind == "admin" else import_police_units
             results = []
             for path in files:
                 results.append(
-                    import_units(
+                    importer(
                         store,
                         path,
                         level=level,
@@ -266,13 +326,37 @@ def register(app: typer.Typer) -> None:
                 help="Add each KPI's value in that stored period and the change (percentage points)",
             ),
         ] = None,
+        hierarchy: Annotated[
+            str,
+            typer.Option(
+                "--hierarchy",
+                metavar="admin|police",
+                help="Units to report on: administrative (county …) or police (分局, 派出所)",
+            ),
+        ] = "admin",
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """KPIs per county, township and village: counts, networking, HD, online/intact, coverage."""
+        """KPIs per county, township and village (or per sub-bureau and police station, with
+        --hierarchy police): counts, networking, HD, online/intact, coverage."""
         with user_errors():
             fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
+            hierarchy = opt.choice("--hierarchy", hierarchy, HIERARCHIES) or "admin"
+            if hierarchy == "police":
+                _police_report(
+                    out,
+                    fmt=fmt,
+                    unit=unit,
+                    level=opt.choice("--level", level, tuple(POLICE_LEVELS)),
+                    area=opt.choice("--area", area, opt.AREA_METHODS) or "exact",
+                    hd_min_lines=hd_min_lines,
+                    hd_source=opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry",
+                    mkdir=mkdir,
+                    db=db,
+                    as_json=as_json,
+                )
+                return
             level = opt.choice("--level", level, opt.LEVELS)
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"

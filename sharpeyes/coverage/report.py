@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -183,21 +184,25 @@ def write_report_xlsx(
     gap_sheets: dict[str, pd.DataFrame] | None = None,
     comparison: Comparison | None = None,
     trend: pd.DataFrame | None = None,
+    levels: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Path:
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
     percentages, targets met in green and missed in red; with a ``comparison``, the 环比 sheet, and
     with a ``trend`` the 趋势 sheet (:mod:`sharpeyes.coverage.trend_xlsx`); then one sheet per gap
-    list; then 说明 (method, CRS, targets, time)."""
+    list; then 说明 (method, CRS, targets, time). ``levels`` (level → sheet name) and ``headers``
+    (key → header) serve another hierarchy (the police one: 市公安局, 分局, 派出所)."""
     from sharpeyes.coverage import trend_xlsx
 
     wb = _styled_workbook()
     trend_xlsx.add_trend_styles(wb)
     frame = pd.DataFrame(rows)
-    for level in ("city", "county", "township", "village"):
+    sheet_names = levels or {str(k): v.zh for k, v in ADMIN_LEVELS.items()}
+    for level, title in sheet_names.items():
         part = frame[frame["level"] == level] if len(frame) else frame
         if len(part) == 0:
             continue
-        _write_level_sheet(wb.create_sheet(ADMIN_LEVELS[level].zh), part)
+        _write_level_sheet(wb.create_sheet(title), part, headers or {})
     if comparison is not None:
         trend_xlsx.write_compare_sheet(
             wb.create_sheet(trend_xlsx.COMPARE_SHEET), comparison, _styled
@@ -252,7 +257,7 @@ def _styled(ws: Any, value: Any, style: str) -> Any:
     return xlsx_text(cell)
 
 
-def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
+def _write_level_sheet(ws: Any, part: pd.DataFrame, headers: Mapping[str, str]) -> None:
     """One level's rows: Chinese headers, frozen panes, rates coloured by their target flag."""
     from openpyxl.utils import get_column_letter
 
@@ -260,7 +265,7 @@ def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
     ws.freeze_panes = "C2"
     for j, c in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(j)].width = 14 if c != "unit_name" else 20
-    ws.append([_styled(ws, _header(c), "se_header") for c in cols])
+    ws.append([_styled(ws, headers.get(c) or _header(c), "se_header") for c in cols])
     is_rate = [c in _RATE_KEYS or c.startswith(("place_coverage_", "road_coverage_")) for c in cols]
     for record in part.to_dict("records"):
         ws.append(_level_row(ws, record, cols, is_rate))
