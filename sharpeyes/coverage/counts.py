@@ -62,7 +62,7 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
     for county in [*counties, None]:
         leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
-        counted = cam[cam_county == county] if county else cam[[c is None for c in cam_county]]
+        counted = cam[cam_county == county] if county else cam[np.array([c is None for c in cam_county], dtype=bool)]
         if len(leaves):
             # the county's bounding box widened by the longest range: a superset of the cameras
             # that can see into it (the exact and raster paths clip to the leaves themselves)
@@ -81,8 +81,8 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
             roads = inputs.roads.iloc[0:0]
         villages = inputs.villages[obj_array(inputs.villages["county"]) == county]
         places = inputs.places[obj_array(inputs.places["county"]) == county]
-        if county is None and len(counted) == 0:
-            continue
+        if county is None and not (len(counted) or len(villages) or len(places)):
+            continue  # units outside every county (no county level) are still counted
         parts.append(
             Partition(
                 county=county,

@@ -80,7 +80,7 @@ def unit_village_kinds(units: pd.DataFrame) -> np.ndarray:
     """``village``/``community``/``virtual`` of each village-level unit (``None`` elsewhere, and
     where nothing tells): the stored ``village_kind``, else the statistical code, else the name
     (:func:`~sharpeyes.model.divisions.village_kinds`)."""
-    given = units["village_kind"] if "village_kind" in units else None
+    given = units.get("village_kind")
     names = units["name"] if "name" in units else pd.Series([None] * len(units))
     kinds = village_kinds(units["code"], names, given)
     kinds[obj_array(units["level"]) != "village"] = None

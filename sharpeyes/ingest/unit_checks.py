@@ -11,15 +11,12 @@ come from elsewhere (:func:`normalise_units`) and the job that merges a file int
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
-from sharpeyes.model.crs import metric_crs
 from sharpeyes.ingest.unit_codes import (
     UNIT_PROBLEM_COLUMNS,
     check_hierarchy,
@@ -27,6 +24,8 @@ from sharpeyes.ingest.unit_codes import (
     resolve_codes,
     row_number,
 )
+from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
+from sharpeyes.model.crs import metric_crs
 from sharpeyes.model.divisions import LEVELS, village_kind_from_word, village_kinds
 from sharpeyes.model.frames import obj_array
 
@@ -152,7 +151,7 @@ def _with_village_kinds(
 ) -> gpd.GeoDataFrame:
     """``village_kind`` of village-level rows (:func:`~sharpeyes.model.divisions.village_kinds`:
     the file's kind column, else the statistical code, else the name); other levels ``None``."""
-    given = out["village_kind"] if "village_kind" in out else None
+    given = out.get("village_kind")
     kinds = village_kinds(out["code"], out["name"], given)
     if given is not None:
         unread = np.array(
