@@ -62,7 +62,11 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
     for county in [*counties, None]:
         leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
-        counted = cam[cam_county == county] if county else cam[np.array([c is None for c in cam_county], dtype=bool)]
+        counted = (
+            cam[cam_county == county]
+            if county
+            else cam[np.array([c is None for c in cam_county], dtype=bool)]
+        )
         if len(leaves):
             # the county's bounding box widened by the longest range: a superset of the cameras
             # that can see into it (the exact and raster paths clip to the leaves themselves)

@@ -46,7 +46,9 @@ def _split(box: tuple[float, float, float, float], n: int, *, along_x: bool, rem
 def hierarchies(draw: st.DrawFn) -> tuple[list[_Node], str, str]:
     """Nodes city → counties → townships → villages, and the code style and parent/level mode."""
     style = draw(st.sampled_from(["statistical", "alphanumeric"]))
-    mode = draw(st.sampled_from(["given", "derived"] if style == "statistical" else ["given", "top"]))
+    mode = draw(
+        st.sampled_from(["given", "derived"] if style == "statistical" else ["given", "top"])
+    )
     city = draw(st.sampled_from(["2199", "219900"])) if style == "statistical" else "CITY"
     nodes = [_Node(city, "city", None, (0.0, 0.0, 1.0, 1.0))]
     n_counties = draw(st.integers(1, 3))
@@ -55,7 +57,9 @@ def hierarchies(draw: st.DrawFn) -> tuple[list[_Node], str, str]:
     county_numbers = draw(
         st.lists(st.integers(first, 99), min_size=n_counties, max_size=n_counties, unique=True)
     )
-    for c, cbox in zip(county_numbers, _split(nodes[0].box, n_counties, along_x=True, remainder=False), strict=True):
+    for c, cbox in zip(
+        county_numbers, _split(nodes[0].box, n_counties, along_x=True, remainder=False), strict=True
+    ):
         ccode = f"2199{c:02d}" if style == "statistical" else f"CO-{c}"
         nodes.append(_Node(ccode, "county", city, cbox))
         n_towns = draw(st.integers(0, 3))

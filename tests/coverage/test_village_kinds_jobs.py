@@ -12,9 +12,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sharpeyes.jobs import coverage as jobs
 from sharpeyes._errors import InputError
 from sharpeyes.coverage.report import REPORT_HEADERS_ZH
+from sharpeyes.jobs import coverage as jobs
 from sharpeyes.store import Store
 
 TIELING = Path(__file__).resolve().parents[2] / "sharpeyes" / "demo" / "tieling"
@@ -59,7 +59,9 @@ def test_tieling_villages_and_communities_in_store_and_report(tmp_path: Path) ->
     rows = [{zh.get(k, k): v for k, v in r.items()} for r in rows]
     keys = ("villages", "villages_covered", "village_coverage")
     assert {*keys, "communities", "communities_covered", "community_coverage"} <= set(rows[0])
-    city = next(r for r in rows if r["level"] in ("city", "市") and r["point_class"] in ("all", "全部"))
+    city = next(
+        r for r in rows if r["level"] in ("city", "市") and r["point_class"] in ("all", "全部")
+    )
     assert float(city["villages"]) == tail.between(200, 399).sum()
     assert float(city["communities"]) == (tail < 200).sum()
     assert float(city["villages_covered"]) == 1

@@ -83,7 +83,12 @@ def test_kind_by_name_when_codes_are_not_statistical_and_by_kind_column(tmp_path
     ]
     layer = units_from_file(_csv(tmp_path / "k.csv", with_kind))
     kinds = layer.units.set_index("code")["village_kind"]
-    assert kinds[["V1", "V2", "V5", "V6"]].tolist() == ["community", "village", "virtual", "community"]
+    assert kinds[["V1", "V2", "V5", "V6"]].tolist() == [
+        "community",
+        "village",
+        "virtual",
+        "community",
+    ]
     bad = layer.problems[layer.problems["kind"] == "bad_kind"]
     assert bad["code"].tolist() == ["V6"] and bad["row"].tolist() == [8]
     # unknown kinds count as villages, virtual units as neither
