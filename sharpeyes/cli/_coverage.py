@@ -37,6 +37,14 @@ def _problems_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _kinds_text(result: dict[str, Any]) -> str:
+    """``; village level: 1176 villages, 248 communities, 47 virtual`` (empty without villages)."""
+    kinds = result.get("village_kinds") or {}
+    words = {"village": "villages", "community": "communities"}
+    listed = ", ".join(f"{n} {words.get(k, k)}" for k, n in kinds.items())
+    return f"; village level: {listed}" if listed else ""
+
+
 def _compared_text(result: dict[str, Any]) -> str:
     if not result.get("compared_to"):
         return ""
@@ -142,12 +150,22 @@ def register(app: typer.Typer) -> None:
                 help="Column of the unit name (default: found by name, e.g. name/名称)",
             ),
         ] = None,
+        kind_field: Annotated[
+            str | None,
+            typer.Option(
+                "--kind-field",
+                metavar="COLUMN",
+                help="Column saying village (村/村委会), community (社区/居委会) or virtual "
+                "(default: kind/村居类型/类型 if present, else the code's last 3 digits, else the name)",
+            ),
+        ] = None,
         parent_field: Annotated[
             str | None,
             typer.Option(
                 "--parent-field",
                 metavar="COLUMN",
-                help="Column of the parent unit's code (default: derived from the code)",
+                help="Column of the parent unit's code (default: found by name, e.g. parent_code/"
+                "streetCode, else derived from a statistical code); with it any code is accepted",
             ),
         ] = None,
         crs: CrsOption = "wgs84",
@@ -177,6 +195,7 @@ def register(app: typer.Typer) -> None:
                         level=level,
                         code_field=code_field,
                         name_field=name_field,
+                        kind_field=kind_field,
                         parent_field=parent_field,
                         crs=crs,
                     )
@@ -187,7 +206,7 @@ def register(app: typer.Typer) -> None:
                 )
             text = "\n".join(
                 f"{r['file']}: imported {r['imported']} {r['levels']}; in store {r['units_in_store']}; "
-                f"metric CRS {r['metric_crs']}\n{_problems_text(r)}"
+                f"metric CRS {r['metric_crs']}{_kinds_text(r)}\n{_problems_text(r)}"
                 for r in results
             )
             emit({"files": results}, as_json=as_json, text=text)
