@@ -6,7 +6,8 @@ Bootstrap, Font Awesome, awesome-markers …) are replaced by the Leaflet copy v
 :func:`panel_config`) holds every switch and the legend of exactly the layers shown. Layers:
 
 - the indicator drawn (one at a time): KPI choropleths per level (county, township, village) ×
-  (village coverage, networking rate, HD ratio, intact rate), or none;
+  (village coverage, networking rate, HD ratio, intact rate), per police level (sub-bureau 分局,
+  station 派出所) × (networking rate, HD ratio, intact rate), or none;
 - basemap: the local tile archive (``SHARPEYES_BASEMAP``) or the internal tile server
   (``SHARPEYES_TILE_URL``); with neither, a reference basemap from the store: key roads by grade,
   key places as labelled symbols, unit names;
@@ -45,6 +46,10 @@ KPIS: Final = {
     "intact_rate": "完好率",
 }
 LEVELS: Final = {"county": "区县", "township": "乡镇街道", "village": "村社区"}
+#: Police levels drawn as choropleths of their own (the police report's figures), and their KPIs
+#: (village coverage is an administrative figure).
+POLICE_LAYERS: Final = {"sub_bureau": "分局", "station": "派出所"}
+POLICE_KPIS: Final = ("networking_rate", "hd_ratio", "intact_rate")
 DEFAULT_CHOROPLETH: Final = ("township", "networking_rate")
 CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 9: "其他点位"}
 FOV_MIN_ZOOM: Final = 16
@@ -163,6 +168,12 @@ def _add_layers(fmap: folium.Map, *, reference_shown: bool) -> dict[str, Any]:
                 show=(level, kpi) == DEFAULT_CHOROPLETH,
             ).add_to(fmap)
             layers["choropleths"][f"{level}:{kpi}"] = group
+    for level, level_zh in POLICE_LAYERS.items():
+        for kpi in POLICE_KPIS:
+            group = folium.FeatureGroup(
+                name=f"{KPIS[kpi]} · {level_zh} (公安)", overlay=False, control=False, show=False
+            ).add_to(fmap)
+            layers["choropleths"][f"{level}:{kpi}"] = group
     layers["refRoads"] = _group(fmap, "道路", show=reference_shown)
     layers["refPlaces"] = _group(fmap, "重点部位", show=reference_shown)
     layers["refLabels"] = _group(fmap, "区划名称", show=True)
@@ -219,7 +230,7 @@ def panel_config(*, tiles: bool, archive: TileArchive | None) -> dict[str, Any]:
     """What the side panel shows: indicator and level choices, the overlay switches, the basemap."""
     return {
         "kpis": dict(KPIS),
-        "levels": dict(LEVELS),
+        "levels": dict(LEVELS) | {k: f"{v} (公安)" for k, v in POLICE_LAYERS.items()},
         "choropleth": ":".join(DEFAULT_CHOROPLETH),
         "unitsDownload": "/api/map/units?level={level}",
         "overlays": overlay_switches(tiles=tiles),
