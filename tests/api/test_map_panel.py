@@ -98,8 +98,12 @@ def test_every_switch_takes_a_real_click_at_1280x720(server: Server) -> None:
                     assert label in after["legend"], (label, after["legend"])
             else:
                 assert after["checked"], (before, after)
-        # the last radios clicked: indicator "none" and level 村社区
-        assert switch_state(page, 0)["title"] == "行政区划 · 村社区"
+        # the last radios clicked: indicator "none" and the last level
+        level = page.evaluate(
+            "(function () { var i = document.querySelector('#se-panel input[name=se-level]:checked');"
+            " return {value: i.value, text: i.closest('label').innerText.replace('⤓', '').trim()}; })()"
+        )
+        assert switch_state(page, 0)["title"] == f"行政区划 · {level['text']}"
         drawn = page.evaluate(
             "Object.keys(window.sharpeyesLayers.choropleths).filter(function (k) {"
             " return window.sharpeyesMap.hasLayer(window.sharpeyesLayers.choropleths[k]); })"
@@ -112,10 +116,11 @@ def test_every_switch_takes_a_real_click_at_1280x720(server: Server) -> None:
         click(page, hd["x"], hd["y"])
         page.wait_for("window.sharpeyesMapStatus.pending === 0")
         state = switch_state(page, hd["i"])
-        assert state["title"] == "高清率 · 村社区"
-        assert state["legend"].count("高清率 · 村社区") == 1
+        assert state["title"] == f"高清率 · {level['text']}"
+        assert state["legend"].count(f"高清率 · {level['text']}") == 1
         assert page.evaluate(
-            "window.sharpeyesMap.hasLayer(window.sharpeyesLayers.choropleths['village:hd_ratio'])"
+            "window.sharpeyesMap.hasLayer(window.sharpeyesLayers.choropleths"
+            f"['{level['value']}:hd_ratio'])"
         )
 
         # the panel collapses and opens again

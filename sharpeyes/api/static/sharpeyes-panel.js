@@ -90,7 +90,9 @@
     function refresh() {
       titleEl.textContent = title();
       var parts = [];
-      if (state.kpi !== "none" && legends.choropleth) {
+      if (state.kpi !== "none" && !(layers.choropleths || {})[choroplethKey()]) {
+        parts.push('<div class="se-legend-title">' + esc(title()) + '</div><div class="se-muted">此层级无该指标</div>');
+      } else if (state.kpi !== "none" && legends.choropleth) {
         parts.push(legends.choropleth(title()));
       }
       (cfg.overlays || []).forEach(function (o) {
