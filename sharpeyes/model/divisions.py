@@ -24,8 +24,10 @@ __all__ = [
     "parent_from_code",
 ]
 
-#: Levels from the top; a unit's parent is at the previous level.
-LEVELS: Final = ("city", "county", "township", "village")
+#: Levels from the top; a unit's parent is at the previous level. ``grid`` (网格) is the 综治
+#: platform's finest unit below a village or community: its codes are any string, its parent is
+#: always given (never derived from the code), see :mod:`sharpeyes.ingest.grids`.
+LEVELS: Final = ("city", "county", "township", "village", "grid")
 
 
 def normalise_code(value: object) -> str | None:
@@ -65,7 +67,8 @@ def level_from_code(code: str | None) -> str | None:
 
 
 def parent_from_code(code: str, level: str) -> str | None:
-    """The parent's code by prefix: township of a village, county of a township, city of a county."""
+    """The parent's code by prefix: township of a village, county of a township, city of a county
+    (a grid's parent is never derived: ``None``)."""
     if level == "village":
         return code[:9]
     if level == "township":
