@@ -59,8 +59,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--level",
-                metavar=opt.metavar(opt.LEVELS),
-                help="Level of every unit in FILE (default: from each code's length)",
+                metavar=opt.metavar((*opt.LEVELS, "grid")),
+                help="Level of every unit in FILE (default: from each code's length); "
+                "grid: 网格 below villages, any code, parents from --parent-field",
             ),
         ] = None,
         code_field: Annotated[
@@ -93,7 +94,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import administrative units; the levels in FILE replace those levels in the store."""
         with user_errors():
-            level = opt.choice("--level", level, opt.LEVELS)
+            level = opt.choice("--level", level, (*opt.LEVELS, "grid"))
             crs = opt.crs("--crs", crs, epsg=True)
             from sharpeyes.jobs.coverage import import_units
 
@@ -247,7 +248,7 @@ def register(app: typer.Typer) -> None:
         """KPIs per county, township and village: counts, networking, HD, online/intact, coverage."""
         with user_errors():
             fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
-            level = opt.choice("--level", level, opt.LEVELS)
+            level = opt.choice("--level", level, (*opt.LEVELS, "grid"))
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
             opt.output_path(out, mkdir=mkdir)

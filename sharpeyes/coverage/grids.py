@@ -52,10 +52,10 @@ def _lonlat(cameras: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         x, y = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
         x[ok], y[ok] = shapely.get_x(arr[ok]), shapely.get_y(arr[ok])
         return x, y
-    lon = pd.to_numeric(cameras.get("lon"), errors="coerce")
-    lat = pd.to_numeric(cameras.get("lat"), errors="coerce")
-    if lon is None or lat is None:
+    if "lon" not in cameras or "lat" not in cameras:
         return np.full(len(cameras), np.nan), np.full(len(cameras), np.nan)
+    lon = pd.to_numeric(cameras["lon"], errors="coerce")
+    lat = pd.to_numeric(cameras["lat"], errors="coerce")
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 

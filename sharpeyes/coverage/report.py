@@ -74,6 +74,12 @@ REPORT_HEADERS_ZH: Final = {
     "target_hd_met": "高清率达标(100%)",
     "target_intact_met": "完好率达标(≥98%/≥95%)",
     "targets_met": "全部达标",
+    "grids": "网格数",
+    "grids_covered": "已覆盖网格数",
+    "grid_coverage": "网格覆盖率",
+    "cameras_without_grid": "未划入网格摄像机数",
+    "covered": "有联网摄像机",
+    "village_name": "所属村社区",
 }
 
 _CLASS_ZH: Final = {"all": "全部", 1: "一类", 2: "二类", 3: "三类"}
@@ -87,6 +93,7 @@ _RATE_KEYS: Final = {
     "area_coverage",
     "place_coverage",
     "road_coverage",
+    "grid_coverage",
 }
 #: which rate each target flag judges (highlighted with it)
 _FLAG_RATE: Final = {
@@ -174,6 +181,7 @@ def write_report_xlsx(
     *,
     meta: dict[str, Any],
     gap_sheets: dict[str, pd.DataFrame] | None = None,
+    grid_rows: list[dict[str, Any]] | None = None,
 ) -> Path:
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
     percentages, targets met in green and missed in red; then one sheet per gap list; then 说明
@@ -185,6 +193,8 @@ def write_report_xlsx(
         if len(part) == 0:
             continue
         _write_level_sheet(wb.create_sheet(ADMIN_LEVELS[level].zh), part)
+    if grid_rows:  # 网格: one row per grid, all classes (sharpeyes.coverage.grids)
+        _write_level_sheet(wb.create_sheet("网格"), pd.DataFrame(grid_rows))
     for title, sheet in (gap_sheets or {}).items():
         _write_gap_sheet(wb.create_sheet(title[:31]), sheet)
     notes = wb.create_sheet("说明")

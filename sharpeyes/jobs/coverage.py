@@ -81,6 +81,17 @@ def import_units(
     """
     from sharpeyes.model.crs import metric_crs
 
+    if level == "grid":  # 网格: their own reader and table (sharpeyes.jobs.grids)
+        from sharpeyes.jobs.grids import import_grids
+
+        return import_grids(
+            store,
+            path,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            crs=crs,
+        )
     check_input_file(path, "units file")
     with reading(path, "units file"):
         layer = units_from_file(
@@ -298,6 +309,7 @@ def compute_report(
         if client is not None:
             client.close()
     df, disagreements = _platform_columns(store, df, inputs)
+    df, grid_rows, grid_gaps = _grid_part(store, inputs, df, area=area, cell_m=cell_m)
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
@@ -310,10 +322,11 @@ def compute_report(
         "hd_source": hd_source,
         "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(inputs),
+        "grid_rows": grid_rows,
     }
     result_id = store.save_result("report", document)
     if _inputs_out is not None:
-        _inputs_out.extend([inputs, units, places, document])
+        _inputs_out.extend([inputs, units, places, document, grid_gaps])
     top = [r for r in rows if r["point_class"] == "all" and r["level"] in ("city", "county")]
     return {
         "result_id": result_id,
@@ -323,9 +336,31 @@ def compute_report(
         "health_run": run_id,
         "hd_source": hd_source,
         "resolution_mismatches": len(document["resolution_mismatches"]),
+        **({"grids": len(grid_rows)} if grid_rows else {}),
         **inputs.placement.summary(),
         "top": top[:10],
     }
+
+
+def _grid_part(
+    store: Store, inputs: CoverageInputs, df: pd.DataFrame, *, area: str, cell_m: float
+) -> tuple[pd.DataFrame, list[dict[str, Any]], gpd.GeoDataFrame | None]:
+    """Grid rows, each unit's share of grids covered and the grid gaps (none without grids)."""
+    from sharpeyes.jobs.grids import grid_report
+    from sharpeyes.store.grids import read_grids
+
+    if not len(read_grids(store)):
+        return df, [], None
+    cameras = store.cameras()
+    order = pd.Index(cameras["device_id"].astype(str)).get_indexer(
+        inputs.cameras["device_id"].astype(str)
+    )
+    cameras = cameras.iloc[order].reset_index(drop=True)
+    return grid_report(store, inputs, cameras, df, area=area, cell_m=cell_m)
+
+
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=["unit_code", "point_class"])
 
 
 def _mismatches(store: Store, *, hd_min_lines: int) -> list[dict[str, Any]]:
@@ -343,18 +378,21 @@ def compute_gaps(
     *,
     h3_resolution: int = 8,
     hd_min_lines: int = HD_MIN_LINES,
-    inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+    inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]
+    | None = None,
 ) -> tuple[Gaps, int]:
     """Find the gaps and save them as result ``"gaps"``: ``villages``, ``places``, ``roads``,
     ``cells`` (GeoJSON FeatureCollections, WGS-84), ``summary`` (counts), ``metric_crs``,
     ``h3_resolution``, ``generated_at``."""
     if inputs is None:
         prepared, units, places, _ = _inputs(store, hd_min_lines=hd_min_lines)
+        grid_gaps = _grid_part(store, prepared, _no_rows(), area="none", cell_m=10.0)[2]
     else:
-        prepared, units, places = inputs
+        prepared, units, places, grid_gaps = inputs
     gaps = find_gaps(
         prepared, units, places=places if len(places) else None, h3_resolution=h3_resolution
     )
+    gaps.grids = grid_gaps
     document = {
         **gaps.to_feature_collections(),
         "summary": gaps.summary(),
@@ -389,11 +427,12 @@ def write_report(
     if level is not None and level not in LEVELS:
         raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
     held: list[Any] = []
+    filter_level = None if level == "grid" else level
     summary = compute_report(
         store, hd_min_lines=hd_min_lines, area=area, _inputs_out=held, hd_source=hd_source
     )
-    inputs, units, places, document = held
-    rows = filter_rows(document["rows"], unit=unit, level=level)
+    inputs, units, places, document, grid_gaps = held
+    rows = filter_rows(document["rows"], unit=unit, level=filter_level)
     out = Path(out)
     meta = {
         k: v
@@ -402,15 +441,26 @@ def write_report(
         in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run", "hd_source")
     }
     gaps_summary: dict[str, Any] = {}
+    grid_rows = document["grid_rows"] if level in (None, "grid") and not unit else []
+    if level == "grid":
+        rows = []
     if fmt == "json":
-        write_report_json(rows, out, meta=meta)
+        write_report_json(
+            rows, out, meta={**meta, **({"grid_rows": grid_rows} if grid_rows else {})}
+        )
     elif fmt == "csv":
         write_report_csv(rows, out)
+        if grid_rows:
+            write_report_csv(grid_rows, out.with_name(f"{out.stem}_grids{out.suffix}"))
     else:
-        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
+        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places, grid_gaps))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
-        write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
+        if gaps.grids is not None:
+            sheets["无联网摄像机网格"] = pd.DataFrame(gaps.grids.drop(columns="geometry")).rename(
+                columns={"code": "网格编码", "name": "网格名称", "village": "所属村社区代码"}
+            )
+        write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets, grid_rows=grid_rows)
     return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
 
 

@@ -56,6 +56,7 @@ def run_demo(
     """Build Tieling in ``workdir`` and run import → units/places/roads → network → health → report,
     gaps → plan against ``store``; returns what each step reported."""
     from sharpeyes.demo import build_demo_city
+    from sharpeyes.demo.grids import build_grids, write_grids
     from sharpeyes.demo.places import write_places_and_roads
     from sharpeyes.demo.streams import make_demo_streams
     from sharpeyes.demo.topology import write_topology
@@ -95,6 +96,12 @@ def run_demo(
 
     run.step("import registries", _import, say)
     run.step("import units", lambda: coverage.import_units(store, city.units_path), say)
+    grids_path = write_grids(build_grids(city.units, seed=seed), workdir)  # synthetic, see module
+    run.step(
+        "import grids",
+        lambda: coverage.import_units(store, grids_path, level="grid", parent_field="parent_code"),
+        say,
+    )
     places_path, roads_path = write_places_and_roads(city.units, workdir, seed=seed)
     run.step("import key places", lambda: coverage.import_places(store, places_path), say)
     run.step("import key roads", lambda: coverage.import_roads(store, roads_path), say)

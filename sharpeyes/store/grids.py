@@ -41,10 +41,23 @@ def replace_grids(store: Any, grids: gpd.GeoDataFrame, workers: pd.DataFrame | N
     return count
 
 
-def read_grids(store: Any, parent: str | None = None) -> gpd.GeoDataFrame:
-    """The grids (EPSG:4326), optionally those of one village/community ``parent``."""
-    where = [] if parent is None else [s.grids.c.parent_code == parent]
-    return Layers(store.db).read_layer(s.grids, GRID_COLUMNS, where)
+def read_grids(
+    store: Any,
+    parent: str | None = None,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    codes: list[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """The grids (EPSG:4326), optionally those of one village/community ``parent``, those whose
+    extent meets ``bbox`` (west, south, east, north; degrees), or those of ``codes``."""
+    t = s.grids
+    where: list[Any] = [] if parent is None else [t.c.parent_code == parent]
+    if bbox is not None:
+        west, south, east, north = bbox
+        where += [t.c.minx <= east, t.c.maxx >= west, t.c.miny <= north, t.c.maxy >= south]
+    if codes is not None:
+        where.append(t.c.code.in_(codes))
+    return Layers(store.db).read_layer(t, GRID_COLUMNS, where)
 
 
 def read_grid_workers(store: Any, grid_codes: list[str] | None = None) -> pd.DataFrame:
