@@ -55,7 +55,7 @@ _WORKERS_FIELDS: Final = ("workers", "grid_workers", "网格员", "网格员姓�
 _WORKER_PHONE_FIELDS: Final = ("worker_phone", "网格员电话", "网格员手机", "网格员联系电话")
 
 _SEPARATORS: Final = re.compile(r"[;；、,，\n]+")
-_ENTRY: Final = re.compile(r"^(?P<name>.*?)[\s:：(（]*(?P<phone>\+?\d[\d\- ]{4,}\d)?[)）]?\s*$")
+_ENTRY: Final = re.compile(r"^(?P<name>.*?)[\s:：(（]*(?P<phone>\+?\d[\d\-]{4,}\d)?[)）]?\s*$")
 
 
 @dataclass

@@ -60,7 +60,9 @@ def test_grid_import_on_both_back_ends(store_url: str, tieling: dict[str, object
     assert len(store.units(level="village")) == tieling["n_villages"]
 
 
-def test_grid_sheet_adds_up_to_villages(sqlite_url: str, tieling: dict[str, object], tmp_path: Path) -> None:
+def test_grid_sheet_adds_up_to_villages(
+    sqlite_url: str, tieling: dict[str, object], tmp_path: Path
+) -> None:
     store = Store.open(sqlite_url)
     store.import_cameras(tieling["cameras"].drop(columns="geometry"), None, source="t", file="t")  # type: ignore[union-attr]
     jobs.import_units(store, tieling["units"])  # type: ignore[arg-type]

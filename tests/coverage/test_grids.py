@@ -86,7 +86,14 @@ def test_grid_kpis_and_covered_flags(setup) -> None:  # type: ignore[no-untyped-
     assert set(allc.index) == {"G1", "G2", "G3", "SC-1", "SC-2", "SI-1"}
     assert (allc["level"] == "grid").all()
     covered = allc["covered"].to_dict()
-    assert covered == {"G1": True, "G2": False, "G3": False, "SC-1": False, "SC-2": True, "SI-1": False}
+    assert covered == {
+        "G1": True,
+        "G2": False,
+        "G3": False,
+        "SC-1": False,
+        "SC-2": True,
+        "SI-1": False,
+    }
     assert allc.loc["G3", "networking_rate"] == 0.0
     assert allc.loc["G1", "networking_rate"] == 1.0
     assert np.isnan(allc.loc["G2", "networking_rate"])  # no cameras: no rate
