@@ -458,7 +458,13 @@ def write_report(
         sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
         if gaps.grids is not None:
             sheets["无联网摄像机网格"] = pd.DataFrame(gaps.grids.drop(columns="geometry")).rename(
-                columns={"code": "网格编码", "name": "网格名称", "village": "所属村社区代码"}
+                columns={
+                    "code": "网格编码",
+                    "name": "网格名称",
+                    "village": "所属村社区代码",
+                    "cameras": "摄像机数",
+                    "networked_cameras": "联网摄像机数",
+                }
             )
         write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets, grid_rows=grid_rows)
     return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
