@@ -1,7 +1,7 @@
 """Grids (网格) below villages/communities, their leaders and workers, and the cameras' grid code.
 
-Revision ID: 0005_grids
-Revises: 0004
+Revision ID: 0007_grids
+Revises: 0006_police_units
 Create Date: 2026-12-10
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_grids"
-down_revision = "0004"
+revision = "0007_grids"
+down_revision = "0006_police_units"
 branch_labels = None
 depends_on = None
 
