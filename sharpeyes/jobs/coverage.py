@@ -35,6 +35,7 @@ from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.places import places_from_file, roads_from_file
 from sharpeyes.ingest.unit_codes import check_hierarchy
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
+from sharpeyes.jobs.grids import grid_gap_sheet, grid_part
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
 from sharpeyes.model.divisions import LEVELS
@@ -331,7 +332,7 @@ def compute_report(
         if client is not None:
             client.close()
     df, disagreements = _platform_columns(store, df, inputs)
-    df, grid_rows, grid_gaps = _grid_part(store, inputs, df, area=area, cell_m=cell_m)
+    df, grid_rows, grid_gaps = grid_part(store, inputs, df, area=area, cell_m=cell_m)
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
@@ -366,27 +367,6 @@ def compute_report(
     }
 
 
-def _grid_part(
-    store: Store, inputs: CoverageInputs, df: pd.DataFrame, *, area: str, cell_m: float
-) -> tuple[pd.DataFrame, list[dict[str, Any]], gpd.GeoDataFrame | None]:
-    """Grid rows, each unit's share of grids covered and the grid gaps (none without grids)."""
-    from sharpeyes.jobs.grids import grid_report
-    from sharpeyes.store.grids import read_grids
-
-    if not len(read_grids(store)):
-        return df, [], None
-    cameras = store.cameras()
-    order = pd.Index(cameras["device_id"].astype(str)).get_indexer(
-        inputs.cameras["device_id"].astype(str)
-    )
-    cameras = cameras.iloc[order].reset_index(drop=True)
-    return grid_report(store, inputs, cameras, df, area=area, cell_m=cell_m)
-
-
-def _no_rows() -> pd.DataFrame:
-    return pd.DataFrame(columns=["unit_code", "point_class"])
-
-
 def _mismatches(store: Store, *, hd_min_lines: int) -> list[dict[str, Any]]:
     """Cameras whose stream (last finished health run) contradicts the registry's resolution."""
     _, health = finished_results(store)
@@ -410,7 +390,7 @@ def compute_gaps(
     ``h3_resolution``, ``generated_at``."""
     if inputs is None:
         prepared, units, places, _ = _inputs(store, hd_min_lines=hd_min_lines)
-        grid_gaps = _grid_part(store, prepared, _no_rows(), area="none", cell_m=10.0)[2]
+        grid_gaps = grid_part(store, prepared, None, area="none", cell_m=10.0)[2]
     else:
         prepared, units, places, grid_gaps = inputs
     gaps = find_gaps(
@@ -487,8 +467,7 @@ def write_report(
     meta.update(mom.meta)
     gaps_summary: dict[str, Any] = {}
     grid_rows = document["grid_rows"] if level in (None, "grid") and not unit else []
-    if level == "grid":
-        rows = []
+    rows = [] if level == "grid" else rows
     if fmt == "json":
         write_report_json(
             rows,
@@ -496,23 +475,14 @@ def write_report(
             meta={**meta, **mom.json_extra(), **({"grid_rows": grid_rows} if grid_rows else {})},
         )
     elif fmt == "csv":
-        write_report_csv(mom.csv_rows(), out)
-        if grid_rows:
+        write_report_csv(mom.csv_rows() if level != "grid" else grid_rows, out)
+        if grid_rows and level != "grid":
             write_report_csv(grid_rows, out.with_name(f"{out.stem}_grids{out.suffix}"))
     else:
         gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places, grid_gaps))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
-        if gaps.grids is not None:
-            sheets["无联网摄像机网格"] = pd.DataFrame(gaps.grids.drop(columns="geometry")).rename(
-                columns={
-                    "code": "网格编码",
-                    "name": "网格名称",
-                    "village": "所属村社区代码",
-                    "cameras": "摄像机数",
-                    "networked_cameras": "联网摄像机数",
-                }
-            )
+        sheets.update(grid_gap_sheet(gaps.grids))
         write_report_xlsx(
             rows,
             out,

@@ -32,6 +32,8 @@ from sharpeyes.store.grids import read_grid_workers, read_grids, replace_grids
 
 __all__ = [
     "camera_grids",
+    "grid_gap_sheet",
+    "grid_part",
     "grid_people",
     "grid_report",
     "grids",
@@ -210,3 +212,35 @@ def grid_people(store: Any, code: str, *, phones: bool) -> list[dict[str, Any]]:
     frame = read_grid_workers(store, [code])
     keep = ["role", "name", "phone"] if phones else ["role", "name"]
     return [{k: rec[k] for k in keep} for rec in frame.to_dict("records")]
+
+
+def grid_part(
+    store: Any, inputs: CoverageInputs, df: pd.DataFrame | None, *, area: str, cell_m: float
+) -> tuple[pd.DataFrame, list[dict[str, Any]], gpd.GeoDataFrame | None]:
+    """For the report job: ``df`` with each unit's share of grids covered, the grid rows and the
+    grid gaps (``df`` unchanged, no rows, ``None`` without grids; ``df=None``: gaps only)."""
+    df = pd.DataFrame(columns=["unit_code", "point_class"]) if df is None else df
+    if not len(read_grids(store)):
+        return df, [], None
+    cameras = store.cameras()
+    order = pd.Index(cameras["device_id"].astype(str)).get_indexer(
+        inputs.cameras["device_id"].astype(str)
+    )
+    cameras = cameras.iloc[order].reset_index(drop=True)
+    return grid_report(store, inputs, cameras, df, area=area, cell_m=cell_m)
+
+
+def grid_gap_sheet(gaps: gpd.GeoDataFrame | None) -> dict[str, pd.DataFrame]:
+    """The workbook's 无联网摄像机网格 sheet (Chinese headers, no geometry); none without grids."""
+    if gaps is None:
+        return {}
+    sheet = pd.DataFrame(gaps.drop(columns="geometry")).rename(
+        columns={
+            "code": "网格编码",
+            "name": "网格名称",
+            "village": "所属村社区代码",
+            "cameras": "摄像机数",
+            "networked_cameras": "联网摄像机数",
+        }
+    )
+    return {"无联网摄像机网格": sheet}
