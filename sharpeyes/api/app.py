@@ -30,6 +30,7 @@ from sharpeyes.api.routes import (
     admin,
     basemap,
     cameras,
+    grids,
     health,
     imports,
     map,
@@ -155,7 +156,19 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (system, admin, cameras, imports, units, results, health, map, basemap, printmap):
+    for module in (
+        system,
+        admin,
+        cameras,
+        imports,
+        units,
+        results,
+        health,
+        map,
+        grids,
+        basemap,
+        printmap,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -55,6 +55,9 @@ CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 
 FOV_MIN_ZOOM: Final = 16
 #: Where the app serves the local basemap archive's tiles (routes/basemap.py).
 ARCHIVE_TILE_URL: Final = "/tiles/base/{z}/{x}/{y}"
+#: Grids (网格) are drawn from this zoom on (a village is a few km across; a province has 100,000).
+GRID_MIN_ZOOM: Final = 13
+GRIDS_JS: Final = "/static/sharpeyes-grids.js"
 
 
 class _Init(MacroElement):
@@ -75,6 +78,35 @@ class _Init(MacroElement):
         self.layers_js = _js_object(layers)
         # "</" would end the script element early: JSON allows "<\/"
         self.panel_js = json.dumps(panel, ensure_ascii=False).replace("</", "<\\/")
+
+
+class _GridInit(MacroElement):
+    """Calls ``SharpeyesGrids.init`` (``static/sharpeyes-grids.js``) with the grid layer groups."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        SharpeyesGrids.init({map: {{ this._parent.get_name() }}, minZoom: {{ this.min_zoom }},
+            layers: {{ this.layers_js }}});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layers: dict[str, Any], min_zoom: int) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: no hints
+        self._name = "SharpeyesGridInit"
+        self.min_zoom = int(min_zoom)
+        self.layers_js = _js_object(layers)
+
+
+def _add_grid_layers(fmap: folium.Map) -> dict[str, Any]:
+    """The grid choropleth (networking rate) and the grids with no networked camera (gaps), both
+    overlays drawn from :data:`GRID_MIN_ZOOM` on."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(JavascriptLink(GRIDS_JS), name="sharpeyes_grids_js")
+    return {
+        "grids": _group(fmap, f"网格 · 联网率 (≥{GRID_MIN_ZOOM}级)", show=False),
+        "gapGrids": _group(fmap, f"无联网摄像机网格 (≥{GRID_MIN_ZOOM}级)", show=False),
+    }
 
 
 def _js_object(value: Any) -> str:
@@ -219,6 +251,13 @@ def overlay_switches(*, tiles: bool) -> list[dict[str, Any]]:
         ("links", "链路负载", "网络", "/api/network/layers/links"),
         ("spof", "单点故障", "网络", "/api/network/layers/spof"),
         ("plan", "规划点位", "规划", "/api/plan/sites"),
+        ("grids", f"网格 · 联网率 (≥{GRID_MIN_ZOOM}级)", "网格", "/api/map/grids?bbox={bbox}"),
+        (
+            "gapGrids",
+            f"无联网摄像机网格 (≥{GRID_MIN_ZOOM}级)",
+            "网格",
+            "/api/map/grids?bbox={bbox}&uncovered=true",
+        ),
     ]
     return [
         {"key": key, "label": label, "section": section, "download": download}
@@ -277,9 +316,11 @@ def build_map_html(
     layers = _add_layers(fmap, reference_shown=tiles is None)
     if tiles is not None:
         layers["tiles"] = tiles
+    grid_layers = _add_grid_layers(fmap)
     if bounds is not None:
         west, south, east, north = bounds
         fmap.fit_bounds([[south, west], [north, east]])
     panel = panel_config(tiles=tiles is not None, archive=archive)
-    fmap.add_child(_Init(layers, FOV_MIN_ZOOM, panel))
+    fmap.add_child(_Init(layers | grid_layers, FOV_MIN_ZOOM, panel))
+    fmap.add_child(_GridInit(grid_layers, GRID_MIN_ZOOM))
     return str(root.render())

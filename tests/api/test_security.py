@@ -73,6 +73,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/map/print"): "page",
     ("GET", "/api/cameras/{device_id:path}/history"): "viewer",
     ("PATCH", "/api/cameras/{device_id:path}"): "editor",
+    ("GET", "/api/map/grids"): "viewer",
+    ("GET", "/api/grids"): "viewer",
+    ("GET", "/api/grids/{code}"): "viewer",
 }
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
 

@@ -295,6 +295,8 @@
     });
     P.legend("spof", function () { return dotRow("#000000", "单点故障 (圆大小: 受影响摄像机数)"); });
     P.legend("plan", function () { return dotRow("#b2abd2", "规划点位 (数字: 建设顺序)"); });
+    P.legend("grids", function () { return dotRow("#91cf60", "网格 · 联网率 (色阶同专题图)", "box"); });
+    P.legend("gapGrids", function () { return dotRow("#b2182b", "无联网摄像机网格", "box"); });
   }
 
   /* Road grades: [road_class, colour, weight px, label]. */
