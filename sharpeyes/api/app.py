@@ -128,13 +128,8 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         tile archive.
     """
     key = signing_key(settings)
-    state = AppState(
-        settings=settings,
-        store=store,
-        session_key=key,
-        cache=ReadCache(cache_ttl_s),
-        basemap=open_archive(settings.basemap) if settings.basemap else None,
-    )
+    archive = open_archive(settings.basemap) if settings.basemap else None
+    state = AppState(settings, store, key, ReadCache(cache_ttl_s), basemap=archive)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -152,16 +152,19 @@ def test_a_camera_dragged_on_the_map_moves_and_is_logged(fresh_server: Server) -
     device_id = str(camera["device_id"])
     with chromium(1280, 720) as page:
         log_in(page, fresh_server, role="editor")
-        page.evaluate(f"window.sharpeyesMap.setView([{camera['lat']}, {camera['lon']}], 18); true")
-        page.wait_for("window.sharpeyesMapStatus.pending === 0")
+        where = f"[{camera['lat']}, {camera['lon']}]"
+        page.evaluate(f"window.sharpeyesMap.setView({where}, 18, {{animate: false}}); true")
         page.wait_for("window.SharpeyesEdit.canEdit()")
-        page.pump(0.5)
-        # the camera layer's click (Leaflet's event: a synthetic mouse click on the canvas dot did not
-        # reach Leaflet's hit test in headless Chromium) opens the popup; 编辑 takes a real click
-        page.evaluate(
-            "Object.keys(window.sharpeyesLayers.classes).forEach(function (k) {"
-            " window.sharpeyesLayers.classes[k].eachLayer(function (m) {"
-            " m.fire('click', {latlng: m.getLatLng()}); m.openPopup(); }); }); true"
+        # the camera layer's click on the camera's own dot (Leaflet's event: a synthetic mouse click on
+        # the canvas did not reach Leaflet's hit test in headless Chromium) opens the popup
+        page.wait_for(
+            "(function () { var m = window.sharpeyesMap; if (m.getZoom() !== 18) {"
+            f" m.setView({where}, 18, {{animate: false}}); return false; }}"
+            " var hit = null; Object.keys(window.sharpeyesLayers.classes).forEach(function (k) {"
+            " window.sharpeyesLayers.classes[k].eachLayer(function (d) {"
+            f" if (d.getPopup() && d.getLatLng().distanceTo({where}) < 0.5) {{ hit = d; }} }}); }});"
+            " if (!hit) { return false; } hit.fire('click', {latlng: hit.getLatLng()}); hit.openPopup();"
+            " return true; })()"
         )
         page.wait_for("document.querySelector('.se-edit-open') !== null")
         button = settled_centre(page, ".se-edit-open")

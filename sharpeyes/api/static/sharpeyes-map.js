@@ -127,15 +127,23 @@
     });
   }
 
+  /* Whether a camera popup of ``group`` is open: its marker is kept (the popup may pan the map as its
+     snapshot loads, and the edit button lives in it) until it closes. */
+  function popupOpenIn(map, group) {
+    var open = map._popup;
+    return !!(open && open.isOpen() && open._source && group.hasLayer(open._source));
+  }
+
   /* A layer group that re-fetches /api/map/cameras for the current view while it is on the map. */
   function cameraLayer(map, group, query, colour) {
     var seq = 0;
     function refresh() {
       if (!map.hasLayer(group)) { return; }
+      if (popupOpenIn(map, group)) { return; }
       var mine = ++seq;
       getJSON("/api/map/cameras?zoom=" + map.getZoom() + "&bbox=" + bboxParam(map) + "&" + query)
         .then(function (fc) {
-          if (mine !== seq || !fc) { return; }
+          if (mine !== seq || !fc || popupOpenIn(map, group)) { return; }
           group.clearLayers();
           fc.features.forEach(function (f) {
             var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
