@@ -80,7 +80,7 @@ def _uncovered_villages(
     seen = set(net["village"].dropna())
     all_cams = cam["village"].value_counts()
     vil = units[obj_array(units["level"]) == "village"]
-    miss = vil[[c not in seen for c in obj_array(vil["code"])]]
+    miss = vil[np.array([c not in seen for c in obj_array(vil["code"])], dtype=bool)]
     out = gpd.GeoDataFrame(
         {
             "code": obj_array(miss["code"]),
