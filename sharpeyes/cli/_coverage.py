@@ -36,6 +36,19 @@ def _problems_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _levels_note(result: dict[str, Any]) -> str:
+    """``; levels not imported: township, village`` (and those without polygons), or nothing."""
+    notes = []
+    if result.get("missing_levels"):
+        notes.append(f"levels not imported: {', '.join(result['missing_levels'])}")
+    if result.get("levels_without_polygons"):
+        notes.append(
+            f"levels without polygons (counted by code only): "
+            f"{', '.join(result['levels_without_polygons'])}"
+        )
+    return "".join(f"; {n}" for n in notes)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``units``, ``places``, ``roads`` (each with ``import``), ``report`` and ``gaps``."""
     units_app = typer.Typer(
@@ -240,6 +253,14 @@ def register(app: typer.Typer) -> None:
                 help="HD ratio from the registry's resolution, or from what the streams really send",
             ),
         ] = "registry",
+        lang: Annotated[
+            str,
+            typer.Option(
+                "--lang",
+                metavar=opt.metavar(opt.LANGS),
+                help="Language of the headers and values of xlsx and csv (JSON keys stay English)",
+            ),
+        ] = "zh",
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
@@ -250,6 +271,7 @@ def register(app: typer.Typer) -> None:
             level = opt.choice("--level", level, opt.LEVELS)
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
+            lang = opt.choice("--lang", lang, opt.LANGS) or "zh"
             opt.output_path(out, mkdir=mkdir)
             from sharpeyes.jobs.coverage import write_report
             from sharpeyes.settings import load_settings
@@ -265,6 +287,7 @@ def register(app: typer.Typer) -> None:
                 hd_min_lines=threshold,
                 area=area,
                 hd_source=hd_source,
+                lang=lang,
             )
             emit(
                 r,
@@ -274,7 +297,7 @@ def register(app: typer.Typer) -> None:
                     f"cameras {r['cameras']}, outside every unit {r['outside_every_unit']}, "
                     f"no position {r['unplaced_no_position']}, ID county mismatches {r['id_county_mismatch']}; "
                     f"HD from {hd_source}, streams contradicting the registry's resolution "
-                    f"{r.get('resolution_mismatches', 0)}"
+                    f"{r.get('resolution_mismatches', 0)}" + _levels_note(r)
                 ),
             )
 
@@ -323,6 +346,6 @@ def register(app: typer.Typer) -> None:
                 text=(
                     f"villages without a networked camera: {r['villages_without_network']}; "
                     f"uncovered places: {r['uncovered_places']}; uncovered roads: {r['uncovered_road_km']} km; "
-                    f"H3 cells: {r['cells']}\n" + "\n".join(r["files"])
+                    f"H3 cells: {r['cells']}" + _levels_note(r) + "\n" + "\n".join(r["files"])
                 ),
             )

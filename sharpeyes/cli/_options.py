@@ -25,6 +25,8 @@ SOURCE_CRS: Final = ("wgs84", "cgcs2000", "gcj02", "bd09")
 IMPORT_FORMATS: Final = ("auto", "csv", "xlsx", "gb28181", "geojson", "gpkg", "shp", "osm")
 EXPORT_FORMATS: Final = ("csv", "xlsx", "geojson", "gpkg")
 REPORT_FORMATS: Final = ("xlsx", "csv", "json")
+#: Languages of the report's headers and values (:data:`sharpeyes.model.labels.LANGS`).
+LANGS: Final = ("zh", "en")
 GAPS_FORMATS: Final = ("geojson", "gpkg", "csv")
 PLAN_FORMATS: Final = ("csv", "geojson", "xlsx")
 NETWORK_FORMATS: Final = ("json", "xlsx")

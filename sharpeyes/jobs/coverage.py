@@ -18,14 +18,18 @@ from sharpeyes._errors import AnalysisError, InputError
 from sharpeyes.coverage.gaps import Gaps, find_gaps
 from sharpeyes.coverage.gaps import write_gaps as _write_gap_files
 from sharpeyes.coverage.kpis import CoverageInputs, kpis_by_unit, prepare_inputs
+from sharpeyes.coverage.levels import unit_levels
 from sharpeyes.coverage.report import (
+    check_lang,
     filter_rows,
     plain_value,
+    presented_rows,
     report_rows,
     write_report_csv,
     write_report_json,
     write_report_xlsx,
 )
+from sharpeyes.coverage.report_sheets import gap_sheets
 from sharpeyes.health.resolution import (
     MISMATCH_COLUMNS,
     resolution_mismatches,
@@ -37,7 +41,6 @@ from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
 from sharpeyes.model.divisions import LEVELS
-from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
 from sharpeyes.store.health_extra import finished_results
 
@@ -375,123 +378,59 @@ def write_report(
     hd_min_lines: int = HD_MIN_LINES,
     area: str = "exact",
     hd_source: str = "registry",
+    lang: str = "zh",
 ) -> dict[str, Any]:
     """Compute the report (saved as ``"report"``) and write it as xlsx, csv or json
-    (``hd_source``: see :func:`compute_report`).
+    (``hd_source``: see :func:`compute_report`; ``lang``: ``zh`` or ``en``, headers and values of
+    xlsx and csv; JSON keeps English keys).
 
     The workbook also carries the gap lists (computed and saved as ``"gaps"``) and the camera
     placement findings on their own sheets. ``unit`` keeps that unit and the units inside it;
-    ``level`` keeps one level.
+    ``level`` keeps one level. Every format works on a partial hierarchy (counties only, no
+    townships, townships without polygons); the result names the ``missing_levels`` and the
+    ``levels_without_polygons``.
     """
     fmt = fmt.lower()
     if fmt not in ("xlsx", "csv", "json"):
         raise InputError(f"unknown report format {fmt!r}: use xlsx, csv or json", field="format")
     if level is not None and level not in LEVELS:
         raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
+    check_lang(lang)
     held: list[Any] = []
     summary = compute_report(
         store, hd_min_lines=hd_min_lines, area=area, _inputs_out=held, hd_source=hd_source
     )
     inputs, units, places, document = held
-    rows = filter_rows(document["rows"], unit=unit, level=level)
+    rows = presented_rows(filter_rows(document["rows"], unit=unit, level=level))
     out = Path(out)
+    levels = unit_levels(units).summary()
     meta = {
         k: v
         for k, v in document.items()
         if k
         in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run", "hd_source")
-    }
+    } | {k: levels[k] for k in ("missing_levels", "levels_without_polygons")}
     gaps_summary: dict[str, Any] = {}
     if fmt == "json":
         write_report_json(rows, out, meta=meta)
     elif fmt == "csv":
-        write_report_csv(rows, out)
+        write_report_csv(rows, out, lang=lang)
     else:
         gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
-        sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
-        write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
-    return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
-
-
-def _gap_sheets(
-    gaps: Gaps, inputs: CoverageInputs, resolution_rows: list[dict[str, Any]]
-) -> dict[str, pd.DataFrame]:
-    """The workbook's gap sheets (Chinese headers): villages without a networked camera, key places
-    and roads outside every field of view (place positions WGS-84, 6 decimals), placement findings,
-    and the streams whose measured resolution contradicts the registry."""
-    return {
-        "未联网行政村": pd.DataFrame(gaps.villages.drop(columns="geometry")).rename(
-            columns={
-                "code": "区划代码",
-                "name": "名称",
-                "township": "所属乡镇",
-                "cameras": "摄像机数",
-                "networked_cameras": "联网摄像机数",
-            }
-        ),
-        "未覆盖重点部位": pd.DataFrame(gaps.places.drop(columns="geometry"))
-        .assign(
-            lon=gaps.places.geometry.representative_point().x.round(6) if len(gaps.places) else [],
-            lat=gaps.places.geometry.representative_point().y.round(6) if len(gaps.places) else [],
+        sheets = gap_sheets(
+            gaps, inputs.placement, document["resolution_mismatches"], MISMATCH_COLUMNS
         )
-        .rename(
-            columns={
-                "place_id": "编号",
-                "name": "名称",
-                "category": "类别",
-                "county": "区县",
-                "township": "乡镇",
-                "village": "村社区",
-                "lon": "经度",
-                "lat": "纬度",
-            }
-        ),
-        "未覆盖道路": pd.DataFrame(gaps.roads.drop(columns="geometry")).rename(
-            columns={
-                "road_id": "道路编号",
-                "road_class": "道路等级",
-                "length_m": "未覆盖长度(米)",
-            }
-        ),
-        "落点问题": _placement_sheet(inputs),
-        "分辨率不符": pd.DataFrame(resolution_rows, columns=list(MISMATCH_COLUMNS)).rename(
-            columns={
-                "device_id": "设备编码",
-                "name": "名称",
-                "management_unit": "维护单位",
-                "registry_lines": "台账分辨率(行)",
-                "registry_hd": "台账高清",
-                "stream_width_px": "实测宽(像素)",
-                "stream_height_px": "实测高(像素)",
-                "codec": "编码",
-            }
-        ),
+        write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets, lang=lang)
+    return {
+        **summary,
+        "out": str(out),
+        "format": fmt,
+        "lang": lang,
+        "rows_written": len(rows),
+        **levels,
+        **gaps_summary,
     }
-
-
-def _placement_sheet(inputs: CoverageInputs) -> pd.DataFrame:
-    p = inputs.placement
-    frames = []
-    for frame, what in (
-        (p.outside, "不在任何行政区内 (outside every unit)"),
-        (p.mismatches, "编码区县与所在区县不符 (ID county differs)"),
-        (p.unplaced, "无坐标,按编码计入 (no position, counted by code)"),
-    ):
-        if len(frame):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "设备编码": frame["device_id"].astype(str).to_numpy(),
-                        "问题": what,
-                        "编码区县": obj_array(frame["id_county"]),
-                        "所在区县": obj_array(frame["county"]),
-                    }
-                )
-            )
-    if not frames:
-        return pd.DataFrame(columns=["设备编码", "问题", "编码区县", "所在区县"])
-    return pd.concat(frames, ignore_index=True)
 
 
 def write_gaps(

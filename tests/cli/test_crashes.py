@@ -77,7 +77,16 @@ def test_the_console_script_logs_a_bug_deep_in_a_job(tmp_path: Path, tiny_store:
         "main()\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, "report", "-o", str(tmp_path / "r.xlsx"), "--db", str(tiny_store)],
+        [
+            sys.executable,
+            "-c",
+            code,
+            "report",
+            "-o",
+            str(tmp_path / "r.xlsx"),
+            "--db",
+            str(tiny_store),
+        ],
         capture_output=True,
         text=True,
         env={"SHARPEYES_LOG_DIR": str(tmp_path / "logs"), "PATH": "/usr/bin:/bin"},
