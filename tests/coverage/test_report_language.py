@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from sharpeyes._errors import InputError
 from sharpeyes.jobs import coverage as jobs
 from sharpeyes.model.labels import COLUMNS, header
 from sharpeyes.store import Store
@@ -133,7 +134,7 @@ def test_an_english_workbook(store: Store, tmp_path: Path) -> None:
     assert rows[1][2] == "all classes" and rows[2][2] == "class I"
     assert "met" in rows[1] or "missed" in rows[1]
     wb = load_workbook(out)
-    density = [c for c in wb["counties"][1] if c.value == header("density_km2", "en")][0]
+    density = next(c for c in wb["counties"][1] if c.value == header("density_km2", "en"))
     assert wb["counties"].cell(2, density.column).number_format == '0.00" per km²"'
-    with pytest.raises(Exception, match="unknown language"):
+    with pytest.raises(InputError, match="unknown language"):
         jobs.write_report(store, tmp_path / "x.xlsx", lang="fr")
