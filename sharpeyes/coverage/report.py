@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,9 @@ from sharpeyes.coverage.report_sheets import notes_lines
 from sharpeyes.model.codes import ADMIN_LEVELS
 from sharpeyes.model.labels import COLUMNS, LANGS, cell_value, column, header, sheet_title
 from sharpeyes.model.sheets import write_csv, xlsx_text, xlsx_value
+
+if TYPE_CHECKING:
+    from sharpeyes.coverage.trend import Comparison
 
 __all__ = [
     "REPORT_HEADERS_ZH",
@@ -47,6 +51,7 @@ _NETWORKED_RATES: Final = (
     "online_rate",
     "intact_rate",
     "village_coverage",
+    "community_coverage",
     "place_coverage",
     "road_coverage",
 )
@@ -68,6 +73,20 @@ _FORMATS: Final = {
 _DENSITY_FORMATS: Final = {"zh": '0.00" 个/km²"', "en": '0.00" per km²"'}
 #: decimals of the Chinese CSV by kind (the English one keeps every digit)
 _CSV_DECIMALS: Final = {"rate": 4, "km2": 4, "km": 3, "m": 1, "density": 3, "float": 6}
+
+
+def _header(key: str, lang: str, headers: Mapping[str, str] | None = None) -> str:
+    """The header of ``key`` in ``lang``: ``headers`` first (another hierarchy's names, Chinese),
+    then a month-on-month column's (:mod:`sharpeyes.coverage.trend_xlsx`), then the labels."""
+    if lang == "zh":
+        if headers and key in headers:
+            return headers[key]
+        if key not in COLUMNS:
+            from sharpeyes.coverage.trend_xlsx import compare_header
+
+            if (compared := compare_header(key)) is not None:
+                return compared
+    return header(key, lang)
 
 
 def check_lang(lang: str) -> str:
@@ -101,7 +120,12 @@ def report_rows(kpis: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _networked_rate(key: str) -> bool:
-    return key in _NETWORKED_RATES or key.startswith(("place_coverage_", "road_coverage_"))
+    """A rate of networked cameras (a month-on-month column ``…_prev``/``…_change_pp`` is not)."""
+    if key in _NETWORKED_RATES:
+        return True
+    return key.startswith(("place_coverage_", "road_coverage_")) and not key.endswith(
+        ("_prev", "_change_pp", "_change")
+    )
 
 
 def presented_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -160,9 +184,16 @@ def _csv_cell(key: str, value: Any, lang: str) -> Any:
     return value
 
 
-def write_report_csv(rows: list[dict[str, Any]], out: Path, *, lang: str = "zh") -> Path:
-    """One CSV (UTF-8 with BOM so that Excel opens it). ``zh``: Chinese headers and values;
-    ``en``: the English keys as headers and the codes as values. Integers as integers."""
+def write_report_csv(
+    rows: list[dict[str, Any]],
+    out: Path,
+    *,
+    lang: str = "zh",
+    headers: Mapping[str, str] | None = None,
+) -> Path:
+    """One CSV (UTF-8 with BOM so that Excel opens it). ``zh``: Chinese headers (``headers``
+    first) and values; ``en``: the English keys as headers and the codes as values. Integers as
+    integers."""
     check_lang(lang)
     out.parent.mkdir(parents=True, exist_ok=True)
     keys = list(dict.fromkeys(k for row in rows for k in row))
@@ -172,9 +203,13 @@ def write_report_csv(rows: list[dict[str, Any]], out: Path, *, lang: str = "zh")
         if lang == "zh":
             values = [_csv_cell(key, v, lang) for v in values]
         if column(key).kind == "int" and all(v is None or isinstance(v, int) for v in values):
-            data[header(key, lang) if lang == "zh" else key] = pd.array(values, dtype="Int64")
+            data[_header(key, lang, headers) if lang == "zh" else key] = pd.array(
+                values, dtype="Int64"
+            )
         else:
-            data[header(key, lang) if lang == "zh" else key] = pd.Series(values, dtype=object)
+            data[_header(key, lang, headers) if lang == "zh" else key] = pd.Series(
+                values, dtype=object
+            )
     frame = pd.DataFrame(data)
     write_csv(frame, out)
     return out
@@ -187,25 +222,45 @@ def write_report_xlsx(
     meta: dict[str, Any],
     gap_sheets: dict[str, pd.DataFrame] | None = None,
     lang: str = "zh",
+    comparison: Comparison | None = None,
+    trend: pd.DataFrame | None = None,
+    levels: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Path:
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with headers and values in
     ``lang``, rates as percentages, targets met in green and missed in red; then one sheet per gap
     list (keyed by a :data:`~sharpeyes.model.labels.SHEETS` key or a title, columns by key); then
-    说明 (method, CRS, targets, missing levels, time). Every table has an autofilter."""
+    说明 (method, CRS, targets, missing levels, time). Every table has an autofilter.
+
+    With a ``comparison``, the 环比 sheet, and with a ``trend`` the 趋势 sheet
+    (:mod:`sharpeyes.coverage.trend_xlsx`). ``levels`` (level → sheet title) and ``headers``
+    (key → Chinese header) serve another hierarchy (the police one: 市公安局, 分局, 派出所)."""
+    from sharpeyes.coverage import trend_xlsx
+
     check_lang(lang)
     wb = _styled_workbook(lang)
+    trend_xlsx.add_trend_styles(wb)
     frame = pd.DataFrame(rows)
-    for level in ("city", "county", "township", "village"):
+    titles = levels or {
+        lvl: sheet_title(lvl, lang) for lvl in ("city", "county", "township", "village")
+    }
+    for level, title in titles.items():
         part = frame[frame["level"] == level] if len(frame) else frame
         if len(part) == 0:
             continue
-        _write_level_sheet(wb.create_sheet(sheet_title(level, lang)), part, lang)
+        _write_level_sheet(wb.create_sheet(title), part, lang, headers)
+    if comparison is not None:
+        trend_xlsx.write_compare_sheet(
+            wb.create_sheet(trend_xlsx.COMPARE_SHEET), comparison, _styled
+        )
+    if trend is not None and len(trend):
+        trend_xlsx.write_trend_sheet(wb.create_sheet(trend_xlsx.TREND_SHEET), trend, _styled)
     for key, sheet in (gap_sheets or {}).items():
-        _write_table(wb.create_sheet(sheet_title(key, lang)), sheet, lang)
+        _write_table(wb.create_sheet(sheet_title(key, lang)), sheet, lang, headers)
     notes = wb.create_sheet(sheet_title("notes", lang))
     notes.column_dimensions["A"].width = 36
     notes.column_dimensions["B"].width = 60
-    for key, value in notes_lines(meta, lang):
+    for key, value in [*notes_lines(meta, lang), *trend_xlsx.trend_notes(meta)]:
         cell = _styled(notes, value, "se_time") if hasattr(value, "tzinfo") else value
         notes.append([key, xlsx_value(notes, cell)])
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +291,7 @@ def _styled_workbook(lang: str) -> Any:
     for kind, number_format in formats.items():
         wb.add_named_style(NamedStyle(f"se_{kind}", number_format=number_format))
     wb.add_named_style(NamedStyle("se_time", number_format="yyyy-mm-dd hh:mm:ss"))
+    wb.add_named_style(NamedStyle("se_pct", number_format="0.0%"))  # the month-on-month cells
     for key, fill in fills.items():
         wb.add_named_style(NamedStyle(f"se_rate_{key}", number_format="0.0%", fill=fill))
         wb.add_named_style(NamedStyle(f"se_{key}", fill=fill))
@@ -251,14 +307,21 @@ def _styled(ws: Any, value: Any, style: str) -> Any:
     return xlsx_text(cell)
 
 
-def _table_head(ws: Any, cols: list[str], lang: str, *, freeze: str = "A2") -> None:
+def _table_head(
+    ws: Any,
+    cols: list[str],
+    lang: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    freeze: str = "A2",
+) -> None:
     """Header row in ``lang``, column widths, frozen panes."""
     from openpyxl.utils import get_column_letter
 
     ws.freeze_panes = freeze
     for j, c in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(j)].width = 20 if c in ("unit_name", "name") else 14
-    ws.append([_styled(ws, header(c, lang), "se_header") for c in cols])
+    ws.append([_styled(ws, _header(c, lang, headers), "se_header") for c in cols])
 
 
 def _autofilter(ws: Any, n_cols: int, n_rows: int) -> None:
@@ -268,10 +331,12 @@ def _autofilter(ws: Any, n_cols: int, n_rows: int) -> None:
         ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{n_rows + 1}"
 
 
-def _write_level_sheet(ws: Any, part: pd.DataFrame, lang: str) -> None:
+def _write_level_sheet(
+    ws: Any, part: pd.DataFrame, lang: str, headers: Mapping[str, str] | None = None
+) -> None:
     """One level's rows: headers in ``lang``, frozen panes, rates coloured by their target flag."""
     cols = [c for c in part.columns if c not in ("level",)]
-    _table_head(ws, cols, lang, freeze="C2")
+    _table_head(ws, cols, lang, headers, freeze="C2")
     kinds = [column(c).kind for c in cols]
     records = part.to_dict("records")
     for record in records:
@@ -293,11 +358,15 @@ def _level_row(
     ws: Any, record: dict[Any, Any], cols: list[str], kinds: list[str], lang: str
 ) -> list[Any]:
     """The cells of one report row; a rate judged by a target is green when met, red when not."""
+    from sharpeyes.coverage.trend_xlsx import compare_cell, is_compare_column
+
     judged = {rate: flag for flag, rate in _FLAG_RATE.items()}
     values: list[Any] = []
     for c, kind in zip(cols, kinds, strict=True):
         v = plain_value(record[c])
-        if kind == "rate" and c in judged:
+        if c not in COLUMNS and is_compare_column(c):  # month-on-month, by coverage.trend_xlsx
+            values.append(compare_cell(ws, c, record))
+        elif kind == "rate" and c in judged:
             flag = plain_value(record.get(judged[c]))
             style = "se_rate" if flag is None else ("se_rate_ok" if flag else "se_rate_bad")
             values.append(_styled(ws, v, style))
@@ -306,10 +375,12 @@ def _level_row(
     return values
 
 
-def _write_table(ws: Any, sheet: pd.DataFrame, lang: str) -> None:
+def _write_table(
+    ws: Any, sheet: pd.DataFrame, lang: str, headers: Mapping[str, str] | None = None
+) -> None:
     """A gap list or findings table: headers and values in ``lang``, autofilter."""
     cols = [str(c) for c in sheet.columns]
-    _table_head(ws, cols, lang)
+    _table_head(ws, cols, lang, headers)
     kinds = [column(c).kind for c in cols]
     for line in sheet.itertuples(index=False):
         ws.append(

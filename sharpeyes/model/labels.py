@@ -25,6 +25,7 @@ from sharpeyes.model.codes import (
     VERDICTS,
     Code,
 )
+from sharpeyes.model.police import POLICE_LEVELS
 
 __all__ = [
     "COLUMNS",
@@ -89,13 +90,16 @@ SITE_KINDS: Final = _codes(
     Code("existing", "现有点位", "existing site"),
 )
 
+#: Levels of both hierarchies (administrative, police) as a row names them.
+LEVEL_VALUES: Final[dict[Any, Code]] = {**ADMIN_LEVELS, **POLICE_LEVELS}
+
 _C, _I, _R = "code", "int", "rate"
 
 COLUMNS: Final[dict[str, Column]] = {
     # -- report rows (KPIs per unit and class)
     "unit_code": Column("区划代码", "unit code", _C),
     "unit_name": Column("单位名称", "unit", "text"),
-    "level": Column("层级", "level", "text", ADMIN_LEVELS),
+    "level": Column("层级", "level", "text", LEVEL_VALUES),
     "point_class": Column("点位类型", "point class", "text", CLASS_VALUES),
     "cameras": Column("摄像机总数", "cameras", _I),
     "networked": Column("联网数", "networked", _I),
@@ -115,6 +119,7 @@ COLUMNS: Final[dict[str, Column]] = {
     ),
     "intact_rate": Column("完好率", "intact rate", _R),
     "village_coverage": Column("行政村覆盖率", "village coverage", _R),
+    "community_coverage": Column("社区覆盖率", "community coverage", _R),
     "area_coverage": Column("面积覆盖率", "area coverage", _R),
     "place_coverage": Column("重点部位覆盖率", "key-place coverage", _R),
     "road_coverage": Column("重点道路覆盖率", "key-road coverage", _R),
@@ -129,6 +134,8 @@ COLUMNS: Final[dict[str, Column]] = {
     "not_probed": Column("未巡检", "not probed", _I),
     "villages": Column("行政村数", "villages", _I),
     "villages_covered": Column("已覆盖行政村数", "villages covered", _I),
+    "communities": Column("社区数", "communities", _I),
+    "communities_covered": Column("已覆盖社区数", "communities covered", _I),
     "places": Column("重点部位数", "key places", _I),
     "places_covered": Column("已覆盖重点部位数", "key places covered", _I),
     "road_km": Column("重点道路长度(km)", "key roads (km)", "km"),
