@@ -80,6 +80,15 @@ PLACEMENT_PROBLEMS: Final = _codes(
     Code("id_mismatch", "编码区县与所在区县不符", "county in the ID differs"),
     Code("unplaced", "无坐标,按编码计入", "no position, counted by code"),
 )
+#: Month on month: a row's status, and how a target flag changed since the earlier period.
+COMPARE_STATUSES: Final = _codes(
+    Code("new", "本期新增", "new this period"),
+    Code("removed", "本期已无", "gone this period"),
+)
+FLAG_CHANGES: Final = _codes(
+    Code("newly_met", "新达标", "newly met"),
+    Code("newly_missed", "新未达标", "newly missed"),
+)
 #: Where candidate sites of a plan come from.
 SITE_KINDS: Final = _codes(
     Code("intersection", "道路交叉口", "intersection"),
@@ -145,6 +154,7 @@ COLUMNS: Final[dict[str, Column]] = {
     "target_hd_met": Column("高清率达标(100%)", "HD target (100%)", "flag"),
     "target_intact_met": Column("完好率达标(≥98%/≥95%)", "intact target (≥98%/≥95%)", "flag"),
     "targets_met": Column("全部达标", "all targets met", "flag"),
+    "compare_status": Column("环比状态", "compared", "text", COMPARE_STATUSES),
     # -- gap lists, placement findings, resolution mismatches
     "code": Column("区划代码", "unit code", _C),
     "name": Column("名称", "name", "text"),
@@ -240,6 +250,9 @@ def column(key: str) -> Column:
     found = COLUMNS.get(key)
     if found is not None:
         return found
+    flag = COLUMNS.get(key.removesuffix("_change"))
+    if key.endswith("_change") and flag is not None and flag.kind == "flag":
+        return Column(f"{flag.zh}变化", f"{flag.en}, change", "text", FLAG_CHANGES)
     for prefix, table, zh, en, kind in PREFIXED:
         if key.startswith(prefix):
             code = key[len(prefix) :]
