@@ -192,6 +192,14 @@ def register(app: typer.Typer) -> None:
         sub-bureau 分局, station 派出所); the levels in FILE replace those levels in the store."""
         with user_errors():
             kind = opt.choice("--kind", kind, HIERARCHIES) or "admin"
+            if kind == "police" and kind_field is not None:
+                from sharpeyes._errors import InputError
+
+                raise InputError(
+                    "--kind-field tells villages from communities: it has no meaning with "
+                    "--kind police",
+                    field="--kind-field",
+                )
             level = opt.choice(
                 "--level", level, opt.LEVELS if kind == "admin" else tuple(POLICE_LEVELS)
             )
@@ -200,16 +208,24 @@ def register(app: typer.Typer) -> None:
             from sharpeyes.jobs.police import import_police_units
 
             store = _store(db)
+            fields = {"code_field": code_field, "name_field": name_field}
             results = []
             for path in files:
-                fields: dict[str, Any] = {"level": level, "crs": crs}
-                fields |= {"code_field": code_field, "name_field": name_field}
-                fields |= {"parent_field": parent_field}
-                if kind == "admin":  # the village kind column is the administrative tree's
-                    results.append(import_units(store, path, kind_field=kind_field, **fields))
+                if kind == "admin":
+                    r = import_units(
+                        store,
+                        path,
+                        level=level,
+                        kind_field=kind_field,
+                        parent_field=parent_field,
+                        crs=crs,
+                        **fields,
+                    )
                 else:
-                    results.append(import_police_units(store, path, **fields))
-                r = results[-1]
+                    r = import_police_units(
+                        store, path, level=level, parent_field=parent_field, crs=crs, **fields
+                    )
+                results.append(r)
                 say(
                     f"{path}: {r['imported']} units {r['levels']}, problems {r['problems'] or 'none'}"
                 )
