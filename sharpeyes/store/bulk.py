@@ -32,6 +32,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -104,9 +105,15 @@ class Batch:
         """The device IDs (object array of str)."""
         return np.asarray(self.frame["device_id"].to_numpy(dtype=object), dtype=object)
 
+    def part(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at ``positions`` (the frame itself, not a copy, when that is every row)."""
+        if len(positions) == len(self.frame):
+            return self.frame
+        return self.frame.iloc[positions]
+
     def rows(self, positions: np.ndarray) -> Rows:
         """The rows at ``positions`` as plain-value rows (the form the merge takes)."""
-        part = self.frame.iloc[positions]
+        part = self.part(positions)
         return {name: plain_values(part[name], KINDS[name]) for name in HASHED_FIELDS}
 
 
@@ -150,11 +157,83 @@ def keyed_batch(cameras: pd.DataFrame, *, source: str | None) -> Batch:
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     """64-bit content hash (as int64) of each row of :data:`HASHED_FIELDS` in canonical dtypes.
 
-    pandas' vectorised hash of every column, combined per row, with the field names mixed in: two
-    rows hash alike only if every field is alike, and a new canonical field changes every hash.
+    Each column is hashed vectorised (text: its UTF-8 bytes, 8 at a time; numbers and flags: their
+    bits), then the columns are mixed per row in field order, the field names first: two rows hash alike only if every field is alike, and a new
+    canonical field changes every hash.
     """
-    hashed = pd.util.hash_pandas_object(frame[list(HASHED_FIELDS)], index=False).to_numpy()
-    return np.asarray(hashed ^ _FIELDS_SALT, dtype=np.uint64).view(np.int64)
+    h = np.full(len(frame), _FIELDS_SALT, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for position, name in enumerate(HASHED_FIELDS):
+            column = _column_hash(frame[name], KINDS[name])
+            h = _mix(h ^ (column + np.uint64(position) * _GOLDEN))
+    return h.view(np.int64)
+
+
+_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
+_NULL: Final = np.uint64(0x6A09E667F3BCC909)
+
+
+def _text_hashes(arr: pa.ChunkedArray) -> np.ndarray:
+    """uint64 per text value, from its UTF-8 bytes in Arrow's buffers (no Python strings): the
+    length, then each 8-byte word of the value, mixed in turn (rows of the same word count at once)."""
+    text = arr.cast(pa.large_string()).combine_chunks()
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=n + 1, offset=text.offset * 8)
+    buffer = text.buffers()[2]
+    raw = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    padded = np.concatenate([raw, np.zeros(8, dtype=np.uint8)])
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    h = _mix(lengths.astype(np.uint64) ^ _GOLDEN)
+    words = (lengths + 7) // 8
+    lanes = np.arange(8)
+    active = np.flatnonzero(words > 0)
+    k = 0
+    while len(active):
+        left = lengths[active] - 8 * k
+        chunk = padded[(starts[active] + 8 * k)[:, None] + lanes]
+        chunk[lanes[None, :] >= left[:, None]] = 0
+        word = np.ascontiguousarray(chunk).view(np.uint64).ravel()
+        h[active] = _mix(h[active] ^ word)
+        k += 1
+        active = active[words[active] > k]
+    return h
+
+
+def _arrow(series: pd.Series) -> pa.ChunkedArray:
+    """A pandas column as Arrow, without a copy when pyarrow holds it already."""
+    values = series.array
+    arr = values.__arrow_array__() if hasattr(values, "__arrow_array__") else pa.array(values)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (a bijection of uint64 that spreads every input bit)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return np.asarray(x ^ (x >> np.uint64(31)), dtype=np.uint64)
+
+
+def _column_hash(series: pd.Series, kind: str) -> np.ndarray:
+    """uint64 per value of one canonical column; a missing value hashes to one constant."""
+    missing = series.isna().to_numpy(dtype=bool)
+    if kind == "text":
+        if missing.all():
+            return np.full(len(series), _NULL, dtype=np.uint64)
+        arr = _arrow(series)
+        encoded = pc.dictionary_encode(arr).combine_chunks()
+        if len(encoded.dictionary) * 2 < len(arr):  # few distinct values: hash those only
+            table = _text_hashes(pa.chunked_array([encoded.dictionary]))
+            codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.intp)
+            values = table[codes]
+        else:
+            values = _text_hashes(arr)
+    elif kind == "float":
+        values = _mix(series.to_numpy(dtype="float64", na_value=np.nan).view(np.uint64))
+    elif kind == "int":
+        values = _mix(series.to_numpy(dtype="int64", na_value=0).view(np.uint64))
+    else:
+        values = _mix(series.to_numpy(dtype="uint64", na_value=2))
+    return np.where(missing, _NULL, values).astype(np.uint64)
 
 
 def stored_hashes(db: Database, conn: Connection, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +274,7 @@ def unchanged(hashes: np.ndarray, stored: np.ndarray) -> np.ndarray:
 def arrow_rows(batch: Batch, positions: np.ndarray) -> pa.Table:
     """The rows at ``positions`` as an Arrow table of the record fields that have a value, plus
     ``row_hash`` (all-empty columns are left out: they stay NULL)."""
-    part = batch.frame.iloc[positions]
+    part = batch.part(positions)
     arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name in RECORD_FIELDS:
         column = part[name]
@@ -204,10 +283,11 @@ def arrow_rows(batch: Batch, positions: np.ndarray) -> pa.Table:
         if KINDS[name] == "float":
             arrays[name] = pa.array(column.to_numpy(dtype="float64"), from_pandas=True)
         elif KINDS[name] == "text":
-            arrays[name] = pa.array(column.array).cast(pa.large_string())
+            arrays[name] = _arrow(column).cast(pa.large_string())
         else:
-            arrays[name] = pa.array(column.array)
-    arrays["row_hash"] = pa.array(batch.hashes[positions])
+            arrays[name] = _arrow(column)
+    hashes = batch.hashes if len(positions) == len(batch.hashes) else batch.hashes[positions]
+    arrays["row_hash"] = pa.array(hashes)
     return pa.table(arrays)
 
 

@@ -260,7 +260,7 @@ class CameraImports:
             self._insert_merged(conn, merge.rows, merge.new, import_id, at)
         if dropped:
             self._create_camera_indexes(conn, dropped)
-        part = batch.frame.iloc[fresh]
+        part = batch.part(fresh)
         has = (part["stream_user"].notna() | part["stream_password"].notna()).to_numpy(dtype=bool)
         credentials = {
             k: plain_values(part[k], "text")[has] for k in ("device_id", *CREDENTIAL_FIELDS)
