@@ -416,6 +416,8 @@ class CameraImports:
         return names
 
     def _create_camera_indexes(self, conn: Connection, names: list[str]) -> None:
+        if self.db.dialect == "sqlite":
+            conn.exec_driver_sql("PRAGMA threads = 2")  # the index sorts may use a helper thread
         for name in names:
             if name == "ix_cameras_geom":
                 conn.exec_driver_sql("CREATE INDEX ix_cameras_geom ON cameras USING GIST (geom)")
