@@ -36,6 +36,16 @@ def _problems_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _compared_text(result: dict[str, Any]) -> str:
+    if not result.get("compared_to"):
+        return ""
+    return (
+        f", compared with {result['compared_to']}: {result['newly_met']} targets newly met, "
+        f"{result['newly_missed']} newly missed, {result['new_rows']} rows new, "
+        f"{result['removed_rows']} gone"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``units``, ``places``, ``roads`` (each with ``import``), ``report`` and ``gaps``."""
     units_app = typer.Typer(
@@ -240,6 +250,22 @@ def register(app: typer.Typer) -> None:
                 help="HD ratio from the registry's resolution, or from what the streams really send",
             ),
         ] = "registry",
+        period: Annotated[
+            str | None,
+            typer.Option(
+                "--period",
+                metavar="YYYY-MM",
+                help="Reporting period of this run (default: this month); a re-run supersedes it",
+            ),
+        ] = None,
+        compare: Annotated[
+            str | None,
+            typer.Option(
+                "--compare",
+                metavar="YYYY-MM|previous",
+                help="Add each KPI's value in that stored period and the change (percentage points)",
+            ),
+        ] = None,
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
@@ -250,6 +276,8 @@ def register(app: typer.Typer) -> None:
             level = opt.choice("--level", level, opt.LEVELS)
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
+            period = opt.period("--period", period)
+            compare = opt.period("--compare", compare, previous=True)
             opt.output_path(out, mkdir=mkdir)
             from sharpeyes.jobs.coverage import write_report
             from sharpeyes.settings import load_settings
@@ -265,6 +293,8 @@ def register(app: typer.Typer) -> None:
                 hd_min_lines=threshold,
                 area=area,
                 hd_source=hd_source,
+                period=period,
+                compare=compare,
             )
             emit(
                 r,
@@ -274,7 +304,7 @@ def register(app: typer.Typer) -> None:
                     f"cameras {r['cameras']}, outside every unit {r['outside_every_unit']}, "
                     f"no position {r['unplaced_no_position']}, ID county mismatches {r['id_county_mismatch']}; "
                     f"HD from {hd_source}, streams contradicting the registry's resolution "
-                    f"{r.get('resolution_mismatches', 0)}"
+                    f"{r.get('resolution_mismatches', 0)}; period {r['period']}" + _compared_text(r)
                 ),
             )
 

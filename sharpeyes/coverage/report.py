@@ -11,7 +11,7 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from sharpeyes._errors import InputError
 from sharpeyes.coverage.kpis import KPI_KEYS, TARGETS
 from sharpeyes.model.codes import ADMIN_LEVELS, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.sheets import write_csv, xlsx_text, xlsx_value
+
+if TYPE_CHECKING:
+    from sharpeyes.coverage.trend import Comparison
 
 __all__ = [
     "REPORT_HEADERS_ZH",
@@ -100,6 +103,10 @@ _FLAG_RATE: Final = {
 def _header(key: str) -> str:
     if key in REPORT_HEADERS_ZH:
         return REPORT_HEADERS_ZH[key]
+    from sharpeyes.coverage.trend_xlsx import compare_header  # month-on-month columns
+
+    if (compared := compare_header(key)) is not None:
+        return compared
     for prefix, table, suffix in (
         ("place_coverage_", PLACE_CATEGORIES, "覆盖率"),
         ("road_coverage_", ROAD_CLASSES, "覆盖率"),
@@ -174,23 +181,35 @@ def write_report_xlsx(
     *,
     meta: dict[str, Any],
     gap_sheets: dict[str, pd.DataFrame] | None = None,
+    comparison: Comparison | None = None,
+    trend: pd.DataFrame | None = None,
 ) -> Path:
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
-    percentages, targets met in green and missed in red; then one sheet per gap list; then 说明
-    (method, CRS, targets, time)."""
+    percentages, targets met in green and missed in red; with a ``comparison``, the 环比 sheet, and
+    with a ``trend`` the 趋势 sheet (:mod:`sharpeyes.coverage.trend_xlsx`); then one sheet per gap
+    list; then 说明 (method, CRS, targets, time)."""
+    from sharpeyes.coverage import trend_xlsx
+
     wb = _styled_workbook()
+    trend_xlsx.add_trend_styles(wb)
     frame = pd.DataFrame(rows)
     for level in ("city", "county", "township", "village"):
         part = frame[frame["level"] == level] if len(frame) else frame
         if len(part) == 0:
             continue
         _write_level_sheet(wb.create_sheet(ADMIN_LEVELS[level].zh), part)
+    if comparison is not None:
+        trend_xlsx.write_compare_sheet(
+            wb.create_sheet(trend_xlsx.COMPARE_SHEET), comparison, _styled
+        )
+    if trend is not None and len(trend):
+        trend_xlsx.write_trend_sheet(wb.create_sheet(trend_xlsx.TREND_SHEET), trend, _styled)
     for title, sheet in (gap_sheets or {}).items():
         _write_gap_sheet(wb.create_sheet(title[:31]), sheet)
     notes = wb.create_sheet("说明")
     notes.column_dimensions["A"].width = 36
     notes.column_dimensions["B"].width = 60
-    for key, value in _notes_lines(meta):
+    for key, value in [*_notes_lines(meta), *trend_xlsx.trend_notes(meta)]:
         notes.append([key, xlsx_value(notes, value)])
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
@@ -249,11 +268,15 @@ def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
 
 def _level_row(ws: Any, record: dict[Any, Any], cols: list[str], is_rate: list[bool]) -> list[Any]:
     """The cells of one report row: class in Chinese, 达标/未达标 flags, rates as percentages."""
+    from sharpeyes.coverage.trend_xlsx import compare_cell, is_compare_column
+
     judged = {rate: flag for flag, rate in _FLAG_RATE.items()}
     values: list[Any] = []
     for c, rate in zip(cols, is_rate, strict=True):
         v = plain_value(record[c])
-        if c == "point_class":
+        if is_compare_column(c):  # month-on-month columns, styled by coverage.trend_xlsx
+            values.append(compare_cell(ws, c, record))
+        elif c == "point_class":
             values.append(_CLASS_ZH.get(v, v))
         elif c.startswith("target"):
             values.append(

@@ -258,8 +258,10 @@ def compute_report(
     dask_address: str | None = None,
     _inputs_out: list[Any] | None = None,
     hd_source: str = "registry",
+    period: str | None = None,
 ) -> dict[str, Any]:
-    """Compute the KPIs per unit and class from the store and save them as result ``"report"``.
+    """Compute the KPIs per unit and class from the store and save them as result ``"report"`` of
+    ``period`` (``YYYY-MM``, default this month; it supersedes an earlier run of that period).
 
     ``hd_source``: ``registry`` (the HD ratio from the registry's ``resolution``/``is_hd``) or
     ``stream`` (from the size of the stream each camera really sent in the last finished health
@@ -269,9 +271,12 @@ def compute_report(
     The saved document: ``rows`` (one JSON row per unit and class, keys in
     :data:`~sharpeyes.coverage.kpis.KPI_KEYS` first), ``metric_crs``, ``generated_at``,
     ``hd_min_lines``, ``area_method``, ``health_run`` (``None`` before any health run),
-    ``placement`` counts and the ``outside`` / ``id_mismatches`` / ``unplaced`` camera lists.
-    Returns a summary with ``result_id``.
+    ``placement`` counts and the ``outside`` / ``id_mismatches`` / ``unplaced`` camera lists,
+    ``period``. Returns a summary with ``result_id`` and ``period``.
     """
+    from sharpeyes.coverage.trend import current_period, parse_period
+
+    period = parse_period(period) if period is not None else current_period()
     if area not in ("exact", "fast", "none"):
         raise InputError(f"unknown area method {area!r}: use exact, fast or none", field="area")
     if hd_source not in ("registry", "stream"):
@@ -303,6 +308,7 @@ def compute_report(
         "rows": rows,
         "metric_crs": inputs.crs.to_string(),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "period": period,
         "hd_min_lines": hd_min_lines,
         "area_method": area if area != "fast" else f"fast ({cell_m:g} m raster)",
         "health_run": run_id,
@@ -311,12 +317,13 @@ def compute_report(
         "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(inputs),
     }
-    result_id = store.save_result("report", document)
+    result_id = store.save_result("report", document, period=period)
     if _inputs_out is not None:
         _inputs_out.extend([inputs, units, places, document])
     top = [r for r in rows if r["point_class"] == "all" and r["level"] in ("city", "county")]
     return {
         "result_id": result_id,
+        "period": period,
         "rows": len(rows),
         "units": len(units),
         "metric_crs": document["metric_crs"],
@@ -375,9 +382,15 @@ def write_report(
     hd_min_lines: int = HD_MIN_LINES,
     area: str = "exact",
     hd_source: str = "registry",
+    period: str | None = None,
+    compare: str | None = None,
 ) -> dict[str, Any]:
-    """Compute the report (saved as ``"report"``) and write it as xlsx, csv or json
-    (``hd_source``: see :func:`compute_report`).
+    """Compute the report (saved as ``"report"`` of ``period``) and write it as xlsx, csv or json
+    (``hd_source``, ``period``: see :func:`compute_report`).
+
+    ``compare`` (a stored period ``YYYY-MM`` or ``previous``) adds, per unit and class, the earlier
+    period's KPIs and the changes (:mod:`sharpeyes.jobs.trend`); the workbook gets the 环比 sheet and,
+    once two periods are stored, the 趋势 sheet with its line charts.
 
     The workbook also carries the gap lists (computed and saved as ``"gaps"``) and the camera
     placement findings on their own sheets. ``unit`` keeps that unit and the units inside it;
@@ -388,12 +401,26 @@ def write_report(
         raise InputError(f"unknown report format {fmt!r}: use xlsx, csv or json", field="format")
     if level is not None and level not in LEVELS:
         raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
+    from sharpeyes.coverage.trend import current_period, parse_period
+    from sharpeyes.jobs import trend
+
+    period = parse_period(period) if period is not None else current_period()
+    target = trend.compare_target(store, compare, period=period) if compare else None
     held: list[Any] = []
     summary = compute_report(
-        store, hd_min_lines=hd_min_lines, area=area, _inputs_out=held, hd_source=hd_source
+        store,
+        hd_min_lines=hd_min_lines,
+        area=area,
+        _inputs_out=held,
+        hd_source=hd_source,
+        period=period,
     )
     inputs, units, places, document = held
     rows = filter_rows(document["rows"], unit=unit, level=level)
+    mom = trend.month_on_month(
+        store, rows, period=period, compare_to=target, unit=unit, level=level
+    )
+    rows = mom.rows
     out = Path(out)
     meta = {
         k: v
@@ -401,17 +428,27 @@ def write_report(
         if k
         in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run", "hd_source")
     }
+    meta.update(mom.meta)
     gaps_summary: dict[str, Any] = {}
     if fmt == "json":
-        write_report_json(rows, out, meta=meta)
+        write_report_json(rows, out, meta={**meta, **mom.json_extra()})
     elif fmt == "csv":
-        write_report_csv(rows, out)
+        write_report_csv(mom.csv_rows(), out)
     else:
         gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
-        write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
-    return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
+        write_report_xlsx(
+            rows, out, meta=meta, gap_sheets=sheets, comparison=mom.comparison, trend=mom.trend
+        )
+    return {
+        **summary,
+        **mom.summary,
+        "out": str(out),
+        "format": fmt,
+        "rows_written": len(rows),
+        **gaps_summary,
+    }
 
 
 def _gap_sheets(

@@ -268,9 +268,12 @@ class Store:
         return self._health.reference_frame(device_id)
 
     # -- results of analyses ---------------------------------------------------------------------
-    def save_result(self, kind: str, document: dict[str, Any] | list[Any]) -> int:
-        """Keep a JSON document (a report, the gaps, a plan, ...) under ``kind``; returns its id."""
-        return self._results.save_result(kind, document)
+    def save_result(
+        self, kind: str, document: dict[str, Any] | list[Any], *, period: str | None = None
+    ) -> int:
+        """Keep a JSON document (a report, the gaps, a plan, ...) under ``kind`` (a report with its
+        ``period``, ``YYYY-MM``: see :mod:`sharpeyes.store.results`); returns its id."""
+        return self._results.save_result(kind, document, period=period)
 
     def latest_result(self, kind: str) -> dict[str, Any] | None:
         """The newest document of ``kind``, or ``None``."""

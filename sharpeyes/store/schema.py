@@ -299,6 +299,8 @@ results = sa.Table(
     sa.Column("kind", sa.Text, nullable=False, index=True),
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("document", sa.Text, nullable=False),
+    # the reporting period (``YYYY-MM``) of a report; the newest run of a period supersedes the others
+    sa.Column("period", sa.Text, index=True),
 )
 
 # -- auth and audit ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from sharpeyes.api.convert import clean, records
 from sharpeyes.api.deps import AppState, StateDep, Viewer, cached, latest, units_frame
-from sharpeyes.api.schemas import Unit, UnitList
+from sharpeyes.api.schemas import Unit, UnitHistory, UnitList
 from sharpeyes.model.codes import ADMIN_LEVELS
 
 router = APIRouter(prefix="/api/units", tags=["units"])
@@ -120,3 +120,47 @@ def get_unit(code: str, state: StateDep, user: Viewer) -> Unit:
     if not found:
         raise HTTPException(404, f"no unit with code {code!r}")
     return Unit.model_validate(found[0])
+
+
+@router.get(
+    "/{code}/history",
+    response_model=UnitHistory,
+    summary="One unit's KPIs in every stored report period (month on month)",
+)
+def get_unit_history(
+    code: str,
+    state: StateDep,
+    user: Viewer,
+    point_class: Annotated[
+        str | None, Query(description="all, 1, 2 or 3: only that class's rows")
+    ] = None,
+) -> UnitHistory:
+    """The unit's KPI rows (``networking_rate``, ``hd_ratio`` … as fractions 0–1) in the newest
+    report of each stored period, oldest first; 404 for a unit neither in the store nor in any
+    stored report."""
+    from sharpeyes.jobs.trend import history_of_unit, reported_codes
+
+    if point_class is not None and point_class not in ("all", "1", "2", "3"):
+        raise HTTPException(400, f"point_class: {point_class!r} is not one of all, 1, 2, 3")
+    unit = next((u for u in unit_table(state) if u["code"] == code), None)
+    # units gone from the store keep their history; any other code is answered without a scan
+    if unit is None and code not in cached(
+        state, "reported_codes", lambda: reported_codes(state.store)
+    ):
+        raise HTTPException(404, f"no unit with code {code!r}")
+    found = cached(
+        state,
+        f"history:{code}:{point_class}",
+        lambda: history_of_unit(state.store, code, point_class=point_class),
+    )
+    if found is None:
+        if unit is None:  # the reports that had it were superseded since the codes were read
+            raise HTTPException(404, f"no unit with code {code!r}")
+        found = {
+            "code": code,
+            "name": unit["name"],
+            "level": unit["level"],
+            "periods": [],
+            "series": [],
+        }
+    return UnitHistory.model_validate(clean(found))

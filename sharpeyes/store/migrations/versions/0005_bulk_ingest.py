@@ -7,7 +7,7 @@ clears the hash on every UPDATE that does not set a new one (a camera edited by 
 merged in full again next time).
 
 Revision ID: 0005_bulk_ingest
-Revises: 0004
+Revises: 0005_report_periods (chained after the report periods that main has)
 Create Date: 2026-12-05
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_bulk_ingest"
-down_revision = "0004"
+down_revision = "0005_report_periods"
 branch_labels = None
 depends_on = None
 
