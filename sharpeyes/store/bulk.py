@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,11 +317,23 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _scratch_root(nbytes: int) -> str | None:
+    """Where the staging file goes: ``/dev/shm`` (memory, no disk writes) when it has room for
+    three times the table, else the temporary folder (``TMPDIR``)."""
+    shm = Path("/dev/shm")
+    try:
+        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 3 * nbytes:
+            return str(shm)
+    except OSError:
+        pass
+    return None
+
+
 def _insert_staged(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
     """Stage ``table`` in a scratch file with ADBC, then ONE ``INSERT … SELECT`` on ``conn``."""
     import adbc_driver_sqlite.dbapi as adbc
 
-    folder = Path(tempfile.mkdtemp(prefix="sharpeyes-stage-"))
+    folder = Path(tempfile.mkdtemp(prefix="sharpeyes-stage-", dir=_scratch_root(table.nbytes)))
     alias = f"sharpeyes_stage_{next(_ALIASES)}"
     hold_staging(conn, alias, folder)  # detached and removed when the transaction is over
     path = folder / "stage.db"

@@ -21,22 +21,20 @@ from sqlalchemy.engine import Connection
 from sharpeyes._errors import StoreError
 from sharpeyes.ingest.merge import (
     CREDENTIAL_FIELDS,
-    DIFF_FIELDS,
-    RECORD_FIELDS,
     MergeResult,
-    Rows,
     is_missing,
     merge_cameras,
     plain_values,
 )
 from sharpeyes.model.columns import REJECT_COLUMNS
 from sharpeyes.model.jsonable import dumps, loads
-from sharpeyes.store import bulk
+from sharpeyes.store import bulk, import_writes
 from sharpeyes.store import schema as s
-from sharpeyes.store._rows import by_class, count_refused, reject_frame, reject_tuples, row_tuples
+from sharpeyes.store._rows import by_class, count_refused, reject_frame
 from sharpeyes.store._values import na
 from sharpeyes.store.cameras import CameraQueries
 from sharpeyes.store.engine import Database, insert_id, now, release_staging
+from sharpeyes.store.import_writes import Split, warning_rows
 
 #: Above this many rows, a load into an empty camera table drops the secondary indexes first and
 #: rebuilds them afterwards.
@@ -161,7 +159,9 @@ class CameraImports:
         merge = merge_cameras(
             batch.rows(slow), self.queries.stored_rows(conn, batch.ids[slow]) if known else None
         )
-        self._write_known(conn, merge, import_id, started, split.hash_of(batch, slow))
+        import_writes.write_known(
+            self.db, conn, merge, import_id, started, split.hash_of(batch, slow)
+        )
         inserted = len(split.fresh) + int(merge.new.sum())
         self._insert_new(
             conn,
@@ -173,48 +173,34 @@ class CameraImports:
             bulk_load=empty and inserted >= BULK_THRESHOLD,
         )
         self._rehash_unchanged(conn, batch, slow, merge)
-        self._write_log(
-            conn, merge, all_rejects, import_id, started, warnings=_warning_rows(batch, slow, merge)
+        import_writes.write_log(
+            self.db,
+            conn,
+            merge,
+            all_rejects,
+            import_id,
+            started,
+            warnings=warning_rows(batch, slow, merge),
         )
-        row_warned = batch.frame["warnings"].notna().to_numpy(dtype=bool)
-        if merge.conflicts:
-            row_warned = row_warned | batch.frame["device_id"].isin(list(merge.conflicts)).to_numpy(
-                dtype=bool
-            )
-        unchanged = merge.unchanged + int(split.skip.sum())
-        counts = {
-            "accepted": len(batch.frame),
-            "warned": int(row_warned.sum()),
-            "refused": refused,
-            "inserted": inserted,
-            "updated": merge.updated,
-            "unchanged": unchanged,
-            "conflicts": len(merge.conflicts),
-        }
+        result = _result(batch, merge, split, refused=refused, inserted=inserted)
+        result.rows, result.not_cameras, result.source, result.file = (
+            len(cameras),
+            not_cameras,
+            source,
+            file,
+        )
         conn.execute(
             s.imports.update()
             .where(s.imports.c.import_id == import_id)
-            .values(finished_at=now(), **counts)
+            .values(
+                finished_at=now(),
+                **{k: getattr(result, k) for k in _IMPORT_COUNTS if k != "rows"},
+            )
         )
-        messages = [f"{i}: {'; '.join(m)}" for i, m in list(merge.conflicts.items())[:50]]
-        return ImportResult(
-            import_id=int(import_id),
-            accepted=counts["accepted"],
-            warned=counts["warned"],
-            refused=refused,
-            inserted=inserted,
-            updated=merge.updated,
-            unchanged=unchanged,
-            conflicts=counts["conflicts"],
-            rows=len(cameras),
-            not_cameras=not_cameras,
-            source=source,
-            file=file,
-            by_class=by_class(plain_values(batch.frame["point_class"], "int"), row_warned),
-            warnings=messages,
-        )
+        result.import_id = int(import_id)
+        return result
 
-    def _split(self, conn: Connection, batch: bulk.Batch, empty: bool) -> _Split:
+    def _split(self, conn: Connection, batch: bulk.Batch, empty: bool) -> Split:
         """Which rows are new cameras named once (``fresh``), stored cameras whose row hash is the
         same (``skip``: left as they are), and the rest (``slow``: the full merge)."""
         n = len(batch.frame)
@@ -225,7 +211,7 @@ class CameraImports:
             stored, hashes = bulk.stored_hashes(self.db, conn, batch.ids)
             same = bulk.unchanged(batch.hashes, hashes)
         once = ~batch.dup
-        return _Split(
+        return Split(
             fresh=np.flatnonzero(once & ~stored),
             skip=once & stored & same,
             slow=batch.dup | (stored & ~same),
@@ -257,7 +243,7 @@ class CameraImports:
         if len(fresh):
             bulk.insert_new(self.db, conn, bulk.arrow_rows(batch, fresh), constants)
         if merge.new.any():
-            self._insert_merged(conn, merge.rows, merge.new, import_id, at)
+            import_writes.insert_merged(self.db, conn, merge.rows, merge.new, import_id, at)
         if dropped:
             self._create_camera_indexes(conn, dropped)
         part = batch.part(fresh)
@@ -302,111 +288,6 @@ class CameraImports:
                 list(zip(batch.hashes[once][keep].tolist(), ids[keep].tolist(), strict=True)),
             )
 
-    def _write_known(
-        self,
-        conn: Connection,
-        merge: MergeResult,
-        import_id: int,
-        at: str,
-        hashes: dict[str, int],
-    ) -> None:
-        """Rewrite the stored cameras the merge changed (with the row hash of the row that did it),
-        and their credentials."""
-        writes = merge.writes
-        creds = merge.credentials
-        if len(creds["device_id"]):
-            self.db.executemany(
-                conn,
-                "INSERT INTO camera_credentials (device_id, stream_user, stream_password) VALUES (?, ?, ?) "
-                "ON CONFLICT (device_id) DO UPDATE SET stream_user = excluded.stream_user, "
-                "stream_password = excluded.stream_password",
-                list(
-                    zip(
-                        creds["device_id"].tolist(),
-                        creds["stream_user"].tolist(),
-                        creds["stream_password"].tolist(),
-                        strict=True,
-                    )
-                ),
-            )
-        if len(writes["device_id"]):
-            fields = (*DIFF_FIELDS, "extra", "source", "warnings")
-            columns = [writes[f] for f in fields]
-            provenance = [None if p is None else dumps(p) for p in writes["provenance"]]
-            # a warnings-only rewrite keeps updated_import_id (COALESCE with NULL)
-            stamps = [import_id if c else None for c in writes["changed"]]
-            ids = writes["device_id"].tolist()
-            row_hash = [hashes.get(i) for i in ids]
-            n = len(ids)
-            tail = zip(provenance, row_hash, stamps, [at] * n, ids, strict=True)
-            head = zip(*(c.tolist() for c in columns), strict=True)
-            assignments = ", ".join(f"{f} = ?" for f in (*fields, "provenance", "row_hash"))
-            self.db.executemany(
-                conn,
-                f"UPDATE cameras SET {assignments}, updated_import_id = COALESCE(?, updated_import_id), "
-                "updated_at = ? WHERE device_id = ?",
-                [(*h, *t) for h, t in zip(head, tail, strict=True)],
-            )
-
-    def _write_log(
-        self,
-        conn: Connection,
-        merge: MergeResult,
-        rejects: pd.DataFrame,
-        import_id: int,
-        at: str,
-        *,
-        warnings: list[tuple[str, str]],
-    ) -> None:
-        """The change log, the import's warnings per camera, and its rejects."""
-        changes = merge.changes
-        if len(changes):
-            self.db.executemany(
-                conn,
-                "INSERT INTO changes (import_id, device_id, action, field, before, after, changed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (import_id, d, "update", f, _dumped(b), _dumped(a), at)
-                    for d, f, b, a in zip(
-                        changes["device_id"],
-                        changes["field"],
-                        changes["before"],
-                        changes["after"],
-                        strict=True,
-                    )
-                ],
-            )
-        if warnings:
-            self.db.executemany(
-                conn,
-                "INSERT INTO import_warnings (import_id, device_id, message) VALUES (?, ?, ?)",
-                [(import_id, d, w) for d, w in warnings],
-            )
-        if len(rejects):
-            self.db.executemany(
-                conn,
-                'INSERT INTO import_rejects (import_id, file, sheet, "row", "column", value, reason) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(import_id, *r) for r in reject_tuples(rejects)],
-            )
-
-    def _insert_merged(
-        self, conn: Connection, merged: Rows, new: np.ndarray, import_id: int, at: str
-    ) -> None:
-        """Insert the new cameras the merge made of several rows of one file (as plain tuples; their
-        row hash stays NULL: such cameras always take the full merge)."""
-        rows = np.flatnonzero(new)
-        names = list(RECORD_FIELDS)
-        arrays = [merged[c][rows] for c in names]
-        constants = [str(int(import_id)), str(int(import_id)), "'" + at.replace("'", "") + "'"]
-        marks = ", ".join(["?"] * len(names) + constants)
-        stamps = "created_import_id, updated_import_id, updated_at"
-        self.db.executemany(
-            conn,
-            f"INSERT INTO cameras ({', '.join(names)}, {stamps}) VALUES ({marks})",
-            list(row_tuples(arrays)),
-        )
-
     def _drop_camera_indexes(self, conn: Connection) -> list[str]:
         names = list(s.CAMERA_INDEXES)
         if self.db.dialect == "postgresql":
@@ -428,36 +309,26 @@ class CameraImports:
             conn.exec_driver_sql("ANALYZE cameras")
 
 
-@dataclass
-class _Split:
-    """Rows of an import by what happens to them (see :meth:`CameraImports._split`)."""
-
-    fresh: np.ndarray  # positions of new cameras named once
-    skip: np.ndarray  # stored, same row hash: left as they are
-    slow: np.ndarray  # the full merge
-    stored: np.ndarray
-
-    @staticmethod
-    def hash_of(batch: bulk.Batch, slow: np.ndarray) -> dict[str, int]:
-        """Row hash by device ID of the slow rows named once (merged duplicates get none)."""
-        once = slow[~batch.dup[slow]]
-        return dict(zip(batch.ids[once].tolist(), batch.hashes[once].tolist(), strict=True))
-
-
-def _warning_rows(batch: bulk.Batch, slow: np.ndarray, merge: MergeResult) -> list[tuple[str, str]]:
-    """(device_id, this import's warnings) per camera with any, in the order of the merge: cameras
-    named once in file order, then the merged duplicates."""
-    ids = batch.ids
-    texts = plain_values(batch.frame["warnings"], "text")
-    once = slow[~batch.dup[slow]]
-    merged_warnings = merge.rows["warnings"]
-    texts[once] = merged_warnings[: len(once)]
-    named_once = np.flatnonzero(~batch.dup)
-    rows = [(ids[i], texts[i]) for i in named_once[~is_missing(texts[named_once])]]
-    tail_ids = merge.rows["device_id"][len(once) :]
-    tail = merged_warnings[len(once) :]
-    rows.extend((tail_ids[j], tail[j]) for j in np.flatnonzero(~is_missing(tail)))
-    return rows
+def _result(
+    batch: bulk.Batch, merge: MergeResult, split: Split, *, refused: int, inserted: int
+) -> ImportResult:
+    """The counts of an import: rows accepted and warned (a conflict warns its rows), by class."""
+    row_warned = batch.frame["warnings"].notna().to_numpy(dtype=bool)
+    if merge.conflicts:
+        conflicted = batch.frame["device_id"].isin(list(merge.conflicts))
+        row_warned = row_warned | conflicted.to_numpy(dtype=bool)
+    return ImportResult(
+        import_id=None,
+        accepted=len(batch.frame),
+        warned=int(row_warned.sum()),
+        refused=refused,
+        inserted=inserted,
+        updated=merge.updated,
+        unchanged=merge.unchanged + int(split.skip.sum()),
+        conflicts=len(merge.conflicts),
+        by_class=by_class(plain_values(batch.frame["point_class"], "int"), row_warned),
+        warnings=[f"{i}: {'; '.join(m)}" for i, m in list(merge.conflicts.items())[:50]],
+    )
 
 
 class ImportLog:

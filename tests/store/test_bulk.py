@@ -11,18 +11,18 @@ import sqlalchemy as sa
 
 from sharpeyes.store import Store, bulk
 from sharpeyes.store.cameras import CameraQueries
-from sharpeyes.store.imports import CameraImports, _Split
+from sharpeyes.store.imports import CameraImports, Split
 from tests.store._frames import camera_frame, device_id
 
 
 def _full_merge_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every row through the full merge (the path before the columnar one existed)."""
 
-    def split(self: CameraImports, conn: Any, batch: bulk.Batch, empty: bool) -> _Split:
+    def split(self: CameraImports, conn: Any, batch: bulk.Batch, empty: bool) -> Split:
         n = len(batch.frame)
         nothing = np.zeros(n, dtype=bool)
         stored = np.zeros(n, dtype=bool) if empty else ~nothing
-        return _Split(fresh=np.zeros(0, dtype=np.int64), skip=nothing, slow=~nothing, stored=stored)
+        return Split(fresh=np.zeros(0, dtype=np.int64), skip=nothing, slow=~nothing, stored=stored)
 
     monkeypatch.setattr(CameraImports, "_split", split)
 
