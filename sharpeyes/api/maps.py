@@ -5,7 +5,8 @@ Bootstrap, Font Awesome, awesome-markers …) are replaced by the Leaflet copy v
 ``static/vendor/`` — the page uses nothing else. Layers:
 
 - base (one at a time): KPI choropleths per level (county, township, village) × (village coverage,
-  networking rate, HD ratio, intact rate), or unit boundaries alone;
+  networking rate, HD ratio, intact rate), per police level (sub-bureau 分局, station 派出所) ×
+  (networking rate, HD ratio, intact rate), or unit boundaries alone;
 - overlays: the configured tile basemap, county boundaries, cameras per point class (aggregated on the
   server per zoom), fields of view (from zoom 16), uncovered villages and key places, offline and
   degraded cameras of the last health run, network links by load, single points of failure, planned
@@ -37,6 +38,10 @@ KPIS: Final = {
     "intact_rate": "完好率",
 }
 LEVELS: Final = {"county": "区县", "township": "乡镇街道", "village": "村社区"}
+#: Police levels drawn as choropleths of their own (the police report's figures), and their KPIs
+#: (village coverage is an administrative figure).
+POLICE_LAYERS: Final = {"sub_bureau": "分局", "station": "派出所"}
+POLICE_KPIS: Final = ("networking_rate", "hd_ratio", "intact_rate")
 DEFAULT_CHOROPLETH: Final = ("township", "networking_rate")
 CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 9: "其他点位"}
 FOV_MIN_ZOOM: Final = 16
@@ -119,6 +124,12 @@ def _add_layers(fmap: folium.Map) -> dict[str, Any]:
                 name=f"{kpi_zh} · {level_zh}",
                 overlay=False,
                 show=(level, kpi) == DEFAULT_CHOROPLETH,
+            ).add_to(fmap)
+            layers["choropleths"][f"{level}:{kpi}"] = group
+    for level, level_zh in POLICE_LAYERS.items():
+        for kpi in POLICE_KPIS:
+            group = folium.FeatureGroup(
+                name=f"{KPIS[kpi]} · {level_zh} (公安)", overlay=False, show=False
             ).add_to(fmap)
             layers["choropleths"][f"{level}:{kpi}"] = group
     layers["boundaries"] = folium.FeatureGroup(name="区县边界", show=True).add_to(fmap)

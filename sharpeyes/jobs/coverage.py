@@ -33,9 +33,10 @@ from sharpeyes.health.resolution import (
 )
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.places import places_from_file, roads_from_file
+from sharpeyes.ingest.unit_codes import check_hierarchy
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
 from sharpeyes.model.codes import HD_MIN_LINES
-from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
+from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
 from sharpeyes.model.divisions import LEVELS
 from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
@@ -70,14 +71,17 @@ def import_units(
     code_field: str | None = None,
     name_field: str | None = None,
     parent_field: str | None = None,
+    kind_field: str | None = None,
     crs: str = "wgs84",
 ) -> dict[str, Any]:
     """Read units from ``path`` and put them in the store.
 
     The units of the levels the file holds replace those levels in the store; other levels stay
     (so counties from a GeoJSON and townships and villages from code lists can be imported one after
-    the other). Returns counts, the problems found (repaired geometry, missing parents, sibling
-    overlaps and gaps) and the metric CRS areas will be measured in.
+    the other). Returns counts (``village_kinds``: administrative villages, communities, virtual
+    units), the problems found (repaired geometry, missing parents, codes or parents that disagree
+    with the digit rules, sibling overlaps and gaps) and the metric CRS areas will be measured in.
+    A parent cycle between the file and the stored units is refused like one inside the file.
     """
     from sharpeyes.model.crs import metric_crs
 
@@ -89,6 +93,7 @@ def import_units(
             code_field=code_field,
             name_field=name_field,
             parent_field=parent_field,
+            kind_field=kind_field,
             crs=crs,
         )
     new = layer.units
@@ -96,9 +101,11 @@ def import_units(
     if len(existing):
         levels_new = set(new["level"].dropna())
         keep = ~existing["level"].isin(levels_new) & ~existing["code"].isin(set(new["code"]))
-        kept = existing[keep.to_numpy(dtype=bool)][list(UNIT_COLUMNS)]
-        combined = pd.concat([kept, new[list(UNIT_COLUMNS)]], ignore_index=True)
+        columns = [*UNIT_COLUMNS, *UNIT_OPTIONAL_COLUMNS]
+        kept = existing[keep.to_numpy(dtype=bool)].reindex(columns=columns)
+        combined = pd.concat([kept, new.reindex(columns=columns)], ignore_index=True)
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=WGS84)
+        check_hierarchy(combined, file=f"{path} with the stored units", parent_field=parent_field)
     else:
         combined = new
     problems = layer.problems
@@ -129,10 +136,20 @@ def import_units(
         "levels": {str(k): int(v) for k, v in new["level"].value_counts().items()},
         "units_in_store": {str(k): int(v) for k, v in combined["level"].value_counts().items()},
         "with_geometry": int((~(new.geometry.isna() | new.geometry.is_empty)).sum()),
+        "village_kinds": _village_kind_counts(new),
         "problems": {str(k): int(v) for k, v in problems["kind"].value_counts().items()},
         "problem_rows": _records(problems),
         "metric_crs": metric_crs(with_geo).to_string() if len(with_geo) else None,
     }
+
+
+def _village_kind_counts(units: pd.DataFrame) -> dict[str, int]:
+    """Village-level units by kind (``village``, ``community``, ``virtual``, ``unknown``)."""
+    villages = units[obj_array(units["level"]) == "village"]
+    if not len(villages):
+        return {}
+    kinds = villages["village_kind"].astype(object).fillna("unknown")
+    return {str(k): int(v) for k, v in kinds.value_counts().items()}
 
 
 def import_places(
