@@ -8,7 +8,7 @@ merged in full again next time).
 
 Revision ID: 0005_bulk_ingest
 Revises: 0006_police_units (chained after the migrations main has)
-Create Date: 2026-12-05
+Create Date: 2026-12-02
 """
 
 from __future__ import annotations
