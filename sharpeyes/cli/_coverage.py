@@ -130,8 +130,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--level",
-                metavar=opt.metavar(opt.LEVELS),
-                help="Level of every unit in FILE (default: from each code's length)",
+                metavar=opt.metavar((*opt.LEVELS, "grid")),
+                help="Level of every unit in FILE (default: from each code's length); "
+                "grid: 网格 below villages, any code, parents from --parent-field",
             ),
         ] = None,
         code_field: Annotated[
@@ -186,7 +187,7 @@ def register(app: typer.Typer) -> None:
                     field="--kind-field",
                 )
             level = opt.choice(
-                "--level", level, opt.LEVELS if kind == "admin" else tuple(POLICE_LEVELS)
+                "--level", level, (*opt.LEVELS, "grid") if kind == "admin" else tuple(POLICE_LEVELS)
             )
             crs = opt.crs("--crs", crs, epsg=True)
             from sharpeyes.jobs.coverage import import_units
@@ -386,7 +387,7 @@ def register(app: typer.Typer) -> None:
                     as_json=as_json,
                 )
                 return
-            level = opt.choice("--level", level, opt.LEVELS)
+            level = opt.choice("--level", level, (*opt.LEVELS, "grid"))
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
             period = opt.period("--period", period)
