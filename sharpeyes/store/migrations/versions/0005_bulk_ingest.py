@@ -7,7 +7,7 @@ clears the hash on every UPDATE that does not set a new one (a camera edited by 
 merged in full again next time).
 
 Revision ID: 0005_bulk_ingest
-Revises: 0006_police_units (chained after the migrations main has)
+Revises: 0007_grids (chained after the migrations main has)
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_bulk_ingest"
-down_revision = "0006_police_units"
+down_revision = "0007_grids"
 branch_labels = None
 depends_on = None
 
