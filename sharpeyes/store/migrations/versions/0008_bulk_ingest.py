@@ -6,7 +6,7 @@ it is without reading it (importing the same row again is a no-op by the merge r
 clears the hash on every UPDATE that does not set a new one (a camera edited by any other writer is
 merged in full again next time).
 
-Revision ID: 0005_bulk_ingest
+Revision ID: 0008_bulk_ingest
 Revises: 0007_grids (chained after the migrations main has)
 Create Date: 2026-12-02
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_bulk_ingest"
+revision = "0008_bulk_ingest"
 down_revision = "0007_grids"
 branch_labels = None
 depends_on = None
