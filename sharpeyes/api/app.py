@@ -25,6 +25,7 @@ from sharpeyes._errors import InputError, SharpeyesError
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.deps import AppState, LoginRequiredError
 from sharpeyes.api.door import Door
+from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.routes import (
     admin,
     cameras,
@@ -33,6 +34,7 @@ from sharpeyes.api.routes import (
     map,
     results,
     system,
+    tiles,
     units,
 )
 from sharpeyes.api.security import signing_key
@@ -122,7 +124,19 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         Outside development without a (long enough) ``secret_key``.
     """
     key = signing_key(settings)
-    state = AppState(settings=settings, store=store, session_key=key, cache=ReadCache(cache_ttl_s))
+    from sharpeyes.api.indexfile import cache_root
+    from sharpeyes.api.tilecache import TileCache
+
+    # (the OpenAPI schema is built by tests from an app with no store)
+    root = cache_root(settings, store) if getattr(store, "engine", None) is not None else None
+    state = AppState(
+        settings=settings,
+        store=store,
+        session_key=key,
+        cache=ReadCache(cache_ttl_s),
+        cache_root=root,
+        tiles=TileCache(root),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,6 +145,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
 
     app = FastAPI(
         lifespan=lifespan,
+        default_response_class=OrjsonResponse,
         **_no_telemetry(),
         title="sharpeyes API",
         version=__version__,
@@ -144,7 +159,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (system, admin, cameras, imports, units, results, health, map):
+    for module in (system, admin, cameras, imports, units, results, health, map, tiles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -197,11 +212,13 @@ def _warm(state: AppState) -> None:
     """Load the camera index and the unit layers before the first map asks for them."""
     from sharpeyes.api.deps import camera_index
     from sharpeyes.api.routes.map import units_geojson
+    from sharpeyes.api.routes.tiles import results_version, unit_layer
 
     start = time.perf_counter()
     try:
         index = camera_index(state)
         for level in ("county", "township"):
+            unit_layer(state, level, results_version(state))
             units_geojson(state, level)
     except Exception as exc:  # warming is an optimisation: the first request retries and reports
         log.warning("warming the API caches failed: %s", scrub(repr(exc)))

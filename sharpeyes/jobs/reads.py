@@ -43,6 +43,35 @@ def index_frames(store: Store) -> tuple[pd.DataFrame, pd.Series | None]:
     return pd.DataFrame(cameras.drop(columns="geometry", errors="ignore")), verdicts
 
 
+def versions(store: Store) -> dict[str, str]:
+    """The store's version stamps of cameras, health, units and results (cheap: a few lookups)."""
+    return store.versions()
+
+
+def index_columns(store: Store, columns: list[str]) -> dict[str, Any]:
+    """Columns of every camera for the API's index (arrays; never a credential)."""
+    return store.camera_columns(columns)
+
+
+def camera_names(store: Store, device_ids: list[str]) -> dict[str, str]:
+    """The name of each of ``device_ids`` that has one."""
+    columns = store.camera_columns(["device_id", "name"], device_ids=device_ids)
+    return {
+        str(d): str(n)
+        for d, n in zip(columns["device_id"], columns["name"], strict=True)
+        if n is not None
+    }
+
+
+def last_verdicts(store: Store) -> pd.Series | None:
+    """The verdict of each camera in the last *finished* health run, by ``device_id`` (or ``None``)."""
+    _, results = finished_results(store)
+    if results is None or not len(results) or "verdict" not in results:
+        return None
+    latest = results.drop_duplicates("device_id", keep="last").set_index("device_id")
+    return latest["verdict"]
+
+
 def latest_result(store: Store, kind: str) -> dict[str, Any] | None:
     """The newest saved result document of ``kind`` ("report", "gaps", "network", "plan", "health")."""
     return store.latest_result(kind)

@@ -65,6 +65,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/map/cameras"): "viewer",
     ("GET", "/api/map/units"): "viewer",
     ("GET", "/api/map/fov"): "viewer",
+    ("GET", "/tiles/cameras/{z}/{x}/{y}.mvt"): "viewer",
+    ("GET", "/tiles/units/{level}/{z}/{x}/{y}.mvt"): "viewer",
+    ("GET", "/tiles/gaps/{name}/{z}/{x}/{y}.mvt"): "viewer",
 }
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
 
@@ -103,6 +106,8 @@ def concrete(path: str, server: Server) -> str:
         .replace("{import_id}", "1")
         .replace("{code}", city.COUNTY)
         .replace("{name}", "villages")
+        .replace("{level}", "township")
+        .replace("{z}/{x}/{y}", "0/0/0")
     )
 
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from fastapi.responses import JSONResponse
 
 from sharpeyes.api.convert import clean, records
 from sharpeyes.api.deps import StateDep, Viewer, camera_index
 from sharpeyes.api.index import BBox
+from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.schemas import CameraDetail, CameraPage
 from sharpeyes.jobs import reads
 from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
@@ -128,7 +128,7 @@ def list_cameras(
             }
             for item in items
         ]
-        return JSONResponse(
+        return OrjsonResponse(
             {
                 "type": "FeatureCollection",
                 "total": total,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Final
 import geopandas as gpd
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from sharpeyes.api.convert import feature_collection
 from sharpeyes.api.deps import (
@@ -20,6 +20,7 @@ from sharpeyes.api.deps import (
     units_frame,
 )
 from sharpeyes.api.index import BBox
+from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.maps import KPIS, build_map_html
 from sharpeyes.api.routes.cameras import parse_bbox, parse_list
 from sharpeyes.api.routes.system import set_session
@@ -100,7 +101,7 @@ def map_cameras(
         ),
         verdicts=parse_list(verdict, (*VERDICTS, "not_probed"), "verdict"),
     )
-    return JSONResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
+    return OrjsonResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
 
 
 #: Rates shown in a unit's tooltip beside the choropleth KPIs: the nightly probe's online rate and
@@ -161,7 +162,7 @@ def map_units(
     ``intact_rate`` and ``village_coverage`` (all classes, fractions 0–1) of the latest report."""
     if level not in ADMIN_LEVELS:
         raise HTTPException(400, f"level: {level!r} is not one of {list(ADMIN_LEVELS)}")
-    return JSONResponse(units_geojson(state, level), headers=DATA_HEADERS)
+    return OrjsonResponse(units_geojson(state, level), headers=DATA_HEADERS)
 
 
 @router.get(
@@ -181,7 +182,7 @@ def map_fov(
         raise HTTPException(
             400, "bbox too large for fields of view: zoom in (at most 0.05 square degrees)"
         )
-    return JSONResponse(fov_geojson(state, box), headers=DATA_HEADERS)
+    return OrjsonResponse(fov_geojson(state, box), headers=DATA_HEADERS)
 
 
 def fov_geojson(state: AppState, box: BBox) -> dict[str, Any]:
