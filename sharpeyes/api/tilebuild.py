@@ -1,11 +1,11 @@
 """Mapbox Vector Tiles (encoded with ``mapbox-vector-tile``) of cameras and of polygon layers.
 
-Cameras (layer ``cameras``): where a tile holds more than :data:`POINTS_MAX` cameras (and below
-:data:`POINT_ZOOM`), one point per non-empty cell of a 4 × 4 grid (64 px at 256-px tiles) at the
-cell's mean position, with ``count``, the counts per point class ``c1``, ``c2``, ``c3``, ``c4``,
-``c9`` and per verdict ``offline``, ``degraded``; otherwise one point per camera with ``device_id``,
-``name``, ``point_class``, ``status``, ``networked``, ``verdict``, ``admin_code``,
-``township_code``, ``village_code`` — never a stream URL or a credential.
+Cameras (layer ``cameras``): below :data:`POINT_ZOOM`, the tile is cut in a 4 × 4 grid of cells
+(64 px at 256-px tiles); a cell holding more than :data:`CELL_POINTS` cameras is one cluster point
+at the mean position of its cameras, with ``count``, the counts per point class ``c1``, ``c2``,
+``c3``, ``c4``, ``c9`` and per verdict ``offline``, ``degraded``; every other camera is a point of
+its own with ``device_id``, ``name``, ``point_class``, ``status``, ``networked``, ``verdict``,
+``admin_code``, ``township_code``, ``village_code`` — never a stream URL or a credential.
 
 Polygons and other shapes (:class:`ShapeLayer`): the features of a GeoDataFrame (EPSG:4326) that meet
 the tile, clipped to it (plus a small buffer), simplified to about a pixel, with their properties.
@@ -25,8 +25,8 @@ from sharpeyes.api.index import CLASS_CODES, VERDICT_CODES, CameraIndex
 from sharpeyes.api.tilemath import EXTENT, tile_bounds, tile_pixels
 from sharpeyes.model.codes import STATUSES
 
-#: A tile with more cameras than this is drawn as clusters (below POINT_ZOOM).
-POINTS_MAX: Final = 400
+#: A cluster cell with at most this many cameras shows them one by one (below POINT_ZOOM).
+CELL_POINTS: Final = 8
 #: From this zoom every camera is a point (at most POINTS_CAP per tile).
 POINT_ZOOM: Final = 17
 POINTS_CAP: Final = 5000
@@ -77,10 +77,18 @@ def camera_tile(
 ) -> bytes:
     """The ``cameras`` tile of ``rows`` (see the module docstring); ``names`` looks up names."""
     px, py = tile_pixels(index.lon[rows], index.lat[rows], z, x, y)
-    if len(rows) <= POINTS_MAX or z >= POINT_ZOOM:
-        rows, px, py = rows[:POINTS_CAP], px[:POINTS_CAP], py[:POINTS_CAP]
-        return encode("cameras", _points(index, rows, px, py, names))
-    return encode("cameras", _clusters(index, rows, px, py))
+    if z >= POINT_ZOOM:
+        keep = slice(0, POINTS_CAP)
+        return encode("cameras", _points(index, rows[keep], px[keep], py[keep], names))
+    size = EXTENT / CELLS
+    cx = np.clip((px // size).astype(np.int64), 0, CELLS - 1)
+    cy = np.clip((py // size).astype(np.int64), 0, CELLS - 1)
+    cell = cx * CELLS + cy
+    alone = np.bincount(cell, minlength=CELLS * CELLS)[cell] <= CELL_POINTS
+    features = _points(index, rows[alone], px[alone], py[alone], names)
+    crowd = ~alone
+    features += _clusters(index, rows[crowd], px[crowd], py[crowd], cell[crowd])
+    return encode("cameras", features)
 
 
 def _points(
@@ -117,12 +125,8 @@ def _points(
 
 
 def _clusters(
-    index: CameraIndex, rows: np.ndarray, px: np.ndarray, py: np.ndarray
+    index: CameraIndex, rows: np.ndarray, px: np.ndarray, py: np.ndarray, cell: np.ndarray
 ) -> list[dict[str, Any]]:
-    size = EXTENT / CELLS
-    cx = np.clip((px // size).astype(np.int64), 0, CELLS - 1)
-    cy = np.clip((py // size).astype(np.int64), 0, CELLS - 1)
-    cell = cx * CELLS + cy
     n_cells = CELLS * CELLS
     counts = np.bincount(cell, minlength=n_cells)
     sum_x = np.bincount(cell, weights=px, minlength=n_cells)

@@ -72,9 +72,9 @@ def cameras_tile(
         Query(description="comma-separated verdicts of the last finished run, or not_probed"),
     ] = None,
 ) -> Response:
-    """Layer ``cameras``: clusters with ``count`` and per-class counts ``c1`` … ``c9`` (and
-    ``offline``, ``degraded``) where a tile holds more than 400 cameras below zoom 17, else one
-    point per camera with its attributes (no stream URL, no credentials)."""
+    """Layer ``cameras``: below zoom 17, clusters with ``count`` and per-class counts ``c1`` …
+    ``c9`` (and ``offline``, ``degraded``) where a 64-px cell holds more than 8 cameras; every other
+    camera a point with its attributes (no stream URL, no credentials)."""
     _checked(z, x, y)
     classes = parse_list(point_class, tuple(int(c) for c in POINT_CLASSES), "point_class", int)
     wanted = parse_list(verdict, (*VERDICTS, "not_probed"), "verdict")
