@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -228,10 +229,58 @@ def _warm(state: AppState) -> None:
     )
 
 
+def default_workers() -> int:
+    """How many server processes ``sharpeyes serve`` runs by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def app_from_env() -> FastAPI:
+    """The app of one server worker: settings from ``SHARPEYES_*`` (the store is ``SHARPEYES_DB``),
+    the store opened by this process (SQLite in WAL mode: the workers read side by side; PostGIS
+    through this process's own connection pool). Used by ``uvicorn --factory`` for ``--workers``."""
+    from sharpeyes.settings import load_settings
+    from sharpeyes.store import Store
+
+    settings = load_settings()
+    return create_app(settings, Store.open(settings.db))
+
+
 def run(
-    settings: Settings, store: Store, *, host: str = "127.0.0.1", port: int = 8000, **kwargs: Any
+    settings: Settings,
+    store: Store,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    **kwargs: Any,
 ) -> None:
-    """Serve :func:`create_app` with uvicorn (blocks)."""
+    """Serve :func:`create_app` with uvicorn (blocks).
+
+    With ``workers`` > 1, uvicorn runs that many processes, each making its app with
+    :func:`app_from_env` (``settings.db`` is handed to them as ``SHARPEYES_DB`` in their environment,
+    never on a command line). The camera index is opened here first, so the workers start on a
+    ready index (memory-mapped: one copy in the page cache for all of them).
+    """
     import uvicorn
 
-    uvicorn.run(create_app(settings, store), host=host, port=port, log_level="info", **kwargs)
+    app = create_app(settings, store)
+    if workers <= 1:
+        uvicorn.run(app, host=host, port=port, log_level="info", **kwargs)
+        return
+    from sharpeyes.api.deps import camera_index
+
+    camera_index(app.state.sharpeyes)
+    store.close()
+    os.environ["SHARPEYES_DB"] = store.engine.url.render_as_string(hide_password=False)
+    uvicorn.run(
+        "sharpeyes.api.app:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        **kwargs,
+    )

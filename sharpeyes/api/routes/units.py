@@ -14,6 +14,10 @@ from sharpeyes.model.codes import ADMIN_LEVELS
 
 router = APIRouter(prefix="/api/units", tags=["units"])
 
+#: Page size of ``/api/units`` without filters, and the largest page asked for.
+UNFILTERED_PAGE = 100
+MAX_PAGE = 5000
+
 
 def kpi_rows_by_unit(state: AppState) -> dict[str, list[dict[str, Any]]]:
     """KPI rows of the latest report, by ``unit_code``."""
@@ -83,13 +87,27 @@ def list_units(
     parent: Annotated[str | None, Query(description="only the children of this unit code")] = None,
     tree: Annotated[bool, Query(description="nest children under their parents")] = False,
     depth: Annotated[int | None, Query(ge=1, le=5, description="tree depth")] = None,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1, le=MAX_PAGE, description=f"page size (default {UNFILTERED_PAGE} without filters)"
+        ),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> UnitList:
     """KPI rows per unit from the latest report (``networking_rate``, ``hd_ratio``, ``intact_rate``,
-    ``village_coverage`` … as fractions 0–1, one row per point class and one for all classes)."""
+    ``village_coverage`` … as fractions 0–1, one row per point class and one for all classes).
+
+    Without ``level``, ``parent`` or ``tree`` the list is paged like the camera list (``limit``
+    100 by default, ``total``, ``offset``); with a filter it is whole unless ``limit`` is given."""
     if level is not None and level not in ADMIN_LEVELS:
         raise HTTPException(400, f"level: {level!r} is not one of {list(ADMIN_LEVELS)}")
     if parent is not None and len(parent) > 20:
         raise HTTPException(400, "parent: not a division code")
+    if limit is None and level is None and parent is None and not tree:
+        limit = UNFILTERED_PAGE
+    if limit is not None and not tree:
+        return _page(state, level, parent, limit=limit, offset=offset)  # type: ignore[return-value]
 
     def render() -> bytes:
         table = unit_table(state)
@@ -110,6 +128,25 @@ def list_units(
         return Response(render(), media_type="application/json")  # type: ignore[return-value]
     key = f"units_json:{level}:{tree}:{depth}"
     return Response(cached(state, key, render), media_type="application/json")  # type: ignore[return-value]
+
+
+def _page(
+    state: AppState, level: str | None, parent: str | None, *, limit: int, offset: int
+) -> Response:
+    """One page of the unit list (in the unit table's order), with ``total``."""
+    table = [
+        u
+        for u in unit_table(state)
+        if (level is None or u["level"] == level) and (parent is None or u["parent_code"] == parent)
+    ]
+    body = UnitList(
+        report_available=latest(state, "report") is not None,
+        units=[Unit.model_validate(u) for u in table[offset : offset + limit]],
+        total=len(table),
+        limit=limit,
+        offset=offset,
+    )
+    return Response(body.model_dump_json().encode(), media_type="application/json")
 
 
 @router.get("/{code}", response_model=Unit, summary="One unit with its KPIs and children")
