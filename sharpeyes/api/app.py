@@ -241,11 +241,11 @@ def app_from_env() -> FastAPI:
     """The app of one server worker: settings from ``SHARPEYES_*`` (the store is ``SHARPEYES_DB``),
     the store opened by this process (SQLite in WAL mode: the workers read side by side; PostGIS
     through this process's own connection pool). Used by ``uvicorn --factory`` for ``--workers``."""
+    from sharpeyes.jobs.reads import open_store
     from sharpeyes.settings import load_settings
-    from sharpeyes.store import Store
 
     settings = load_settings()
-    return create_app(settings, Store.open(settings.db))
+    return create_app(settings, open_store(settings.db))
 
 
 def run(

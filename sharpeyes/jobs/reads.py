@@ -43,6 +43,11 @@ def index_frames(store: Store) -> tuple[pd.DataFrame, pd.Series | None]:
     return pd.DataFrame(cameras.drop(columns="geometry", errors="ignore")), verdicts
 
 
+def open_store(url: str) -> Store:
+    """The store at ``url`` (a SQLite path or a SQLAlchemy URL), migrated: for a server worker."""
+    return Store.open(url)
+
+
 def versions(store: Store) -> dict[str, str]:
     """The store's version stamps of cameras, health, units and results (cheap: a few lookups)."""
     return store.versions()

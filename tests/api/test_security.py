@@ -278,7 +278,9 @@ def test_stream_credentials_never_leave_the_server(server: Server) -> None:
         cams = server.store.cameras().dropna(subset=["lon", "lat"])
         drawn = 0
         for z in (9, 13, 17):
-            tiles = {tile_of(lon, lat, z) for lon, lat in zip(cams["lon"], cams["lat"], strict=True)}
+            tiles = {
+                tile_of(lon, lat, z) for lon, lat in zip(cams["lon"], cams["lat"], strict=True)
+            }
             for x, y in sorted(tiles)[:40]:
                 data = client.get(f"/tiles/cameras/{z}/{x}/{y}.mvt").content
                 assert city.SECRET.encode() not in data and b"rtsp://" not in data

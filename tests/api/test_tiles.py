@@ -39,8 +39,10 @@ def decode(data: bytes) -> dict[str, Any]:
 def cameras_in(store: Store, z: int, x: int, y: int) -> pd.DataFrame:
     west, south, east, north = tile_bounds(z, x, y)
     cams = pd.DataFrame(store.cameras().drop(columns="geometry"))
-    inside = cams["lon"].between(west, east, inclusive="left") & (cams["lat"] > south) & (
-        cams["lat"] <= north
+    inside = (
+        cams["lon"].between(west, east, inclusive="left")
+        & (cams["lat"] > south)
+        & (cams["lat"] <= north)
     )
     return cams[inside]
 

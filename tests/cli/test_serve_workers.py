@@ -28,9 +28,9 @@ def test_serve_runs_workers_that_each_answer(tiny_store: Path, tmp_path: Path) -
     token = create_token(store, name)
     store.close()
     port = free_port()
+    command = [sys.executable, "-m", "sharpeyes", "serve", "--db", str(tiny_store)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sharpeyes", "serve", "--db", str(tiny_store), "--port", str(port)]
-        + ["--workers", "2"],
+        [*command, "--port", str(port), "--workers", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
