@@ -44,6 +44,8 @@ class AppState:
     cache: ReadCache
     cache_root: Path | None = None
     tiles: TileCache = field(default_factory=lambda: TileCache(None))
+    #: shape layers of the unit and gap tiles, by name → (version, layer)
+    shape_layers: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _auth: dict[str, tuple[Principal | None, float]] = field(default_factory=dict)
     _auth_lock: threading.Lock = field(default_factory=threading.Lock)
     _versions: tuple[dict[str, str], float] | None = None

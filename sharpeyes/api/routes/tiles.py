@@ -12,7 +12,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from sharpeyes.api.deps import AppState, StateDep, Viewer, cached, camera_index
+from sharpeyes.api.deps import AppState, StateDep, Viewer, camera_index
 from sharpeyes.api.index import VERDICT_CODES
 from sharpeyes.api.maps import KPIS
 from sharpeyes.api.routes.cameras import parse_list
@@ -92,6 +92,16 @@ def cameras_tile(
     return _tile(request, state, "cameras", version, key, build)
 
 
+def _kept(state: AppState, name: str, version: str, load: Callable[[], ShapeLayer]) -> ShapeLayer:
+    """The shape layer ``name`` of ``version``, loaded once per version (the old one dropped)."""
+    held = state.shape_layers.get(name)
+    if held is not None and held[0] == version:
+        return held[1]  # type: ignore[no-any-return]
+    layer_ = load()
+    state.shape_layers[name] = (version, layer_)
+    return layer_
+
+
 def results_version(state: AppState) -> str:
     """The stamp unit and gap tiles are kept under: units and saved results."""
     versions = state.versions()
@@ -118,7 +128,7 @@ def unit_layer(state: AppState, level: str, version: str) -> ShapeLayer:
             frame[kpi] = [_total_row(kpis.get(str(c), [])).get(kpi) for c in frame["code"]]
         return ShapeLayer("units", frame, [*UNIT_PROPERTIES, *KPIS, *UNIT_RATES])
 
-    return cached(state, f"unit_tiles:{level}:{version}", load)  # type: ignore[no-any-return]
+    return _kept(state, f"units:{level}", version, load)
 
 
 @router.get(
@@ -153,7 +163,7 @@ def gap_layer(state: AppState, name: str, version: str) -> ShapeLayer:
             return ShapeLayer("gaps", gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), [])
         return ShapeLayer("gaps", frame, [c for c in frame.columns if c != "geometry"])
 
-    return cached(state, f"gap_tiles:{name}:{version}", load)  # type: ignore[no-any-return]
+    return _kept(state, f"gaps:{name}", version, load)
 
 
 @router.get(

@@ -119,6 +119,14 @@
       Object.keys(this._tiles_).forEach(function (key) { self._clear(key); self._draw(key); });
     },
 
+    /* Cameras drawn now: the counts of the clusters plus the single cameras. */
+    shownCameras: function () {
+      var self = this;
+      return Object.keys(this._tiles_).reduce(function (n, k) {
+        return n + self._tiles_[k].markers.reduce(function (m, marker) { return m + (marker.cameras || 1); }, 0);
+      }, 0);
+    },
+
     markerCount: function () {
       var self = this;
       return Object.keys(this._tiles_).reduce(function (n, k) { return n + self._tiles_[k].markers.length; }, 0);
@@ -153,9 +161,11 @@
       var tip = parts.map(function (part) {
         return part.k ? (CLASS_LABELS[part.k] + " " + part.n) : "";
       }).filter(Boolean).join(" · ");
-      return L.marker(ll, { icon: ringIcon(parts, total, ringSize(total)), keyboard: false })
+      var marker = L.marker(ll, { icon: ringIcon(parts, total, ringSize(total)), keyboard: false })
         .bindTooltip(total + " 台" + (tip ? " · " + tip : ""))
         .on("click", function () { map.setView(ll, Math.min(map.getZoom() + 2, 19)); });
+      marker.cameras = total;
+      return marker;
     },
 
     _camera: function (ll, p) {
@@ -185,6 +195,7 @@
   function unitLayer(level, style, tooltip) {
     var layer = new Counted("/tiles/units/" + encodeURIComponent(level) + "/{z}/{x}/{y}.mvt", tileOptions({
       vectorTileLayerStyles: { units: function (p) { return style(p); } },
+      rendererFactory: L.canvas.tile,  // thousands of village polygons: canvas, not SVG
       interactive: !!tooltip
     }));
     if (tooltip) {
