@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -237,17 +237,6 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def app_from_env() -> FastAPI:
-    """The app of one server worker: settings from ``SHARPEYES_*`` (the store is ``SHARPEYES_DB``),
-    the store opened by this process (SQLite in WAL mode: the workers read side by side; PostGIS
-    through this process's own connection pool). Used by ``uvicorn --factory`` for ``--workers``."""
-    from sharpeyes.jobs.reads import open_store
-    from sharpeyes.settings import load_settings
-
-    settings = load_settings()
-    return create_app(settings, open_store(settings.db))
-
-
 def run(
     settings: Settings,
     store: Store,
@@ -259,10 +248,11 @@ def run(
 ) -> None:
     """Serve :func:`create_app` with uvicorn (blocks).
 
-    With ``workers`` > 1, uvicorn runs that many processes, each making its app with
-    :func:`app_from_env` (``settings.db`` is handed to them as ``SHARPEYES_DB`` in their environment,
-    never on a command line). The camera index is opened here first, so the workers start on a
-    ready index (memory-mapped: one copy in the page cache for all of them).
+    With ``workers`` > 1 the camera index is opened here, the listening socket bound, and then
+    ``workers`` processes are forked, each opening the store anew (SQLite in WAL mode: the workers
+    read side by side; PostGIS through each worker's own connection pool) and serving the same
+    socket; they share the memory-mapped index and start at once (the code is already imported).
+    SIGTERM or SIGINT to this process stops them all.
     """
     import uvicorn
 
@@ -273,14 +263,57 @@ def run(
     from sharpeyes.api.deps import camera_index
 
     camera_index(app.state.sharpeyes)
-    store.close()
-    os.environ["SHARPEYES_DB"] = store.engine.url.render_as_string(hide_password=False)
-    uvicorn.run(
-        "sharpeyes.api.app:app_from_env",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        **kwargs,
-    )
+    url = store.engine.url.render_as_string(hide_password=False)
+    store.close()  # no connection may cross the fork
+    _prefork(settings, url, host=host, port=port, workers=workers, **kwargs)
+
+
+def _prefork(
+    settings: Settings, url: str, *, host: str, port: int, workers: int, **kwargs: Any
+) -> None:
+    """Bind ``host:port``, fork ``workers`` uvicorn servers on it, wait for them (see :func:`run`)."""
+    import signal
+    import socket
+
+    import uvicorn
+
+    from sharpeyes.jobs.reads import open_store
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                config = uvicorn.Config(
+                    create_app(settings, open_store(url)), log_level="info", **kwargs
+                )
+                uvicorn.Server(config).run(sockets=[sock])
+            except BaseException:
+                log.exception("server worker %d failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    log.info("serving on %s:%d with %d worker processes %s", host, port, workers, children)
+
+    def stop(signum: int, frame: Any) -> None:
+        for child in children:
+            with suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while children:
+        try:
+            pid, _ = os.wait()
+        except ChildProcessError:
+            break
+        if pid in children:
+            children.remove(pid)
+    sock.close()
