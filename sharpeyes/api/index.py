@@ -17,7 +17,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from sharpeyes.api.tilemath import morton_keys, tile_key_range
+from sharpeyes.api.tilemath import morton_keys, tile_key_range, world_xy
 from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
 
 #: Index of each status / verdict code in the compact arrays (0 = missing).
@@ -93,6 +93,21 @@ def verdict_codes(device_id: np.ndarray, verdicts: pd.Series) -> np.ndarray:
     hit = device_id[rows] == keys
     out[rows[hit]] = codes[hit]
     return out
+
+
+def covering_tiles(bbox: BBox, *, most: int = 16) -> list[tuple[int, int, int]]:
+    """The tiles ``(z, x, y)`` of the deepest zoom (≤ 16) at which at most ``most`` tiles cover
+    ``bbox`` (a box on the antimeridian or the poles: the one tile of zoom 0)."""
+    lon = np.array([bbox.west, bbox.east])
+    lat = np.array([bbox.north, bbox.south])
+    wx, wy = world_xy(lon, lat)
+    for z in range(16, -1, -1):
+        n = 2**z
+        x0, x1 = (int(v) for v in np.clip(np.floor(wx * n), 0, n - 1))
+        y0, y1 = (int(v) for v in np.clip(np.floor(wy * n), 0, n - 1))
+        if (x1 - x0 + 1) * (y1 - y0 + 1) <= most:
+            return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    return [(0, 0, 0)]
 
 
 @dataclass(frozen=True)
@@ -224,9 +239,20 @@ class CameraIndex:
             ]
             mask &= _any_of(self.verdict, verdict_codes_wanted)
         if bbox is not None:
-            mask &= self.located
-            mask &= (self.lon >= bbox.west) & (self.lon <= bbox.east)
-            mask &= (self.lat >= bbox.south) & (self.lat <= bbox.north)
+            mask &= self._in_bbox(bbox)
+        return mask
+
+    def _in_bbox(self, bbox: BBox) -> np.ndarray:
+        """Mask of the located cameras inside ``bbox``: only the cameras of the few tiles covering
+        it are looked at (Z-order slices), so a small box costs little at any inventory size."""
+        rows = np.concatenate(
+            [np.empty(0, dtype=np.int64)]
+            + [self.tile_rows(z, x, y) for z, x, y in covering_tiles(bbox)]
+        )
+        lon, lat = self.lon[rows], self.lat[rows]
+        inside = (lon >= bbox.west) & (lon <= bbox.east) & (lat >= bbox.south) & (lat <= bbox.north)
+        mask = np.zeros(len(self), dtype=bool)
+        mask[rows[inside]] = True
         return mask
 
     def page(self, mask: np.ndarray, *, limit: int, offset: int) -> tuple[int, list[str]]:

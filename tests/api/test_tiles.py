@@ -229,3 +229,20 @@ def pg_server(pg_url: str, tmp_path: Path) -> Iterator[Server]:
 def test_tiles_on_postgis(pg_server: Server) -> None:
     check_camera_tiles(pg_server)
     check_unit_tiles(pg_server)
+
+
+def test_bbox_selection_through_tiles_matches_a_full_scan() -> None:
+    from sharpeyes.api.index import BBox, CameraIndex
+
+    cams = pd.DataFrame(city.cameras(5_000, seed=5).drop(columns="geometry"))
+    index = CameraIndex(cams)
+    rng = np.random.default_rng(2)
+    boxes = [BBox(-180, -90, 180, 90), BBox(123.75, 42.25, 123.75, 42.25)]
+    for _ in range(40):
+        west, south = rng.uniform(123.55, 123.95), rng.uniform(42.05, 42.45)
+        size = rng.choice([0.001, 0.01, 0.1, 0.5])
+        boxes.append(BBox(west, south, west + size, south + size))
+    for box in boxes:
+        lon, lat = cams["lon"], cams["lat"]
+        inside = lon.between(box.west, box.east) & lat.between(box.south, box.north)
+        assert int(index.select(bbox=box).sum()) == int(inside.sum()), box
