@@ -10,9 +10,11 @@ p = 50, candidates × demand):
 - spopt: ``MCLP.from_cost_matrix`` (a dense distance matrix) solved by CBC through PuLP with a time
   limit (``--spopt-limit``); build and solve times are reported apart, once per instance (too slow
   to repeat);
-- ours: :class:`sharpeyes.planning.model.MaximalCoverage` ``solve("auto")`` (greedy, swap
-  search, LP + kernel MIP or full MIP) — median wall time of ``--repeat`` runs, matrix included —
-  and, for reference, plain lazy greedy;
+- ours: :class:`sharpeyes.planning.model.MaximalCoverage` ``solve("auto")`` with
+  ``--time-limit`` (default 2 s; greedy, swap search, Lagrangian plans, then LP + kernel MIP or
+  the full MIP as time allows) — median wall and CPU time of ``--repeat`` runs, matrix included —
+  then one run with ``--curve-limit`` (default 30 s) read at checkpoints: the quality-versus-time
+  curve of the plan and of the proven bound; and, for reference, plain lazy greedy;
 - the optimum: HiGHS on the full MIP, warm-started from our answer, with ``--optimum-limit``
   seconds; if it does not close the gap the best proven upper bound is used and the share printed
   is a lower bound on the true share (marked ``>=``).
@@ -22,11 +24,13 @@ peak memory (goal: < 30 s and < 4 GiB).
 
     python benchmarks/planning.py [--sizes 500x5000x20,2000x20000x50] [--large 10000x100000x250]
                                   [--repeat 3] [--spopt-limit 120] [--optimum-limit 300]
+                                  [--time-limit 2] [--curve-limit 30]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -38,7 +42,7 @@ import numpy as np
 from sharpeyes.planning.exact import solve_mip
 from sharpeyes.planning.heuristics import SolveState
 from sharpeyes.planning.matrix import coverage_matrix_from_radius
-from sharpeyes.planning.model import MaximalCoverage
+from sharpeyes.planning.model import MaximalCoverage, Method
 
 RADIUS_M = 500.0
 
@@ -59,9 +63,31 @@ def instance(
     return candidates, demand, weights
 
 
-def ours(cand: np.ndarray, dem: np.ndarray, w: np.ndarray, p: int, method: str) -> MaximalCoverage:
+def ours(
+    cand: np.ndarray, dem: np.ndarray, w: np.ndarray, p: int, method: Method, limit: float
+) -> MaximalCoverage:
     matrix = coverage_matrix_from_radius(cand, dem, RADIUS_M)
-    return MaximalCoverage.from_coverage_matrix(matrix, w, budget=p).solve(method, time_limit_s=30)
+    model = MaximalCoverage.from_coverage_matrix(matrix, w, budget=p)
+    return model.solve(method, time_limit_s=limit)
+
+
+#: Times (seconds into the solve) at which the quality-versus-time curve is read.
+CHECKPOINTS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+def curve_lines(model: MaximalCoverage, reference: float, mark: str, limit: float) -> list[str]:
+    """The best plan and bound at each checkpoint, as shares of ``reference`` (the optimum)."""
+    lines = []
+    for at in [c for c in CHECKPOINTS_S if c <= limit]:
+        rows = [r for r in model.trace if float(r["seconds"] or 0.0) <= at]
+        if not rows:
+            lines.append(f"  {at:>5g} s: (greedy still running)")
+            continue
+        covered = max(float(r["covered_weight"] or 0.0) for r in rows)
+        bounds = [float(r["upper_bound"]) for r in rows if r["upper_bound"] is not None]
+        bound = f", proven bound {100 * min(bounds) / reference:.2f} %" if bounds else ""
+        lines.append(f"  {at:>5g} s: plan {mark}{100 * covered / reference:.2f} %{bound}")
+    return lines
 
 
 def spopt_run(
@@ -123,27 +149,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spopt-limit", type=float, default=120.0)
     ap.add_argument("--optimum-limit", type=float, default=300.0)
     ap.add_argument("--no-spopt", action="store_true")
+    ap.add_argument("--time-limit", type=float, default=2.0, help="ours: the solve's budget, s")
+    ap.add_argument("--curve-limit", type=float, default=30.0, help="budget of the curve run, s")
     args = ap.parse_args(argv)
 
     print(f"radius {RADIUS_M:g} m; times are wall-clock seconds; shares of the proven optimum")
+    print(f"load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for size in [s for s in args.sizes.split(",") if s]:
         n_c, n_d, p = parse_size(size)
         cand, dem, w = instance(n_c, n_d)
         times = []
         model = None
+        cpu = []
         for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            model = ours(cand, dem, w, p, "auto")
+            t0, c0 = time.perf_counter(), time.process_time()
+            model = ours(cand, dem, w, p, "auto", args.time_limit)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         assert model is not None
         t_ours = statistics.median(times)
         t0 = time.perf_counter()
-        greedy = ours(cand, dem, w, p, "greedy")
+        greedy = ours(cand, dem, w, p, "greedy", args.time_limit)
         t_greedy = time.perf_counter() - t0
-        opt, bound, opt_status, opt_s = optimum(cand, dem, w, p, model.selected, args.optimum_limit)
+        curve = ours(cand, dem, w, p, "auto", args.curve_limit)
+        best_plan = max((model, curve), key=lambda m: m.covered_weight)
+        opt, bound, opt_status, opt_s = optimum(
+            cand, dem, w, p, best_plan.selected, args.optimum_limit
+        )
         proven = opt_status == "optimal"
         # not proven: the tightest proven upper bound, HiGHS's or our own (LP / Lagrangian)
-        own_bound = model.upper_bound if model.upper_bound is not None else float("inf")
+        own_bound = min(
+            m.upper_bound if m.upper_bound is not None else float("inf") for m in (model, curve)
+        )
         reference = opt if proven else min(bound, own_bound)
         mark = "" if proven else ">="
         print(f"\n== {n_c} candidates x {n_d} demand points, p = {p}")
@@ -160,9 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"ours  ({model.method}): {model.covered_weight:.0f} = {mark}"
             f"{100 * model.covered_weight / reference:.2f} % of optimum, median {t_ours:.2f} s "
-            f"(runs: {', '.join(f'{t:.2f}' for t in times)}); status {model.status}, own bound "
-            f"{model.upper_bound:.0f}"
+            f"(runs: {', '.join(f'{t:.2f}' for t in times)}; CPU {statistics.median(cpu):.2f} s) "
+            f"with --time-limit {args.time_limit:g} s (goal >= 99.5 % in <= 2 s); status "
+            f"{model.status}, own bound {model.upper_bound:.0f}"
         )
+        print(
+            f"quality versus time (one run with a {args.curve_limit:g} s budget, {curve.method}):"
+        )
+        print("\n".join(curve_lines(curve, reference, mark, args.curve_limit)))
         print(
             f"plain lazy greedy: {greedy.covered_weight:.0f} = {mark}"
             f"{100 * greedy.covered_weight / reference:.2f} % in {t_greedy:.2f} s"
@@ -183,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         n_c, n_d, p = parse_size(args.large)
         cand, dem, w = instance(n_c, n_d, seed=1)
         t0 = time.perf_counter()
-        model = ours(cand, dem, w, p, "auto")
+        model = ours(cand, dem, w, p, "auto", 30.0)
         elapsed = time.perf_counter() - t0
         peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         bound = model.upper_bound

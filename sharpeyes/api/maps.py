@@ -5,9 +5,9 @@ Bootstrap, Font Awesome, awesome-markers …) are replaced by the Leaflet copy v
 ``static/vendor/`` — the page uses nothing else. Layers:
 
 - base (one at a time): KPI choropleths per level (county, township, village) × (village coverage,
-  networking rate, HD ratio, intact rate), drawn from ``/tiles/units/{level}``, or unit boundaries
-  alone. A new level or hierarchy is one entry in :data:`LEVELS` (its units in the store and its rows
-  in the report are all the tiles need);
+  networking rate, HD ratio, intact rate), drawn from ``/tiles/units/{level}``, per police level
+  (sub-bureau 分局, station 派出所) × (networking rate, HD ratio, intact rate), or unit boundaries
+  alone. A new level or hierarchy is one entry in :data:`LEVELS` (or :data:`POLICE_LAYERS`);
 - overlays: the configured tile basemap, county boundaries, one camera layer drawn from vector tiles
   (``/tiles/cameras``: clusters with their class mix, cameras from zoom 17 or where few) with a switch
   per point class, fields of view (from zoom 16), uncovered villages and key places, offline and
@@ -42,6 +42,10 @@ KPIS: Final = {
     "intact_rate": "完好率",
 }
 LEVELS: Final = {"county": "区县", "township": "乡镇街道", "village": "村社区"}
+#: Police levels drawn as choropleths of their own (the police report's figures), and their KPIs
+#: (village coverage is an administrative figure).
+POLICE_LAYERS: Final = {"sub_bureau": "分局", "station": "派出所"}
+POLICE_KPIS: Final = ("networking_rate", "hd_ratio", "intact_rate")
 DEFAULT_CHOROPLETH: Final = ("township", "networking_rate")
 CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 9: "其他点位"}
 FOV_MIN_ZOOM: Final = 16
@@ -129,6 +133,12 @@ def _add_layers(fmap: folium.Map) -> dict[str, Any]:
                 name=f"{kpi_zh} · {level_zh}",
                 overlay=False,
                 show=(level, kpi) == DEFAULT_CHOROPLETH,
+            ).add_to(fmap)
+            layers["choropleths"][f"{level}:{kpi}"] = group
+    for level, level_zh in POLICE_LAYERS.items():
+        for kpi in POLICE_KPIS:
+            group = folium.FeatureGroup(
+                name=f"{KPIS[kpi]} · {level_zh} (公安)", overlay=False, show=False
             ).add_to(fmap)
             layers["choropleths"][f"{level}:{kpi}"] = group
     layers["boundaries"] = folium.FeatureGroup(name="区县边界", show=True).add_to(fmap)

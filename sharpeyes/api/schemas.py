@@ -144,3 +144,15 @@ class Ended(BaseModel):
     name: str | None = None
     tokens: int = 0
     sessions: int = 0
+
+
+class UnitHistory(BaseModel):
+    """A unit's KPI rows in every stored report period (``YYYY-MM``, oldest first)."""
+
+    code: str
+    name: str | None = None
+    level: str | None = None
+    periods: list[str] = Field(description="periods with a stored report that has this unit")
+    series: list[dict[str, Any]] = Field(
+        description="one row per period and point class: period, result_id, generated_at, KPIs"
+    )

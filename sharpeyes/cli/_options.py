@@ -156,3 +156,17 @@ def output_path(out: Path, *, mkdir: bool, folder: bool = False) -> Path:
         )
     parent.mkdir(parents=True, exist_ok=True)
     return target
+
+
+_MONTH = re.compile(r"^\s*\d{4}-(0?[1-9]|1[0-2])\s*$")
+
+
+def period(option: str, value: str | None, *, previous: bool = False) -> str | None:
+    """A reporting period ``YYYY-MM`` (``previous`` allowed too where ``previous`` is true), as
+    :func:`sharpeyes.coverage.trend.parse_period` reads it; ``None`` passes."""
+    if value is None or (previous and value.strip().lower() == "previous"):
+        return value
+    if not _MONTH.match(value):
+        also = " or previous" if previous else ""
+        raise ConfigError(f"{option} {value!r}: not a month; use YYYY-MM (e.g. 2026-11){also}")
+    return value

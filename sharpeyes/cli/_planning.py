@@ -133,9 +133,11 @@ def register(app: typer.Typer) -> None:
         time_limit_s: Annotated[
             float,
             typer.Option(
-                "--time-limit", metavar="S", help="Time for the solver after greedy, seconds"
+                "--time-limit",
+                metavar="S",
+                help="Time for the whole solve, seconds: the best plan found within it, with its proven bound",
             ),
-        ] = 30.0,
+        ] = 2.0,
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ from sharpeyes._errors import InputError
 from sharpeyes.coverage.kpis import KPI_KEYS, TARGETS
 from sharpeyes.model.codes import ADMIN_LEVELS, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.sheets import write_csv, xlsx_text, xlsx_value
+
+if TYPE_CHECKING:
+    from sharpeyes.coverage.trend import Comparison
 
 __all__ = [
     "REPORT_HEADERS_ZH",
@@ -51,6 +55,7 @@ REPORT_HEADERS_ZH: Final = {
     "platform_offline_probe_online": "平台离线但巡检在线数",
     "intact_rate": "完好率",
     "village_coverage": "行政村覆盖率",
+    "community_coverage": "社区覆盖率",
     "area_coverage": "面积覆盖率",
     "place_coverage": "重点部位覆盖率",
     "road_coverage": "重点道路覆盖率",
@@ -65,6 +70,8 @@ REPORT_HEADERS_ZH: Final = {
     "not_probed": "未巡检",
     "villages": "行政村数",
     "villages_covered": "已覆盖行政村数",
+    "communities": "社区数",
+    "communities_covered": "已覆盖社区数",
     "places": "重点部位数",
     "places_covered": "已覆盖重点部位数",
     "road_km": "重点道路长度(公里)",
@@ -84,6 +91,7 @@ _RATE_KEYS: Final = {
     "online_rate",
     "intact_rate",
     "village_coverage",
+    "community_coverage",
     "area_coverage",
     "place_coverage",
     "road_coverage",
@@ -100,6 +108,10 @@ _FLAG_RATE: Final = {
 def _header(key: str) -> str:
     if key in REPORT_HEADERS_ZH:
         return REPORT_HEADERS_ZH[key]
+    from sharpeyes.coverage.trend_xlsx import compare_header  # month-on-month columns
+
+    if (compared := compare_header(key)) is not None:
+        return compared
     for prefix, table, suffix in (
         ("place_coverage_", PLACE_CATEGORIES, "覆盖率"),
         ("road_coverage_", ROAD_CLASSES, "覆盖率"),
@@ -174,23 +186,39 @@ def write_report_xlsx(
     *,
     meta: dict[str, Any],
     gap_sheets: dict[str, pd.DataFrame] | None = None,
+    comparison: Comparison | None = None,
+    trend: pd.DataFrame | None = None,
+    levels: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Path:
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
-    percentages, targets met in green and missed in red; then one sheet per gap list; then 说明
-    (method, CRS, targets, time)."""
+    percentages, targets met in green and missed in red; with a ``comparison``, the 环比 sheet, and
+    with a ``trend`` the 趋势 sheet (:mod:`sharpeyes.coverage.trend_xlsx`); then one sheet per gap
+    list; then 说明 (method, CRS, targets, time). ``levels`` (level → sheet name) and ``headers``
+    (key → header) serve another hierarchy (the police one: 市公安局, 分局, 派出所)."""
+    from sharpeyes.coverage import trend_xlsx
+
     wb = _styled_workbook()
+    trend_xlsx.add_trend_styles(wb)
     frame = pd.DataFrame(rows)
-    for level in ("city", "county", "township", "village"):
+    sheet_names = levels or {str(k): v.zh for k, v in ADMIN_LEVELS.items()}
+    for level, title in sheet_names.items():
         part = frame[frame["level"] == level] if len(frame) else frame
         if len(part) == 0:
             continue
-        _write_level_sheet(wb.create_sheet(ADMIN_LEVELS[level].zh), part)
+        _write_level_sheet(wb.create_sheet(title), part, headers or {})
+    if comparison is not None:
+        trend_xlsx.write_compare_sheet(
+            wb.create_sheet(trend_xlsx.COMPARE_SHEET), comparison, _styled
+        )
+    if trend is not None and len(trend):
+        trend_xlsx.write_trend_sheet(wb.create_sheet(trend_xlsx.TREND_SHEET), trend, _styled)
     for title, sheet in (gap_sheets or {}).items():
         _write_gap_sheet(wb.create_sheet(title[:31]), sheet)
     notes = wb.create_sheet("说明")
     notes.column_dimensions["A"].width = 36
     notes.column_dimensions["B"].width = 60
-    for key, value in _notes_lines(meta):
+    for key, value in [*_notes_lines(meta), *trend_xlsx.trend_notes(meta)]:
         notes.append([key, xlsx_value(notes, value)])
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
@@ -233,7 +261,7 @@ def _styled(ws: Any, value: Any, style: str) -> Any:
     return xlsx_text(cell)
 
 
-def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
+def _write_level_sheet(ws: Any, part: pd.DataFrame, headers: Mapping[str, str]) -> None:
     """One level's rows: Chinese headers, frozen panes, rates coloured by their target flag."""
     from openpyxl.utils import get_column_letter
 
@@ -241,7 +269,7 @@ def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
     ws.freeze_panes = "C2"
     for j, c in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(j)].width = 14 if c != "unit_name" else 20
-    ws.append([_styled(ws, _header(c), "se_header") for c in cols])
+    ws.append([_styled(ws, headers.get(c) or _header(c), "se_header") for c in cols])
     is_rate = [c in _RATE_KEYS or c.startswith(("place_coverage_", "road_coverage_")) for c in cols]
     for record in part.to_dict("records"):
         ws.append(_level_row(ws, record, cols, is_rate))
@@ -249,11 +277,15 @@ def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
 
 def _level_row(ws: Any, record: dict[Any, Any], cols: list[str], is_rate: list[bool]) -> list[Any]:
     """The cells of one report row: class in Chinese, 达标/未达标 flags, rates as percentages."""
+    from sharpeyes.coverage.trend_xlsx import compare_cell, is_compare_column
+
     judged = {rate: flag for flag, rate in _FLAG_RATE.items()}
     values: list[Any] = []
     for c, rate in zip(cols, is_rate, strict=True):
         v = plain_value(record[c])
-        if c == "point_class":
+        if is_compare_column(c):  # month-on-month columns, styled by coverage.trend_xlsx
+            values.append(compare_cell(ws, c, record))
+        elif c == "point_class":
             values.append(_CLASS_ZH.get(v, v))
         elif c.startswith("target"):
             values.append(

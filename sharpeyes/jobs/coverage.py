@@ -33,9 +33,10 @@ from sharpeyes.health.resolution import (
 )
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.places import places_from_file, roads_from_file
+from sharpeyes.ingest.unit_codes import check_hierarchy
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
 from sharpeyes.model.codes import HD_MIN_LINES
-from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
+from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
 from sharpeyes.model.divisions import LEVELS
 from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
@@ -70,14 +71,17 @@ def import_units(
     code_field: str | None = None,
     name_field: str | None = None,
     parent_field: str | None = None,
+    kind_field: str | None = None,
     crs: str = "wgs84",
 ) -> dict[str, Any]:
     """Read units from ``path`` and put them in the store.
 
     The units of the levels the file holds replace those levels in the store; other levels stay
     (so counties from a GeoJSON and townships and villages from code lists can be imported one after
-    the other). Returns counts, the problems found (repaired geometry, missing parents, sibling
-    overlaps and gaps) and the metric CRS areas will be measured in.
+    the other). Returns counts (``village_kinds``: administrative villages, communities, virtual
+    units), the problems found (repaired geometry, missing parents, codes or parents that disagree
+    with the digit rules, sibling overlaps and gaps) and the metric CRS areas will be measured in.
+    A parent cycle between the file and the stored units is refused like one inside the file.
     """
     from sharpeyes.model.crs import metric_crs
 
@@ -89,6 +93,7 @@ def import_units(
             code_field=code_field,
             name_field=name_field,
             parent_field=parent_field,
+            kind_field=kind_field,
             crs=crs,
         )
     new = layer.units
@@ -96,9 +101,11 @@ def import_units(
     if len(existing):
         levels_new = set(new["level"].dropna())
         keep = ~existing["level"].isin(levels_new) & ~existing["code"].isin(set(new["code"]))
-        kept = existing[keep.to_numpy(dtype=bool)][list(UNIT_COLUMNS)]
-        combined = pd.concat([kept, new[list(UNIT_COLUMNS)]], ignore_index=True)
+        columns = [*UNIT_COLUMNS, *UNIT_OPTIONAL_COLUMNS]
+        kept = existing[keep.to_numpy(dtype=bool)].reindex(columns=columns)
+        combined = pd.concat([kept, new.reindex(columns=columns)], ignore_index=True)
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=WGS84)
+        check_hierarchy(combined, file=f"{path} with the stored units", parent_field=parent_field)
     else:
         combined = new
     problems = layer.problems
@@ -129,10 +136,20 @@ def import_units(
         "levels": {str(k): int(v) for k, v in new["level"].value_counts().items()},
         "units_in_store": {str(k): int(v) for k, v in combined["level"].value_counts().items()},
         "with_geometry": int((~(new.geometry.isna() | new.geometry.is_empty)).sum()),
+        "village_kinds": _village_kind_counts(new),
         "problems": {str(k): int(v) for k, v in problems["kind"].value_counts().items()},
         "problem_rows": _records(problems),
         "metric_crs": metric_crs(with_geo).to_string() if len(with_geo) else None,
     }
+
+
+def _village_kind_counts(units: pd.DataFrame) -> dict[str, int]:
+    """Village-level units by kind (``village``, ``community``, ``virtual``, ``unknown``)."""
+    villages = units[obj_array(units["level"]) == "village"]
+    if not len(villages):
+        return {}
+    kinds = villages["village_kind"].astype(object).fillna("unknown")
+    return {str(k): int(v) for k, v in kinds.value_counts().items()}
 
 
 def import_places(
@@ -258,8 +275,10 @@ def compute_report(
     dask_address: str | None = None,
     _inputs_out: list[Any] | None = None,
     hd_source: str = "registry",
+    period: str | None = None,
 ) -> dict[str, Any]:
-    """Compute the KPIs per unit and class from the store and save them as result ``"report"``.
+    """Compute the KPIs per unit and class from the store and save them as result ``"report"`` of
+    ``period`` (``YYYY-MM``, default this month; it supersedes an earlier run of that period).
 
     ``hd_source``: ``registry`` (the HD ratio from the registry's ``resolution``/``is_hd``) or
     ``stream`` (from the size of the stream each camera really sent in the last finished health
@@ -269,9 +288,12 @@ def compute_report(
     The saved document: ``rows`` (one JSON row per unit and class, keys in
     :data:`~sharpeyes.coverage.kpis.KPI_KEYS` first), ``metric_crs``, ``generated_at``,
     ``hd_min_lines``, ``area_method``, ``health_run`` (``None`` before any health run),
-    ``placement`` counts and the ``outside`` / ``id_mismatches`` / ``unplaced`` camera lists.
-    Returns a summary with ``result_id``.
+    ``placement`` counts and the ``outside`` / ``id_mismatches`` / ``unplaced`` camera lists,
+    ``period``. Returns a summary with ``result_id`` and ``period``.
     """
+    from sharpeyes.coverage.trend import current_period, parse_period
+
+    period = parse_period(period) if period is not None else current_period()
     if area not in ("exact", "fast", "none"):
         raise InputError(f"unknown area method {area!r}: use exact, fast or none", field="area")
     if hd_source not in ("registry", "stream"):
@@ -303,6 +325,7 @@ def compute_report(
         "rows": rows,
         "metric_crs": inputs.crs.to_string(),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "period": period,
         "hd_min_lines": hd_min_lines,
         "area_method": area if area != "fast" else f"fast ({cell_m:g} m raster)",
         "health_run": run_id,
@@ -311,12 +334,13 @@ def compute_report(
         "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(inputs),
     }
-    result_id = store.save_result("report", document)
+    result_id = store.save_result("report", document, period=period)
     if _inputs_out is not None:
         _inputs_out.extend([inputs, units, places, document])
     top = [r for r in rows if r["point_class"] == "all" and r["level"] in ("city", "county")]
     return {
         "result_id": result_id,
+        "period": period,
         "rows": len(rows),
         "units": len(units),
         "metric_crs": document["metric_crs"],
@@ -375,9 +399,15 @@ def write_report(
     hd_min_lines: int = HD_MIN_LINES,
     area: str = "exact",
     hd_source: str = "registry",
+    period: str | None = None,
+    compare: str | None = None,
 ) -> dict[str, Any]:
-    """Compute the report (saved as ``"report"``) and write it as xlsx, csv or json
-    (``hd_source``: see :func:`compute_report`).
+    """Compute the report (saved as ``"report"`` of ``period``) and write it as xlsx, csv or json
+    (``hd_source``, ``period``: see :func:`compute_report`).
+
+    ``compare`` (a stored period ``YYYY-MM`` or ``previous``) adds, per unit and class, the earlier
+    period's KPIs and the changes (:mod:`sharpeyes.jobs.trend`); the workbook gets the 环比 sheet and,
+    once two periods are stored, the 趋势 sheet with its line charts.
 
     The workbook also carries the gap lists (computed and saved as ``"gaps"``) and the camera
     placement findings on their own sheets. ``unit`` keeps that unit and the units inside it;
@@ -388,12 +418,26 @@ def write_report(
         raise InputError(f"unknown report format {fmt!r}: use xlsx, csv or json", field="format")
     if level is not None and level not in LEVELS:
         raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
+    from sharpeyes.coverage.trend import current_period, parse_period
+    from sharpeyes.jobs import trend
+
+    period = parse_period(period) if period is not None else current_period()
+    target = trend.compare_target(store, compare, period=period) if compare else None
     held: list[Any] = []
     summary = compute_report(
-        store, hd_min_lines=hd_min_lines, area=area, _inputs_out=held, hd_source=hd_source
+        store,
+        hd_min_lines=hd_min_lines,
+        area=area,
+        _inputs_out=held,
+        hd_source=hd_source,
+        period=period,
     )
     inputs, units, places, document = held
     rows = filter_rows(document["rows"], unit=unit, level=level)
+    mom = trend.month_on_month(
+        store, rows, period=period, compare_to=target, unit=unit, level=level
+    )
+    rows = mom.rows
     out = Path(out)
     meta = {
         k: v
@@ -401,17 +445,27 @@ def write_report(
         if k
         in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run", "hd_source")
     }
+    meta.update(mom.meta)
     gaps_summary: dict[str, Any] = {}
     if fmt == "json":
-        write_report_json(rows, out, meta=meta)
+        write_report_json(rows, out, meta={**meta, **mom.json_extra()})
     elif fmt == "csv":
-        write_report_csv(rows, out)
+        write_report_csv(mom.csv_rows(), out)
     else:
         gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
-        write_report_xlsx(rows, out, meta=meta, gap_sheets=sheets)
-    return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows), **gaps_summary}
+        write_report_xlsx(
+            rows, out, meta=meta, gap_sheets=sheets, comparison=mom.comparison, trend=mom.trend
+        )
+    return {
+        **summary,
+        **mom.summary,
+        "out": str(out),
+        "format": fmt,
+        "rows_written": len(rows),
+        **gaps_summary,
+    }
 
 
 def _gap_sheets(

@@ -28,7 +28,7 @@ def plan(
     per_unit: str | None = None,
     cost_budget: float | None = None,
     method: Method = "auto",
-    time_limit_s: float = 30.0,
+    time_limit_s: float = 2.0,
 ) -> dict[str, Any]:
     """Plan ``budget`` new cameras on the store's inventory, units, places and roads.
 

@@ -123,10 +123,13 @@ REJECT_HEADERS_ZH: Final = {
     "reason": "原因",
 }
 
-#: Administrative units: ``level`` one of city/county/township/village, ``code`` the statistical
-#: division code (6, 9 or 12 digits), ``parent_code`` the enclosing unit's code,
+#: Administrative units: ``level`` one of city/county/township/village, ``code`` any text (the
+#: statistical division code of 6, 9 or 12 digits, or a grid/police/own code), ``parent_code`` the
+#: enclosing unit's code,
 #: ``population`` residents where known.
 UNIT_COLUMNS: Final = ("code", "name", "level", "parent_code", "population", "geometry")
+#: Unit columns kept when present: ``village_kind`` (village/community/virtual, village level only).
+UNIT_OPTIONAL_COLUMNS: Final = ("village_kind",)
 
 #: Key places (points or polygons): ``category`` a key of ``codes.PLACE_CATEGORIES``.
 PLACE_COLUMNS: Final = ("place_id", "name", "category", "geometry")

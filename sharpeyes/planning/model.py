@@ -33,8 +33,16 @@ Demand already covered by existing cameras is given as ``already_covered`` and c
 - ``kernel`` (a stage of ``auto`` and ``exact`` on medium instances): the LP relaxation gives an
   upper bound, and the MIP restricted to the sites with a positive LP value plus the heuristic's
   sites usually finds a near-optimal answer in seconds;
+- ``lagrangian`` (a stage of ``auto`` on instances too large for the full MIP, count budgets):
+  subgradient prices on the coverage constraints give a bound, and greedy over the sites the
+  prices value most, taken to a local optimum, gives plans (:mod:`sharpeyes.planning.lagrangian`);
 - ``auto`` (default): greedy and swap; then the full MIP if the reduced instance has at most
-  ``EXACT_SMALL_NNZ`` non-zeros, else the LP and kernel MIP if at most ``EXACT_MAX_NNZ``.
+  ``EXACT_SMALL_NNZ`` non-zeros, else the Lagrangian plans, then the LP and kernel MIP if at most
+  ``EXACT_MAX_NNZ`` and time is left.
+
+Solving is anytime (:mod:`sharpeyes.planning.stages`): within ``time_limit_s`` (default 2 s) each
+stage starts from the best plan so far, and the answer is the best plan found with the best bound
+proven.
 
 Every answer carries an upper bound on the optimum: from the MIP when it ran, else a Lagrangian
 bound or the submodularity bound :math:`f(S) + \sum_{\text{top } p} \Delta_j(S)` (count budget
@@ -55,19 +63,21 @@ from numpy.typing import ArrayLike, NDArray
 
 from sharpeyes._errors import InputError
 from sharpeyes.planning import exact
-from sharpeyes.planning.heuristics import (
-    FloatArray,
-    IntArray,
-    SolveState,
-    greedy,
-    rank,
-    swap_search,
-)
+from sharpeyes.planning.heuristics import FloatArray, SolveState
 from sharpeyes.planning.matrix import coverage_matrix_from_distances, coverage_matrix_from_frames
+from sharpeyes.planning.stages import LP_MIN_S, SolveRun
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXACT_MAX_NNZ", "EXACT_SMALL_NNZ", "METHODS", "MaximalCoverage", "Method", "Step"]
+__all__ = [
+    "DEFAULT_TIME_LIMIT_S",
+    "EXACT_MAX_NNZ",
+    "EXACT_SMALL_NNZ",
+    "METHODS",
+    "MaximalCoverage",
+    "Method",
+    "Step",
+]
 
 Method = Literal["auto", "greedy", "swap", "exact"]
 METHODS: tuple[str, ...] = ("auto", "greedy", "swap", "exact")
@@ -77,6 +87,8 @@ EXACT_SMALL_NNZ = 60_000
 #: Up to this many, ``auto`` runs the LP relaxation and a MIP over the sites the LP uses (kernel);
 #: above it, greedy and swap search only.
 EXACT_MAX_NNZ = 600_000
+#: The default solve budget, seconds: the plan and bound found in this time are the answer.
+DEFAULT_TIME_LIMIT_S = 2.0
 
 
 @dataclass
@@ -118,6 +130,10 @@ class MaximalCoverage:
     method : str
         Which stages ran, e.g. ``greedy+swap+exact``.
     steps : list of Step
+    trace : list of dict
+        The quality-versus-time curve of the solve: ``seconds`` since it started,
+        ``covered_weight`` of the best plan and ``upper_bound`` proven by then, one row per
+        improvement of either.
     """
 
     def __init__(
@@ -154,6 +170,7 @@ class MaximalCoverage:
         self.status = "unsolved"
         self.method = ""
         self.steps: list[Step] = []
+        self.trace: list[dict[str, float | None]] = []
 
     # -- construction --------------------------------------------------------------------------
     @classmethod
@@ -282,7 +299,7 @@ class MaximalCoverage:
         self,
         method: Method = "auto",
         *,
-        time_limit_s: float = 30.0,
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
         exact_small_nnz: int = EXACT_SMALL_NNZ,
         exact_max_nnz: int = EXACT_MAX_NNZ,
         mip_rel_gap: float = 1e-6,
@@ -295,10 +312,13 @@ class MaximalCoverage:
             ``greedy`` alone; ``swap`` greedy then swap search; ``exact`` greedy, swap, the LP
             relaxation with a MIP over the sites it uses, then the full MIP until proved optimal
             or out of time; ``auto`` greedy and swap, then the full MIP if the reduced instance
-            has at most ``exact_small_nnz`` non-zeros, else the LP and kernel MIP if it has at
-            most ``exact_max_nnz``.
+            has at most ``exact_small_nnz`` non-zeros; else plans from Lagrangian prices (count
+            budgets, :mod:`sharpeyes.planning.lagrangian`) for 1.5 s or 30 % of the budget,
+            whichever is longer, then the LP and kernel MIP if the instance has at most
+            ``exact_max_nnz`` non-zeros and a second is left.
         time_limit_s : float
-            Wall-clock budget in seconds for everything after greedy (swap search, LP, MIPs).
+            Wall-clock budget of the whole solve, seconds (default 2): the answer is the best
+            plan found within it, with the best bound proven (``trace`` shows how both grew).
         mip_rel_gap : float
             Relative gap at which HiGHS stops and reports ``optimal``.
         """
@@ -313,17 +333,22 @@ class MaximalCoverage:
                 f"budget of {self.budget} sites is larger than the {state.n_cand} candidates: "
                 "at most every candidate can be chosen"
             )
-        run = _Run(self, state, deadline=started + time_limit_s, rel_gap=mip_rel_gap)
+        run = SolveRun(
+            self, state, started=started, deadline=started + time_limit_s, rel_gap=mip_rel_gap
+        )
         run.heuristics(method)
         nnz = exact.reduced_nnz(state)
         small = nnz <= exact_small_nnz
         medium = nnz <= exact_max_nnz
-        if method == "exact" or (method == "auto" and medium and not small):
+        if method == "auto" and not small:
+            run.lagrangian_plans(time_limit_s)
+        time_for_lp = run.left_s() >= LP_MIN_S
+        if method == "exact" or (method == "auto" and medium and not small and time_for_lp):
             run.lp_and_kernel()
         if (method == "exact" and run.status != "optimal") or (method == "auto" and small):
             run.full_mip()
         if run.upper is None and method != "greedy":
-            run.lagrangian(time_limit_s)
+            run.subgradient(time_limit_s)
         if run.upper is None:
             run.upper = exact.submodular_bound(state, run.chosen)
         run.finish()
@@ -374,6 +399,7 @@ class MaximalCoverage:
                 }
                 for s in self.steps
             ],
+            "trace": self.trace,
             "notes": self.notes,
         }
 
@@ -450,113 +476,3 @@ def _checked_unit_budgets(
     if negative:
         raise InputError("budget per unit must be >= 0", field="unit_budgets", value=negative[0])
     return units, ub
-
-
-# -- the stages of a solve ---------------------------------------------------------------------
-
-
-class _Run:
-    """One solve in progress: the current answer, its status and bound, the stages run so far."""
-
-    def __init__(
-        self, model: MaximalCoverage, state: SolveState, *, deadline: float, rel_gap: float
-    ) -> None:
-        self.model = model
-        self.state = state
-        self.deadline = deadline
-        self.rel_gap = rel_gap
-        self.chosen: list[int] = []
-        self.status = "greedy"
-        self.upper: float | None = None
-        self.stages: list[str] = []
-
-    def _step(self, stage: str, label: str, t0: float, status: str, **detail: Any) -> None:
-        seconds = time.perf_counter() - t0
-        self.model.steps.append(
-            Step(stage, self.state.objective(self.chosen), seconds, status, detail)
-        )
-        self.stages.append(label)
-
-    def _left_s(self) -> float:
-        return max(1.0, self.deadline - time.perf_counter())
-
-    def heuristics(self, method: Method) -> None:
-        """Greedy, then swap search unless ``method`` is ``greedy``."""
-        t0 = time.perf_counter()
-        self.chosen = greedy(self.state)
-        self._step("greedy", "greedy", t0, "greedy")
-        if method in ("auto", "swap", "exact") and self.chosen:
-            t0 = time.perf_counter()
-            self.chosen, swaps, finished = swap_search(
-                self.state, self.chosen, deadline=self.deadline
-            )
-            self.status = "local_optimum" if finished else "time_limit"
-            self._step("swap", "swap", t0, self.status, swaps=swaps)
-
-    def lp_and_kernel(self) -> None:
-        """LP relaxation (a bound), then a MIP over the sites the LP uses (the kernel)."""
-        t0 = time.perf_counter()
-        bound, y = exact.lp_bound(self.state, time_limit_s=self._left_s())
-        lp_status = "optimal" if bound is not None else "time_limit"
-        self._step("lp", "lp", t0, lp_status, upper_bound=bound)
-        if bound is None or y is None:
-            return
-        self.upper = bound
-        kernel: IntArray = np.union1d(
-            np.flatnonzero(y > 1e-3), np.asarray(self.chosen, dtype=np.int64)
-        )
-        t0 = time.perf_counter()
-        found, kstatus, _ = exact.solve_mip(
-            self.state, self.chosen, time_limit_s=self._left_s(), rel_gap=self.rel_gap, cols=kernel
-        )
-        if self.state.objective(found) > self.state.objective(self.chosen):
-            self.chosen = found
-        value = self.state.objective(self.chosen)
-        proved = bound - value <= self.rel_gap * max(1.0, abs(bound))
-        self.status = "optimal" if proved else ("kernel" if kstatus == "optimal" else "time_limit")
-        self._step("kernel_mip", "kernel", t0, kstatus, kernel_sites=len(kernel))
-
-    def full_mip(self) -> None:
-        """The MIP over every candidate, warm-started from the current answer."""
-        t0 = time.perf_counter()
-        found, mip_status, bound = exact.solve_mip(
-            self.state, self.chosen, time_limit_s=self._left_s(), rel_gap=self.rel_gap
-        )
-        if self.state.objective(found) >= self.state.objective(self.chosen) - 1e-9:
-            self.chosen = found
-        if bound is not None:
-            self.upper = bound if self.upper is None else min(self.upper, bound)
-        self.status = mip_status
-        self._step("exact", "exact", t0, mip_status, upper_bound=bound)
-
-    def lagrangian(self, time_limit_s: float) -> None:
-        """A Lagrangian bound lowered by subgradient steps (count budget; up to 30 % of the time)."""
-        t0 = time.perf_counter()
-        self.upper = exact.subgradient_bound(
-            self.state,
-            lower=self.state.objective(self.chosen),
-            chosen=self.chosen,
-            deadline=min(self.deadline, time.perf_counter() + max(1.0, 0.3 * time_limit_s)),
-        )
-        if self.upper is not None:
-            self._step("bound", "bound", t0, "lagrangian", upper_bound=self.upper)
-
-    def finish(self) -> None:
-        """Fill the model's answer attributes: ranked sites, curve, bound, status, notes."""
-        m = self.model
-        order, gains = rank(self.state, self.chosen)
-        m.selected = order
-        m.gains = gains
-        base = float(m.weights[m.already_covered].sum())
-        m.curve = [base, *(base + np.cumsum(gains)).tolist()]
-        m.covered_weight = base + self.state.objective(self.chosen)
-        m.upper_bound = None if self.upper is None else base + self.upper
-        if m.upper_bound is not None and m.upper_bound < m.covered_weight:
-            m.upper_bound = m.covered_weight
-        m.status = self.status
-        m.method = "+".join(self.stages)
-        if m.budget is not None and len(order) < min(m.budget, self.state.n_cand):
-            m.notes.append(
-                f"only {len(order)} of the {m.budget} budgeted sites add coverage; "
-                "the others would cover nothing new"
-            )

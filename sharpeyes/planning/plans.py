@@ -122,7 +122,7 @@ def plan_points(
     radius_m: float,
     cost_budget: float | None = None,
     method: Method = "auto",
-    time_limit_s: float = 30.0,
+    time_limit_s: float = 2.0,
 ) -> PlanResult:
     """Choose up to ``budget`` candidate sites covering the most demand weight within ``radius_m``.
 
@@ -217,7 +217,7 @@ def plan_city(
     per_unit: str | None = None,
     weights: Mapping[str, Any] | None = None,
     method: Method = "auto",
-    time_limit_s: float = 30.0,
+    time_limit_s: float = 2.0,
 ) -> PlanResult:
     """Expansion plan on the inventory: the sites where ``budget`` new cameras close the most gaps.
 

@@ -211,6 +211,14 @@ class Store:
         """Administrative units (EPSG:4326), optionally one ``level`` (city/county/township/village)."""
         return self._layers.units(level)
 
+    def replace_police_units(self, units: gpd.GeoDataFrame) -> int:
+        """Replace the police units (bureau → sub-bureau → station) in one transaction."""
+        return self._layers.replace_police_units(units)
+
+    def police_units(self, level: str | None = None) -> gpd.GeoDataFrame:
+        """Police units (EPSG:4326), optionally one ``level`` (bureau/sub_bureau/station)."""
+        return self._layers.police_units(level)
+
     def replace_places(self, places: gpd.GeoDataFrame) -> int:
         """Replace the key places (PLACE_COLUMNS; extra columns kept) in one transaction."""
         return self._layers.replace_places(places)
@@ -282,9 +290,12 @@ class Store:
         return self._health.reference_frame(device_id)
 
     # -- results of analyses ---------------------------------------------------------------------
-    def save_result(self, kind: str, document: dict[str, Any] | list[Any]) -> int:
-        """Keep a JSON document (a report, the gaps, a plan, ...) under ``kind``; returns its id."""
-        return self._results.save_result(kind, document)
+    def save_result(
+        self, kind: str, document: dict[str, Any] | list[Any], *, period: str | None = None
+    ) -> int:
+        """Keep a JSON document (a report, the gaps, a plan, ...) under ``kind`` (a report with its
+        ``period``, ``YYYY-MM``: see :mod:`sharpeyes.store.results`); returns its id."""
+        return self._results.save_result(kind, document, period=period)
 
     def latest_result(self, kind: str) -> dict[str, Any] | None:
         """The newest document of ``kind``, or ``None``."""

@@ -197,6 +197,19 @@ units = sa.Table(
     *_layer_columns(),
 )
 
+#: Police units (bureau → sub-bureau → station): their codes can equal administrative codes, so
+#: they have a table of their own (:mod:`sharpeyes.model.police`).
+police_units = sa.Table(
+    "police_units",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("level", sa.Text, index=True),
+    sa.Column("parent_code", sa.Text, index=True),
+    sa.Column("population", Double),
+    *_layer_columns(),
+)
+
 places = sa.Table(
     "places",
     metadata,
@@ -297,6 +310,8 @@ results = sa.Table(
     sa.Column("kind", sa.Text, nullable=False, index=True),
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("document", sa.Text, nullable=False),
+    # the reporting period (``YYYY-MM``) of a report; the newest run of a period supersedes the others
+    sa.Column("period", sa.Text, index=True),
 )
 
 # -- auth and audit ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ primary keys or small tables (milliseconds at a million cameras, on SQLite and P
 - ``cameras``: imports (count, newest id and finish time), the change log's newest id (camera edits
   write there too) and the newest camera id;
 - ``health``: the newest health run and its finish time (the verdicts shown on the map);
-- ``units``: the unit table's size, largest code and total name length (a units import);
+- ``units``: the unit table's size, largest code and total name length, and the police units'
+  size and largest code (a units import of either hierarchy);
 - ``results``: the newest saved result (a report, gaps, plan …).
 """
 
@@ -29,7 +30,10 @@ _STAMPS: Final = {
         " (SELECT max(camera_id) FROM cameras)"
     ),
     "health": "SELECT count(*), max(run_id), max(finished_at) FROM health_runs",
-    "units": "SELECT count(*), max(code), sum(length(coalesce(name, ''))) FROM units",
+    "units": (
+        "SELECT count(*), max(code), sum(length(coalesce(name, ''))),"
+        " (SELECT count(*) FROM police_units), (SELECT max(code) FROM police_units) FROM units"
+    ),
     "results": "SELECT count(*), max(result_id) FROM results",
 }
 

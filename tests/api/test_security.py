@@ -50,6 +50,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/imports/{import_id}/rejects"): "viewer",
     ("GET", "/api/units"): "viewer",
     ("GET", "/api/units/{code}"): "viewer",
+    ("GET", "/api/units/{code}/history"): "viewer",
     ("GET", "/api/report"): "viewer",
     ("GET", "/api/report.xlsx"): "viewer",
     ("GET", "/api/gaps"): "viewer",

@@ -41,12 +41,14 @@ def test_demo_runs_every_job_on_a_small_tieling(tmp_path: Path) -> None:
         "build city",
         "import registries",
         "import units",
+        "import police units",
         "import key places",
         "import key roads",
         "import network",
         "network check",
         "nightly health run",
         "coverage report",
+        "police report",
         "coverage gaps",
         "expansion plan",
     ]
@@ -66,6 +68,15 @@ def test_demo_runs_every_job_on_a_small_tieling(tmp_path: Path) -> None:
         assert 0.9 * steps["build city"]["cameras"] < store.count_cameras() <= imported["accepted"]
         report = store.latest_result("report")
         assert report is not None and report["rows"]
+        # the synthetic police tree: KPIs per police station
+        police = store.latest_result("police_report")
+        assert police is not None
+        stations = [
+            r for r in police["rows"] if r["level"] == "station" and r["point_class"] == "all"
+        ]
+        assert len(stations) == steps["import police units"]["levels"]["station"]
+        assert sum(r["cameras"] for r in stations) > 0.9 * store.count_cameras()
+        assert (tmp_path / "city" / "report_police.xlsx").stat().st_size > 0
         plan = store.latest_result("plan")
         assert plan is not None and plan["sites"]["features"]
         network = store.latest_result("network")

@@ -18,6 +18,8 @@ BAD = [
     (["report", "-o", "r.docx"], "extension '.docx'", ".xlsx"),
     (["report", "-o", "r.xlsx", "--format", "docx"], "--format 'docx'", "xlsx, csv, json"),
     (["report", "-o", "r.xlsx", "--area", "quick"], "--area 'quick'", "exact, fast, none"),
+    (["report", "-o", "r.xlsx", "--period", "2026-13"], "--period '2026-13'", "YYYY-MM"),
+    (["report", "-o", "r.xlsx", "--compare", "last"], "--compare 'last'", "or previous"),
     (["gaps", "-o", "g.xlsx"], "extension '.xlsx'", ".geojson"),
     (["plan", "-o", "p.csv", "--budget", "1", "--crs", "utm"], "--crs 'utm'", "gcj02"),
     (["plan", "-o", "p.csv", "--budget", "1", "--per-unit", "x"], "--per-unit 'x'", "village"),

@@ -21,6 +21,7 @@ from sharpeyes.api.tilebuild import ShapeLayer, camera_rows, camera_tile
 from sharpeyes.api.tilemath import check_tile
 from sharpeyes.jobs import reads
 from sharpeyes.model.codes import POINT_CLASSES, VERDICTS
+from sharpeyes.model.police import POLICE_LEVELS
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -111,17 +112,21 @@ def results_version(state: AppState) -> str:
 def unit_layer(state: AppState, level: str, version: str) -> ShapeLayer:
     """Units of ``level`` with their all-class KPIs of the latest report (layer ``units``).
 
-    Any level the units table holds is served: a new hierarchy or level (police, grids) needs its
-    units in the store and its rows in the report, nothing here.
+    Any level the units table holds is served, and the police levels (``sub_bureau``, ``station``)
+    from the police units with the latest police report: a new level (grids) needs its units in the
+    store and its rows in the report, nothing here.
     """
     from sharpeyes.api.routes.map import _total_row
 
+    police = level in POLICE_LEVELS
+
     def load() -> ShapeLayer:
         # read from the store, not the read cache: the layer is kept under ``version``
-        units = reads.units(state.store)
+        units = reads.police_units(state.store) if police else reads.units(state.store)
         frame = units[units["level"] == level].copy() if len(units) else units
         kpis: dict[str, list[dict[str, Any]]] = {}
-        for row in (reads.latest_result(state.store, "report") or {}).get("rows") or []:
+        kind = "police_report" if police else "report"
+        for row in (reads.latest_result(state.store, kind) or {}).get("rows") or []:
             if isinstance(row, dict) and row.get("unit_code") is not None:
                 kpis.setdefault(str(row["unit_code"]), []).append(row)
         for kpi in (*KPIS, *UNIT_RATES):

@@ -1,0 +1,212 @@
+"""The stages of one solve of :class:`~sharpeyes.planning.model.MaximalCoverage`, against a deadline.
+
+A solve is anytime: every stage starts from the best plan so far and only replaces it with a
+better one, so whatever stops it (the deadline, a proof of optimality) leaves the best plan found
+and the best bound proven. Each improvement is recorded with its time in :attr:`SolveRun.trace`,
+the quality-versus-time curve the planning benchmark prints.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sharpeyes.planning import exact
+from sharpeyes.planning.heuristics import IntArray, SolveState, greedy, rank, swap_search
+from sharpeyes.planning.lagrangian import lagrangian_search
+
+if TYPE_CHECKING:
+    from sharpeyes.planning.model import MaximalCoverage
+
+__all__ = ["LAGRANGIAN_MIN_S", "LP_MIN_S", "SolveRun"]
+
+#: The Lagrangian stage gets at least this many seconds of a budget (or the whole of a shorter one).
+LAGRANGIAN_MIN_S = 1.5
+#: The share of a longer budget the Lagrangian stage gets before the LP and kernel MIP.
+LAGRANGIAN_SHARE = 0.3
+#: The LP relaxation and kernel MIP run only with at least this many seconds left.
+LP_MIN_S = 1.0
+#: A HiGHS stage never gets less than this many seconds (HiGHS stops at its own limit).
+HIGHS_MIN_S = 0.2
+
+
+class SolveRun:
+    """One solve in progress: the current answer, its status and bound, the stages run so far."""
+
+    def __init__(
+        self,
+        model: MaximalCoverage,
+        state: SolveState,
+        *,
+        started: float,
+        deadline: float,
+        rel_gap: float,
+    ) -> None:
+        self.model = model
+        self.rel_gap = rel_gap
+        self.state = state
+        self.started = started
+        self.deadline = deadline
+        self.chosen: list[int] = []
+        self.status = "greedy"
+        self.upper: float | None = None
+        self.stages: list[str] = []
+        #: (seconds since the start, plan objective, upper bound or None) at each improvement.
+        self.trace: list[tuple[float, float, float | None]] = []
+
+    def _record(self, objective: float, upper: float | None) -> None:
+        if upper is not None and self.upper is not None:
+            upper = min(upper, self.upper)
+        elif upper is None:
+            upper = self.upper
+        self.trace.append((time.perf_counter() - self.started, objective, upper))
+
+    def _step(self, stage: str, label: str, t0: float, status: str, **detail: Any) -> None:
+        from sharpeyes.planning.model import Step
+
+        seconds = time.perf_counter() - t0
+        value = self.state.objective(self.chosen)
+        self.model.steps.append(Step(stage, value, seconds, status, detail))
+        self.stages.append(label)
+        self._record(value, self.upper)
+
+    def left_s(self) -> float:
+        """Seconds left before the deadline (never negative)."""
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def _highs_s(self) -> float:
+        return max(HIGHS_MIN_S, self.left_s())
+
+    def heuristics(self, method: str) -> None:
+        """Greedy, then swap search unless ``method`` is ``greedy``."""
+        t0 = time.perf_counter()
+        self.chosen = greedy(self.state)
+        self._step("greedy", "greedy", t0, "greedy")
+        if method in ("auto", "swap", "exact") and self.chosen:
+            t0 = time.perf_counter()
+            self.chosen, swaps, finished = swap_search(
+                self.state, self.chosen, deadline=self.deadline
+            )
+            self.status = "local_optimum" if finished else "time_limit"
+            self._step("swap", "swap", t0, self.status, swaps=swaps)
+
+    def lagrangian_plans(self, time_limit_s: float) -> None:
+        """Subgradient prices with plans built from them (count budget): plan and bound together."""
+        t0 = time.perf_counter()
+        share = max(LAGRANGIAN_MIN_S, LAGRANGIAN_SHARE * time_limit_s)
+        deadline = min(self.deadline, self.started + share)
+        result = lagrangian_search(
+            self.state, self.chosen, deadline=deadline, on_improve=self._record
+        )
+        if result is None:
+            return
+        if result.objective > self.state.objective(self.chosen) + 1e-9:
+            self.chosen = result.chosen
+        self.upper = (
+            result.upper_bound if self.upper is None else min(self.upper, result.upper_bound)
+        )
+        self.status = "time_limit" if time.perf_counter() >= self.deadline else "lagrangian"
+        self._step(
+            "lagrangian",
+            "lagrangian",
+            t0,
+            self.status,
+            upper_bound=result.upper_bound,
+            subgradient_steps=result.steps,
+            plans_tried=result.searches,
+        )
+
+    def lp_and_kernel(self) -> None:
+        """LP relaxation (a bound), then a MIP over the sites the LP uses (the kernel)."""
+        t0 = time.perf_counter()
+        bound, y = exact.lp_bound(self.state, time_limit_s=self._highs_s())
+        lp_status = "optimal" if bound is not None else "time_limit"
+        self._step("lp", "lp", t0, lp_status, upper_bound=bound)
+        if bound is None or y is None:
+            return
+        self.upper = bound if self.upper is None else min(self.upper, bound)
+        kernel: IntArray = np.union1d(
+            np.flatnonzero(y > 1e-3), np.asarray(self.chosen, dtype=np.int64)
+        )
+        t0 = time.perf_counter()
+        found, kstatus, _ = exact.solve_mip(
+            self.state,
+            self.chosen,
+            time_limit_s=self._highs_s(),
+            rel_gap=self.rel_gap,
+            cols=kernel,
+        )
+        if self.state.objective(found) > self.state.objective(self.chosen):
+            self.chosen = found
+        value = self.state.objective(self.chosen)
+        proved = self.upper - value <= self.rel_gap * max(1.0, abs(self.upper))
+        self.status = "optimal" if proved else ("kernel" if kstatus == "optimal" else "time_limit")
+        self._step("kernel_mip", "kernel", t0, kstatus, kernel_sites=len(kernel))
+
+    def full_mip(self) -> None:
+        """The MIP over every candidate, warm-started from the current answer."""
+        t0 = time.perf_counter()
+        found, mip_status, bound = exact.solve_mip(
+            self.state, self.chosen, time_limit_s=self._highs_s(), rel_gap=self.rel_gap
+        )
+        if self.state.objective(found) >= self.state.objective(self.chosen) - 1e-9:
+            self.chosen = found
+        if bound is not None:
+            self.upper = bound if self.upper is None else min(self.upper, bound)
+        self.status = mip_status
+        self._step("exact", "exact", t0, mip_status, upper_bound=bound)
+
+    def subgradient(self, time_limit_s: float) -> None:
+        """A Lagrangian bound lowered by subgradient steps (count budget; up to 30 % of the time)."""
+        t0 = time.perf_counter()
+        self.upper = exact.subgradient_bound(
+            self.state,
+            lower=self.state.objective(self.chosen),
+            chosen=self.chosen,
+            deadline=min(self.deadline, time.perf_counter() + max(1.0, 0.3 * time_limit_s)),
+        )
+        if self.upper is not None:
+            self._step("bound", "bound", t0, "lagrangian", upper_bound=self.upper)
+
+    def finish(self) -> None:
+        """Fill the model's answer attributes: ranked sites, curve, bound, status, notes, trace."""
+        m = self.model
+        order, gains = rank(self.state, self.chosen)
+        m.selected = order
+        m.gains = gains
+        base = float(m.weights[m.already_covered].sum())
+        m.curve = [base, *(base + np.cumsum(gains)).tolist()]
+        m.covered_weight = base + self.state.objective(self.chosen)
+        m.upper_bound = None if self.upper is None else base + self.upper
+        if m.upper_bound is not None and m.upper_bound < m.covered_weight:
+            m.upper_bound = m.covered_weight
+        m.status = self.status
+        m.method = "+".join(self.stages)
+        m.trace = _improvements(self.trace, base)
+        if m.budget is not None and len(order) < min(m.budget, self.state.n_cand):
+            m.notes.append(
+                f"only {len(order)} of the {m.budget} budgeted sites add coverage; "
+                "the others would cover nothing new"
+            )
+
+
+def _improvements(
+    trace: list[tuple[float, float, float | None]], base: float
+) -> list[dict[str, float | None]]:
+    """The trace as covered weights (existing cameras included), one row per improvement."""
+    rows: list[dict[str, float | None]] = []
+    best, bound = -np.inf, np.inf
+    for seconds, objective, upper in trace:
+        u = np.inf if upper is None else upper
+        if objective > best + 1e-9 or u < bound - 1e-9:
+            best, bound = max(best, objective), min(bound, u)
+            rows.append(
+                {
+                    "seconds": round(seconds, 4),
+                    "covered_weight": base + best,
+                    "upper_bound": None if not np.isfinite(bound) else base + bound,
+                }
+            )
+    return rows
