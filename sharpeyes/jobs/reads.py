@@ -15,6 +15,7 @@ import pandas as pd
 from sharpeyes.model.urls import mask_url
 from sharpeyes.store import Store
 from sharpeyes.store.health_extra import finished_results, last_finished_run
+from sharpeyes.store.versions import camera_columns, data_versions
 
 #: How many of a camera's last health results are searched for a snapshot.
 SNAPSHOT_RUNS = 5
@@ -50,17 +51,17 @@ def open_store(url: str) -> Store:
 
 def versions(store: Store) -> dict[str, str]:
     """The store's version stamps of cameras, health, units and results (cheap: a few lookups)."""
-    return store.versions()
+    return data_versions(store.db)
 
 
 def index_columns(store: Store, columns: list[str]) -> dict[str, Any]:
     """Columns of every camera for the API's index (arrays; never a credential)."""
-    return store.camera_columns(columns)
+    return camera_columns(store.db, columns)
 
 
 def camera_names(store: Store, device_ids: list[str]) -> dict[str, str]:
     """The name of each of ``device_ids`` that has one."""
-    columns = store.camera_columns(["device_id", "name"], device_ids=device_ids)
+    columns = camera_columns(store.db, ["device_id", "name"], device_ids=device_ids)
     return {
         str(d): str(n)
         for d, n in zip(columns["device_id"], columns["name"], strict=True)

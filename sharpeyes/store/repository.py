@@ -162,20 +162,6 @@ class Store:
         """How many cameras match (same filters as :meth:`cameras`)."""
         return self._cameras.count(unit=unit, point_class=point_class, bbox=bbox)
 
-    def versions(self) -> dict[str, str]:
-        """Version stamps of cameras, health, units and results (see :mod:`sharpeyes.store.versions`)."""
-        from sharpeyes.store.versions import data_versions
-
-        return data_versions(self.db)
-
-    def camera_columns(
-        self, columns: Sequence[str], *, device_ids: Iterable[str] | None = None
-    ) -> dict[str, Any]:
-        """A few columns of every camera (or of ``device_ids``) as arrays, for the API's index."""
-        from sharpeyes.store.versions import camera_columns
-
-        return camera_columns(self.db, columns, device_ids=device_ids)
-
     def camera(self, device_id: str, *, include_credentials: bool = False) -> dict[str, Any] | None:
         """One camera as a dict of plain values (no geometry), or ``None``."""
         return self._cameras.camera(device_id, include_credentials=include_credentials)
