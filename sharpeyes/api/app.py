@@ -30,6 +30,7 @@ from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.routes import (
     admin,
     cameras,
+    grids,
     health,
     imports,
     map,
@@ -160,7 +161,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (system, admin, cameras, imports, units, results, health, map, tiles):
+    for module in (system, admin, cameras, imports, units, results, health, map, grids, tiles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

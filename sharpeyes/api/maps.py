@@ -49,6 +49,9 @@ POLICE_KPIS: Final = ("networking_rate", "hd_ratio", "intact_rate")
 DEFAULT_CHOROPLETH: Final = ("township", "networking_rate")
 CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 9: "其他点位"}
 FOV_MIN_ZOOM: Final = 16
+#: Grids (网格) are drawn from this zoom on (a village is a few km across; a province has 100,000).
+GRID_MIN_ZOOM: Final = 13
+GRIDS_JS: Final = "/static/sharpeyes-grids.js"
 
 
 class _Init(MacroElement):
@@ -66,6 +69,39 @@ class _Init(MacroElement):
         self._name = "SharpeyesInit"
         self.fov_min_zoom = int(fov_min_zoom)
         self.layers_js = _js_object(layers)
+
+
+class _GridInit(MacroElement):
+    """Calls ``SharpeyesGrids.init`` (``static/sharpeyes-grids.js``) with the grid layer groups."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        SharpeyesGrids.init({map: {{ this._parent.get_name() }}, minZoom: {{ this.min_zoom }},
+            layers: {{ this.layers_js }}});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layers: dict[str, Any], min_zoom: int) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: no hints
+        self._name = "SharpeyesGridInit"
+        self.min_zoom = int(min_zoom)
+        self.layers_js = _js_object(layers)
+
+
+def _add_grid_layers(fmap: folium.Map) -> dict[str, Any]:
+    """The grid choropleth (networking rate) and the grids with no networked camera (gaps), both
+    overlays drawn from :data:`GRID_MIN_ZOOM` on."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(JavascriptLink(GRIDS_JS), name="sharpeyes_grids_js")
+    return {
+        "grids": folium.FeatureGroup(name=f"网格 · 联网率 (≥{GRID_MIN_ZOOM}级)", show=False).add_to(
+            fmap
+        ),
+        "gapGrids": folium.FeatureGroup(
+            name=f"无联网摄像机网格 (≥{GRID_MIN_ZOOM}级)", show=False
+        ).add_to(fmap),
+    }
 
 
 def _js_object(value: Any) -> str:
@@ -187,6 +223,7 @@ def build_map_html(
     root = fmap.get_root()
     assert isinstance(root, Figure)
     layers = _add_layers(fmap)
+    grid_layers = _add_grid_layers(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     root.html.add_child(
         Element(
@@ -199,4 +236,5 @@ def build_map_html(
         west, south, east, north = bounds
         fmap.fit_bounds([[south, west], [north, east]])
     fmap.add_child(_Init(layers, FOV_MIN_ZOOM))
+    fmap.add_child(_GridInit(grid_layers, GRID_MIN_ZOOM))
     return str(root.render())

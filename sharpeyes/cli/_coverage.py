@@ -130,8 +130,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--level",
-                metavar=opt.metavar(opt.LEVELS),
-                help="Level of every unit in FILE (default: from each code's length)",
+                metavar=opt.metavar((*opt.LEVELS, "grid")),
+                help="Level of every unit in FILE (default: from each code's length); "
+                "grid: 网格 below villages, any code, parents from --parent-field",
             ),
         ] = None,
         code_field: Annotated[
@@ -177,30 +178,40 @@ def register(app: typer.Typer) -> None:
         sub-bureau 分局, station 派出所); the levels in FILE replace those levels in the store."""
         with user_errors():
             kind = opt.choice("--kind", kind, HIERARCHIES) or "admin"
+            if kind == "police" and kind_field is not None:
+                from sharpeyes._errors import InputError
+
+                raise InputError(
+                    "--kind-field tells villages from communities: it has no meaning with "
+                    "--kind police",
+                    field="--kind-field",
+                )
             level = opt.choice(
-                "--level", level, opt.LEVELS if kind == "admin" else tuple(POLICE_LEVELS)
+                "--level", level, (*opt.LEVELS, "grid") if kind == "admin" else tuple(POLICE_LEVELS)
             )
             crs = opt.crs("--crs", crs, epsg=True)
             from sharpeyes.jobs.coverage import import_units
             from sharpeyes.jobs.police import import_police_units
 
             store = _store(db)
-            importer = import_units if kind == "admin" else import_police_units
+            fields = {"code_field": code_field, "name_field": name_field}
             results = []
             for path in files:
-                results.append(
-                    importer(
+                if kind == "admin":
+                    r = import_units(
                         store,
                         path,
                         level=level,
-                        code_field=code_field,
-                        name_field=name_field,
                         kind_field=kind_field,
                         parent_field=parent_field,
                         crs=crs,
+                        **fields,
                     )
-                )
-                r = results[-1]
+                else:
+                    r = import_police_units(
+                        store, path, level=level, parent_field=parent_field, crs=crs, **fields
+                    )
+                results.append(r)
                 say(
                     f"{path}: {r['imported']} units {r['levels']}, problems {r['problems'] or 'none'}"
                 )
@@ -376,7 +387,7 @@ def register(app: typer.Typer) -> None:
                     as_json=as_json,
                 )
                 return
-            level = opt.choice("--level", level, opt.LEVELS)
+            level = opt.choice("--level", level, (*opt.LEVELS, "grid"))
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
             period = opt.period("--period", period)

@@ -81,6 +81,12 @@ REPORT_HEADERS_ZH: Final = {
     "target_hd_met": "高清率达标(100%)",
     "target_intact_met": "完好率达标(≥98%/≥95%)",
     "targets_met": "全部达标",
+    "grids": "网格数",
+    "grids_covered": "已覆盖网格数",
+    "grid_coverage": "网格覆盖率",
+    "cameras_without_grid": "未划入网格摄像机数",
+    "covered": "有联网摄像机",
+    "village_name": "所属村社区",
 }
 
 _CLASS_ZH: Final = {"all": "全部", 1: "一类", 2: "二类", 3: "三类"}
@@ -95,6 +101,7 @@ _RATE_KEYS: Final = {
     "area_coverage",
     "place_coverage",
     "road_coverage",
+    "grid_coverage",
 }
 #: which rate each target flag judges (highlighted with it)
 _FLAG_RATE: Final = {
@@ -190,6 +197,7 @@ def write_report_xlsx(
     trend: pd.DataFrame | None = None,
     levels: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
+    grid_rows: list[dict[str, Any]] | None = None,
 ) -> Path:
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
     percentages, targets met in green and missed in red; with a ``comparison``, the 环比 sheet, and
@@ -207,6 +215,8 @@ def write_report_xlsx(
         if len(part) == 0:
             continue
         _write_level_sheet(wb.create_sheet(title), part, headers or {})
+    if grid_rows:  # 网格: one row per grid, all classes (sharpeyes.coverage.grids)
+        _write_level_sheet(wb.create_sheet("网格"), pd.DataFrame(grid_rows), headers or {})
     if comparison is not None:
         trend_xlsx.write_compare_sheet(
             wb.create_sheet(trend_xlsx.COMPARE_SHEET), comparison, _styled

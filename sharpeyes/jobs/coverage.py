@@ -35,6 +35,7 @@ from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.places import places_from_file, roads_from_file
 from sharpeyes.ingest.unit_codes import check_hierarchy
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
+from sharpeyes.jobs.grids import grid_gap_sheet, grid_part
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
 from sharpeyes.model.divisions import LEVELS
@@ -85,6 +86,17 @@ def import_units(
     """
     from sharpeyes.model.crs import metric_crs
 
+    if level == "grid":  # 网格: their own reader and table (sharpeyes.jobs.grids)
+        from sharpeyes.jobs.grids import import_grids
+
+        return import_grids(
+            store,
+            path,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            crs=crs,
+        )
     check_input_file(path, "units file")
     with reading(path, "units file"):
         layer = units_from_file(
@@ -320,6 +332,7 @@ def compute_report(
         if client is not None:
             client.close()
     df, disagreements = _platform_columns(store, df, inputs)
+    df, grid_rows, grid_gaps = grid_part(store, inputs, df, area=area, cell_m=cell_m)
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
@@ -333,10 +346,11 @@ def compute_report(
         "hd_source": hd_source,
         "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(inputs),
+        "grid_rows": grid_rows,
     }
     result_id = store.save_result("report", document, period=period)
     if _inputs_out is not None:
-        _inputs_out.extend([inputs, units, places, document])
+        _inputs_out.extend([inputs, units, places, document, grid_gaps])
     top = [r for r in rows if r["point_class"] == "all" and r["level"] in ("city", "county")]
     return {
         "result_id": result_id,
@@ -347,6 +361,7 @@ def compute_report(
         "health_run": run_id,
         "hd_source": hd_source,
         "resolution_mismatches": len(document["resolution_mismatches"]),
+        **({"grids": len(grid_rows)} if grid_rows else {}),
         **inputs.placement.summary(),
         "top": top[:10],
     }
@@ -367,18 +382,21 @@ def compute_gaps(
     *,
     h3_resolution: int = 8,
     hd_min_lines: int = HD_MIN_LINES,
-    inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+    inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]
+    | None = None,
 ) -> tuple[Gaps, int]:
     """Find the gaps and save them as result ``"gaps"``: ``villages``, ``places``, ``roads``,
     ``cells`` (GeoJSON FeatureCollections, WGS-84), ``summary`` (counts), ``metric_crs``,
     ``h3_resolution``, ``generated_at``."""
     if inputs is None:
         prepared, units, places, _ = _inputs(store, hd_min_lines=hd_min_lines)
+        grid_gaps = grid_part(store, prepared, None, area="none", cell_m=10.0)[2]
     else:
-        prepared, units, places = inputs
+        prepared, units, places, grid_gaps = inputs
     gaps = find_gaps(
         prepared, units, places=places if len(places) else None, h3_resolution=h3_resolution
     )
+    gaps.grids = grid_gaps
     document = {
         **gaps.to_feature_collections(),
         "summary": gaps.summary(),
@@ -424,6 +442,7 @@ def write_report(
     period = parse_period(period) if period is not None else current_period()
     target = trend.compare_target(store, compare, period=period) if compare else None
     held: list[Any] = []
+    filter_level = None if level == "grid" else level
     summary = compute_report(
         store,
         hd_min_lines=hd_min_lines,
@@ -432,10 +451,10 @@ def write_report(
         hd_source=hd_source,
         period=period,
     )
-    inputs, units, places, document = held
-    rows = filter_rows(document["rows"], unit=unit, level=level)
+    inputs, units, places, document, grid_gaps = held
+    rows = filter_rows(document["rows"], unit=unit, level=filter_level)
     mom = trend.month_on_month(
-        store, rows, period=period, compare_to=target, unit=unit, level=level
+        store, rows, period=period, compare_to=target, unit=unit, level=filter_level
     )
     rows = mom.rows
     out = Path(out)
@@ -447,16 +466,31 @@ def write_report(
     }
     meta.update(mom.meta)
     gaps_summary: dict[str, Any] = {}
+    grid_rows = document["grid_rows"] if level in (None, "grid") and not unit else []
+    rows = [] if level == "grid" else rows
     if fmt == "json":
-        write_report_json(rows, out, meta={**meta, **mom.json_extra()})
+        write_report_json(
+            rows,
+            out,
+            meta={**meta, **mom.json_extra(), **({"grid_rows": grid_rows} if grid_rows else {})},
+        )
     elif fmt == "csv":
-        write_report_csv(mom.csv_rows(), out)
+        write_report_csv(mom.csv_rows() if level != "grid" else grid_rows, out)
+        if grid_rows and level != "grid":
+            write_report_csv(grid_rows, out.with_name(f"{out.stem}_grids{out.suffix}"))
     else:
-        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
+        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places, grid_gaps))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
+        sheets.update(grid_gap_sheet(gaps.grids))
         write_report_xlsx(
-            rows, out, meta=meta, gap_sheets=sheets, comparison=mom.comparison, trend=mom.trend
+            rows,
+            out,
+            meta=meta,
+            gap_sheets=sheets,
+            comparison=mom.comparison,
+            trend=mom.trend,
+            grid_rows=grid_rows,
         )
     return {
         **summary,

@@ -57,6 +57,7 @@ def run_demo(
     tree)/places/roads → network → health → report (per unit and per police unit), gaps → plan
     against ``store``; returns what each step reported."""
     from sharpeyes.demo import build_demo_city
+    from sharpeyes.demo.grids import build_grids, write_grids
     from sharpeyes.demo.places import write_places_and_roads
     from sharpeyes.demo.police import build_police_units, write_police_units
     from sharpeyes.demo.streams import make_demo_streams
@@ -98,6 +99,12 @@ def run_demo(
 
     run.step("import registries", _import, say)
     run.step("import units", lambda: coverage.import_units(store, city.units_path), say)
+    grids_path = write_grids(build_grids(city.units, seed=seed), workdir)  # synthetic, see module
+    run.step(
+        "import grids",
+        lambda: coverage.import_units(store, grids_path, level="grid", parent_field="parent_code"),
+        say,
+    )
     police_path = write_police_units(build_police_units(city.units, city.cameras), workdir)
     run.step("import police units", lambda: police.import_police_units(store, police_path), say)
     places_path, roads_path = write_places_and_roads(city.units, workdir, seed=seed)

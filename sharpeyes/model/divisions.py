@@ -41,8 +41,10 @@ __all__ = [
     "village_kinds",
 ]
 
-#: Levels from the top; a unit's parent is at a previous level.
-LEVELS: Final = ("city", "county", "township", "village")
+#: Levels from the top; a unit's parent is at a previous level. ``grid`` (网格) is the 综治
+#: platform's finest unit below a village or community: its codes are any string, its parent is
+#: always given (never derived from the code), see :mod:`sharpeyes.ingest.grids`.
+LEVELS: Final = ("city", "county", "township", "village", "grid")
 
 #: Digits a statistical code of each level has (levels not named here have no digit rule).
 CODE_LENGTHS: Final = {"city": (4, 6), "county": (6,), "township": (9,), "village": (12,)}
@@ -148,7 +150,8 @@ def level_from_code(code: str | None) -> str | None:
 
 
 def parent_from_code(code: str, level: str, known: Collection[str] = ()) -> str | None:
-    """The parent's code by prefix: township of a village, county of a township, city of a county.
+    """The parent's code by prefix: township of a village, county of a township, city of a county
+    (a grid's parent is never derived: ``None``).
 
     Only for a statistical code of its level (:func:`code_fits_level`); never ``code`` itself. A
     county's city is ``code[:4] + "00"``, or the 4-digit ``code[:4]`` when that one is in ``known``

@@ -69,6 +69,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/tiles/cameras/{z}/{x}/{y}.mvt"): "viewer",
     ("GET", "/tiles/units/{level}/{z}/{x}/{y}.mvt"): "viewer",
     ("GET", "/tiles/gaps/{name}/{z}/{x}/{y}.mvt"): "viewer",
+    ("GET", "/api/map/grids"): "viewer",
+    ("GET", "/api/grids"): "viewer",
+    ("GET", "/api/grids/{code}"): "viewer",
 }
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
 
