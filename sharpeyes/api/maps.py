@@ -6,12 +6,14 @@ Bootstrap, Font Awesome, awesome-markers …) are replaced by the Leaflet copy v
 :func:`panel_config`) holds every switch and the legend of exactly the layers shown. Layers:
 
 - the indicator drawn (one at a time): KPI choropleths per level (county, township, village) ×
-  (village coverage, networking rate, HD ratio, intact rate), per police level (sub-bureau 分局,
-  station 派出所) × (networking rate, HD ratio, intact rate), or none;
+  (village coverage, networking rate, HD ratio, intact rate), drawn from ``/tiles/units/{level}``, per
+  police level (sub-bureau 分局, station 派出所) × (networking rate, HD ratio, intact rate), or none. A
+  new level or hierarchy is one entry in :data:`LEVELS` (or :data:`POLICE_LAYERS`);
 - basemap: the local tile archive (``SHARPEYES_BASEMAP``) or the internal tile server
   (``SHARPEYES_TILE_URL``); with neither, a reference basemap from the store: key roads by grade,
   key places as labelled symbols, unit names;
-- overlays: county boundaries, cameras per point class (aggregated on the server per zoom), fields of
+- overlays: county boundaries, one camera layer drawn from vector tiles (``/tiles/cameras``: clusters
+  with their class mix, cameras from zoom 17 or where few) with a switch per point class, fields of
   view (from zoom 16), uncovered villages and key places, offline and degraded cameras of the last
   health run, network links by load, single points of failure, planned sites.
 """
@@ -32,6 +34,8 @@ from sharpeyes.settings import Settings
 #: Asset URLs the page loads (all served by the app from ``sharpeyes/api/static``).
 LEAFLET_JS: Final = "/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS: Final = "/static/vendor/leaflet/leaflet.css"
+VECTORGRID_JS: Final = "/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+TILES_JS: Final = "/static/sharpeyes-tiles.js"
 MAP_JS: Final = "/static/sharpeyes-map.js"
 #: The side panel and the camera edit form (loaded after MAP_JS, before the page calls init).
 PANEL_JS: Final = "/static/sharpeyes-panel.js"
@@ -130,7 +134,12 @@ def _new_map(settings: Settings, *, centre: tuple[float, float], title: str) -> 
         control_scale=True,
         max_zoom=19,
     )
-    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    # after Leaflet: the vector-tile plugin (folium's VectorGridProtobuf asset, vendored), our tile layers
+    fmap.default_js = [
+        ("leaflet", LEAFLET_JS),
+        ("leaflet_vectorgrid", VECTORGRID_JS),
+        ("sharpeyes_tiles", TILES_JS),
+    ]
     fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
     root = fmap.get_root()
     assert isinstance(root, Figure)
@@ -210,6 +219,9 @@ def _add_layers(fmap: folium.Map, *, reference_shown: bool) -> dict[str, Any]:
     layers["refPlaces"] = _group(fmap, "重点部位", show=reference_shown)
     layers["refLabels"] = _group(fmap, "区划名称", show=True)
     layers["boundaries"] = _group(fmap, "区县边界", show=True)
+    # one camera layer for every class (clusters show their class mix); each class's switch is an
+    # empty group whose presence on the map the page's JS reads as "show this class"
+    layers["cameras"] = _group(fmap, "摄像机", show=True)
     for cls, name in CLASS_LAYERS.items():
         layers["classes"][str(cls)] = _group(fmap, f"摄像机 · {name}", show=True)
     layers["fov"] = _group(fmap, f"视场 (≥{FOV_MIN_ZOOM}级)", show=True)

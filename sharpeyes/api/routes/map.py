@@ -7,7 +7,7 @@ from typing import Annotated, Any, Final
 import geopandas as gpd
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from sharpeyes.api.convert import feature_collection
 from sharpeyes.api.deps import (
@@ -21,6 +21,7 @@ from sharpeyes.api.deps import (
     units_frame,
 )
 from sharpeyes.api.index import BBox
+from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.maps import KPIS, build_map_html
 from sharpeyes.api.routes.cameras import parse_bbox, parse_list
 from sharpeyes.api.routes.system import set_session
@@ -109,7 +110,7 @@ def map_cameras(
         ),
         verdicts=parse_list(verdict, (*VERDICTS, "not_probed"), "verdict"),
     )
-    return JSONResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
+    return OrjsonResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
 
 
 #: Most cameras one layer download holds (a city's whole class III inventory fits).
@@ -155,7 +156,7 @@ def download_cameras(
         + (f"-class{point_class}" if point_class else "")
         + (f"-{verdict}" if verdict else "")
     )
-    return JSONResponse(
+    return OrjsonResponse(
         {"type": "FeatureCollection", "features": features},
         media_type="application/geo+json",
         headers={"Content-Disposition": f'attachment; filename="{name}.geojson"'},
@@ -227,7 +228,7 @@ def map_units(
     if level not in ADMIN_LEVELS and level not in POLICE_LEVELS:
         allowed = [*ADMIN_LEVELS, *POLICE_LEVELS]
         raise HTTPException(400, f"level: {level!r} is not one of {allowed}")
-    return JSONResponse(units_geojson(state, level), headers=DATA_HEADERS)
+    return OrjsonResponse(units_geojson(state, level), headers=DATA_HEADERS)
 
 
 @router.get(
@@ -247,7 +248,7 @@ def map_fov(
         raise HTTPException(
             400, "bbox too large for fields of view: zoom in (at most 0.05 square degrees)"
         )
-    return JSONResponse(fov_geojson(state, box), headers=DATA_HEADERS)
+    return OrjsonResponse(fov_geojson(state, box), headers=DATA_HEADERS)
 
 
 def fov_geojson(state: AppState, box: BBox) -> dict[str, Any]:

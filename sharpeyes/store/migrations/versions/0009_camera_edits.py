@@ -1,7 +1,7 @@
 """Camera edits from the map: who made each change in the change log.
 
-Revision ID: 0008_camera_edits
-Revises: 0007_grids
+Revision ID: 0009_camera_edits
+Revises: 0008_bulk_ingest
 Create Date: 2026-12-10
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_camera_edits"
-down_revision = "0007_grids"
+revision = "0009_camera_edits"
+down_revision = "0008_bulk_ingest"
 branch_labels = None
 depends_on = None
 
