@@ -160,9 +160,8 @@ def test_a_camera_dragged_on_the_map_moves_and_is_logged(fresh_server: Server) -
         page.wait_for(
             "(function () { var m = window.sharpeyesMap; if (m.getZoom() !== 18) {"
             f" m.setView({where}, 18, {{animate: false}}); return false; }}"
-            " var hit = null; Object.keys(window.sharpeyesLayers.classes).forEach(function (k) {"
-            " window.sharpeyesLayers.classes[k].eachLayer(function (d) {"
-            f" if (d.getPopup() && d.getLatLng().distanceTo({where}) < 0.5) {{ hit = d; }} }}); }});"
+            " var hit = null; window.sharpeyesLayers.cameras.eachLayer(function (d) {"
+            f" if (d.getLatLng && d.getPopup() && d.getLatLng().distanceTo({where}) < 0.5) {{ hit = d; }} }});"
             " if (!hit) { return false; } hit.fire('click', {latlng: hit.getLatLng()}); hit.openPopup();"
             " return true; })()"
         )
@@ -193,9 +192,8 @@ def test_a_camera_dragged_on_the_map_moves_and_is_logged(fresh_server: Server) -
         page.pump(0.3)
         # the camera layer draws the camera at the new place
         drawn = page.evaluate(
-            "(function () { var out = []; Object.keys(window.sharpeyesLayers.classes).forEach(function (k) {"
-            " window.sharpeyesLayers.classes[k].eachLayer(function (m) { var ll = m.getLatLng();"
-            " out.push([ll.lng, ll.lat]); }); }); return out; })()"
+            "(function () { var out = []; window.sharpeyesLayers.cameras.eachLayer(function (m) {"
+            " if (m.getLatLng) { var ll = m.getLatLng(); out.push([ll.lng, ll.lat]); } }); return out; })()"
         )
         assert not page.exceptions, page.exceptions
     stored = fresh_server.store.camera(device_id)
