@@ -23,6 +23,7 @@ from sharpeyes.coverage.area import covered_area_exact
 from sharpeyes.coverage.counts import camera_sectors, places_covered
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
 from sharpeyes.coverage.levels import UnitLevels, unit_levels
+from sharpeyes.coverage.units import unit_village_kinds
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.frames import obj_array
 from sharpeyes.model.sheets import write_csv
@@ -90,7 +91,10 @@ def _uncovered_villages(
     net = cam[cam["networked"].to_numpy(dtype=bool) & cam["point_class"].isin(village_classes)]
     seen = set(net["village"].dropna())
     all_cams = cam["village"].value_counts()
-    vil = units[obj_array(units["level"]) == "village"]
+    # administrative villages only (村民委员会), as the KPI counts them: not communities, not virtual
+    kinds = unit_village_kinds(units)
+    is_village = obj_array(units["level"]) == "village"
+    vil = units[is_village & ~np.isin(kinds.astype(str), ["community", "virtual"])]
     miss = vil[np.array([c not in seen for c in obj_array(vil["code"])], dtype=bool)]
     out = gpd.GeoDataFrame(
         {

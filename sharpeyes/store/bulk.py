@@ -129,7 +129,9 @@ def keyed_batch(cameras: pd.DataFrame, *, source: str | None) -> Batch:
         if name in frame.columns:
             column = pd.Series(frame[name].array, index=index)
         else:
-            column = pd.Series(pd.NA, index=index, dtype=_dtype(name))
+            dtype = _dtype(name)
+            missing = np.nan if pd.api.types.is_float_dtype(dtype) else pd.NA
+            column = pd.Series(missing, index=index, dtype=dtype)
         data[name] = _canonical(column, name)
     keys = data["device_id"].str.strip()
     data["device_id"] = keys.mask(keys == "")

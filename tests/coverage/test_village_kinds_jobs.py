@@ -77,6 +77,12 @@ def test_tieling_villages_and_communities_in_store_and_report(tmp_path: Path) ->
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True)
     headers = {c.value for ws in wb.worksheets for c in next(ws.iter_rows(max_row=1))}
     assert {"社区数", "社区覆盖率"} <= headers
+    # the gap list 未联网行政村 lists administrative villages only, as the KPI counts them
+    gaps, _ = jobs.compute_gaps(store)
+    listed = gaps.villages["code"].astype(str)
+    kind_of = dict(zip(raw["code"], tail, strict=True))
+    assert len(listed) == tail.between(200, 399).sum() - 1  # all but the one covered
+    assert all(200 <= kind_of[c] <= 399 for c in listed)
 
 
 def test_a_cycle_between_a_file_and_the_stored_units_is_refused(tmp_path: Path) -> None:
