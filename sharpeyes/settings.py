@@ -20,8 +20,9 @@ class Settings(BaseSettings):
     """Settings shared by the CLI, the API and the jobs.
 
     ``db`` is a SQLite path or a SQLAlchemy URL; ``hd_min_lines`` the vertical resolution at and above
-    which a camera is HD; ``tile_url`` the bureau's internal basemap tiles (none: unit boundaries are
-    the base); ``secret_key`` signs session cookies (must be set outside development);
+    which a camera is HD; ``tile_url`` the bureau's internal basemap tiles; ``basemap`` a local tile
+    archive (``.pmtiles`` or ``.mbtiles``) the app serves at ``/tiles/base/{z}/{x}/{y}`` (with neither,
+    the map draws a reference basemap from the store's units, roads and places); ``secret_key`` signs session cookies (must be set outside development);
     ``max_upload_mb`` the largest upload the API takes, MB (above 0); ``cors_origins`` the origins
     other web pages may call the API from (``SHARPEYES_CORS_ORIGINS``: comma-separated
     ``https://host[:port]``, or ``*`` for any; a JSON list works too); ``public_origins`` the ``scheme://host[:port]``
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     hd_min_lines: int = Field(1080, gt=0)
     tile_url: str | None = None
     tile_attribution: str = ""
+    basemap: str | None = None
     secret_key: str | None = None
     environment: str = "development"
     max_upload_mb: int = Field(200, gt=0)

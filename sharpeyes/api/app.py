@@ -23,17 +23,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sharpeyes import __version__
 from sharpeyes._errors import InputError, SharpeyesError
+from sharpeyes.api.basemap import open_archive
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.deps import AppState, LoginRequiredError
 from sharpeyes.api.door import Door
 from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.routes import (
     admin,
+    basemap,
     cameras,
     grids,
     health,
     imports,
     map,
+    printmap,
     results,
     system,
     tiles,
@@ -113,7 +116,8 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
     ----------
     settings
         ``secret_key`` signs session cookies (required unless ``environment == "development"``),
-        ``tile_url`` the basemap, ``max_upload_mb`` the upload limit, ``cors_origins`` the origins
+        ``tile_url`` an internal tile server, ``basemap`` a local PMTiles/MBTiles archive served at
+        ``/tiles/base/{z}/{x}/{y}``, ``max_upload_mb`` the upload limit, ``cors_origins`` the origins
         allowed cross-origin requests (none by default).
     store
         The open store every route reads and writes.
@@ -123,7 +127,8 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
     Raises
     ------
     ConfigError
-        Outside development without a (long enough) ``secret_key``.
+        Outside development without a (long enough) ``secret_key``; ``basemap`` not a readable
+        tile archive.
     """
     key = signing_key(settings)
     from sharpeyes.api.indexfile import cache_root
@@ -131,14 +136,9 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
 
     # (the OpenAPI schema is built by tests from an app with no store)
     root = cache_root(settings, store) if getattr(store, "engine", None) is not None else None
-    state = AppState(
-        settings=settings,
-        store=store,
-        session_key=key,
-        cache=ReadCache(cache_ttl_s),
-        cache_root=root,
-        tiles=TileCache(root),
-    )
+    archive = open_archive(settings.basemap) if settings.basemap else None
+    tile_cache = TileCache(root)
+    state = AppState(settings, store, key, ReadCache(cache_ttl_s), archive, root, tile_cache)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -162,6 +162,8 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
     )
     app.state.sharpeyes = state
     for module in (system, admin, cameras, imports, units, results, health, map, grids, tiles):
+        app.include_router(module.router)
+    for module in (basemap, printmap):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import pandas as pd
 from fastapi import Depends, HTTPException, Request, status
 
+from sharpeyes.api.basemap import TileArchive
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.index import CameraIndex
 from sharpeyes.api.security import SESSION_COOKIE, csrf_token, read_session
@@ -42,6 +43,8 @@ class AppState:
     store: Store
     session_key: bytes
     cache: ReadCache
+    #: the local basemap tile archive (``SHARPEYES_BASEMAP``), opened once; ``None`` without one
+    basemap: TileArchive | None = None
     cache_root: Path | None = None
     tiles: TileCache = field(default_factory=lambda: TileCache(None))
     #: shape layers of the unit and gap tiles, by name → (version, layer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 Role = Literal["viewer", "editor", "admin"]
 
@@ -144,6 +144,46 @@ class Ended(BaseModel):
     name: str | None = None
     tokens: int = 0
     sessions: int = 0
+
+
+#: A value as a person types it into the edit form (text, number or yes/no); ``None`` is refused.
+EditValue = StrictBool | StrictInt | StrictFloat | StrictStr | None
+
+
+class CameraEdit(BaseModel):
+    """The fields of ``PATCH /api/cameras/{device_id}``: only those sent change. Codes as in an import
+    (``point_class`` 1/2/3/一类 …, ``status`` in_use/在用 …, ``networked`` true/已联网 …), angles in
+    degrees (heading 0 = north, clockwise), ``range_m`` in metres, ``lon``/``lat`` WGS-84 degrees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: EditValue = None
+    point_class: EditValue = None
+    camera_type: EditValue = None
+    heading_deg: EditValue = None
+    fov_deg: EditValue = None
+    range_m: EditValue = None
+    networked: EditValue = None
+    status: EditValue = None
+    lon: EditValue = None
+    lat: EditValue = None
+    address: EditValue = None
+
+
+class CameraEdited(BaseModel):
+    """The camera after an edit, and the changes the edit made (``field``, ``before``, ``after``,
+    ``changed_at``, ``changed_by``)."""
+
+    camera: dict[str, Any]
+    changes: list[dict[str, Any]]
+
+
+class CameraHistory(BaseModel):
+    """Every change of one camera, oldest first: ``changed_at``, ``action`` (create, update by an
+    import, edit by a person), ``field``, ``before``, ``after``, ``changed_by``, ``source``."""
+
+    device_id: str
+    items: list[dict[str, Any]]
 
 
 class UnitHistory(BaseModel):

@@ -30,7 +30,7 @@ REPORT_FORMATS: Final = ("xlsx", "csv", "json")
 #: Languages of the report's headers and values (:data:`sharpeyes.model.labels.LANGS`).
 LANGS: Final = ("zh", "en")
 GAPS_FORMATS: Final = ("geojson", "gpkg", "csv")
-PLAN_FORMATS: Final = ("csv", "geojson", "xlsx")
+PLAN_FORMATS: Final = ("csv", "geojson", "gpkg", "xlsx")
 NETWORK_FORMATS: Final = ("json", "xlsx")
 AREA_METHODS: Final = ("exact", "fast", "none")
 HD_SOURCES: Final = ("registry", "stream")

@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
                 "--out",
                 "-o",
                 metavar="PATH",
-                help="Output file (.csv, .geojson, .xlsx), and PATH_curve.png beside it",
+                help="Output file (.csv, .geojson, .gpkg, .xlsx), and PATH_curve.png beside it",
             ),
         ],
         budget: Annotated[

@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from sharpeyes.model.urls import mask_url
-from sharpeyes.store import Store
+from sharpeyes.store import Store, edits
+from sharpeyes.store.edits import last_change_id
 from sharpeyes.store.health_extra import finished_results, last_finished_run
 from sharpeyes.store.versions import camera_columns, data_versions
 
@@ -22,8 +23,8 @@ SNAPSHOT_RUNS = 5
 
 
 def fingerprint(store: Store) -> str:
-    """A short text that changes whenever an import or a health run happened."""
-    parts: list[str] = []
+    """A short text that changes whenever an import, an edit or a health run happened."""
+    parts: list[str] = [str(last_change_id(store))]
     for frame in (store.imports(), store.health_runs()):
         parts.append(str(len(frame)))
         if len(frame):
@@ -89,6 +90,18 @@ def units(store: Store) -> pd.DataFrame:
     return frame
 
 
+def roads(store: Store) -> pd.DataFrame:
+    """Every key road (GeoDataFrame, EPSG:4326): the reference basemap draws them by grade."""
+    frame: pd.DataFrame = store.roads()
+    return frame
+
+
+def places(store: Store) -> pd.DataFrame:
+    """Every key place (GeoDataFrame, EPSG:4326): the reference basemap labels them."""
+    frame: pd.DataFrame = store.places()
+    return frame
+
+
 def police_units(store: Store) -> pd.DataFrame:
     """Every police unit (GeoDataFrame, EPSG:4326; bureau, sub_bureau, station)."""
     frame: pd.DataFrame = store.police_units()
@@ -117,6 +130,12 @@ def camera(store: Store, device_id: str) -> dict[str, Any] | None:
 def changes(store: Store, device_id: str) -> pd.DataFrame:
     """Every field-by-field change imports made to one camera."""
     return store.changes(device_id=device_id)
+
+
+def camera_history(store: Store, device_id: str) -> pd.DataFrame:
+    """Every change of one camera, oldest first, imports (with their ``source``) and edits (with
+    ``changed_by``) alike."""
+    return edits.camera_history(store, device_id)
 
 
 def health_history(store: Store, device_id: str) -> pd.DataFrame:

@@ -310,8 +310,10 @@ def candidates_from_file(path: str | Path, *, crs: str = "wgs84") -> gpd.GeoData
 
 # -- writing ---------------------------------------------------------------------------------------
 
-Format = Literal["csv", "geojson", "xlsx"]
-FORMATS: Final = ("csv", "geojson", "xlsx")
+Format = Literal["csv", "geojson", "gpkg", "xlsx"]
+FORMATS: Final = ("csv", "geojson", "gpkg", "xlsx")
+#: Layer name of the planned sites in a GeoPackage.
+GPKG_LAYER: Final = "plan_sites"
 
 
 def output_format(out: str | Path, fmt: str | None) -> str:
@@ -323,7 +325,8 @@ def output_format(out: str | Path, fmt: str | None) -> str:
         key = {"json": "geojson", "xls": "xlsx"}.get(key, key)
     if key not in FORMATS:
         raise InputError(
-            f"unknown output format: use {', '.join(FORMATS)} (or a file ending .csv/.geojson/.xlsx)",
+            f"unknown output format: use {', '.join(FORMATS)} "
+            "(or a file ending .csv/.geojson/.gpkg/.xlsx)",
             field="--format",
             value=fmt or str(out),
         )
@@ -386,7 +389,7 @@ KPI_LABELS_ZH: Final = {
 
 def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -> dict[str, str]:
     """Write the plan to ``out`` (CSV: sites; GeoJSON: sites as points with the plan's figures in
-    the collection; Excel: sheets 规划点位 / 覆盖曲线 / 指标对比 with Chinese headers) and the curve
+    the collection; GeoPackage: the sites as layer ``plan_sites``, EPSG:4326; Excel: sheets 规划点位 / 覆盖曲线 / 指标对比 with Chinese headers) and the curve
     as a PNG beside it (``<stem>_curve.png``). Returns the paths written by role.
 
     Text cells stay text (:mod:`sharpeyes.model.sheets`): a site named ``=HYPERLINK(…)`` in a
@@ -399,6 +402,13 @@ def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -
     table = _site_table(result.sites)
     if kind == "csv":
         write_csv(table, path)
+    elif kind == "gpkg":
+        sites = gpd.GeoDataFrame(
+            table, geometry=result.sites.to_crs(WGS84).geometry.to_numpy(), crs=WGS84
+        )
+        if path.exists():
+            path.unlink()  # a GeoPackage is a database: replace it, never add a second layer
+        sites.to_file(path, driver="GPKG", layer=GPKG_LAYER)
     elif kind == "geojson":
         doc = json.loads(result.sites.to_crs(WGS84).to_json(na="null", drop_id=True))
         meta = result.document()

@@ -35,6 +35,9 @@ Contract used by every other part (implemented in :mod:`sharpeyes.store.reposito
     # *finished* run that reports read
     set_reference(store, device_id, jpeg, mode="day"|"ir"); references(store, device_id) -> dict
     last_finished_run(store, night=None) -> run_id | None; finished_results(store) -> (run_id, DataFrame)
+    # edits by people (sharpeyes.store.edits): one camera's fields, logged with who and when
+    edit_camera(store, device_id, values, who=name) -> changes | None; camera_history(store, device_id)
+    last_change_id(store) -> int
     # results of analyses, kept as JSON documents by kind ("report", "gaps", "network", "plan", ...)
     store.save_result(kind, document) -> int / store.latest_result(kind) -> dict | None
     # auth and audit (API)

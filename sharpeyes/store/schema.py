@@ -145,6 +145,8 @@ changes = sa.Table(
     sa.Column("before", sa.Text),
     sa.Column("after", sa.Text),
     sa.Column("changed_at", sa.Text, nullable=False),
+    # the user who edited the camera (API/map edits; NULL for imports, whose import names the source)
+    sa.Column("changed_by", sa.Text),
 )
 
 import_rejects = sa.Table(

@@ -9,12 +9,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 
+from sharpeyes._errors import InputError
 from sharpeyes.api.convert import clean, records
-from sharpeyes.api.deps import StateDep, Viewer, camera_index
+from sharpeyes.api.deps import Editor, StateDep, Viewer, camera_index
 from sharpeyes.api.index import BBox
 from sharpeyes.api.jsonresp import dumps
-from sharpeyes.api.schemas import CameraDetail, CameraPage
-from sharpeyes.jobs import reads
+from sharpeyes.api.schemas import (
+    CameraDetail,
+    CameraEdit,
+    CameraEdited,
+    CameraHistory,
+    CameraPage,
+)
+from sharpeyes.jobs import edits, reads
 from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
@@ -172,6 +179,57 @@ def get_snapshot(device_id: str, state: StateDep, user: Viewer) -> Response:
 
 
 @router.get(
+    "/{device_id:path}/history",
+    response_model=CameraHistory,
+    summary="Every change of one camera (imports and edits)",
+)
+def get_history(device_id: str, state: StateDep, user: Viewer) -> CameraHistory:
+    """The camera's change log, oldest first: creation, field updates by imports (``source``), edits
+    by people (``changed_by``), each with ``changed_at`` (UTC)."""
+    if reads.camera(state.store, device_id) is None:
+        raise HTTPException(404, f"no camera with device_id {device_id!r}")
+    return CameraHistory(
+        device_id=device_id, items=records(reads.camera_history(state.store, device_id))
+    )
+
+
+@router.patch(
+    "/{device_id:path}",
+    response_model=CameraEdited,
+    summary="Correct one camera (editor)",
+    responses={
+        403: {"description": "the caller is not an editor"},
+        404: {"description": "no such camera"},
+        422: {"description": "a value the import validation refuses (the field is named)"},
+    },
+)
+def patch_camera(device_id: str, body: CameraEdit, state: StateDep, user: Editor) -> CameraEdited:
+    """Change class, camera type, heading, field of view, range, networked, status, position, name
+    or address. The values pass the validation an import applies (422 naming the field otherwise);
+    every changed field is written to the change log with the user and the time, and shows in
+    ``GET /api/cameras/{device_id}/history``."""
+    given = body.model_dump(exclude_unset=True)
+    if not given:
+        raise HTTPException(422, [_field_error("body", "no field to change")])
+    try:
+        result = edits.edit(state.store, device_id, given, who=user.name)
+    except InputError as exc:
+        field = exc.field or "body"
+        raise HTTPException(422, [_field_error(field, str(exc))]) from None
+    if result is None:
+        raise HTTPException(404, f"no camera with device_id {device_id!r}")
+    state.written()
+    record = clean(result["camera"])
+    record.pop("stream_url", None)
+    return CameraEdited(camera=record, changes=[clean(c) for c in result["changes"]])
+
+
+def _field_error(field: str, message: str) -> dict[str, Any]:
+    """One 422 detail entry in FastAPI's shape, with the field named plainly too."""
+    return {"loc": ["body", field], "msg": message, "type": "value_error", "field": field}
+
+
+@router.get(
     "/{device_id:path}",
     response_model=CameraDetail,
     summary="One camera with change log and health",
@@ -189,7 +247,7 @@ def get_camera(device_id: str, state: StateDep, user: Viewer) -> CameraDetail:
     has_snapshot = reads.snapshot(state.store, device_id) is not None
     return CameraDetail(
         camera=record,
-        changes=records(reads.changes(state.store, device_id)),
+        changes=records(reads.camera_history(state.store, device_id)),
         health=records(reads.health_history(state.store, device_id)),
         snapshot_url=camera_url(device_id) + "/snapshot.jpg" if has_snapshot else None,
     )

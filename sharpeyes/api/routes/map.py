@@ -73,7 +73,7 @@ def map_page(request: Request, state: StateDep, user: PageViewer) -> HTMLRespons
 
     def render() -> str:
         centre, bounds = _view(state)
-        return build_map_html(state.settings, centre=centre, bounds=bounds)
+        return build_map_html(state.settings, centre=centre, bounds=bounds, archive=state.basemap)
 
     response = HTMLResponse(cached(state, "map_html", render))
     if getattr(request.state, "auth_via", None) == "bearer":
@@ -111,6 +111,56 @@ def map_cameras(
         verdicts=parse_list(verdict, (*VERDICTS, "not_probed"), "verdict"),
     )
     return OrjsonResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
+
+
+#: Most cameras one layer download holds (a city's whole class III inventory fits).
+DOWNLOAD_MAX_CAMERAS: Final = 2_000_000
+
+
+@router.get(
+    "/api/map/download/cameras",
+    response_model=FeatureCollection,
+    summary="A camera layer of the map as a GeoJSON file",
+)
+def download_cameras(
+    state: StateDep,
+    user: Viewer,
+    point_class: Annotated[str | None, Query(description="comma-separated classes")] = None,
+    verdict: Annotated[
+        str | None,
+        Query(description="comma-separated verdicts of the last finished run, or not_probed"),
+    ] = None,
+) -> Any:
+    """Every located camera of the layer (all of them, not one page) with its record and last
+    verdict, WGS-84 points, stream URLs masked; served as an attachment."""
+    from sharpeyes.api.routes.cameras import camera_records
+
+    index = camera_index(state)
+    mask = index.select(
+        point_classes=parse_list(
+            point_class, tuple(int(c) for c in POINT_CLASSES), "point_class", int
+        ),
+        verdicts=parse_list(verdict, (*VERDICTS, "not_probed"), "verdict"),
+    )
+    _, ids = index.page(mask & index.located, limit=DOWNLOAD_MAX_CAMERAS, offset=0)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+            "properties": row,
+        }
+        for row in camera_records(state, ids)
+    ]
+    name = (
+        "cameras"
+        + (f"-class{point_class}" if point_class else "")
+        + (f"-{verdict}" if verdict else "")
+    )
+    return OrjsonResponse(
+        {"type": "FeatureCollection", "features": features},
+        media_type="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="{name}.geojson"'},
+    )
 
 
 #: Rates shown in a unit's tooltip beside the choropleth KPIs: the nightly probe's online rate and

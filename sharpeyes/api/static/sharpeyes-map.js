@@ -65,7 +65,13 @@
   }
   window.sharpeyesFetch = send;
 
+  /* Bumped by an edit: data URLs change, so the browser's short cache of map data is passed by. */
+  var dataVersion = 0;
+
   function getJSON(url) {
+    if (dataVersion && url.indexOf("/api/map/") === 0) {
+      url += (url.indexOf("?") < 0 ? "?" : "&") + "v=" + dataVersion;
+    }
     status.pending += 1;
     return send(url)
       .then(function (r) {
@@ -148,33 +154,150 @@
     }));
   }
 
-  function legend(map) {
-    var control = L.control({ position: "bottomright" });
-    control.onAdd = function () {
-      var div = L.DomUtil.create("div", "se-legend");
-      var rows = ["<b>指标 (联网率/高清率/完好率/村覆盖率)</b>"];
-      var labels = ["≥ 95%", "85–95%", "70–85%", "50–70%", "< 50%"];
-      KPI_STEPS.forEach(function (s, i) {
-        rows.push('<i style="background:' + s[1] + '"></i>' + labels[i]);
+  var unitCache = {};
+  function unitData(level) {
+    if (!unitCache[level]) { unitCache[level] = getJSON("/api/map/units?level=" + level); }
+    return unitCache[level];
+  }
+
+  /* One canvas per pane, so the choropleth stays under the roads and the roads under the cameras. */
+  var renderers = {};
+  function paneRenderer(map, pane) {
+    if (!map.getPane(pane)) {
+      map.createPane(pane);
+      map.getPane(pane).style.zIndex = { "se-choro": 350, "se-ref": 380, "se-labels": 390 }[pane] || 400;
+      if (pane !== "se-choro") { map.getPane(pane).style.pointerEvents = "none"; }
+    }
+    if (!renderers[pane]) { renderers[pane] = L.canvas({ pane: pane }); }
+    return renderers[pane];
+  }
+
+  function dotRow(colour, text, shape) {
+    return '<div class="se-legend-row"><i class="' + (shape || "dot") + '" style="background:' + colour + '"></i>' + text + "</div>";
+  }
+
+  function registerLegends() {
+    var P = window.SharpeyesPanel;
+    if (!P) { return; }
+    var labels = ["≥ 95%", "85–95%", "70–85%", "50–70%", "< 50%"];
+    P.legend("choropleth", function (title) {
+      var rows = ['<div class="se-legend-title">' + esc(title) + "</div>"];
+      KPI_STEPS.forEach(function (s, i) { rows.push(dotRow(s[1], labels[i], "box")); });
+      rows.push(dotRow("#cccccc", "无数据", "box"));
+      return rows.join("");
+    });
+    [1, 2, 3, 9].forEach(function (k) {
+      P.legend("classes." + k, function () { return dotRow(CLASS_COLOURS[k], "摄像机 · " + CLASS_LABELS[k]); });
+    });
+    ["offline", "degraded", "not_probed"].forEach(function (k) {
+      P.legend("verdicts." + k, function () { return dotRow(VERDICT_COLOURS[k], "巡检 · " + VERDICT_LABELS[k]); });
+    });
+    P.legend("fov", function () { return dotRow("rgba(99,99,99,.35)", "视场 (扇形, 按点位类型着色)", "box"); });
+    P.legend("boundaries", function () { return dotRow("#333333", "区县边界", "line"); });
+    P.legend("refRoads", function () {
+      return '<div class="se-legend-title">道路 (按等级)</div>' + ROAD_STYLES.map(function (r) {
+        return dotRow(r[1], r[3], "line");
+      }).join("");
+    });
+    P.legend("refPlaces", function () { return dotRow("#8c510a", "重点部位 (学=学校, 医=医院, 站=车站 …)", "dot"); });
+    P.legend("gapVillages", function () { return dotRow("#b2182b", "未覆盖村", "box"); });
+    P.legend("gapPlaces", function () { return dotRow("#fdb863", "未覆盖重点部位"); });
+    P.legend("links", function () {
+      return '<div class="se-legend-title">链路负载 (利用率)</div>' +
+        [[0.9, "≥ 90%"], [0.7, "70–90%"], [0.4, "40–70%"], [0, "< 40%"]].map(function (u) {
+          return dotRow(utilisationColour(u[0]), u[1], "line");
+        }).join("");
+    });
+    P.legend("spof", function () { return dotRow("#000000", "单点故障 (圆大小: 受影响摄像机数)"); });
+    P.legend("plan", function () { return dotRow("#b2abd2", "规划点位 (数字: 建设顺序)"); });
+    P.legend("grids", function () { return dotRow("#91cf60", "网格 · 联网率 (色阶同专题图)", "box"); });
+    P.legend("gapGrids", function () { return dotRow("#b2182b", "无联网摄像机网格", "box"); });
+  }
+
+  /* Road grades: [road_class, colour, weight px, label]. */
+  var ROAD_STYLES = [
+    ["motorway", "#e8590c", 4, "高速公路"], ["trunk", "#f08c00", 3.5, "国道"],
+    ["primary", "#f6c344", 3, "省道/主干道"], ["secondary", "#bfa25a", 2.2, "县道/次干道"],
+    ["tertiary", "#9a9a9a", 1.6, "乡道"], ["residential", "#b5b5b5", 1, "村道/街巷"],
+    ["other", "#c8c8c8", 1, "其他"]
+  ];
+
+  /* A layer group re-filled from ``url`` for the current view while it is on the map. */
+  function viewLayer(map, group, url, build) {
+    var seq = 0;
+    function refresh() {
+      if (!map.hasLayer(group)) { return; }
+      var mine = ++seq;
+      getJSON(url + (url.indexOf("?") < 0 ? "?" : "&") + "zoom=" + map.getZoom() + "&bbox=" + bboxParam(map))
+        .then(function (fc) {
+          if (mine !== seq || !fc) { return; }
+          group.clearLayers();
+          build(fc).addTo(group);
+        }).catch(function () {});
+    }
+    map.on("moveend", refresh);
+    group.on("add", refresh);
+    refresh();
+  }
+
+  function referenceBasemap(map, L_) {
+    var styles = {};
+    ROAD_STYLES.forEach(function (r) { styles[r[0]] = r; });
+    if (L_.refRoads) {
+      viewLayer(map, L_.refRoads, "/api/map/roads", function (fc) {
+        return L.geoJSON(fc, {
+          pane: "se-ref", renderer: paneRenderer(map, "se-ref"), interactive: false,
+          style: function (f) {
+            var r = styles[f.properties.road_class] || styles.other;
+            return { color: r[1], weight: r[2], opacity: 0.9 };
+          }
+        });
       });
-      rows.push('<i style="background:#cccccc"></i>无数据');
-      rows.push("<b>摄像机 (点位类型)</b>");
-      [1, 2, 3, 9].forEach(function (k) {
-        rows.push('<i class="dot" style="background:' + CLASS_COLOURS[k] + '"></i>' + CLASS_LABELS[k]);
+    }
+    if (L_.refPlaces) {
+      viewLayer(map, L_.refPlaces, "/api/map/places", function (fc) {
+        paneRenderer(map, "se-labels");
+        return L.geoJSON(fc, {
+          pointToLayer: function (f, ll) {
+            var p = f.properties, mark = (p.category_zh || "点").charAt(0);
+            return L.marker(ll, {
+              pane: "se-labels", interactive: false, keyboard: false,
+              icon: L.divIcon({ className: "se-place", iconSize: null,
+                html: '<b>' + esc(mark) + "</b>" + esc(p.name || "") })
+            });
+          }
+        });
       });
-      rows.push("<b>巡检</b>");
-      ["offline", "degraded"].forEach(function (k) {
-        rows.push('<i class="dot" style="background:' + VERDICT_COLOURS[k] + '"></i>' + VERDICT_LABELS[k]);
-      });
-      rows.push("<b>链路负载 (利用率)</b>");
-      [[0.9, "≥ 90%"], [0.7, "70–90%"], [0.4, "40–70%"], [0, "< 40%"]].forEach(function (u) {
-        rows.push('<i class="line" style="background:' + utilisationColour(u[0]) + '"></i>' + u[1]);
-      });
-      rows.push('<i class="dot" style="background:#000000"></i>单点故障 (圆大小: 受影响摄像机数)');
-      div.innerHTML = rows.join("<br>");
-      return div;
-    };
-    control.addTo(map);
+    }
+    if (L_.refLabels) {
+      var minZoom = { county: 0, township: 11, village: 13 };
+      var seq = 0;
+      var refreshLabels = function () {
+        if (!map.hasLayer(L_.refLabels)) { return; }
+        var mine = ++seq, zoom = map.getZoom();
+        var levels = Object.keys(minZoom).filter(function (lv) { return zoom >= minZoom[lv]; });
+        var wanted = levels[levels.length - 1];
+        unitData(wanted).then(function (fc) {
+          if (mine !== seq || !fc) { return; }
+          paneRenderer(map, "se-labels");
+          L_.refLabels.clearLayers();
+          var view = map.getBounds();
+          fc.features.forEach(function (f) {
+            if (!f.geometry) { return; }
+            var centre = L.geoJSON(f).getBounds().getCenter();
+            if (!view.contains(centre)) { return; }
+            L.marker(centre, {
+              pane: "se-labels", interactive: false, keyboard: false,
+              icon: L.divIcon({ className: "se-unit-label se-unit-" + wanted, iconSize: null,
+                html: esc(f.properties.name || f.properties.code) })
+            }).addTo(L_.refLabels);
+          });
+        }).catch(function () {});
+      };
+      map.on("moveend", refreshLabels);
+      L_.refLabels.on("add", refreshLabels);
+      refreshLabels();
+    }
   }
 
   /* Called by the page with the folium variables: {map, layers: {...}, fovMinZoom}. */
@@ -183,11 +306,13 @@
       var map = cfg.map, L_ = cfg.layers;
       window.sharpeyesMap = map;
       window.sharpeyesLayers = L_;
+      paneRenderer(map, "se-choro");
       Object.keys(L_.choropleths || {}).forEach(function (key) {
         var parts = key.split(":");
         choropleth(map, L_.choropleths[key], parts[0], parts[1]);
       });
       if (L_.boundaries) { boundaries(map, L_.boundaries, "county"); }
+      referenceBasemap(map, L_);
       if (L_.cameras) { L_.cameras.tiles = SharpeyesTiles.cameraLayer(map, L_.cameras, L_.classes || {}); }
       Object.keys(L_.verdicts || {}).forEach(function (v) {
         L_.verdicts[v].tiles = SharpeyesTiles.verdictLayer(map, L_.verdicts[v], v, VERDICT_COLOURS[v]);
@@ -251,13 +376,50 @@
         onceLayer(map, L_.plan, "/api/plan/sites", function (fc) {
           return L.geoJSON(fc, {
             pointToLayer: function (f, ll) {
-              return L.circleMarker(ll, { radius: 6, color: "#542788", weight: 2, fillColor: "#b2abd2", fillOpacity: 0.9 });
+              return L.marker(ll, { icon: L.divIcon({ className: "se-plan", iconSize: [22, 22],
+                html: esc(f.properties.rank === undefined ? "" : f.properties.rank) }) });
             },
-            onEachFeature: function (f, layer) { layer.bindTooltip("规划点位 " + esc(f.properties.rank || "")); }
+            onEachFeature: function (f, layer) { layer.bindTooltip(planTip(f.properties)); }
           });
         });
       }
-      legend(map);
-    }
+      registerLegends();
+      if (window.SharpeyesPanel) {
+        window.sharpeyesPanel = window.SharpeyesPanel.create(map, L_, cfg.panel || {});
+      }
+      if (window.SharpeyesEdit) { window.SharpeyesEdit.init(map, cfg.panel || {}); }
+    },
+    util: { getJSON: function (u) { return getJSON(u); }, send: send, esc: esc, pct: pct,
+      CLASS_LABELS: CLASS_LABELS, refreshCameras: function (map) { dataVersion += 1; refreshCameraTiles(map); } }
   };
+
+  function num(v, digits) {
+    return (v === null || v === undefined || isNaN(v)) ? "—" : Number(v).toLocaleString("zh-CN",
+      { maximumFractionDigits: digits === undefined ? 1 : digits });
+  }
+
+  /* Draw the camera tiles again with new URLs (after an edit: the browser keeps tiles a few seconds). */
+  function refreshCameraTiles(map) {
+    var L_ = window.sharpeyesLayers || {};
+    var layers = [L_.cameras && L_.cameras.tiles];
+    Object.keys(L_.verdicts || {}).forEach(function (v) { layers.push(L_.verdicts[v].tiles); });
+    layers.forEach(function (t) {
+      if (!t || !t.setUrl) { return; }
+      if (!t._baseUrl) { t._baseUrl = t._url; }
+      t.setUrl(t._baseUrl + (t._baseUrl.indexOf("?") < 0 ? "?" : "&") + "v=" + dataVersion);
+    });
+    map.fire("moveend");
+  }
+
+  /* A planned site: build order, cost and the demand weight it newly covers. */
+  function planTip(p) {
+    var rows = ["<b>规划点位 · 第 " + esc(p.rank) + " 个</b>"];
+    if (p.name) { rows.push(esc(p.name)); }
+    rows.push("造价: " + (p.cost === undefined || p.cost === null ? "—" : num(p.cost, 0) + " 元"));
+    rows.push("新增覆盖权重: " + num(p.marginal_gain, 2));
+    if (p.cumulative_share !== undefined && p.cumulative_share !== null) {
+      rows.push("累计覆盖率: " + pct(p.cumulative_share));
+    }
+    return rows.join("<br>");
+  }
 })();

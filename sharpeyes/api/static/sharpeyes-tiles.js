@@ -79,7 +79,14 @@
             "<br>" + esc(CLASS_LABELS[c.point_class] || "") + " · " + esc(c.address || "") +
             "<br>状态: " + esc(VERDICT_LABELS[c.verdict] || "未巡检");
           if (d.snapshot_url) { html += '<br><img class="se-snapshot" src="' + esc(d.snapshot_url) + '">'; }
+          var edit = window.SharpeyesEdit;  // the edit form (sharpeyes-edit.js), editors only
+          if (edit && edit.canEdit()) { html += '<br><button type="button" class="se-edit-open">编辑</button>'; }
           marker.setPopupContent(html);
+          var el = marker.getPopup() && marker.getPopup().getElement();
+          var button = el && el.querySelector(".se-edit-open");
+          if (button) {
+            button.addEventListener("click", function () { marker.closePopup(); edit.open(c); });
+          }
         }).catch(function () {});
     });
   }
