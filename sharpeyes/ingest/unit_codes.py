@@ -146,7 +146,13 @@ def resolve_codes(
         if code is not None and rows.levels[i] is None:
             rows.levels[i] = level_from_code(code)
     _levels_from_parents(rows)
-    known = {c for c in rows.codes if c is not None}
+    # a county's city may be coded ``2112`` or ``211200``: the file's city-level codes tell which,
+    # and a code the file gives to a unit of another level (a county ``211200``) is never the city
+    known: set[str] = set()
+    not_city: set[str] = set()
+    for c, lvl in zip(rows.codes, rows.levels, strict=True):
+        if c is not None:
+            (known if lvl in (None, "city") else not_city).add(c)
     keep = np.ones(len(frame), dtype=bool)
     for i, (code, lvl) in enumerate(zip(rows.codes, rows.levels, strict=True)):
         refused = _refusal(code, lvl)
@@ -155,7 +161,14 @@ def resolve_codes(
             keep[i] = False
             continue
         assert code is not None and lvl is not None
-        _complete_parent(rows, i, known, given_level=given_level[i], file=file, problems=problems)
+        _complete_parent(
+            rows,
+            i,
+            (known, not_city),
+            given_level=given_level[i],
+            file=file,
+            problems=problems,
+        )
     return gpd.GeoDataFrame(
         {
             "code": rows.codes,
@@ -180,7 +193,7 @@ def resolve_codes(
 def _complete_parent(
     rows: _Rows,
     i: int,
-    known: set[str],
+    known: tuple[set[str], set[str]],
     *,
     given_level: bool,
     file: str | None,
@@ -193,7 +206,10 @@ def _complete_parent(
     fits = code_fits_level(code, lvl)
     if given_level and not fits and lvl in CODE_LENGTHS and code.isascii() and code.isdigit():
         problems.append(problem(file, row, code, lvl, "bad_code", _level_warning(code, lvl)))
-    derived = parent_from_code(code, lvl, known)
+    cities, not_city = known
+    derived = parent_from_code(code, lvl, cities)
+    if lvl == "county" and derived in not_city:
+        derived = code[:4]  # ``211200`` is a county here: the city is ``2112``
     if given is None:
         rows.parents[i] = derived
     elif derived is not None and given != derived and given != code:

@@ -199,3 +199,32 @@ def test_a_county_code_ending_in_00_is_not_its_own_city_and_counts_its_cameras_o
     rows = kpis[kpis["point_class"] == "all"]
     assert rows["unit_code"].tolist() == ["211200"]
     assert rows["cameras"].tolist() == [3] and rows["networked"].tolist() == [2]
+
+
+def test_a_county_coded_like_a_city_is_never_its_sibling_counties_parent() -> None:
+    """City ``2199`` with counties ``219900`` and ``219901``, parents from the digits: both
+    counties are the city's (found by the property test: ``219901`` took county ``219900``)."""
+    from sharpeyes.ingest.unit_checks import normalise_units
+
+    boxes = [(123.0, 123.2), (123.0, 123.1), (123.1, 123.2)]
+    frame = gpd.GeoDataFrame(
+        {
+            "code": ["2199", "219900", "219901"],
+            "name": ["市", "甲区", "乙区"],
+            "level": ["city", "county", "county"],
+            "parent_code": [None, None, None],
+        },
+        geometry=[shapely.box(x0, 42.0, x1, 42.1) for x0, x1 in boxes],
+        crs="EPSG:4326",
+    )
+    units = normalise_units(frame).units.set_index("code")
+    assert units.loc["219900", "parent_code"] == "2199"
+    assert units.loc["219901", "parent_code"] == "2199"
+    cameras = gpd.GeoDataFrame(
+        {"device_id": ["a"], "networked": [True]},
+        geometry=gpd.points_from_xy([123.15], [42.05]),
+        crs="EPSG:4326",
+    )
+    kpis = kpis_by_unit(cameras, units.reset_index(), area="none")
+    rows = kpis[kpis["point_class"] == "all"].set_index("unit_code")["cameras"]
+    assert rows.to_dict() == {"2199": 1, "219900": 0, "219901": 1}
