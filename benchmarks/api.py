@@ -135,6 +135,7 @@ def cameras(n: int, offset: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
             "admin_code": county,
             "township_code": codes(c, t),
             "village_code": codes(c, t, v),
+            "grid_code": None,
             "owner_unit": None,
             "police_unit": None,
             "management_unit": None,

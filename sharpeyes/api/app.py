@@ -28,6 +28,7 @@ from sharpeyes.api.door import Door
 from sharpeyes.api.routes import (
     admin,
     cameras,
+    grids,
     health,
     imports,
     map,
@@ -144,7 +145,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (system, admin, cameras, imports, units, results, health, map):
+    for module in (system, admin, cameras, imports, units, results, health, map, grids):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

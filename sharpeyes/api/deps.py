@@ -197,6 +197,11 @@ def units_frame(state: AppState) -> pd.DataFrame:
     return state.cache.get("units", lambda: reads.units(state.store))
 
 
+def police_units_frame(state: AppState) -> pd.DataFrame:
+    """Every police unit (GeoDataFrame, EPSG:4326): bureau, sub_bureau, station."""
+    return state.cache.get("police_units", lambda: reads.police_units(state.store))
+
+
 def cached(state: AppState, key: str, loader: Callable[[], Any]) -> Any:
     """Any derived value, cached like the rest."""
     return state.cache.get(key, loader)

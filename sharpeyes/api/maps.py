@@ -5,7 +5,8 @@ Bootstrap, Font Awesome, awesome-markers …) are replaced by the Leaflet copy v
 ``static/vendor/`` — the page uses nothing else. Layers:
 
 - base (one at a time): KPI choropleths per level (county, township, village) × (village coverage,
-  networking rate, HD ratio, intact rate), or unit boundaries alone;
+  networking rate, HD ratio, intact rate), per police level (sub-bureau 分局, station 派出所) ×
+  (networking rate, HD ratio, intact rate), or unit boundaries alone;
 - overlays: the configured tile basemap, county boundaries, cameras per point class (aggregated on the
   server per zoom), fields of view (from zoom 16), uncovered villages and key places, offline and
   degraded cameras of the last health run, network links by load, single points of failure, planned
@@ -37,9 +38,16 @@ KPIS: Final = {
     "intact_rate": "完好率",
 }
 LEVELS: Final = {"county": "区县", "township": "乡镇街道", "village": "村社区"}
+#: Police levels drawn as choropleths of their own (the police report's figures), and their KPIs
+#: (village coverage is an administrative figure).
+POLICE_LAYERS: Final = {"sub_bureau": "分局", "station": "派出所"}
+POLICE_KPIS: Final = ("networking_rate", "hd_ratio", "intact_rate")
 DEFAULT_CHOROPLETH: Final = ("township", "networking_rate")
 CLASS_LAYERS: Final = {1: "一类点位", 2: "二类点位", 3: "三类点位", 9: "其他点位"}
 FOV_MIN_ZOOM: Final = 16
+#: Grids (网格) are drawn from this zoom on (a village is a few km across; a province has 100,000).
+GRID_MIN_ZOOM: Final = 13
+GRIDS_JS: Final = "/static/sharpeyes-grids.js"
 
 
 class _Init(MacroElement):
@@ -57,6 +65,39 @@ class _Init(MacroElement):
         self._name = "SharpeyesInit"
         self.fov_min_zoom = int(fov_min_zoom)
         self.layers_js = _js_object(layers)
+
+
+class _GridInit(MacroElement):
+    """Calls ``SharpeyesGrids.init`` (``static/sharpeyes-grids.js``) with the grid layer groups."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        SharpeyesGrids.init({map: {{ this._parent.get_name() }}, minZoom: {{ this.min_zoom }},
+            layers: {{ this.layers_js }}});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layers: dict[str, Any], min_zoom: int) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca: no hints
+        self._name = "SharpeyesGridInit"
+        self.min_zoom = int(min_zoom)
+        self.layers_js = _js_object(layers)
+
+
+def _add_grid_layers(fmap: folium.Map) -> dict[str, Any]:
+    """The grid choropleth (networking rate) and the grids with no networked camera (gaps), both
+    overlays drawn from :data:`GRID_MIN_ZOOM` on."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(JavascriptLink(GRIDS_JS), name="sharpeyes_grids_js")
+    return {
+        "grids": folium.FeatureGroup(name=f"网格 · 联网率 (≥{GRID_MIN_ZOOM}级)", show=False).add_to(
+            fmap
+        ),
+        "gapGrids": folium.FeatureGroup(
+            name=f"无联网摄像机网格 (≥{GRID_MIN_ZOOM}级)", show=False
+        ).add_to(fmap),
+    }
 
 
 def _js_object(value: Any) -> str:
@@ -121,6 +162,12 @@ def _add_layers(fmap: folium.Map) -> dict[str, Any]:
                 show=(level, kpi) == DEFAULT_CHOROPLETH,
             ).add_to(fmap)
             layers["choropleths"][f"{level}:{kpi}"] = group
+    for level, level_zh in POLICE_LAYERS.items():
+        for kpi in POLICE_KPIS:
+            group = folium.FeatureGroup(
+                name=f"{KPIS[kpi]} · {level_zh} (公安)", overlay=False, show=False
+            ).add_to(fmap)
+            layers["choropleths"][f"{level}:{kpi}"] = group
     layers["boundaries"] = folium.FeatureGroup(name="区县边界", show=True).add_to(fmap)
     for cls, name in CLASS_LAYERS.items():
         layers["classes"][str(cls)] = folium.FeatureGroup(
@@ -164,6 +211,7 @@ def build_map_html(
     root = fmap.get_root()
     assert isinstance(root, Figure)
     layers = _add_layers(fmap)
+    grid_layers = _add_grid_layers(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     root.html.add_child(
         Element(
@@ -176,4 +224,5 @@ def build_map_html(
         west, south, east, north = bounds
         fmap.fit_bounds([[south, west], [north, east]])
     fmap.add_child(_Init(layers, FOV_MIN_ZOOM))
+    fmap.add_child(_GridInit(grid_layers, GRID_MIN_ZOOM))
     return str(root.render())

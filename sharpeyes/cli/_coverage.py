@@ -10,6 +10,7 @@ import typer
 
 from sharpeyes.cli import _options as opt
 from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
+from sharpeyes.model.police import HIERARCHIES, POLICE_LEVELS
 
 CrsOption = Annotated[
     str,
@@ -36,6 +37,14 @@ def _problems_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _kinds_text(result: dict[str, Any]) -> str:
+    """``; village level: 1176 villages, 248 communities, 47 virtual`` (empty without villages)."""
+    kinds = result.get("village_kinds") or {}
+    words = {"village": "villages", "community": "communities"}
+    listed = ", ".join(f"{n} {words.get(k, k)}" for k, n in kinds.items())
+    return f"; village level: {listed}" if listed else ""
+
+
 def _compared_text(result: dict[str, Any]) -> str:
     if not result.get("compared_to"):
         return ""
@@ -43,6 +52,58 @@ def _compared_text(result: dict[str, Any]) -> str:
         f", compared with {result['compared_to']}: {result['newly_met']} targets newly met, "
         f"{result['newly_missed']} newly missed, {result['new_rows']} rows new, "
         f"{result['removed_rows']} gone"
+    )
+
+
+KindOption = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        metavar="admin|police",
+        help="Administrative units, or police jurisdictions (bureau → 分局 → 派出所)",
+    ),
+]
+
+
+def _police_report(
+    out: Path,
+    *,
+    fmt: str,
+    unit: str | None,
+    level: str | None,
+    area: str,
+    hd_min_lines: int | None,
+    hd_source: str,
+    mkdir: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """``report --hierarchy police``: the KPIs per police unit, written to ``out``."""
+    from sharpeyes.jobs.police import write_police_report
+    from sharpeyes.settings import load_settings
+
+    opt.output_path(out, mkdir=mkdir)
+    threshold = hd_min_lines if hd_min_lines is not None else load_settings().hd_min_lines
+    say("computing police report …")
+    r = write_police_report(
+        _store(db),
+        out,
+        fmt=fmt,
+        unit=unit,
+        level=level,
+        hd_min_lines=threshold,
+        area=area,
+        hd_source=hd_source,
+    )
+    emit(
+        r,
+        as_json=as_json,
+        text=(
+            f"wrote {r['rows_written']} rows to {out} ({fmt}); metric CRS {r['metric_crs']}; "
+            f"cameras {r['cameras']}, outside every jurisdiction {r['outside_every_jurisdiction']}, "
+            f"no position {r['unplaced_no_position']}, "
+            f"police_unit mismatches {r['police_unit_mismatch']}"
+        ),
     )
 
 
@@ -69,8 +130,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--level",
-                metavar=opt.metavar(opt.LEVELS),
-                help="Level of every unit in FILE (default: from each code's length)",
+                metavar=opt.metavar((*opt.LEVELS, "grid")),
+                help="Level of every unit in FILE (default: from each code's length); "
+                "grid: 网格 below villages, any code, parents from --parent-field",
             ),
         ] = None,
         code_field: Annotated[
@@ -89,45 +151,73 @@ def register(app: typer.Typer) -> None:
                 help="Column of the unit name (default: found by name, e.g. name/名称)",
             ),
         ] = None,
+        kind_field: Annotated[
+            str | None,
+            typer.Option(
+                "--kind-field",
+                metavar="COLUMN",
+                help="Column saying village (村/村委会), community (社区/居委会) or virtual "
+                "(default: kind/村居类型/类型 if present, else the code's last 3 digits, else the name)",
+            ),
+        ] = None,
         parent_field: Annotated[
             str | None,
             typer.Option(
                 "--parent-field",
                 metavar="COLUMN",
-                help="Column of the parent unit's code (default: derived from the code)",
+                help="Column of the parent unit's code (default: found by name, e.g. parent_code/"
+                "streetCode, else derived from a statistical code); with it any code is accepted",
             ),
         ] = None,
         crs: CrsOption = "wgs84",
+        kind: KindOption = "admin",
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Import administrative units; the levels in FILE replace those levels in the store."""
+        """Import administrative units (or, with --kind police, police jurisdictions: bureau,
+        sub-bureau 分局, station 派出所); the levels in FILE replace those levels in the store."""
         with user_errors():
-            level = opt.choice("--level", level, opt.LEVELS)
+            kind = opt.choice("--kind", kind, HIERARCHIES) or "admin"
+            if kind == "police" and kind_field is not None:
+                from sharpeyes._errors import InputError
+
+                raise InputError(
+                    "--kind-field tells villages from communities: it has no meaning with "
+                    "--kind police",
+                    field="--kind-field",
+                )
+            level = opt.choice(
+                "--level", level, (*opt.LEVELS, "grid") if kind == "admin" else tuple(POLICE_LEVELS)
+            )
             crs = opt.crs("--crs", crs, epsg=True)
             from sharpeyes.jobs.coverage import import_units
+            from sharpeyes.jobs.police import import_police_units
 
             store = _store(db)
+            fields = {"code_field": code_field, "name_field": name_field}
             results = []
             for path in files:
-                results.append(
-                    import_units(
+                if kind == "admin":
+                    r = import_units(
                         store,
                         path,
                         level=level,
-                        code_field=code_field,
-                        name_field=name_field,
+                        kind_field=kind_field,
                         parent_field=parent_field,
                         crs=crs,
+                        **fields,
                     )
-                )
-                r = results[-1]
+                else:
+                    r = import_police_units(
+                        store, path, level=level, parent_field=parent_field, crs=crs, **fields
+                    )
+                results.append(r)
                 say(
                     f"{path}: {r['imported']} units {r['levels']}, problems {r['problems'] or 'none'}"
                 )
             text = "\n".join(
                 f"{r['file']}: imported {r['imported']} {r['levels']}; in store {r['units_in_store']}; "
-                f"metric CRS {r['metric_crs']}\n{_problems_text(r)}"
+                f"metric CRS {r['metric_crs']}{_kinds_text(r)}\n{_problems_text(r)}"
                 for r in results
             )
             emit({"files": results}, as_json=as_json, text=text)
@@ -266,14 +356,38 @@ def register(app: typer.Typer) -> None:
                 help="Add each KPI's value in that stored period and the change (percentage points)",
             ),
         ] = None,
+        hierarchy: Annotated[
+            str,
+            typer.Option(
+                "--hierarchy",
+                metavar="admin|police",
+                help="Units to report on: administrative (county …) or police (分局, 派出所)",
+            ),
+        ] = "admin",
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """KPIs per county, township and village: counts, networking, HD, online/intact, coverage."""
+        """KPIs per county, township and village (or per sub-bureau and police station, with
+        --hierarchy police): counts, networking, HD, online/intact, coverage."""
         with user_errors():
             fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
-            level = opt.choice("--level", level, opt.LEVELS)
+            hierarchy = opt.choice("--hierarchy", hierarchy, HIERARCHIES) or "admin"
+            if hierarchy == "police":
+                _police_report(
+                    out,
+                    fmt=fmt,
+                    unit=unit,
+                    level=opt.choice("--level", level, tuple(POLICE_LEVELS)),
+                    area=opt.choice("--area", area, opt.AREA_METHODS) or "exact",
+                    hd_min_lines=hd_min_lines,
+                    hd_source=opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry",
+                    mkdir=mkdir,
+                    db=db,
+                    as_json=as_json,
+                )
+                return
+            level = opt.choice("--level", level, (*opt.LEVELS, "grid"))
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
             period = opt.period("--period", period)

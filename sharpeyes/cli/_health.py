@@ -239,18 +239,35 @@ def worklist(
             help="File format (default: from -o's extension, else xlsx)",
         ),
     ] = None,
+    view: Annotated[
+        str,
+        typer.Option(
+            "--view",
+            metavar="contractor|grid",
+            help="grid: also each grid's cameras and the grid workers to ask to look (网格)",
+        ),
+    ] = "contractor",
+    with_phones: Annotated[
+        bool,
+        typer.Option(
+            "--with-phones",
+            help="Write grid workers' phone numbers (only for editors and admins; never for viewers)",
+        ),
+    ] = False,
     mkdir: MkdirOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The morning worklist: faulty and offline cameras per contractor (network faults to the
-    carrier), with snapshots, and each contractor's intact rate against the 98 % / 95 % targets."""
+    carrier), with snapshots, and each contractor's intact rate against the 98 % / 95 % targets;
+    each camera's grid (网格) and, with ``--with-phones``, its grid workers' phones."""
     with user_errors():
         fmt = opt.output_format(out, fmt, opt.REPORT_FORMATS, default="xlsx")
+        view = opt.choice("--view", view, ("contractor", "grid")) or "contractor"
         opt.output_path(out, mkdir=mkdir)
         from sharpeyes.jobs.worklist import write_worklist
 
-        doc = write_worklist(_store(db), out, night=night, fmt=fmt)
+        doc = write_worklist(_store(db), out, night=night, fmt=fmt, view=view, phones=with_phones)
         routes = ", ".join(f"{k} {v}" for k, v in doc["routes"].items()) or "none"
         text = (
             f"wrote {doc['cameras']} cameras of the night {doc['night']} (run {doc['run_id']}) "

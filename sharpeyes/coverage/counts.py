@@ -62,7 +62,11 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
     for county in [*counties, None]:
         leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
-        counted = cam[cam_county == county] if county else cam[[c is None for c in cam_county]]
+        counted = (
+            cam[cam_county == county]
+            if county
+            else cam[np.array([c is None for c in cam_county], dtype=bool)]
+        )
         if len(leaves):
             # the county's bounding box widened by the longest range: a superset of the cameras
             # that can see into it (the exact and raster paths clip to the leaves themselves)
@@ -81,8 +85,8 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
             roads = inputs.roads.iloc[0:0]
         villages = inputs.villages[obj_array(inputs.villages["county"]) == county]
         places = inputs.places[obj_array(inputs.places["county"]) == county]
-        if county is None and len(counted) == 0:
-            continue
+        if county is None and not (len(counted) or len(villages) or len(places)):
+            continue  # units outside every county (no county level) are still counted
         parts.append(
             Partition(
                 county=county,
@@ -238,7 +242,9 @@ def _camera_counts(cams: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 def _village_counts(part: Partition, village_classes: Iterable[int]) -> list[pd.DataFrame]:
-    """Villages with a networked camera (of the village classes; for class rows, of that class)."""
+    """Administrative villages and communities with a networked camera (of the village classes;
+    for class rows, of that class). Village-level units of unknown kind count as villages; virtual
+    units count as neither."""
     vil = part.villages
     if not len(vil):
         return []
@@ -249,22 +255,22 @@ def _village_counts(part: Partition, village_classes: Iterable[int]) -> list[pd.
     seen_any = set(net["village"][net["point_class"].isin(vc)].dropna().unique())
     seen = {c: set(net["village"][net["point_class"] == c].dropna().unique()) for c in CLASSES}
     codes = vil["code"].to_numpy(dtype=object)
-    frames = [
-        _group_sum(
-            vil,
-            {
-                "villages": np.ones(len(vil), dtype=np.int64),
-                "villages_covered": np.array([c in seen_any for c in codes], dtype=np.int64),
-            },
-            None,
-        )
-    ]
-    for c in CLASSES:
-        cls_vals = {
-            "villages": np.ones(len(vil), dtype=np.int64),
-            "villages_covered": np.array([v in seen[c] for v in codes], dtype=np.int64),
+    kind = obj_array(vil["kind"]) if "kind" in vil else np.full(len(vil), None, dtype=object)
+    is_village = ((kind == "village") | pd.isna(kind)).astype(np.int64)
+    is_community = (kind == "community").astype(np.int64)
+
+    def values(covered: set[object]) -> dict[str, np.ndarray]:
+        hit = np.array([c in covered for c in codes], dtype=np.int64)
+        return {
+            "villages": is_village,
+            "villages_covered": is_village * hit,
+            "communities": is_community,
+            "communities_covered": is_community * hit,
         }
-        f = _group_sum(vil, cls_vals, None)
+
+    frames = [_group_sum(vil, values(seen_any), None)]
+    for c in CLASSES:
+        f = _group_sum(vil, values(seen[c]), None)
         f["point_class"] = c
         frames.append(f)
     return frames
@@ -392,7 +398,7 @@ def partial_counts(
     """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
 
     Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
-    area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
+    communities, communities_covered, area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
     """
     frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)
     sectors = _partition_sectors(part, area)

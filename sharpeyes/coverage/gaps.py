@@ -42,9 +42,14 @@ class Gaps:
     cells: gpd.GeoDataFrame
     metric_crs: str
     h3_resolution: int
+    #: grids (网格) with no networked camera, when the store has grids (:mod:`sharpeyes.coverage.grids`)
+    grids: gpd.GeoDataFrame | None = None
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        return {name: getattr(self, name) for name in GAP_LAYERS}
+        out = {name: getattr(self, name) for name in GAP_LAYERS}
+        if self.grids is not None:
+            out["grids"] = self.grids
+        return out
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -57,6 +62,7 @@ class Gaps:
             "cells": len(self.cells),
             "h3_resolution": self.h3_resolution,
             "metric_crs": self.metric_crs,
+            **({} if self.grids is None else {"grids_without_network": len(self.grids)}),
         }
 
     def to_feature_collections(self) -> dict[str, dict[str, Any]]:

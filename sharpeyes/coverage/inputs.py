@@ -20,7 +20,12 @@ import shapely
 
 from sharpeyes.coverage.area import leaf_partition
 from sharpeyes.coverage.fov import fov_defaults, hd_flags, project_points
-from sharpeyes.coverage.units import CameraPlacement, assign_cameras, unit_ancestors
+from sharpeyes.coverage.units import (
+    CameraPlacement,
+    assign_cameras,
+    unit_ancestors,
+    unit_village_kinds,
+)
 from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import metric_crs
@@ -48,9 +53,10 @@ class CoverageInputs:
 
     ``cameras``: one row per camera with ``city, county, township, village`` codes, ``point_class``
     (0 unknown), ``networked``, ``hd`` (1/0/-1 unknown), ``online``, ``intact``, ``probed``, ``x, y`` (m),
-    ``heading_deg, fov_deg, range_m``. ``leaves``: :func:`leaf_partition`. ``villages``: village
-    codes with their ancestors. ``places``: ``x, y, category`` and codes. ``roads``: lines
-    (metric) with ``road_class``.
+    ``heading_deg, fov_deg, range_m``. ``leaves``: :func:`leaf_partition`. ``villages``:
+    village-level codes with their ancestors and ``kind`` (``village``, ``community``, ``virtual``
+    or ``None``). ``places``: ``x, y, category`` and codes. ``roads``: lines (metric) with
+    ``road_class``.
     """
 
     crs: pyproj.CRS
@@ -253,7 +259,8 @@ def prepare_inputs(
     with_geo = units[~(units.geometry.isna() | units.geometry.is_empty)]
     crs = _metric_crs_of(cameras, with_geo, crs)
     anc = unit_ancestors(units)
-    city_of = dict(zip(units["code"], units["parent_code"], strict=True))
+    # a county's city is its ancestor at the city level, never the county itself
+    city_of = dict(zip(anc["code"], anc["city"], strict=True))
     placement = assign_cameras(cameras, units)
     cam, has_health = _camera_table(
         cameras, placement, city_of, crs=crs, health=health, hd_min_lines=hd_min_lines
@@ -266,7 +273,9 @@ def prepare_inputs(
             geometry=gpd.GeoSeries([], crs=crs),
         )
     )
-    villages = anc[obj_array(units["level"]) == "village"].reset_index(drop=True)
+    is_village = obj_array(units["level"]) == "village"
+    villages = anc[is_village].assign(kind=unit_village_kinds(units)[is_village])
+    villages = villages.reset_index(drop=True)
     place_frame, categories = _place_table(places, units, city_of, crs)
     road_frame, classes = _road_table(roads, crs)
     return CoverageInputs(

@@ -12,8 +12,12 @@ cameras of the unit and of the row's class:
   verdict ``ok`` (online, no picture fault) / probed — both null before any health run;
   ``not_probed`` (未巡检) counts the networked cameras the run did not probe (no stream URL, not
   reached): counted apart, never as offline;
-- ``village_coverage`` = villages with at least one networked camera of ``village_classes`` (for a
-  class row: of that class) / villages in the unit;
+- ``village_coverage`` = administrative villages (村民委员会) with at least one networked camera of
+  ``village_classes`` (for a class row: of that class) / administrative villages in the unit;
+  ``community_coverage`` the same over communities (居民委员会). A village-level unit's kind is its
+  ``village_kind``, else its 12-digit statistical code (digits 10–12: 001–199 community, 200–399
+  village, 400–599 virtual), else its name (…村/村委会 vs …社区/居委会); virtual units count in
+  neither, units of unknown kind as villages;
 - ``area_coverage`` = area inside any camera's field of view / unit area (leaf areas, see
   :mod:`sharpeyes.coverage.area`);
 - ``place_coverage`` = key places inside a networked camera's field of view / key places, also per
@@ -94,6 +98,7 @@ KPI_KEYS: Final = (
     "online_rate",
     "intact_rate",
     "village_coverage",
+    "community_coverage",
     "area_coverage",
     "place_coverage",
     "road_coverage",
@@ -130,6 +135,8 @@ _EXTRA_COLUMNS: Final = (
     "not_probed",
     "villages",
     "villages_covered",
+    "communities",
+    "communities_covered",
     "places",
     "places_covered",
     "road_km",
@@ -155,7 +162,8 @@ def _count_grid(counts: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
             df[c] = 0
         df[c] = df[c].fillna(0).astype(np.int64)
     for c in (
-        *("villages", "villages_covered", "places", "places_covered"),
+        *("villages", "villages_covered", "communities", "communities_covered"),
+        *("places", "places_covered"),
         *("area_m2", "covered_m2", "road_m", "road_covered_m"),
     ):
         if c not in df:
@@ -179,6 +187,9 @@ def _add_rates(
         for c in ("online", "intact", "probed", "not_probed"):
             df[c] = pd.array([pd.NA] * len(df), dtype="Int64")
     df["village_coverage"] = _ratio(df["villages_covered"].fillna(0), df["villages"].fillna(0))
+    df["community_coverage"] = _ratio(
+        df["communities_covered"].fillna(0), df["communities"].fillna(0)
+    )
     df["area_coverage"] = _ratio(df["covered_m2"], df["area_m2"])
     df["place_coverage"] = _ratio(df["places_covered"].fillna(0), df["places"].fillna(0))
     df["road_coverage"] = _ratio(df["road_covered_m"].fillna(0), df["road_m"].fillna(0))
@@ -305,7 +316,8 @@ def kpis_by_unit(
     -------
     DataFrame
         :data:`KPI_KEYS` first, then ``parent_code, area_km2, population, density_per_1000, online,
-        intact, villages, villages_covered, places, places_covered, road_km, road_covered_km``,
+        intact, probed, not_probed, villages, villages_covered, communities, communities_covered,
+        places, places_covered, road_km, road_covered_km``,
         target flags and per-category/per-class coverage columns. ``df.attrs["metric_crs"]`` names
         the CRS areas and lengths were measured in.
     """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -54,6 +55,7 @@ REPORT_HEADERS_ZH: Final = {
     "platform_offline_probe_online": "平台离线但巡检在线数",
     "intact_rate": "完好率",
     "village_coverage": "行政村覆盖率",
+    "community_coverage": "社区覆盖率",
     "area_coverage": "面积覆盖率",
     "place_coverage": "重点部位覆盖率",
     "road_coverage": "重点道路覆盖率",
@@ -68,6 +70,8 @@ REPORT_HEADERS_ZH: Final = {
     "not_probed": "未巡检",
     "villages": "行政村数",
     "villages_covered": "已覆盖行政村数",
+    "communities": "社区数",
+    "communities_covered": "已覆盖社区数",
     "places": "重点部位数",
     "places_covered": "已覆盖重点部位数",
     "road_km": "重点道路长度(公里)",
@@ -77,6 +81,12 @@ REPORT_HEADERS_ZH: Final = {
     "target_hd_met": "高清率达标(100%)",
     "target_intact_met": "完好率达标(≥98%/≥95%)",
     "targets_met": "全部达标",
+    "grids": "网格数",
+    "grids_covered": "已覆盖网格数",
+    "grid_coverage": "网格覆盖率",
+    "cameras_without_grid": "未划入网格摄像机数",
+    "covered": "有联网摄像机",
+    "village_name": "所属村社区",
 }
 
 _CLASS_ZH: Final = {"all": "全部", 1: "一类", 2: "二类", 3: "三类"}
@@ -87,9 +97,11 @@ _RATE_KEYS: Final = {
     "online_rate",
     "intact_rate",
     "village_coverage",
+    "community_coverage",
     "area_coverage",
     "place_coverage",
     "road_coverage",
+    "grid_coverage",
 }
 #: which rate each target flag judges (highlighted with it)
 _FLAG_RATE: Final = {
@@ -183,21 +195,28 @@ def write_report_xlsx(
     gap_sheets: dict[str, pd.DataFrame] | None = None,
     comparison: Comparison | None = None,
     trend: pd.DataFrame | None = None,
+    levels: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    grid_rows: list[dict[str, Any]] | None = None,
 ) -> Path:
     """The workbook: a sheet per level (市, 区县, 乡镇街道, 村社区) with Chinese headers, rates as
     percentages, targets met in green and missed in red; with a ``comparison``, the 环比 sheet, and
     with a ``trend`` the 趋势 sheet (:mod:`sharpeyes.coverage.trend_xlsx`); then one sheet per gap
-    list; then 说明 (method, CRS, targets, time)."""
+    list; then 说明 (method, CRS, targets, time). ``levels`` (level → sheet name) and ``headers``
+    (key → header) serve another hierarchy (the police one: 市公安局, 分局, 派出所)."""
     from sharpeyes.coverage import trend_xlsx
 
     wb = _styled_workbook()
     trend_xlsx.add_trend_styles(wb)
     frame = pd.DataFrame(rows)
-    for level in ("city", "county", "township", "village"):
+    sheet_names = levels or {str(k): v.zh for k, v in ADMIN_LEVELS.items()}
+    for level, title in sheet_names.items():
         part = frame[frame["level"] == level] if len(frame) else frame
         if len(part) == 0:
             continue
-        _write_level_sheet(wb.create_sheet(ADMIN_LEVELS[level].zh), part)
+        _write_level_sheet(wb.create_sheet(title), part, headers or {})
+    if grid_rows:  # 网格: one row per grid, all classes (sharpeyes.coverage.grids)
+        _write_level_sheet(wb.create_sheet("网格"), pd.DataFrame(grid_rows), headers or {})
     if comparison is not None:
         trend_xlsx.write_compare_sheet(
             wb.create_sheet(trend_xlsx.COMPARE_SHEET), comparison, _styled
@@ -252,7 +271,7 @@ def _styled(ws: Any, value: Any, style: str) -> Any:
     return xlsx_text(cell)
 
 
-def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
+def _write_level_sheet(ws: Any, part: pd.DataFrame, headers: Mapping[str, str]) -> None:
     """One level's rows: Chinese headers, frozen panes, rates coloured by their target flag."""
     from openpyxl.utils import get_column_letter
 
@@ -260,7 +279,7 @@ def _write_level_sheet(ws: Any, part: pd.DataFrame) -> None:
     ws.freeze_panes = "C2"
     for j, c in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(j)].width = 14 if c != "unit_name" else 20
-    ws.append([_styled(ws, _header(c), "se_header") for c in cols])
+    ws.append([_styled(ws, headers.get(c) or _header(c), "se_header") for c in cols])
     is_rate = [c in _RATE_KEYS or c.startswith(("place_coverage_", "road_coverage_")) for c in cols]
     for record in part.to_dict("records"):
         ws.append(_level_row(ws, record, cols, is_rate))

@@ -17,7 +17,13 @@ import pyproj
 import shapely
 
 from sharpeyes.model.columns import WGS84
-from sharpeyes.model.divisions import LEVELS, level_from_code, normalise_codes, parent_from_code
+from sharpeyes.model.divisions import (
+    LEVELS,
+    level_from_code,
+    normalise_codes,
+    parent_from_code,
+    village_kinds,
+)
 from sharpeyes.model.frames import obj_array
 from sharpeyes.model.gb28181 import decode_ids
 
@@ -26,6 +32,7 @@ __all__ = [
     "CameraPlacement",
     "assign_cameras",
     "unit_ancestors",
+    "unit_village_kinds",
 ]
 
 #: Levels a camera is placed in, finest first.
@@ -33,39 +40,51 @@ _PLACED_LEVELS = ("village", "township", "county")
 
 
 def unit_ancestors(units: pd.DataFrame) -> pd.DataFrame:
-    """For every unit its city, county, township and village code (``None`` above its level).
+    """For every unit its code at each level of :data:`LEVELS` (``None`` above its level or where
+    the chain does not reach): columns ``code`` and one per level, city to village.
 
-    Follows ``parent_code`` and falls back on code prefixes when a parent is missing.
+    Follows ``parent_code`` and falls back on a statistical code's prefix when a parent is missing;
+    a step that does not go up a level ends the chain, and so does a cycle (the readers refuse
+    those; frames from elsewhere may have them), so no unit is ever its own ancestor.
     """
     codes = obj_array(units["code"])
     parent = dict(zip(codes, obj_array(units["parent_code"]), strict=True))
     level = dict(zip(codes, obj_array(units["level"]), strict=True))
-    rows = [{"code": code, **_chain(code, parent, level)} for code in codes]
-    return pd.DataFrame(rows, columns=["code", "city", "county", "township", "village"])
+    known = set(codes)
+    rows = [{"code": code, **_chain(code, parent, level, known)} for code in codes]
+    return pd.DataFrame(rows, columns=["code", *LEVELS])
 
 
 def _chain(
-    code: str, parent: dict[str, str | None], level: dict[str, str | None]
+    code: str, parent: dict[str, str | None], level: dict[str, str | None], known: set[str]
 ) -> dict[str, str | None]:
-    """The code of each level on the way up from ``code`` (at most six steps, never down a level)."""
-    found: dict[str, str | None] = {"city": None, "county": None, "township": None, "village": None}
+    """The code of each level on the way up from ``code`` (never down or across a level)."""
+    found: dict[str, str | None] = dict.fromkeys(LEVELS)
     cur: str | None = code
     cur_level: str | None = level.get(code)
-    for _ in range(6):
-        if cur is None or cur_level is None:
-            break
-        if cur_level in found:
-            found[cur_level] = cur
+    while cur is not None and cur_level in found and found[cur_level] is None:
+        found[cur_level] = cur
         nxt = parent.get(cur)
-        if nxt is None and cur_level in ("village", "township", "county"):
-            nxt = parent_from_code(cur, cur_level)
+        if nxt is None:
+            nxt = parent_from_code(cur, cur_level, known)
         nxt_level = level.get(nxt) if nxt else None
         if nxt is not None and nxt_level is None:
             nxt_level = level_from_code(nxt)
-        if nxt_level is not None and LEVELS.index(nxt_level) >= LEVELS.index(cur_level):
+        if nxt_level is None or LEVELS.index(nxt_level) >= LEVELS.index(cur_level):
             break
         cur, cur_level = nxt, nxt_level
     return found
+
+
+def unit_village_kinds(units: pd.DataFrame) -> np.ndarray:
+    """``village``/``community``/``virtual`` of each village-level unit (``None`` elsewhere, and
+    where nothing tells): the stored ``village_kind``, else the statistical code, else the name
+    (:func:`~sharpeyes.model.divisions.village_kinds`)."""
+    given = units.get("village_kind")
+    names = units["name"] if "name" in units else pd.Series([None] * len(units))
+    kinds = village_kinds(units["code"], names, given)
+    kinds[obj_array(units["level"]) != "village"] = None
+    return kinds
 
 
 @dataclass

@@ -94,6 +94,7 @@ def _attributes(
             "admin_code": placed.county,
             "township_code": placed.township,
             "village_code": placed.village,
+            "grid_code": None,  # the demo's grids hold cameras by position
             "owner_unit": labels["owner"],
             "police_unit": labels["police"],
             "management_unit": labels["management"],

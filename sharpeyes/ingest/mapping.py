@@ -198,6 +198,7 @@ _BUILTIN: Final[dict[str, tuple[str, ...]]] = {
     ),
     "township_code": ("乡镇代码", "乡镇街道代码", "街道代码", "乡镇编码", "township_code"),
     "village_code": ("村社区代码", "社区代码", "村代码", "村居代码", "village_code"),
+    "grid_code": ("网格编码", "所属网格", "网格代码", "网格编号", "grid_code"),
     "owner_unit": (
         "所属部门",
         "所属行业",

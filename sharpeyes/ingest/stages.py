@@ -417,6 +417,7 @@ TEXT_FIELDS = (
     "address",
     "township_code",
     "village_code",
+    "grid_code",
     "owner_unit",
     "police_unit",
     "management_unit",

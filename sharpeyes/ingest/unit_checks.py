@@ -11,16 +11,22 @@ come from elsewhere (:func:`normalise_units`) and the job that merges a file int
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
+from sharpeyes.ingest.unit_codes import (
+    UNIT_PROBLEM_COLUMNS,
+    check_hierarchy,
+    problem,
+    resolve_codes,
+    row_number,
+)
+from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
 from sharpeyes.model.crs import metric_crs
-from sharpeyes.model.divisions import LEVELS, level_from_code, normalise_code, parent_from_code
+from sharpeyes.model.divisions import LEVELS, village_kind_from_word, village_kinds
 from sharpeyes.model.frames import obj_array
 
 __all__ = [
@@ -30,11 +36,6 @@ __all__ = [
     "missing_parents",
     "normalise_units",
 ]
-
-UNIT_PROBLEM_COLUMNS: Final = ("file", "row", "code", "level", "kind", "reason", "area_m2")
-
-#: Digits a code of each level has.
-_CODE_LENGTHS: Final = {"county": (6,), "township": (9,), "village": (12,), "city": (4, 6)}
 
 
 @dataclass
@@ -59,26 +60,6 @@ class UnitLayer:
         }
 
 
-def _problem(
-    file: str | None,
-    row: int | None,
-    code: str | None,
-    level: str | None,
-    kind: str,
-    reason: str,
-    area_m2: float | None = None,
-) -> dict[str, object]:
-    return {
-        "file": file,
-        "row": row,
-        "code": code,
-        "level": level,
-        "kind": kind,
-        "reason": reason,
-        "area_m2": area_m2,
-    }
-
-
 def _row_problem(
     file: str | None,
     units: gpd.GeoDataFrame,
@@ -88,82 +69,15 @@ def _row_problem(
     area_m2: float | None = None,
 ) -> dict[str, object]:
     """A problem about the unit in row ``i`` of ``units`` (a frame with ``_row``, ``code``, ``level``)."""
-    return _problem(
+    return problem(
         file,
-        _row_number(units["_row"].iat[i]),
+        row_number(units["_row"].iat[i]),
         units["code"].iat[i],
         units["level"].iat[i],
         kind,
         reason,
         area_m2,
     )
-
-
-def _row_number(value: object) -> int | None:
-    return None if value is None or value != value else int(value)  # type: ignore[call-overload]
-
-
-def _code_level_parent(
-    raw_code: object, raw_level: object, raw_parent: object
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """``(code, level, parent, why the row is refused or None)`` of one unit row."""
-    code = normalise_code(raw_code)
-    if code is None:
-        return None, None, None, "unit code is missing or not digits"
-    lvl = raw_level if raw_level in LEVELS else level_from_code(code)
-    if lvl is None:
-        return (
-            code,
-            None,
-            None,
-            f"cannot tell the level of code {code!r} ({len(code)} digits): give --level",
-        )
-    assert isinstance(lvl, str)
-    expected = _CODE_LENGTHS[lvl]
-    if len(code) not in expected:
-        return (
-            code,
-            lvl,
-            None,
-            f"a {lvl} code has {' or '.join(map(str, expected))} digits, got {len(code)}: row not imported",
-        )
-    parent = normalise_code(raw_parent)
-    if parent is None or parent == code:
-        parent = parent_from_code(code, lvl)
-    return code, lvl, parent, None
-
-
-def _coded_rows(
-    frame: gpd.GeoDataFrame, file: str | None, problems: list[dict[str, object]]
-) -> gpd.GeoDataFrame:
-    """Rows with a usable code and level, parents completed; the others refused into ``problems``."""
-    n = len(frame)
-    levels = list(frame["level"]) if "level" in frame else [None] * n
-    parents = list(frame["parent_code"]) if "parent_code" in frame else [None] * n
-    codes = list(frame["code"])
-    rows = list(frame["_row"])
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        code, lvl, parent, refused = _code_level_parent(codes[i], levels[i], parents[i])
-        if refused is not None:
-            problems.append(_problem(file, _row_number(rows[i]), code, lvl, "bad_code", refused))
-            keep[i] = False
-            continue
-        codes[i], levels[i], parents[i] = code, lvl, parent
-    return gpd.GeoDataFrame(
-        {
-            "code": codes,
-            "name": frame["name"].astype(object).to_numpy() if "name" in frame else None,
-            "level": levels,
-            "parent_code": parents,
-            "population": pd.to_numeric(frame.get("population"), errors="coerce")
-            if "population" in frame
-            else np.nan,
-            "_row": rows,
-        },
-        geometry=frame.geometry.to_numpy(),
-        crs=WGS84,
-    )[keep].reset_index(drop=True)
 
 
 def _without_duplicates(
@@ -232,17 +146,55 @@ def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry | None:
     return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
 
 
-def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> UnitLayer:
-    """Check and complete a unit frame already in EPSG:4326: levels, parents, geometry repair,
-    duplicates and sibling overlaps/gaps. ``frame`` may carry a ``_row`` column (source row)."""
+def _with_village_kinds(
+    out: gpd.GeoDataFrame, file: str | None, problems: list[dict[str, object]]
+) -> gpd.GeoDataFrame:
+    """``village_kind`` of village-level rows (:func:`~sharpeyes.model.divisions.village_kinds`:
+    the file's kind column, else the statistical code, else the name); other levels ``None``."""
+    given = out.get("village_kind")
+    kinds = village_kinds(out["code"], out["name"], given)
+    if given is not None:
+        unread = np.array(
+            [v is not None and village_kind_from_word(v) is None for v in obj_array(given)],
+            dtype=bool,
+        )
+        for i in np.flatnonzero(unread).tolist():
+            problems.append(
+                _row_problem(
+                    file,
+                    out,
+                    i,
+                    "bad_kind",
+                    f"kind {given.iat[i]!r} is not 村/village, 社区/community or 虚拟/virtual: "
+                    "the kind is told by the code or the name instead",
+                )
+            )
+    kinds[obj_array(out["level"]) != "village"] = None
+    return out.assign(village_kind=pd.array(kinds, dtype="string"))
+
+
+def normalise_units(
+    frame: gpd.GeoDataFrame, *, file: str | None = None, parent_field: str | None = None
+) -> UnitLayer:
+    """Check and complete a unit frame already in EPSG:4326: codes, levels, parents
+    (:mod:`sharpeyes.ingest.unit_codes`), village kinds, geometry repair, duplicates and sibling
+    overlaps/gaps. ``frame`` may carry a ``_row`` column (source row) and a ``village_kind`` column.
+
+    Raises
+    ------
+    InputError
+        A unit is its own parent, or parents form a cycle (naming file, row and ``parent_field``).
+    """
     problems: list[dict[str, object]] = []
     if "_row" not in frame:
         frame = frame.assign(_row=np.arange(len(frame)) + 1)
-    out = _coded_rows(frame, file, problems)
+    out = resolve_codes(frame, file, problems)
     out = _without_duplicates(out, file, problems)
+    check_hierarchy(out, file=file, parent_field=parent_field)
     out = _repaired_geometry(out, file, problems)
+    out = _with_village_kinds(out, file, problems)
     problems.extend(missing_parents(out, file=file))
-    out = out[["code", "name", "level", "parent_code", "population", "geometry"]]
+    out = out[[*UNIT_COLUMNS[:-1], *UNIT_OPTIONAL_COLUMNS, "geometry"]]
     out = out.astype({"code": "string", "level": "string", "parent_code": "string"})
     out["name"] = out["name"].astype("string")
     problems_frame = pd.DataFrame(problems, columns=list(UNIT_PROBLEM_COLUMNS))
@@ -252,13 +204,13 @@ def normalise_units(frame: gpd.GeoDataFrame, *, file: str | None = None) -> Unit
     sib = check_siblings(layer.units, file=file)
     if len(sib):
         layer.problems = pd.concat([layer.problems, sib], ignore_index=True)
-    assert tuple(layer.units.columns) == UNIT_COLUMNS
     return layer
 
 
 def missing_parents(units: pd.DataFrame, *, file: str | None = None) -> list[dict[str, object]]:
-    """Problem rows for villages and townships whose parent is not in ``units`` although that
-    level is present (a file with villages only is not short of townships)."""
+    """Problem rows for units below the county whose parent is not in ``units`` although the level
+    above is present (a file with villages only is not short of townships), or who have no parent
+    at all (none given, none told by the code's digits) while that level is present."""
     codes = obj_array(units["code"])
     levels = obj_array(units["level"])
     parents = obj_array(units["parent_code"])
@@ -267,19 +219,16 @@ def missing_parents(units: pd.DataFrame, *, file: str | None = None) -> list[dic
     present = set(levels)
     out = []
     for code, lvl, parent, row in zip(codes, levels, parents, rows, strict=True):
-        above = {"village": "township", "township": "county"}.get(lvl)
-        if above is None or parent is None or above not in present or parent in known:
+        rank = LEVELS.index(lvl) if lvl in LEVELS else 0
+        above = LEVELS[rank - 1] if rank > 1 else None
+        if above is None or above not in present or parent in known:
             continue
-        out.append(
-            _problem(
-                file,
-                None if row is None else int(row),
-                code,
-                lvl,
-                "missing_parent",
-                f"parent {parent} is not among the {above} units: rolled up by code prefix",
-            )
+        reason = (
+            f"parent {parent} is not among the {above} units: rolled up by code prefix"
+            if parent is not None
+            else f"no parent given and none told by the code: not rolled up into a {above}"
         )
+        out.append(problem(file, row_number(row), code, lvl, "missing_parent", reason))
     return out
 
 
@@ -304,7 +253,7 @@ def _overlaps(
     for i, j, ov in zip(a, b, inter, strict=True):
         if ov > min_area_m2 and ov > min_share * min(area[i], area[j]):
             rows.append(
-                _problem(
+                problem(
                     file,
                     None,
                     f"{codes[i]}/{codes[j]}",
@@ -340,7 +289,7 @@ def _gaps(
         gap = shapely.area(shapely.difference(geo[k], covered))
         if gap > min_area_m2 and gap > min_share * area[k]:
             rows.append(
-                _problem(
+                problem(
                     file,
                     None,
                     str(p),

@@ -1,7 +1,8 @@
 """Administrative units from files, checked on the way in (:mod:`sharpeyes.ingest.unit_checks`).
 
-Units are county (区县, 6-digit code), township/street (乡镇/街道, 9 digits) and village/community
-(村/社区, 12 digits), plus the city (4 digits, or 6 ending in ``00``). The frame is
+Units are county (区县), township/street (乡镇/街道) and village/community (村/社区), plus the city;
+codes are any text, and statistical codes (6, 9, 12 digits; a city 4, or 6 ending in ``00``) tell a
+missing level or parent (:mod:`sharpeyes.ingest.unit_codes`). The frame is
 :data:`sharpeyes.model.columns.UNIT_COLUMNS` (``code, name, level, parent_code, population,
 geometry``) in EPSG:4326; a unit may have no geometry (code lists such as the Tieling CSVs).
 
@@ -30,7 +31,7 @@ from sharpeyes.ingest.unit_checks import (
     normalise_units,
 )
 from sharpeyes.model.columns import WGS84
-from sharpeyes.model.divisions import LEVELS, normalise_code
+from sharpeyes.model.divisions import LEVELS, unit_code
 
 __all__ = [
     "LEVELS",
@@ -54,6 +55,7 @@ _PARENT_FIELDS: Final = (
     "cityCode",
 )
 _LEVEL_FIELDS: Final = ("level", "级别", "层级")
+_KIND_FIELDS: Final = ("kind", "village_kind", "村居类型", "类型", "类别")
 _POPULATION_FIELDS: Final = ("population", "pop", "人口", "户籍人口", "常住人口")
 
 _LEVEL_WORDS: Final = {
@@ -140,6 +142,7 @@ class _Fields:
     parent: str | None
     level: str | None
     population: str | None
+    kind: str | None
 
 
 def _fields(
@@ -149,6 +152,7 @@ def _fields(
     code_field: str | None,
     name_field: str | None,
     parent_field: str | None,
+    kind_field: str | None,
     file: str,
 ) -> _Fields:
     columns = [c for c in raw.columns if c != raw.geometry.name]
@@ -164,6 +168,7 @@ def _fields(
         parent=_pick(columns, parent_field, _PARENT_FIELDS, "parent", file),
         level=None if level else _pick(columns, None, _LEVEL_FIELDS, "level", file),
         population=_pick(columns, None, _POPULATION_FIELDS, "population", file),
+        kind=_pick(columns, kind_field, _KIND_FIELDS, "kind", file),
     )
 
 
@@ -196,6 +201,7 @@ def units_from_file(
     code_field: str | None = None,
     name_field: str | None = None,
     parent_field: str | None = None,
+    kind_field: str | None = None,
     crs: str = "wgs84",
 ) -> UnitLayer:
     """Read administrative units from GeoJSON, GeoPackage, Shapefile or a CSV code list.
@@ -209,8 +215,15 @@ def units_from_file(
         from a ``level`` column, else from the code length (6 county, 9 township, 12 village).
     code_field, name_field, parent_field
         Column names; default found among usual names (``code``/``adcode``, ``name``/``district``,
-        ``parent_code``/``streetCode``/``areaCode``). Without a parent field the parent comes from
-        the code prefix (9 digits for a village, 6 for a township).
+        ``parent_code``/``streetCode``/``areaCode``). Codes are any non-empty text. Without a
+        parent field the parent comes from a statistical code's prefix (9 digits for a village, 6
+        for a township); a parent the file gives wins over the prefix (a disagreement is a
+        ``parent_conflict`` warning).
+    kind_field
+        The column that says whether a village-level unit is an administrative village (村/村委会),
+        a community (社区/居委会) or a virtual unit; default ``kind``/``村居类型``/``类型`` when
+        present. Without one, the 12-digit statistical code's last three digits tell, else the
+        name's suffix.
     crs
         ``wgs84``/``cgcs2000`` (default), ``gcj02`` or ``bd09`` (converted with
         :mod:`sharpeyes.model.crs`), or any ``EPSG:xxxx`` for files without a CRS. A file that
@@ -219,9 +232,15 @@ def units_from_file(
     Returns
     -------
     UnitLayer
-        Units in EPSG:4326 (:data:`UNIT_COLUMNS`) and the problems found (invalid geometry
-        repaired, empty geometry, duplicate or unreadable codes, missing parents, sibling
+        Units in EPSG:4326 (:data:`UNIT_COLUMNS` and ``village_kind``) and the problems found
+        (invalid geometry repaired, empty geometry, duplicate codes, codes whose level cannot be
+        told, codes or parents that disagree with the digit rules, missing parents, sibling
         overlaps and gaps).
+
+    Raises
+    ------
+    InputError
+        A unit is its own parent or parents form a cycle; a named field is not a column.
     """
     path = Path(path)
     file = str(path)
@@ -232,6 +251,7 @@ def units_from_file(
         code_field=code_field,
         name_field=name_field,
         parent_field=parent_field,
+        kind_field=kind_field,
         file=file,
     )
     if level is not None and level not in LEVELS:
@@ -240,18 +260,21 @@ def units_from_file(
     n = len(gdf)
     frame = gpd.GeoDataFrame(
         {
-            "code": [normalise_code(v) for v in gdf[fields.code]],
+            "code": [unit_code(v) for v in gdf[fields.code]],
             "name": _names(gdf, fields, fill_from_others=name_field is None).to_numpy(),
             "level": _levels(gdf, fields, level),
             "parent_code": [
-                normalise_code(v) for v in (gdf[fields.parent] if fields.parent else [None] * n)
+                unit_code(v) for v in (gdf[fields.parent] if fields.parent else [None] * n)
             ],
             "population": pd.to_numeric(gdf[fields.population], errors="coerce")
             if fields.population
             else np.full(n, np.nan),
+            "village_kind": gdf[fields.kind].astype(object).to_numpy()
+            if fields.kind
+            else np.full(n, None, dtype=object),
             "_row": np.arange(n) + (2 if path.suffix.lower() in {".csv", ".txt"} else 1),
         },
         geometry=gdf.geometry.to_numpy(),
         crs=WGS84,
     )
-    return normalise_units(frame, file=file)
+    return normalise_units(frame, file=file, parent_field=fields.parent)

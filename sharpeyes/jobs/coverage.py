@@ -33,9 +33,11 @@ from sharpeyes.health.resolution import (
 )
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.places import places_from_file, roads_from_file
+from sharpeyes.ingest.unit_codes import check_hierarchy
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
+from sharpeyes.jobs.grids import grid_gap_sheet, grid_part
 from sharpeyes.model.codes import HD_MIN_LINES
-from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
+from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
 from sharpeyes.model.divisions import LEVELS
 from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
@@ -70,17 +72,31 @@ def import_units(
     code_field: str | None = None,
     name_field: str | None = None,
     parent_field: str | None = None,
+    kind_field: str | None = None,
     crs: str = "wgs84",
 ) -> dict[str, Any]:
     """Read units from ``path`` and put them in the store.
 
     The units of the levels the file holds replace those levels in the store; other levels stay
     (so counties from a GeoJSON and townships and villages from code lists can be imported one after
-    the other). Returns counts, the problems found (repaired geometry, missing parents, sibling
-    overlaps and gaps) and the metric CRS areas will be measured in.
+    the other). Returns counts (``village_kinds``: administrative villages, communities, virtual
+    units), the problems found (repaired geometry, missing parents, codes or parents that disagree
+    with the digit rules, sibling overlaps and gaps) and the metric CRS areas will be measured in.
+    A parent cycle between the file and the stored units is refused like one inside the file.
     """
     from sharpeyes.model.crs import metric_crs
 
+    if level == "grid":  # 网格: their own reader and table (sharpeyes.jobs.grids)
+        from sharpeyes.jobs.grids import import_grids
+
+        return import_grids(
+            store,
+            path,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            crs=crs,
+        )
     check_input_file(path, "units file")
     with reading(path, "units file"):
         layer = units_from_file(
@@ -89,6 +105,7 @@ def import_units(
             code_field=code_field,
             name_field=name_field,
             parent_field=parent_field,
+            kind_field=kind_field,
             crs=crs,
         )
     new = layer.units
@@ -96,9 +113,11 @@ def import_units(
     if len(existing):
         levels_new = set(new["level"].dropna())
         keep = ~existing["level"].isin(levels_new) & ~existing["code"].isin(set(new["code"]))
-        kept = existing[keep.to_numpy(dtype=bool)][list(UNIT_COLUMNS)]
-        combined = pd.concat([kept, new[list(UNIT_COLUMNS)]], ignore_index=True)
+        columns = [*UNIT_COLUMNS, *UNIT_OPTIONAL_COLUMNS]
+        kept = existing[keep.to_numpy(dtype=bool)].reindex(columns=columns)
+        combined = pd.concat([kept, new.reindex(columns=columns)], ignore_index=True)
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=WGS84)
+        check_hierarchy(combined, file=f"{path} with the stored units", parent_field=parent_field)
     else:
         combined = new
     problems = layer.problems
@@ -129,10 +148,20 @@ def import_units(
         "levels": {str(k): int(v) for k, v in new["level"].value_counts().items()},
         "units_in_store": {str(k): int(v) for k, v in combined["level"].value_counts().items()},
         "with_geometry": int((~(new.geometry.isna() | new.geometry.is_empty)).sum()),
+        "village_kinds": _village_kind_counts(new),
         "problems": {str(k): int(v) for k, v in problems["kind"].value_counts().items()},
         "problem_rows": _records(problems),
         "metric_crs": metric_crs(with_geo).to_string() if len(with_geo) else None,
     }
+
+
+def _village_kind_counts(units: pd.DataFrame) -> dict[str, int]:
+    """Village-level units by kind (``village``, ``community``, ``virtual``, ``unknown``)."""
+    villages = units[obj_array(units["level"]) == "village"]
+    if not len(villages):
+        return {}
+    kinds = villages["village_kind"].astype(object).fillna("unknown")
+    return {str(k): int(v) for k, v in kinds.value_counts().items()}
 
 
 def import_places(
@@ -303,6 +332,7 @@ def compute_report(
         if client is not None:
             client.close()
     df, disagreements = _platform_columns(store, df, inputs)
+    df, grid_rows, grid_gaps = grid_part(store, inputs, df, area=area, cell_m=cell_m)
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
@@ -316,10 +346,11 @@ def compute_report(
         "hd_source": hd_source,
         "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(inputs),
+        "grid_rows": grid_rows,
     }
     result_id = store.save_result("report", document, period=period)
     if _inputs_out is not None:
-        _inputs_out.extend([inputs, units, places, document])
+        _inputs_out.extend([inputs, units, places, document, grid_gaps])
     top = [r for r in rows if r["point_class"] == "all" and r["level"] in ("city", "county")]
     return {
         "result_id": result_id,
@@ -330,6 +361,7 @@ def compute_report(
         "health_run": run_id,
         "hd_source": hd_source,
         "resolution_mismatches": len(document["resolution_mismatches"]),
+        **({"grids": len(grid_rows)} if grid_rows else {}),
         **inputs.placement.summary(),
         "top": top[:10],
     }
@@ -350,18 +382,21 @@ def compute_gaps(
     *,
     h3_resolution: int = 8,
     hd_min_lines: int = HD_MIN_LINES,
-    inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+    inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]
+    | None = None,
 ) -> tuple[Gaps, int]:
     """Find the gaps and save them as result ``"gaps"``: ``villages``, ``places``, ``roads``,
     ``cells`` (GeoJSON FeatureCollections, WGS-84), ``summary`` (counts), ``metric_crs``,
     ``h3_resolution``, ``generated_at``."""
     if inputs is None:
         prepared, units, places, _ = _inputs(store, hd_min_lines=hd_min_lines)
+        grid_gaps = grid_part(store, prepared, None, area="none", cell_m=10.0)[2]
     else:
-        prepared, units, places = inputs
+        prepared, units, places, grid_gaps = inputs
     gaps = find_gaps(
         prepared, units, places=places if len(places) else None, h3_resolution=h3_resolution
     )
+    gaps.grids = grid_gaps
     document = {
         **gaps.to_feature_collections(),
         "summary": gaps.summary(),
@@ -407,6 +442,7 @@ def write_report(
     period = parse_period(period) if period is not None else current_period()
     target = trend.compare_target(store, compare, period=period) if compare else None
     held: list[Any] = []
+    filter_level = None if level == "grid" else level
     summary = compute_report(
         store,
         hd_min_lines=hd_min_lines,
@@ -415,10 +451,10 @@ def write_report(
         hd_source=hd_source,
         period=period,
     )
-    inputs, units, places, document = held
-    rows = filter_rows(document["rows"], unit=unit, level=level)
+    inputs, units, places, document, grid_gaps = held
+    rows = filter_rows(document["rows"], unit=unit, level=filter_level)
     mom = trend.month_on_month(
-        store, rows, period=period, compare_to=target, unit=unit, level=level
+        store, rows, period=period, compare_to=target, unit=unit, level=filter_level
     )
     rows = mom.rows
     out = Path(out)
@@ -430,16 +466,31 @@ def write_report(
     }
     meta.update(mom.meta)
     gaps_summary: dict[str, Any] = {}
+    grid_rows = document["grid_rows"] if level in (None, "grid") and not unit else []
+    rows = [] if level == "grid" else rows
     if fmt == "json":
-        write_report_json(rows, out, meta={**meta, **mom.json_extra()})
+        write_report_json(
+            rows,
+            out,
+            meta={**meta, **mom.json_extra(), **({"grid_rows": grid_rows} if grid_rows else {})},
+        )
     elif fmt == "csv":
-        write_report_csv(mom.csv_rows(), out)
+        write_report_csv(mom.csv_rows() if level != "grid" else grid_rows, out)
+        if grid_rows and level != "grid":
+            write_report_csv(grid_rows, out.with_name(f"{out.stem}_grids{out.suffix}"))
     else:
-        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places))
+        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places, grid_gaps))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
+        sheets.update(grid_gap_sheet(gaps.grids))
         write_report_xlsx(
-            rows, out, meta=meta, gap_sheets=sheets, comparison=mom.comparison, trend=mom.trend
+            rows,
+            out,
+            meta=meta,
+            gap_sheets=sheets,
+            comparison=mom.comparison,
+            trend=mom.trend,
+            grid_rows=grid_rows,
         )
     return {
         **summary,

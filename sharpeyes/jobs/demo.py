@@ -53,10 +53,13 @@ def run_demo(
     health: bool = True,
     say: Callable[[str], None] = print,
 ) -> DemoRun:
-    """Build Tieling in ``workdir`` and run import → units/places/roads → network → health → report,
-    gaps → plan against ``store``; returns what each step reported."""
+    """Build Tieling in ``workdir`` and run import → units (administrative and the synthetic police
+    tree)/places/roads → network → health → report (per unit and per police unit), gaps → plan
+    against ``store``; returns what each step reported."""
     from sharpeyes.demo import build_demo_city
+    from sharpeyes.demo.grids import build_grids, write_grids
     from sharpeyes.demo.places import write_places_and_roads
+    from sharpeyes.demo.police import build_police_units, write_police_units
     from sharpeyes.demo.streams import make_demo_streams
     from sharpeyes.demo.topology import write_topology
     from sharpeyes.jobs import coverage as coverage
@@ -64,6 +67,7 @@ def run_demo(
     from sharpeyes.jobs import ingest as ingest
     from sharpeyes.jobs import network as network
     from sharpeyes.jobs import planning as planning
+    from sharpeyes.jobs import police as police
     from sharpeyes.jobs.auth import ensure_admin_token
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +99,14 @@ def run_demo(
 
     run.step("import registries", _import, say)
     run.step("import units", lambda: coverage.import_units(store, city.units_path), say)
+    grids_path = write_grids(build_grids(city.units, seed=seed), workdir)  # synthetic, see module
+    run.step(
+        "import grids",
+        lambda: coverage.import_units(store, grids_path, level="grid", parent_field="parent_code"),
+        say,
+    )
+    police_path = write_police_units(build_police_units(city.units, city.cameras), workdir)
+    run.step("import police units", lambda: police.import_police_units(store, police_path), say)
     places_path, roads_path = write_places_and_roads(city.units, workdir, seed=seed)
     run.step("import key places", lambda: coverage.import_places(store, places_path), say)
     run.step("import key roads", lambda: coverage.import_roads(store, roads_path), say)
@@ -115,6 +127,11 @@ def run_demo(
     run.step(
         "coverage report",
         lambda: coverage.write_report(store, workdir / "report.xlsx", fmt="xlsx"),
+        say,
+    )
+    run.step(
+        "police report",
+        lambda: police.write_police_report(store, workdir / "report_police.xlsx", fmt="xlsx"),
         say,
     )
     run.step(

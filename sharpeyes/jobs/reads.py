@@ -54,6 +54,12 @@ def units(store: Store) -> pd.DataFrame:
     return frame
 
 
+def police_units(store: Store) -> pd.DataFrame:
+    """Every police unit (GeoDataFrame, EPSG:4326; bureau, sub_bureau, station)."""
+    frame: pd.DataFrame = store.police_units()
+    return frame
+
+
 def cameras_by_id(store: Store, device_ids: list[str]) -> pd.DataFrame:
     """Full records of ``device_ids`` (any order; missing IDs left out), credentials masked."""
     frame = pd.DataFrame(store.cameras(device_ids=device_ids))

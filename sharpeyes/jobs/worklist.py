@@ -24,6 +24,7 @@ from sharpeyes.health.worklist import (
     fault_streaks,
     worklist_rows,
 )
+from sharpeyes.jobs.grids import with_grid_columns
 from sharpeyes.jobs.health import probe_registry
 from sharpeyes.store.health_extra import finished_runs, last_finished_run, references
 
@@ -44,7 +45,11 @@ _HEADERS_ZH = {
     "detail": "详情",
     "nights": "连续天数",
     "since": "始于",
+    "grid_name": "所属网格",
+    "grid_workers": "网格员(可就近查看)",
 }
+#: The per-grid view (``view="grid"``): whom to ask to look at an offline camera on the spot.
+VIEWS = ("contractor", "grid")
 _SUMMARY_ZH = {
     "management_unit": "维护单位",
     "probed": "巡检数",
@@ -64,10 +69,11 @@ _SUMMARY_ZH = {
 }
 
 
-def build_worklist(store: Any, *, night: str | None = None) -> dict[str, Any]:
+def build_worklist(store: Any, *, night: str | None = None, phones: bool = False) -> dict[str, Any]:
     """The worklist of ``night`` (ISO date; default the newest finished run): ``run_id``, ``night``,
-    ``rows`` (DataFrame, :data:`~sharpeyes.health.worklist.ROW_COLUMNS`), ``summary`` (DataFrame
-    per contractor), ``cameras`` (the registry frame used)."""
+    ``rows`` (DataFrame, :data:`~sharpeyes.health.worklist.ROW_COLUMNS`, then ``grid_code``,
+    ``grid_name``, ``grid_workers``: the camera's grid and whom to call there, phones only with
+    ``phones`` — for editors and admins), ``summary`` (DataFrame per contractor)."""
     run_id = last_finished_run(store, night=night)
     if run_id is None:
         what = f"for the night {night}" if night else "yet"
@@ -89,6 +95,7 @@ def build_worklist(store: Any, *, night: str | None = None) -> dict[str, Any]:
         else {}
     )
     rows = worklist_rows(cameras, results, fault_streaks(history), township_names=names)
+    rows = with_grid_columns(store, rows, cameras, phones=phones)
     summary = contractor_summary(cameras, results, registry=probe_registry(store))
     return {
         "run_id": run_id,
@@ -98,8 +105,28 @@ def build_worklist(store: Any, *, night: str | None = None) -> dict[str, Any]:
     }
 
 
-def worklist_document(work: dict[str, Any]) -> dict[str, Any]:
-    """JSON-ready worklist: ``run_id``, ``night``, ``summary`` (list), ``sheets`` (route → rows)."""
+def grid_view(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The per-grid view: one entry per grid with a faulty or offline camera (``grid_code``,
+    ``grid_name``, ``grid_workers``, ``cameras``), cameras in no grid last under ``grid_code`` null."""
+    out = []
+    keyed = rows.assign(_g=rows["grid_code"].fillna("\uffff"))
+    for _, group in keyed.groupby("_g", sort=True):
+        first = group.iloc[0]
+        cams = group.drop(columns=["_g", "grid_code", "grid_name", "grid_workers"])
+        out.append(
+            {
+                "grid_code": first["grid_code"],
+                "grid_name": first["grid_name"],
+                "grid_workers": first["grid_workers"],
+                "cameras": json.loads(cams.to_json(orient="records", force_ascii=False)),
+            }
+        )
+    return out
+
+
+def worklist_document(work: dict[str, Any], *, view: str = "contractor") -> dict[str, Any]:
+    """JSON-ready worklist: ``run_id``, ``night``, ``summary`` (list), ``sheets`` (route → rows);
+    with ``view="grid"`` also ``grids`` (:func:`grid_view`)."""
     rows: pd.DataFrame = work["rows"]
     sheets: dict[str, list[dict[str, Any]]] = {}
     for route, group in rows.groupby("route", sort=True):
@@ -110,6 +137,7 @@ def worklist_document(work: dict[str, Any]) -> dict[str, Any]:
         "summary": json.loads(work["summary"].to_json(orient="records")),
         "sheets": sheets,
         "carrier": CARRIER,
+        **({"grids": grid_view(rows)} if view == "grid" else {}),
     }
 
 
@@ -141,7 +169,7 @@ def _thumbnail(jpeg: bytes | None, *, width_px: int = 160) -> Any:
     return image
 
 
-def _write_xlsx(store: Any, work: dict[str, Any], path: Path) -> None:
+def _write_xlsx(store: Any, work: dict[str, Any], path: Path, *, by_grid: bool = False) -> None:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -178,29 +206,57 @@ def _write_xlsx(store: Any, work: dict[str, Any], path: Path) -> None:
             sheet.row_dimensions[i].height = 72
         for j in range(2):
             sheet.column_dimensions[get_column_letter(len(columns) + 1 + j)].width = 24
+    if by_grid:
+        _write_grid_sheet(book, rows)
     book.save(path)
 
 
+def _write_grid_sheet(book: Any, rows: pd.DataFrame) -> None:
+    """The 按网格 sheet: every faulty or offline camera under its grid and the people to call."""
+    sheet = book.create_sheet("按网格")
+    columns = ["grid_code", "grid_name", "grid_workers", "device_id", "name", "address"]
+    columns += ["fault_kind_zh", "faults_zh", "reason_zh", "nights", "management_unit"]
+    heads = {"grid_code": "网格编码", **_HEADERS_ZH}
+    sheet.append([heads.get(c, c) for c in columns])
+    ordered = rows.assign(_g=rows["grid_code"].fillna("\uffff")).sort_values(["_g", "device_id"])
+    for rec in ordered.to_dict("records"):
+        sheet.append([_cell(rec[c]) for c in columns])
+
+
 def write_worklist(
-    store: Any, out: str | Path, *, night: str | None = None, fmt: str = "xlsx"
+    store: Any,
+    out: str | Path,
+    *,
+    night: str | None = None,
+    fmt: str = "xlsx",
+    view: str = "contractor",
+    phones: bool = False,
 ) -> dict[str, Any]:
     """Write the worklist of ``night`` to ``out`` as xlsx (thumbnails embedded), csv (one file, a
-    ``route`` column) or json; returns ``run_id, night, out, format, cameras, routes``."""
+    ``route`` column) or json; returns ``run_id, night, out, format, cameras, routes``.
+
+    ``view="grid"`` adds the per-grid view (a 按网格 sheet, a ``grids`` list in json, rows sorted
+    by grid in csv). Grid workers' phones are written only with ``phones`` (editors and admins)."""
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise InputError(f"unknown worklist format {fmt!r}: use xlsx, csv or json", field="format")
-    work = build_worklist(store, night=night)
+    if view not in VIEWS:
+        raise InputError(f"unknown worklist view {view!r}: use contractor or grid", field="view")
+    work = build_worklist(store, night=night, phones=phones)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
-        _write_xlsx(store, work, path)
+        _write_xlsx(store, work, path, by_grid=view == "grid")
     elif fmt == "csv":
         frame = work["rows"].copy()
         frame["faults"] = [",".join(f) for f in frame["faults"]]
+        if view == "grid":
+            frame = frame.sort_values(["grid_code", "device_id"], na_position="last")
         frame.to_csv(path, index=False, encoding="utf-8-sig")
     else:
         path.write_text(
-            json.dumps(worklist_document(work), ensure_ascii=False, indent=1), encoding="utf-8"
+            json.dumps(worklist_document(work, view=view), ensure_ascii=False, indent=1),
+            encoding="utf-8",
         )
     rows: pd.DataFrame = work["rows"]
     return {

@@ -32,6 +32,7 @@ CAMERA_COLUMNS: Final = (
     "admin_code",
     "township_code",
     "village_code",
+    "grid_code",
     "owner_unit",
     "police_unit",
     "management_unit",
@@ -60,6 +61,7 @@ CAMERA_DTYPES: Final[dict[str, str]] = {
     "admin_code": "string",
     "township_code": "string",
     "village_code": "string",
+    "grid_code": "string",
     "owner_unit": "string",
     "police_unit": "string",
     "management_unit": "string",
@@ -103,6 +105,7 @@ CAMERA_HEADERS_ZH: Final = {
     "admin_code": "行政区划代码",
     "township_code": "乡镇街道代码",
     "village_code": "村社区代码",
+    "grid_code": "所属网格",
     "owner_unit": "所属部门/行业",
     "police_unit": "所属辖区公安机关",
     "management_unit": "管理单位",
@@ -123,10 +126,20 @@ REJECT_HEADERS_ZH: Final = {
     "reason": "原因",
 }
 
-#: Administrative units: ``level`` one of city/county/township/village, ``code`` the statistical
-#: division code (6, 9 or 12 digits), ``parent_code`` the enclosing unit's code,
+#: Administrative units: ``level`` one of city/county/township/village, ``code`` any text (the
+#: statistical division code of 6, 9 or 12 digits, or a grid/police/own code), ``parent_code`` the
+#: enclosing unit's code,
 #: ``population`` residents where known.
 UNIT_COLUMNS: Final = ("code", "name", "level", "parent_code", "population", "geometry")
+#: Unit columns kept when present: ``village_kind`` (village/community/virtual, village level only).
+UNIT_OPTIONAL_COLUMNS: Final = ("village_kind",)
+
+#: Grids (网格, below villages/communities): ``code`` as the 综治 platform writes it (any non-empty
+#: string), ``parent_code`` the village or community, ``geometry`` a polygon or ``None`` (code lists).
+GRID_COLUMNS: Final = ("code", "name", "parent_code", "population", "geometry")
+#: The people of a grid: ``role`` ``leader`` (网格长) or ``worker`` (网格员); ``phone`` is shown to
+#: editors and admins only.
+GRID_WORKER_COLUMNS: Final = ("grid_code", "role", "name", "phone")
 
 #: Key places (points or polygons): ``category`` a key of ``codes.PLACE_CATEGORIES``.
 PLACE_COLUMNS: Final = ("place_id", "name", "category", "geometry")

@@ -19,6 +19,10 @@ Contract used by every other part (implemented in :mod:`sharpeyes.store.reposito
     store.replace_units(units) / store.units(level=None) -> GeoDataFrame
     store.replace_places(places) / store.places() -> GeoDataFrame
     store.replace_roads(roads) / store.roads() -> GeoDataFrame
+    # grids (sharpeyes.store.grids): replace_grids(store, grids, workers=None),
+    # read_grids(store, parent=None) -> GeoDataFrame, read_grid_workers(store) -> DataFrame (phones)
+    store.replace_grids(grids, workers=None) / store.grids(parent=None) -> GeoDataFrame
+    store.grid_workers(grid_codes=None) -> DataFrame                   # phones: editors/admins only
     store.replace_network(nodes, links) / store.network() -> (DataFrame, DataFrame)
     # health
     store.start_health_run(night=None) -> run_id   (the same night's unfinished run is resumed)

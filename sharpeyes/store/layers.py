@@ -122,6 +122,15 @@ class Layers:
         where = [] if level is None else [s.units.c.level == level]
         return self.read_layer(s.units, UNIT_COLUMNS, where)
 
+    def replace_police_units(self, units: gpd.GeoDataFrame) -> int:
+        """Replace the police units (UNIT_COLUMNS, levels bureau/sub_bureau/station) at once."""
+        return self.replace_layer(s.police_units, "code", UNIT_COLUMNS, units, "police units")
+
+    def police_units(self, level: str | None = None) -> gpd.GeoDataFrame:
+        """Police units (EPSG:4326), optionally one ``level`` (bureau/sub_bureau/station)."""
+        where = [] if level is None else [s.police_units.c.level == level]
+        return self.read_layer(s.police_units, UNIT_COLUMNS, where)
+
     def replace_places(self, places: gpd.GeoDataFrame) -> int:
         """Replace the key places (PLACE_COLUMNS; extra columns kept) in one transaction."""
         return self.replace_layer(s.places, "place_id", PLACE_COLUMNS, places, "places")

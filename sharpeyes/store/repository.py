@@ -197,6 +197,14 @@ class Store:
         """Administrative units (EPSG:4326), optionally one ``level`` (city/county/township/village)."""
         return self._layers.units(level)
 
+    def replace_police_units(self, units: gpd.GeoDataFrame) -> int:
+        """Replace the police units (bureau → sub-bureau → station) in one transaction."""
+        return self._layers.replace_police_units(units)
+
+    def police_units(self, level: str | None = None) -> gpd.GeoDataFrame:
+        """Police units (EPSG:4326), optionally one ``level`` (bureau/sub_bureau/station)."""
+        return self._layers.police_units(level)
+
     def replace_places(self, places: gpd.GeoDataFrame) -> int:
         """Replace the key places (PLACE_COLUMNS; extra columns kept) in one transaction."""
         return self._layers.replace_places(places)

@@ -71,6 +71,7 @@ cameras = sa.Table(
     sa.Column("admin_code", sa.Text),
     sa.Column("township_code", sa.Text),
     sa.Column("village_code", sa.Text),
+    sa.Column("grid_code", sa.Text),
     sa.Column("owner_unit", sa.Text),
     sa.Column("police_unit", sa.Text),
     sa.Column("management_unit", sa.Text),
@@ -195,6 +196,41 @@ units = sa.Table(
     sa.Column("parent_code", sa.Text, index=True),
     sa.Column("population", Double),
     *_layer_columns(),
+)
+
+#: Grids (网格) below villages/communities, apart from ``units`` (a province has 100,000 of them);
+#: their people in ``grid_workers``, never in ``attrs`` (phones are for editors and admins only).
+grids = sa.Table(
+    "grids",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("parent_code", sa.Text, index=True),
+    sa.Column("population", Double),
+    *_layer_columns(),
+)
+
+#: Police units (bureau → sub-bureau → station): their codes can equal administrative codes, so
+#: they have a table of their own (:mod:`sharpeyes.model.police`).
+police_units = sa.Table(
+    "police_units",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("level", sa.Text, index=True),
+    sa.Column("parent_code", sa.Text, index=True),
+    sa.Column("population", Double),
+    *_layer_columns(),
+)
+
+grid_workers = sa.Table(
+    "grid_workers",
+    metadata,
+    sa.Column("worker_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("grid_code", sa.Text, nullable=False, index=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("phone", sa.Text),
 )
 
 places = sa.Table(

@@ -113,6 +113,7 @@ def cameras(
             "admin_code": COUNTY,
             "township_code": township,
             "village_code": village,
+            "grid_code": None,
             "owner_unit": "公安局",
             "police_unit": None,
             "management_unit": None,

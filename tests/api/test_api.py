@@ -146,6 +146,19 @@ def test_unit_tree_with_kpis(viewer: httpx.Client) -> None:
     assert viewer.get("/api/units", params={"level": "planet"}).status_code == 400
 
 
+def test_unit_rows_count_villages_and_communities_apart(fresh_server: Server) -> None:
+    from sharpeyes.jobs.coverage import compute_report
+
+    compute_report(fresh_server.store, area="none")
+    with fresh_server.client("viewer") as viewer:
+        county = viewer.get(f"/api/units/{city.COUNTY}").json()
+    total = next(k for k in county["kpis"] if k["point_class"] == "all")
+    # the test city's six village-level units are named …村: administrative villages
+    assert total["villages"] == 6 and total["communities"] == 0
+    assert total["community_coverage"] is None
+    assert total["villages_covered"] == round(total["village_coverage"] * 6)
+
+
 def test_results_documents_and_layers(viewer: httpx.Client) -> None:
     gaps = viewer.get("/api/gaps").json()
     assert gaps["available"] and gaps["layers"] == {

@@ -66,6 +66,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/map/cameras"): "viewer",
     ("GET", "/api/map/units"): "viewer",
     ("GET", "/api/map/fov"): "viewer",
+    ("GET", "/api/map/grids"): "viewer",
+    ("GET", "/api/grids"): "viewer",
+    ("GET", "/api/grids/{code}"): "viewer",
 }
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,12 +42,15 @@ def test_demo_runs_every_job_on_a_small_tieling(tmp_path: Path) -> None:
         "build city",
         "import registries",
         "import units",
+        "import grids",
+        "import police units",
         "import key places",
         "import key roads",
         "import network",
         "network check",
         "nightly health run",
         "coverage report",
+        "police report",
         "coverage gaps",
         "expansion plan",
     ]
@@ -66,11 +70,44 @@ def test_demo_runs_every_job_on_a_small_tieling(tmp_path: Path) -> None:
         assert 0.9 * steps["build city"]["cameras"] < store.count_cameras() <= imported["accepted"]
         report = store.latest_result("report")
         assert report is not None and report["rows"]
+        # the synthetic police tree: KPIs per police station
+        police = store.latest_result("police_report")
+        assert police is not None
+        stations = [
+            r for r in police["rows"] if r["level"] == "station" and r["point_class"] == "all"
+        ]
+        assert len(stations) == steps["import police units"]["levels"]["station"]
+        assert sum(r["cameras"] for r in stations) > 0.9 * store.count_cameras()
+        assert (tmp_path / "city" / "report_police.xlsx").stat().st_size > 0
         plan = store.latest_result("plan")
         assert plan is not None and plan["sites"]["features"]
         network = store.latest_result("network")
         assert network is not None and network["networked_without_path"]
+        _assert_grids(store, steps)
         stream_urls = store.cameras()["stream_url"].dropna()
         assert not stream_urls.str.contains("Demo2024").any()  # credentials never in stream_url
     finally:
         store.close()
+
+
+def _assert_grids(store: Store, steps: dict[str, Any]) -> None:
+    """The demo city has grids under its villages (synthetic); the report's grid rows add up to
+    each village's cameras; an offline camera's worklist row names its grid and whom to call."""
+    from sharpeyes.jobs.worklist import build_worklist
+
+    assert steps["import grids"]["imported"] > 3000
+    assert steps["import grids"]["villages_with_grids"] == len(store.units(level="village"))
+    report = store.latest_result("report")
+    assert report is not None
+    per_village: dict[str, int] = {}
+    for row in report["grid_rows"]:
+        per_village[row["parent_code"]] = per_village.get(row["parent_code"], 0) + row["cameras"]
+    villages = [r for r in report["rows"] if r["level"] == "village" and r["point_class"] == "all"]
+    for row in villages:
+        in_grids = per_village.get(row["unit_code"], 0)
+        assert in_grids + row["cameras_without_grid"] == row["cameras"]
+    gaps = store.latest_result("gaps")
+    assert gaps is not None and gaps["grids"]["features"]
+    rows = build_worklist(store, phones=True)["rows"]
+    offline = rows[(rows["verdict"] == "offline") & rows["grid_code"].notna()]
+    assert len(offline) and offline["grid_workers"].str.contains("1390000").all()

@@ -17,6 +17,7 @@ from sharpeyes.api.deps import (
     Viewer,
     cached,
     camera_index,
+    police_units_frame,
     units_frame,
 )
 from sharpeyes.api.index import BBox
@@ -28,11 +29,19 @@ from sharpeyes.api.schemas import FeatureCollection
 from sharpeyes.jobs.coverage import camera_fields_of_view
 from sharpeyes.model.codes import ADMIN_LEVELS, POINT_CLASSES, VERDICTS
 from sharpeyes.model.columns import WGS84
+from sharpeyes.model.police import POLICE_LEVELS
 
 router = APIRouter(tags=["map"])
 
 #: Simplification tolerance of unit boundaries per level, in degrees (≈ 200 m, 100 m, 50 m).
-SIMPLIFY_DEG = {"city": 0.002, "county": 0.002, "township": 0.001, "village": 0.0005}
+SIMPLIFY_DEG = {
+    "city": 0.002,
+    "county": 0.002,
+    "township": 0.001,
+    "village": 0.0005,
+    "sub_bureau": 0.002,
+    "station": 0.001,
+}
 #: Largest bounding box (square degrees) for which fields of view are drawn (≈ zoom 14).
 FOV_MAX_AREA_DEG2 = 0.05
 FOV_MAX_CAMERAS = 3000
@@ -109,10 +118,12 @@ TOOLTIP_RATES: Final = ("online_rate", "platform_online_rate")
 
 
 def units_geojson(state: AppState, level: str) -> dict[str, Any]:
-    """Simplified unit polygons of ``level`` with their all-class KPIs as properties."""
+    """Simplified unit polygons of ``level`` with their all-class KPIs as properties (a police
+    level, ``sub_bureau`` or ``station``, from the police tree and the latest police report)."""
+    hierarchy = "police" if level in POLICE_LEVELS else "admin"
 
     def load() -> dict[str, Any]:
-        units = units_frame(state)
+        units = units_frame(state) if hierarchy == "admin" else police_units_frame(state)
         if units is None or len(units) == 0:
             return {"type": "FeatureCollection", "features": []}
         frame = units[units["level"] == level][["code", "name", "level", "geometry"]].copy()
@@ -120,7 +131,7 @@ def units_geojson(state: AppState, level: str) -> dict[str, Any]:
         frame["geometry"] = frame.geometry.simplify(
             SIMPLIFY_DEG.get(level, 0.001), preserve_topology=True
         )
-        kpis = kpi_rows_by_unit(state)
+        kpis = kpi_rows_by_unit(state, hierarchy)
         for kpi in (*KPIS, *TOOLTIP_RATES):
             frame[kpi] = [_total_row(kpis.get(str(code), [])).get(kpi) for code in frame["code"]]
         fc = feature_collection(frame)
@@ -155,12 +166,17 @@ def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
 def map_units(
     state: StateDep,
     user: Viewer,
-    level: Annotated[str, Query(description="city, county, township or village")] = "county",
+    level: Annotated[
+        str,
+        Query(description="city, county, township or village; or police: sub_bureau, station"),
+    ] = "county",
 ) -> Any:
     """Boundaries of one level, simplified for display, with ``networking_rate``, ``hd_ratio``,
-    ``intact_rate`` and ``village_coverage`` (all classes, fractions 0–1) of the latest report."""
-    if level not in ADMIN_LEVELS:
-        raise HTTPException(400, f"level: {level!r} is not one of {list(ADMIN_LEVELS)}")
+    ``intact_rate`` and ``village_coverage`` (all classes, fractions 0–1) of the latest report
+    (for a police level, of the latest police report)."""
+    if level not in ADMIN_LEVELS and level not in POLICE_LEVELS:
+        allowed = [*ADMIN_LEVELS, *POLICE_LEVELS]
+        raise HTTPException(400, f"level: {level!r} is not one of {allowed}")
     return JSONResponse(units_geojson(state, level), headers=DATA_HEADERS)
 
 

@@ -1,41 +1,60 @@
-"""``/api/units``: the administrative unit tree (city → county → township → village) with KPIs."""
+"""``/api/units``: the administrative unit tree (city → county → township → village) with KPIs;
+with ``hierarchy=police``, the police tree (bureau → sub-bureau 分局 → station 派出所)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from sharpeyes.api.convert import clean, records
-from sharpeyes.api.deps import AppState, StateDep, Viewer, cached, latest, units_frame
+from sharpeyes.api.deps import (
+    AppState,
+    StateDep,
+    Viewer,
+    cached,
+    latest,
+    police_units_frame,
+    units_frame,
+)
 from sharpeyes.api.schemas import Unit, UnitHistory, UnitList
 from sharpeyes.model.codes import ADMIN_LEVELS
+from sharpeyes.model.police import HIERARCHIES, POLICE_LEVELS
+
+#: Each hierarchy's levels, its latest report's result kind, and the cache key of its units.
+_HIERARCHY: Final = {
+    "admin": (tuple(ADMIN_LEVELS), "report", ""),
+    "police": (tuple(POLICE_LEVELS), "police_report", "police:"),
+}
 
 router = APIRouter(prefix="/api/units", tags=["units"])
 
 
-def kpi_rows_by_unit(state: AppState) -> dict[str, list[dict[str, Any]]]:
-    """KPI rows of the latest report, by ``unit_code``."""
+def kpi_rows_by_unit(state: AppState, hierarchy: str = "admin") -> dict[str, list[dict[str, Any]]]:
+    """KPI rows of the latest report of ``hierarchy`` (admin or police), by ``unit_code``."""
+    _, kind, prefix = _HIERARCHY[hierarchy]
 
     def load() -> dict[str, list[dict[str, Any]]]:
-        report = latest(state, "report") or {}
+        report = latest(state, kind) or {}
         by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in report.get("rows") or []:
             if isinstance(row, dict) and row.get("unit_code") is not None:
                 by_unit[str(row["unit_code"])].append(clean(row))
         return dict(by_unit)
 
-    return cached(state, "kpis_by_unit", load)  # type: ignore[no-any-return]
+    return cached(state, f"{prefix}kpis_by_unit", load)  # type: ignore[no-any-return]
 
 
-def unit_table(state: AppState) -> list[dict[str, Any]]:
-    """Every unit as a plain record (no geometry), with its KPI rows."""
+def unit_table(state: AppState, hierarchy: str = "admin") -> list[dict[str, Any]]:
+    """Every unit of ``hierarchy`` as a plain record (no geometry), with its KPI rows."""
+    prefix = _HIERARCHY[hierarchy][2]
 
     def load() -> list[dict[str, Any]]:
-        kpis = kpi_rows_by_unit(state)
+        kpis = kpi_rows_by_unit(state, hierarchy)
+        frame = units_frame(state) if hierarchy == "admin" else police_units_frame(state)
         out = []
-        for row in records(units_frame(state)):
+        for row in records(frame):
             code = str(row.get("code"))
             out.append(
                 {
@@ -51,7 +70,7 @@ def unit_table(state: AppState) -> list[dict[str, Any]]:
             )
         return out
 
-    return cached(state, "unit_table", load)  # type: ignore[no-any-return]
+    return cached(state, f"{prefix}unit_table", load)  # type: ignore[no-any-return]
 
 
 def _tree(table: list[dict[str, Any]], root: str | None, depth: int | None) -> list[dict[str, Any]]:
@@ -83,17 +102,24 @@ def list_units(
     parent: Annotated[str | None, Query(description="only the children of this unit code")] = None,
     tree: Annotated[bool, Query(description="nest children under their parents")] = False,
     depth: Annotated[int | None, Query(ge=1, le=5, description="tree depth")] = None,
+    hierarchy: Annotated[
+        str, Query(description="admin (default) or police (bureau, sub_bureau, station)")
+    ] = "admin",
 ) -> UnitList:
     """KPI rows per unit from the latest report (``networking_rate``, ``hd_ratio``, ``intact_rate``,
-    ``village_coverage`` … as fractions 0–1, one row per point class and one for all classes)."""
-    if level is not None and level not in ADMIN_LEVELS:
-        raise HTTPException(400, f"level: {level!r} is not one of {list(ADMIN_LEVELS)}")
+    ``village_coverage`` … as fractions 0–1, one row per point class and one for all classes);
+    ``hierarchy=police``: per police unit, from the latest police report."""
+    if hierarchy not in HIERARCHIES:
+        raise HTTPException(400, f"hierarchy: {hierarchy!r} is not one of {list(HIERARCHIES)}")
+    levels, kind, prefix = _HIERARCHY[hierarchy]
+    if level is not None and level not in levels:
+        raise HTTPException(400, f"level: {level!r} is not one of {list(levels)}")
     if parent is not None and len(parent) > 20:
         raise HTTPException(400, "parent: not a division code")
 
     def render() -> bytes:
-        table = unit_table(state)
-        available = latest(state, "report") is not None
+        table = unit_table(state, hierarchy)
+        available = latest(state, kind) is not None
         if tree:
             units = _tree(table, parent, depth)
         else:
@@ -108,14 +134,21 @@ def list_units(
 
     if parent is not None:  # few units each: not worth a cache entry per code asked for
         return Response(render(), media_type="application/json")  # type: ignore[return-value]
-    key = f"units_json:{level}:{tree}:{depth}"
+    key = f"{prefix}units_json:{level}:{tree}:{depth}"
     return Response(cached(state, key, render), media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get("/{code}", response_model=Unit, summary="One unit with its KPIs and children")
-def get_unit(code: str, state: StateDep, user: Viewer) -> Unit:
+def get_unit(
+    code: str,
+    state: StateDep,
+    user: Viewer,
+    hierarchy: Annotated[str, Query(description="admin (default) or police")] = "admin",
+) -> Unit:
     """The unit, its KPI rows and its direct children (with theirs)."""
-    table = unit_table(state)
+    if hierarchy not in HIERARCHIES:
+        raise HTTPException(400, f"hierarchy: {hierarchy!r} is not one of {list(HIERARCHIES)}")
+    table = unit_table(state, hierarchy)
     found = _tree(table, code, 2)
     if not found:
         raise HTTPException(404, f"no unit with code {code!r}")
