@@ -130,7 +130,7 @@ class HealthConfig:
 DEFAULT_CONFIG = HealthConfig()
 
 #: The slower, earlier analysis: every measure on every sampled frame at 640 px across, with the
-#: thresholds that hold at that width (about a fifth of the default's speed; see docs/health.md).
+#: thresholds that hold at that width (about a third of the default's speed; see docs/health.md).
 ACCURATE_CONFIG = HealthConfig(
     work_width=640, texture_frames=5, stripe_frames=5, blur_increase=0.05
 )
