@@ -1,6 +1,7 @@
 """Benchmark: a 1,000,000-row CSV camera registry into a validated SQLite inventory, end to end.
 
     python benchmarks/ingest.py [--rows 1000000] [--baseline-rows 100000] [--repeat 3]
+                                [--pg-url postgresql+psycopg://user:pw@host/db]
 
 Generates a deterministic registry (Chinese headers, the columns a contractor's sheet has, about 3 %
 bad rows: 19-digit IDs, IDs with letters, text in the coordinates, unknown point classes), then
@@ -8,6 +9,10 @@ times ``read_cameras`` (reader + validation) and ``Store.import_cameras`` (one t
 SQLite file, and prints rows/s and peak resident memory beside a row-by-row baseline measured in the
 same process: ``csv.DictReader`` rows validated one by one as dicts with the same code tables, then
 inserted with ``executemany`` in one transaction. Goal: ≥ 150,000 rows/s with peak memory < 4 GiB.
+
+Then the same file imported again into the filled SQLite store (unchanged: every camera skipped by
+its row hash), and, with ``--pg-url`` (default ``SHARPEYES_TEST_PG_URL``), the same import into a
+fresh PostGIS database made on that server (``COPY``), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import os
 import re
 import sqlite3
 import sys
@@ -203,12 +209,14 @@ def baseline_import(path: Path, db: Path, rows: int) -> dict[str, int]:
 
 
 # -- sharpeyes, end to end -------------------------------------------------------------------------
-def sharpeyes_import(path: Path, db: Path) -> dict[str, int]:
-    """Reader + validation + store, as ``sharpeyes import`` does it."""
+def sharpeyes_import(
+    path: Path, db: Path | str, *, stages: list[Any] | None = None
+) -> dict[str, int]:
+    """Reader + validation + store, as ``sharpeyes import`` does it (``db``: a SQLite file or URL)."""
     from sharpeyes.ingest import read_cameras
     from sharpeyes.store import Store
 
-    store = Store.open(f"sqlite:///{db}")
+    store = Store.open(db if isinstance(db, str) else f"sqlite:///{db}")
     try:
         start = time.perf_counter()
         cameras, rejects = read_cameras(path, fmt="csv", source="benchmark")
@@ -217,12 +225,90 @@ def sharpeyes_import(path: Path, db: Path) -> dict[str, int]:
         store_s = time.perf_counter() - start - read_s
     finally:
         store.close()
-    STAGES.append((read_s, store_s))
-    return {"accepted": result.accepted, "refused": result.refused, "warned": result.warned}
+    (STAGES if stages is None else stages).append((read_s, store_s))
+    return {
+        "accepted": result.accepted,
+        "refused": result.refused,
+        "warned": result.warned,
+        "inserted": result.inserted,
+        "unchanged": result.unchanged,
+    }
 
 
 #: (reader + validation seconds, store seconds) of each run of :func:`sharpeyes_import`.
 STAGES: list[tuple[float, float]] = []
+
+
+def _medians(stages: list[tuple[float, float]]) -> tuple[float, float]:
+    reads = sorted(r for r, _ in stages)
+    stores = sorted(x for _, x in stages)
+    return reads[len(reads) // 2], stores[len(stores) // 2]
+
+
+def reimport(registry: Path, db: Path, repeat: int) -> None:
+    """The same file again into the filled store: every camera unchanged, skipped by row hash."""
+    stages: list[tuple[float, float]] = []
+    counts: dict[str, int] = {}
+
+    def again() -> None:
+        counts.update(sharpeyes_import(registry, db, stages=stages))
+        gc.collect()
+
+    seconds, _peak, runs = median_runs(again, repeat)
+    read_s, store_s = _medians(stages)
+    print(
+        f"re-import of the unchanged file into the filled store: median {seconds:.2f} s of "
+        f"{', '.join(f'{x:.2f}' for x in runs)} (reader + validation {read_s:.2f} s, store "
+        f"{store_s:.2f} s); inserted {counts['inserted']:,}, unchanged {counts['unchanged']:,}"
+    )
+
+
+def postgis(registry: Path, url: str, rows: int, repeat: int) -> None:
+    """The same import into a fresh PostGIS database on the server of ``url`` (COPY)."""
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    stages: list[tuple[float, float]] = []
+    counts: dict[str, int] = {}
+
+    def once() -> None:
+        name = f"sharpeyes_bench_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        target = base.set(database=name)
+        engine = sa.create_engine(target)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        engine.dispose()
+        try:
+            counts.update(
+                sharpeyes_import(
+                    registry, target.render_as_string(hide_password=False), stages=stages
+                )
+            )
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        gc.collect()
+
+    try:
+        median_runs(once, repeat)
+    finally:
+        admin.dispose()
+    read_s, store_s = _medians(stages)
+    runs = sorted(r + x for r, x in stages)
+    seconds = runs[len(runs) // 2]
+    print(
+        f"sharpeyes (reader + validation + PostGIS store, COPY): median {seconds:.2f} s of "
+        f"{', '.join(f'{r + x:.2f}' for r, x in stages)} → {rows / seconds:,.0f} rows/s end to end "
+        f"(reader + validation {read_s:.2f} s, store {store_s:.2f} s → "
+        f"{rows / store_s:,.0f} rows/s into PostGIS; the database is created and migrated "
+        f"outside the timing); inserted {counts['inserted']:,}"
+    )
 
 
 def _fresh(folder: Path, name: str) -> Path:
@@ -242,7 +328,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median is shown")
     parser.add_argument("--workdir", type=Path, default=None, help="where files go (default: temp)")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("SHARPEYES_TEST_PG_URL"),
+        help="a PostGIS server (a fresh database is made there and dropped); none: skipped",
+    )
     args = parser.parse_args(argv)
+    import sharpeyes.ingest
+    import sharpeyes.store  # noqa: F401 - imported before any timing, as a running service has them
+
     baseline_rows = args.baseline_rows or min(args.rows, 200_000)
 
     with tempfile.TemporaryDirectory(prefix="sharpeyes-bench-") as tmp:
@@ -274,12 +368,17 @@ def main(argv: list[str] | None = None) -> int:
             f"warned {counts['warned']:,}, refused {counts['refused']:,}"
         )
 
-        reads = sorted(r for r, _ in STAGES)
-        stores = sorted(s for _, s in STAGES)
+        read_s, store_s = _medians(STAGES)
         print(
-            f"  of which reader + validation median {reads[len(reads) // 2]:.2f} s, "
-            f"store (merge + insert + indexes + commit) median {stores[len(stores) // 2]:.2f} s"
+            f"  of which reader + validation median {read_s:.2f} s, "
+            f"store (merge + insert + indexes + commit) median {store_s:.2f} s"
         )
+
+        reimport(registry, work / "bench.db", args.repeat)
+        if args.pg_url:
+            postgis(registry, args.pg_url, args.rows, args.repeat)
+        else:
+            print("PostGIS: skipped (no --pg-url / SHARPEYES_TEST_PG_URL)")
 
         base_counts: dict[str, int] = {}
 

@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     other web pages may call the API from (``SHARPEYES_CORS_ORIGINS``: comma-separated
     ``https://host[:port]``, or ``*`` for any; a JSON list works too); ``public_origins`` the ``scheme://host[:port]``
     the server is reached under behind a proxy (the origin a cookie-authenticated write must come from;
-    the request's own is always allowed), written the same way but without ``*``.
+    the request's own is always allowed), written the same way but without ``*``; ``cache_dir`` where
+    the API keeps its camera index and map tiles (``SHARPEYES_CACHE_DIR``; default: beside a SQLite
+    store, else ``~/.cache/sharpeyes``).
     """
 
     model_config = SettingsConfigDict(env_prefix="SHARPEYES_", extra="ignore")
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(200, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
     public_origins: Annotated[list[str], NoDecode] = []
+    cache_dir: str | None = None
 
     @field_validator("cors_origins", "public_origins", mode="before")
     @classmethod

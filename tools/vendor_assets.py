@@ -1,4 +1,4 @@
-"""Copy the browser assets the app serves (Leaflet, Swagger UI, ReDoc) from npm packages into the package.
+"""Copy the browser assets the app serves (Leaflet, Leaflet.VectorGrid, Swagger UI, ReDoc) from npm packages into the package.
 
 The map pages and the API docs must work inside a network without internet, so every script,
 stylesheet and image they load is committed under ``sharpeyes/api/static/vendor/``. Run this after
@@ -40,6 +40,12 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
         ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE"],
     ),
     "redoc@2.5.4": ("redoc", ["bundles/redoc.standalone.js", "LICENSE"]),
+    # the asset folium's VectorGridProtobuf plugin loads (pbf + vector-tile decoders bundled); the
+    # package has no LICENSE file: its README carries the licence (Beerware) and those of the bundle
+    "leaflet.vectorgrid@1.3.0": (
+        "leaflet.vectorgrid",
+        ["dist/Leaflet.VectorGrid.bundled.min.js", "README.md"],
+    ),
 }
 
 #: Off-host URLs inside vendored files, replaced so that no page can ask the internet for them.

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from sharpeyes._errors import InputError, SharpeyesError
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.deps import AppState, LoginRequiredError
 from sharpeyes.api.door import Door
+from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.routes import (
     admin,
     cameras,
@@ -34,6 +36,7 @@ from sharpeyes.api.routes import (
     map,
     results,
     system,
+    tiles,
     units,
 )
 from sharpeyes.api.security import signing_key
@@ -123,7 +126,19 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         Outside development without a (long enough) ``secret_key``.
     """
     key = signing_key(settings)
-    state = AppState(settings=settings, store=store, session_key=key, cache=ReadCache(cache_ttl_s))
+    from sharpeyes.api.indexfile import cache_root
+    from sharpeyes.api.tilecache import TileCache
+
+    # (the OpenAPI schema is built by tests from an app with no store)
+    root = cache_root(settings, store) if getattr(store, "engine", None) is not None else None
+    state = AppState(
+        settings=settings,
+        store=store,
+        session_key=key,
+        cache=ReadCache(cache_ttl_s),
+        cache_root=root,
+        tiles=TileCache(root),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -132,6 +147,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
 
     app = FastAPI(
         lifespan=lifespan,
+        default_response_class=OrjsonResponse,
         **_no_telemetry(),
         title="sharpeyes API",
         version=__version__,
@@ -145,7 +161,7 @@ def create_app(settings: Settings, store: Store, *, cache_ttl_s: float = 30.0) -
         openapi_url=None,
     )
     app.state.sharpeyes = state
-    for module in (system, admin, cameras, imports, units, results, health, map, grids):
+    for module in (system, admin, cameras, imports, units, results, health, map, grids, tiles):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -198,11 +214,13 @@ def _warm(state: AppState) -> None:
     """Load the camera index and the unit layers before the first map asks for them."""
     from sharpeyes.api.deps import camera_index
     from sharpeyes.api.routes.map import units_geojson
+    from sharpeyes.api.routes.tiles import results_version, unit_layer
 
     start = time.perf_counter()
     try:
         index = camera_index(state)
         for level in ("county", "township"):
+            unit_layer(state, level, results_version(state))
             units_geojson(state, level)
     except Exception as exc:  # warming is an optimisation: the first request retries and reports
         log.warning("warming the API caches failed: %s", scrub(repr(exc)))
@@ -212,10 +230,91 @@ def _warm(state: AppState) -> None:
     )
 
 
+def default_workers() -> int:
+    """How many server processes ``sharpeyes serve`` runs by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def run(
-    settings: Settings, store: Store, *, host: str = "127.0.0.1", port: int = 8000, **kwargs: Any
+    settings: Settings,
+    store: Store,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    **kwargs: Any,
 ) -> None:
-    """Serve :func:`create_app` with uvicorn (blocks)."""
+    """Serve :func:`create_app` with uvicorn (blocks).
+
+    With ``workers`` > 1 the camera index is opened here, the listening socket bound, and then
+    ``workers`` processes are forked, each opening the store anew (SQLite in WAL mode: the workers
+    read side by side; PostGIS through each worker's own connection pool) and serving the same
+    socket; they share the memory-mapped index and start at once (the code is already imported).
+    SIGTERM or SIGINT to this process stops them all.
+    """
     import uvicorn
 
-    uvicorn.run(create_app(settings, store), host=host, port=port, log_level="info", **kwargs)
+    app = create_app(settings, store)
+    if workers <= 1:
+        uvicorn.run(app, host=host, port=port, log_level="info", **kwargs)
+        return
+    from sharpeyes.api.deps import camera_index
+
+    camera_index(app.state.sharpeyes)
+    url = store.engine.url.render_as_string(hide_password=False)
+    store.close()  # no connection may cross the fork
+    _prefork(settings, url, host=host, port=port, workers=workers, **kwargs)
+
+
+def _prefork(
+    settings: Settings, url: str, *, host: str, port: int, workers: int, **kwargs: Any
+) -> None:
+    """Bind ``host:port``, fork ``workers`` uvicorn servers on it, wait for them (see :func:`run`)."""
+    import signal
+    import socket
+
+    import uvicorn
+
+    from sharpeyes.jobs.reads import open_store
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                config = uvicorn.Config(
+                    create_app(settings, open_store(url)), log_level="info", **kwargs
+                )
+                uvicorn.Server(config).run(sockets=[sock])
+            except BaseException:
+                log.exception("server worker %d failed", os.getpid())
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    log.info("serving on %s:%d with %d worker processes %s", host, port, workers, children)
+
+    def stop(signum: int, frame: Any) -> None:
+        for child in children:
+            with suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while children:
+        try:
+            pid, _ = os.wait()
+        except ChildProcessError:
+            break
+        if pid in children:
+            children.remove(pid)
+    sock.close()

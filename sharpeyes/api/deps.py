@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
@@ -14,6 +16,7 @@ from fastapi import Depends, HTTPException, Request, status
 from sharpeyes.api.cache import ReadCache
 from sharpeyes.api.index import CameraIndex
 from sharpeyes.api.security import SESSION_COOKIE, csrf_token, read_session
+from sharpeyes.api.tilecache import TileCache
 from sharpeyes.jobs import reads
 from sharpeyes.jobs.auth import Principal, principal_for_token, role_rank
 from sharpeyes.jobs.sessions import principal_for_session
@@ -24,6 +27,11 @@ if TYPE_CHECKING:  # the store is handed in by the CLI; the API only holds it
 
 #: How long a token or session lookup is remembered (seconds).
 AUTH_CACHE_S = 10.0
+#: How long the store's version stamps are trusted before they are read again (seconds): a CLI
+#: import or a nightly report in another process shows on the map within this time.
+VERSION_CHECK_S = 2.0
+
+log = logging.getLogger("sharpeyes.api")
 
 
 @dataclass
@@ -34,8 +42,16 @@ class AppState:
     store: Store
     session_key: bytes
     cache: ReadCache
+    cache_root: Path | None = None
+    tiles: TileCache = field(default_factory=lambda: TileCache(None))
+    #: shape layers of the unit and gap tiles, by name → (version, layer)
+    shape_layers: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _auth: dict[str, tuple[Principal | None, float]] = field(default_factory=dict)
     _auth_lock: threading.Lock = field(default_factory=threading.Lock)
+    _versions: tuple[dict[str, str], float] | None = None
+    _index: CameraIndex | None = None
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+    _index_building: bool = False
 
     def cached_principal(
         self, key: str, lookup: Callable[[], Principal | None]
@@ -60,6 +76,20 @@ class AppState:
     def written(self) -> None:
         """Forget cached reads after a write through the API."""
         self.cache.invalidate()
+        self.tiles.clear()
+        self._versions = None
+        self._index = None  # the next call waits for the new index: the writer sees its write
+
+    def versions(self) -> dict[str, str]:
+        """The store's version stamps (``Store.versions()``), read at most every
+        :data:`VERSION_CHECK_S` seconds."""
+        now = time.monotonic()
+        held = self._versions
+        if held is not None and now - held[1] < VERSION_CHECK_S:
+            return held[0]
+        versions = reads.versions(self.store)
+        self._versions = (versions, now)
+        return versions
 
 
 def get_state(request: Request) -> AppState:
@@ -172,19 +202,47 @@ PageViewer = Annotated[Principal, Depends(require_page("viewer"))]
 
 
 def camera_index(state: AppState) -> CameraIndex:
-    """The :class:`CameraIndex` of the store (rebuilt when imports or health runs changed)."""
+    """The :class:`CameraIndex` of the store, memory-mapped from its files beside the store.
+
+    When the store's cameras or health runs changed, the index of the new version is opened (built
+    first if no process did yet) in a background thread while the current one keeps serving; only
+    the very first call waits. ``index.version`` is the (cameras, health) stamp it was made from.
+    """
+    from sharpeyes.api.indexfile import open_index
+
+    versions = state.versions()
+    wanted = (versions["cameras"], versions["health"])
+    current = state._index
+    if current is not None and getattr(current, "version", None) == wanted:
+        return current
 
     def load() -> CameraIndex:
-        fingerprint = reads.fingerprint(state.store)
-        current: CameraIndex | None = state.cache.peek("camera_index")
-        if current is not None and getattr(current, "fingerprint", None) == fingerprint:
-            return current
-        cameras, verdicts = reads.index_frames(state.store)
-        index = CameraIndex(cameras, verdicts)
-        index.fingerprint = fingerprint  # type: ignore[attr-defined]
+        root = state.cache_root
+        assert root is not None, "create_app sets the cache root"
+        index = open_index(state.store, root, versions)
+        index.version = wanted  # type: ignore[attr-defined]
+        state._index = index
         return index
 
-    return state.cache.get("camera_index", load)
+    if current is None:
+        with state._index_lock:
+            if state._index is not None and getattr(state._index, "version", None) == wanted:
+                return state._index
+            return load()
+    if not state._index_building:
+        state._index_building = True
+
+        def refresh() -> None:
+            try:
+                with state._index_lock:
+                    load()
+            except Exception as exc:  # the old index keeps serving; the next call retries
+                log.warning("rebuilding the camera index failed: %r", exc)
+            finally:
+                state._index_building = False
+
+        threading.Thread(target=refresh, daemon=True, name="sharpeyes-index").start()
+    return current
 
 
 def latest(state: AppState, kind: str) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from sharpeyes.api.tilemath import morton_keys, tile_key_range, world_xy
 from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
 
 #: Index of each status / verdict code in the compact arrays (0 = missing).
@@ -39,6 +40,74 @@ def _any_of(values: np.ndarray, wanted: list[int]) -> np.ndarray:
     for code in wanted:
         mask |= values == code
     return mask
+
+
+def _unit_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1: none) and the sorted unit codes they point into."""
+    categorical = pd.Categorical(values.astype("object").where(values.notna(), None))
+    categories = [str(c) for c in categorical.categories]
+    return np.asarray(categorical.codes, dtype=np.int32), categories
+
+
+def arrays_from_frame(cameras: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """The index arrays of :class:`CameraIndex` from a camera frame (any order; sorted here)."""
+    frame = cameras.sort_values("device_id", kind="stable").reset_index(drop=True)
+    ids = frame["device_id"].astype(str).map(lambda text: text.encode("utf-8"))
+    width = max(1, max((len(b) for b in ids), default=1))
+    arrays: dict[str, np.ndarray] = {
+        "device_id": ids.to_numpy(dtype=f"S{width}"),
+        "lon": pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64),
+        "lat": pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64),
+        "point_class": pd.to_numeric(frame["point_class"], errors="coerce")
+        .fillna(0)
+        .to_numpy(dtype=np.int8),
+        "status": _codes(frame["status"], STATUS_CODES),
+    }
+    networked = frame["networked"].astype("object")
+    arrays["networked"] = np.where(
+        networked.isna(), -1, networked.fillna(False).astype(bool)
+    ).astype(np.int8)
+    categories: dict[str, list[str]] = {}
+    for column in ("admin_code", "township_code", "village_code"):
+        values = frame[column] if column in frame else pd.Series([None] * len(frame))
+        arrays[f"unit_{column}"], categories[column] = _unit_codes(values)
+    located = np.flatnonzero(np.isfinite(arrays["lon"]) & np.isfinite(arrays["lat"]))
+    keys = morton_keys(arrays["lon"][located], arrays["lat"][located])
+    order = np.argsort(keys, kind="stable")
+    arrays["tile_key"] = keys[order]
+    arrays["tile_rows"] = located[order].astype(np.int32)
+    return arrays, categories
+
+
+def verdict_codes(device_id: np.ndarray, verdicts: pd.Series) -> np.ndarray:
+    """Verdict code (0: none) per row of ``device_id`` (sorted UTF-8 bytes) from a Series by ID."""
+    codes = verdicts.astype("object").map(VERDICT_CODES).fillna(0).to_numpy(dtype=np.int8)
+    raw = [str(d).encode() for d in verdicts.index]
+    fits = np.array([len(k) <= device_id.itemsize for k in raw], dtype=bool)
+    out = np.zeros(len(device_id), dtype=np.int8)
+    if not len(device_id) or not fits.any():
+        return out
+    keys = np.asarray([k for k, ok in zip(raw, fits, strict=True) if ok], dtype=device_id.dtype)
+    codes = codes[fits]
+    rows = np.clip(np.searchsorted(device_id, keys), 0, len(device_id) - 1)
+    hit = device_id[rows] == keys
+    out[rows[hit]] = codes[hit]
+    return out
+
+
+def covering_tiles(bbox: BBox, *, most: int = 16) -> list[tuple[int, int, int]]:
+    """The tiles ``(z, x, y)`` of the deepest zoom (≤ 16) at which at most ``most`` tiles cover
+    ``bbox`` (a box on the antimeridian or the poles: the one tile of zoom 0)."""
+    lon = np.array([bbox.west, bbox.east])
+    lat = np.array([bbox.north, bbox.south])
+    wx, wy = world_xy(lon, lat)
+    for z in range(16, -1, -1):
+        n = 2**z
+        x0, x1 = (int(v) for v in np.clip(np.floor(wx * n), 0, n - 1))
+        y0, y1 = (int(v) for v in np.clip(np.floor(wy * n), 0, n - 1))
+        if (x1 - x0 + 1) * (y1 - y0 + 1) <= most:
+            return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    return [(0, 0, 0)]
 
 
 @dataclass(frozen=True)
@@ -75,33 +144,66 @@ class BBox:
 
 
 class CameraIndex:
-    """Compact arrays of every camera, sorted by device_id (see the module docstring)."""
+    """Compact arrays of every camera, sorted by device_id (see the module docstring).
+
+    ``device_id`` is a fixed-width array of UTF-8 bytes (sorts like the text); ``units`` holds, per
+    unit column, integer codes into a list of unit codes (``-1``: none). ``tile_key`` / ``tile_rows``
+    order the located cameras along a Z-order curve of web-mercator cells at zoom
+    :data:`sharpeyes.api.tilemath.KEY_ZOOM`, so the cameras of any map tile are one slice
+    (:meth:`tile_rows`). Arrays may be memory-mapped files (:mod:`sharpeyes.api.indexfile`).
+    """
+
+    ARRAYS: Final = (
+        "device_id",
+        "lon",
+        "lat",
+        "point_class",
+        "status",
+        "networked",
+        "unit_admin_code",
+        "unit_township_code",
+        "unit_village_code",
+        "tile_key",
+        "tile_rows",
+    )
 
     def __init__(self, cameras: pd.DataFrame, verdicts: pd.Series | None = None) -> None:
-        frame = cameras.sort_values("device_id", kind="stable").reset_index(drop=True)
-        self.device_id = frame["device_id"].astype("object").to_numpy()
-        self.lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64)
-        self.lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
-        self.point_class = (
-            pd.to_numeric(frame["point_class"], errors="coerce").fillna(0).to_numpy(dtype=np.int8)
-        )
-        self.status = _codes(frame["status"], STATUS_CODES)
-        networked = frame["networked"].astype("object")
-        self.networked = np.where(
-            networked.isna(), -1, networked.fillna(False).astype(bool)
-        ).astype(np.int8)
-        self.units: dict[str, pd.Categorical] = {}
-        for column in ("admin_code", "township_code", "village_code"):
-            values = frame[column] if column in frame else pd.Series([None] * len(frame))
-            self.units[column] = pd.Categorical(values.astype("object"))
-        if verdicts is not None and len(verdicts):
-            by_id = verdicts.astype("object").map(VERDICT_CODES).fillna(0)
-            self.verdict = (
-                pd.Series(self.device_id).map(by_id.to_dict()).fillna(0).to_numpy(dtype=np.int8)
-            )
-        else:
-            self.verdict = np.zeros(len(frame), dtype=np.int8)
+        arrays, categories = arrays_from_frame(cameras)
+        self._set(arrays, categories)
+        self.set_verdicts(verdicts)
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: dict[str, np.ndarray], categories: dict[str, list[str]]
+    ) -> CameraIndex:
+        """An index over ready arrays (as :func:`arrays_from_frame` makes them), no verdicts yet."""
+        index = cls.__new__(cls)
+        index._set(arrays, categories)
+        index.verdict = np.zeros(len(index.device_id), dtype=np.int8)
+        return index
+
+    def _set(self, arrays: dict[str, np.ndarray], categories: dict[str, list[str]]) -> None:
+        self.arrays = arrays
+        self.categories = categories
+        self.device_id = arrays["device_id"]
+        self.lon, self.lat = arrays["lon"], arrays["lat"]
+        self.point_class, self.status = arrays["point_class"], arrays["status"]
+        self.networked = arrays["networked"]
+        self.units = {
+            column: (arrays[f"unit_{column}"], categories[column])
+            for column in ("admin_code", "township_code", "village_code")
+        }
+        self.tile_key, self.tile_rows_sorted = arrays["tile_key"], arrays["tile_rows"]
         self.located = np.isfinite(self.lon) & np.isfinite(self.lat)
+
+    def set_verdicts(self, verdicts: pd.Series | np.ndarray | None) -> None:
+        """The last finished health run's verdict per camera: a Series by device_id, or ready codes."""
+        if isinstance(verdicts, np.ndarray):
+            self.verdict = verdicts
+        elif verdicts is not None and len(verdicts):
+            self.verdict = verdict_codes(self.device_id, verdicts)
+        else:
+            self.verdict = np.zeros(len(self.device_id), dtype=np.int8)
 
     def __len__(self) -> int:
         return len(self.device_id)
@@ -119,41 +221,67 @@ class CameraIndex:
         mask = np.ones(len(self), dtype=bool)
         if unit:
             column = _UNIT_COLUMN.get(len(unit), "admin_code")
-            categorical = self.units[column]
+            codes, categories = self.units[column]
             width = 6 if column == "admin_code" else len(unit)
             prefix = unit[:width] if len(unit) > width else unit
-            hits = [i for i, c in enumerate(categorical.categories) if str(c).startswith(prefix)]
-            wanted = np.zeros(
-                len(categorical.categories) + 1, dtype=bool
-            )  # last slot: code -1 (none)
-            wanted[hits] = True
-            mask &= wanted[categorical.codes]
+            # one slot per category and a last one for code -1 (no unit)
+            wanted = np.zeros(len(categories) + 1, dtype=bool)
+            wanted[[i for i, c in enumerate(categories) if c.startswith(prefix)]] = True
+            mask &= wanted[codes]
         if point_classes:
             mask &= _any_of(self.point_class, point_classes)
         if statuses:
             mask &= _any_of(self.status, [STATUS_CODES.get(s, -9) for s in statuses])
         if verdicts:
             # "not_probed" (未巡检): no result in the last finished run (code 0), never "offline"
-            codes = [0 if v == "not_probed" else VERDICT_CODES.get(v, -9) for v in verdicts]
-            mask &= _any_of(self.verdict, codes)
+            verdict_codes_wanted = [
+                0 if v == "not_probed" else VERDICT_CODES.get(v, -9) for v in verdicts
+            ]
+            mask &= _any_of(self.verdict, verdict_codes_wanted)
         if bbox is not None:
-            mask &= self.located
-            mask &= (self.lon >= bbox.west) & (self.lon <= bbox.east)
-            mask &= (self.lat >= bbox.south) & (self.lat <= bbox.north)
+            mask &= self._in_bbox(bbox)
+        return mask
+
+    def _in_bbox(self, bbox: BBox) -> np.ndarray:
+        """Mask of the located cameras inside ``bbox``: only the cameras of the few tiles covering
+        it are looked at (Z-order slices), so a small box costs little at any inventory size."""
+        rows = np.concatenate(
+            [np.empty(0, dtype=np.int64)]
+            + [self.tile_rows(z, x, y) for z, x, y in covering_tiles(bbox)]
+        )
+        lon, lat = self.lon[rows], self.lat[rows]
+        inside = (lon >= bbox.west) & (lon <= bbox.east) & (lat >= bbox.south) & (lat <= bbox.north)
+        mask = np.zeros(len(self), dtype=bool)
+        mask[rows[inside]] = True
         return mask
 
     def page(self, mask: np.ndarray, *, limit: int, offset: int) -> tuple[int, list[str]]:
         """Total selected, and the device IDs of one page (in device_id order)."""
         rows = np.flatnonzero(mask)
-        return len(rows), [str(x) for x in self.device_id[rows[offset : offset + limit]]]
+        return len(rows), [x.decode() for x in self.device_id[rows[offset : offset + limit]]]
+
+    def ids(self, rows: np.ndarray) -> list[str]:
+        """Device IDs of ``rows``."""
+        return [x.decode() for x in self.device_id[rows]]
+
+    def tile_rows(self, z: int, x: int, y: int) -> np.ndarray:
+        """Rows of the located cameras inside web-mercator tile ``z/x/y`` (one binary search)."""
+        low, high = tile_key_range(z, x, y)
+        start, stop = np.searchsorted(self.tile_key, [low, high])
+        return np.asarray(self.tile_rows_sorted[start:stop])
 
     def verdict_of(self, device_ids: list[str]) -> dict[str, str | None]:
         """Last health verdict of each of ``device_ids`` (``None`` when never checked)."""
-        rows = np.searchsorted(self.device_id, np.asarray(device_ids, dtype=object))
+        wanted = [d.encode() for d in device_ids]
+        rows = np.searchsorted(self.device_id, np.asarray(wanted, dtype=self.device_id.dtype))
         names = [None, *VERDICT_CODES]
         out: dict[str, str | None] = {}
-        for device_id, row in zip(device_ids, rows, strict=True):
-            found = row < len(self) and self.device_id[row] == device_id
+        for device_id, key, row in zip(device_ids, wanted, rows, strict=True):
+            found = (
+                len(key) <= self.device_id.itemsize
+                and row < len(self)
+                and self.device_id[row] == key
+            )
             out[device_id] = names[self.verdict[row]] if found else None
         return out
 
@@ -202,7 +330,7 @@ class CameraIndex:
                     ],
                 },
                 "properties": {
-                    "device_id": str(self.device_id[r]),
+                    "device_id": self.device_id[r].decode(),
                     "point_class": int(self.point_class[r]) or None,
                     "verdict": verdict_names[self.verdict[r]],
                 },

@@ -5,10 +5,12 @@ Bootstrap, Font Awesome, awesome-markers …) are replaced by the Leaflet copy v
 ``static/vendor/`` — the page uses nothing else. Layers:
 
 - base (one at a time): KPI choropleths per level (county, township, village) × (village coverage,
-  networking rate, HD ratio, intact rate), per police level (sub-bureau 分局, station 派出所) ×
-  (networking rate, HD ratio, intact rate), or unit boundaries alone;
-- overlays: the configured tile basemap, county boundaries, cameras per point class (aggregated on the
-  server per zoom), fields of view (from zoom 16), uncovered villages and key places, offline and
+  networking rate, HD ratio, intact rate), drawn from ``/tiles/units/{level}``, per police level
+  (sub-bureau 分局, station 派出所) × (networking rate, HD ratio, intact rate), or unit boundaries
+  alone. A new level or hierarchy is one entry in :data:`LEVELS` (or :data:`POLICE_LAYERS`);
+- overlays: the configured tile basemap, county boundaries, one camera layer drawn from vector tiles
+  (``/tiles/cameras``: clusters with their class mix, cameras from zoom 17 or where few) with a switch
+  per point class, fields of view (from zoom 16), uncovered villages and key places, offline and
   degraded cameras of the last health run, network links by load, single points of failure, planned
   sites.
 """
@@ -27,6 +29,8 @@ from sharpeyes.settings import Settings
 #: Asset URLs the page loads (all served by the app from ``sharpeyes/api/static``).
 LEAFLET_JS: Final = "/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS: Final = "/static/vendor/leaflet/leaflet.css"
+VECTORGRID_JS: Final = "/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+TILES_JS: Final = "/static/sharpeyes-tiles.js"
 MAP_JS: Final = "/static/sharpeyes-map.js"
 MAP_CSS: Final = "/static/sharpeyes.css"
 FAVICON: Final = "/static/favicon.svg"
@@ -121,7 +125,12 @@ def _new_map(settings: Settings, *, centre: tuple[float, float], title: str) -> 
         control_scale=True,
         max_zoom=19,
     )
-    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    # after Leaflet: the vector-tile plugin (folium's VectorGridProtobuf asset, vendored), our tile layers
+    fmap.default_js = [
+        ("leaflet", LEAFLET_JS),
+        ("leaflet_vectorgrid", VECTORGRID_JS),
+        ("sharpeyes_tiles", TILES_JS),
+    ]
     fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
     root = fmap.get_root()
     assert isinstance(root, Figure)
@@ -169,6 +178,9 @@ def _add_layers(fmap: folium.Map) -> dict[str, Any]:
             ).add_to(fmap)
             layers["choropleths"][f"{level}:{kpi}"] = group
     layers["boundaries"] = folium.FeatureGroup(name="区县边界", show=True).add_to(fmap)
+    # one camera layer for every class (clusters show their class mix); each class's switch is an
+    # empty group whose presence on the map the page's JS reads as "show this class"
+    layers["cameras"] = folium.FeatureGroup(name="摄像机", show=True).add_to(fmap)
     for cls, name in CLASS_LAYERS.items():
         layers["classes"][str(cls)] = folium.FeatureGroup(
             name=f"摄像机 · {name}", show=True

@@ -73,6 +73,9 @@ class UnitList(BaseModel):
 
     report_available: bool
     units: list[Unit]
+    total: int | None = Field(default=None, description="units matching, when the list is paged")
+    limit: int | None = None
+    offset: int | None = None
 
 
 class Document(BaseModel):

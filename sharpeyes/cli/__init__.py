@@ -107,4 +107,4 @@ def command() -> Any:
 
 def main() -> None:
     """Console-script entry point."""
-    run(command())
+    run(command)

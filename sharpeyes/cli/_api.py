@@ -64,11 +64,20 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on")
         ] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", metavar="PORT", help="TCP port")] = 8000,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                metavar="N",
+                min=1,
+                help="Server processes (default: the number of cores)",
+            ),
+        ] = None,
     ) -> None:
         """Serve the API (/api/, docs at /docs) and the map pages (/map) with uvicorn; print the
         URL and how to log in."""
         with user_errors():
-            from sharpeyes.api.app import run
+            from sharpeyes.api.app import default_workers, run
             from sharpeyes.settings import database_url, load_settings
             from sharpeyes.store import Store
 
@@ -79,14 +88,14 @@ def register(app: typer.Typer) -> None:
             login = login_hint(store, map_url, db)
             if as_json:
                 emit(
-                    {"url": map_url, "db": store.url}
+                    {"url": map_url, "db": store.url, "workers": workers or default_workers()}
                     | {k: v for k, v in login.items() if k != "text"},
                     as_json=True,
                 )
             else:
                 say(f"sharpeyes: serving {map_url} (API docs at /docs)")
                 say(login["text"])
-            run(settings, store, host=host, port=port)
+            run(settings, store, host=host, port=port, workers=workers or default_workers())
 
     @users.command("add")
     def users_add(

@@ -37,6 +37,19 @@ def _problems_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _levels_note(result: dict[str, Any]) -> str:
+    """``; levels not imported: township, village`` (and those without polygons), or nothing."""
+    notes = []
+    if result.get("missing_levels"):
+        notes.append(f"levels not imported: {', '.join(result['missing_levels'])}")
+    if result.get("levels_without_polygons"):
+        notes.append(
+            f"levels without polygons (counted by code only): "
+            f"{', '.join(result['levels_without_polygons'])}"
+        )
+    return "".join(f"; {n}" for n in notes)
+
+
 def _kinds_text(result: dict[str, Any]) -> str:
     """``; village level: 1176 villages, 248 communities, 47 virtual`` (empty without villages)."""
     kinds = result.get("village_kinds") or {}
@@ -77,6 +90,7 @@ def _police_report(
     mkdir: bool,
     db: str | None,
     as_json: bool,
+    lang: str = "zh",
 ) -> None:
     """``report --hierarchy police``: the KPIs per police unit, written to ``out``."""
     from sharpeyes.jobs.police import write_police_report
@@ -94,6 +108,7 @@ def _police_report(
         hd_min_lines=threshold,
         area=area,
         hd_source=hd_source,
+        lang=lang,
     )
     emit(
         r,
@@ -130,7 +145,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--level",
-                metavar=opt.metavar((*opt.LEVELS, "grid")),
+                metavar=opt.metavar(opt.UNIT_LEVELS),
                 help="Level of every unit in FILE (default: from each code's length); "
                 "grid: 网格 below villages, any code, parents from --parent-field",
             ),
@@ -187,7 +202,7 @@ def register(app: typer.Typer) -> None:
                     field="--kind-field",
                 )
             level = opt.choice(
-                "--level", level, (*opt.LEVELS, "grid") if kind == "admin" else tuple(POLICE_LEVELS)
+                "--level", level, opt.UNIT_LEVELS if kind == "admin" else tuple(POLICE_LEVELS)
             )
             crs = opt.crs("--crs", crs, epsg=True)
             from sharpeyes.jobs.coverage import import_units
@@ -340,6 +355,14 @@ def register(app: typer.Typer) -> None:
                 help="HD ratio from the registry's resolution, or from what the streams really send",
             ),
         ] = "registry",
+        lang: Annotated[
+            str,
+            typer.Option(
+                "--lang",
+                metavar=opt.metavar(opt.LANGS),
+                help="Language of the headers and values of xlsx and csv (JSON keys stay English)",
+            ),
+        ] = "zh",
         period: Annotated[
             str | None,
             typer.Option(
@@ -385,11 +408,13 @@ def register(app: typer.Typer) -> None:
                     mkdir=mkdir,
                     db=db,
                     as_json=as_json,
+                    lang=opt.choice("--lang", lang, opt.LANGS) or "zh",
                 )
                 return
-            level = opt.choice("--level", level, (*opt.LEVELS, "grid"))
+            level = opt.choice("--level", level, opt.UNIT_LEVELS)
             area = opt.choice("--area", area, opt.AREA_METHODS) or "exact"
             hd_source = opt.choice("--hd-source", hd_source, opt.HD_SOURCES) or "registry"
+            lang = opt.choice("--lang", lang, opt.LANGS) or "zh"
             period = opt.period("--period", period)
             compare = opt.period("--compare", compare, previous=True)
             opt.output_path(out, mkdir=mkdir)
@@ -407,6 +432,7 @@ def register(app: typer.Typer) -> None:
                 hd_min_lines=threshold,
                 area=area,
                 hd_source=hd_source,
+                lang=lang,
                 period=period,
                 compare=compare,
             )
@@ -418,7 +444,9 @@ def register(app: typer.Typer) -> None:
                     f"cameras {r['cameras']}, outside every unit {r['outside_every_unit']}, "
                     f"no position {r['unplaced_no_position']}, ID county mismatches {r['id_county_mismatch']}; "
                     f"HD from {hd_source}, streams contradicting the registry's resolution "
-                    f"{r.get('resolution_mismatches', 0)}; period {r['period']}" + _compared_text(r)
+                    f"{r.get('resolution_mismatches', 0)}; period {r['period']}"
+                    + _compared_text(r)
+                    + _levels_note(r)
                 ),
             )
 
@@ -467,6 +495,6 @@ def register(app: typer.Typer) -> None:
                 text=(
                     f"villages without a networked camera: {r['villages_without_network']}; "
                     f"uncovered places: {r['uncovered_places']}; uncovered roads: {r['uncovered_road_km']} km; "
-                    f"H3 cells: {r['cells']}\n" + "\n".join(r["files"])
+                    f"H3 cells: {r['cells']}" + _levels_note(r) + "\n" + "\n".join(r["files"])
                 ),
             )

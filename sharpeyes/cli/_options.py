@@ -17,6 +17,8 @@ from sharpeyes._errors import ConfigError
 from sharpeyes.model.codes import ADMIN_LEVELS, POINT_CLASSES, parse_point_class
 
 LEVELS: Final = tuple(str(k) for k in ADMIN_LEVELS)
+#: The levels a unit file or a report can name: the administrative ones and the grids below them.
+UNIT_LEVELS: Final = (*LEVELS, "grid")
 POINT_CLASS_CODES: Final = tuple(int(k) for k in POINT_CLASSES)
 #: Copies of tables that live in modules too heavy to import for a check (a test keeps them equal).
 #: Coordinate systems of a registry's longitude/latitude (:data:`sharpeyes.model.crs.SOURCE_CRS`).
@@ -25,6 +27,8 @@ SOURCE_CRS: Final = ("wgs84", "cgcs2000", "gcj02", "bd09")
 IMPORT_FORMATS: Final = ("auto", "csv", "xlsx", "gb28181", "geojson", "gpkg", "shp", "osm")
 EXPORT_FORMATS: Final = ("csv", "xlsx", "geojson", "gpkg")
 REPORT_FORMATS: Final = ("xlsx", "csv", "json")
+#: Languages of the report's headers and values (:data:`sharpeyes.model.labels.LANGS`).
+LANGS: Final = ("zh", "en")
 GAPS_FORMATS: Final = ("geojson", "gpkg", "csv")
 PLAN_FORMATS: Final = ("csv", "geojson", "xlsx")
 NETWORK_FORMATS: Final = ("json", "xlsx")

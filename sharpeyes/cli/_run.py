@@ -74,13 +74,18 @@ def stdout_to_stderr() -> Iterator[IO[str]]:
 
 
 def _guard(callback: Callable[..., Any], json_name: str | None) -> Callable[..., Any]:
+    """``callback`` guarded; the command's own function stays reachable as ``.inner`` (the guard
+    calls whatever ``.inner`` holds, so a test can make any command fail unexpectedly)."""
+
     @functools.wraps(callback)
     def guarded(*args: Any, **kwargs: Any) -> Any:
+        inner = guarded.inner  # type: ignore[attr-defined]
         if json_name is None or not kwargs.get(json_name):
-            return _call(callback, args, kwargs)
+            return _call(inner, args, kwargs)
         with stdout_to_stderr() as real, json_target(real):
-            return _call(callback, args, kwargs)
+            return _call(inner, args, kwargs)
 
+    guarded.inner = callback  # type: ignore[attr-defined]
     return guarded
 
 
@@ -143,8 +148,14 @@ def crash_message(exc: BaseException) -> str:
 
 
 def run(command: Any, args: Sequence[str] | None = None) -> None:
-    """Run the prepared ``command`` as the console script does; never show a traceback."""
+    """Run the prepared ``command`` as the console script does; never show a traceback.
+
+    ``command`` may also be a function that builds it (the console script passes
+    :func:`sharpeyes.cli.command`), so that an error while importing the commands is caught too.
+    """
     try:
+        if not hasattr(command, "main"):
+            command = command()
         command.main(args=args, prog_name="sharpeyes")
     except _CONTROL:
         raise

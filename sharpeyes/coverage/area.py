@@ -76,13 +76,16 @@ def leaf_partition(units_metric: gpd.GeoDataFrame, ancestors: pd.DataFrame) -> g
     levels = obj_array(units_metric["level"])
     rows: list[tuple[str | None, str | None, str | None, str | None, object]] = []
     slot = {"city": 0, "county": 1, "township": 2, "village": 3}
+    # a polygon is cut out of its nearest ancestor *with* a polygon: with no township polygons
+    # (or no townships at all) the villages are cut out of the county, never counted twice
+    drawn = {str(c) for c in codes[has]}
     children: dict[str, list[int]] = {}
     for i in np.flatnonzero(has):
-        lvl = levels[i]
-        parent_level = {"village": "township", "township": "county"}.get(lvl)
+        above = {"village": ("township", "county"), "township": ("county",)}.get(levels[i], ())
         a = anc.get(codes[i])
-        if parent_level and a is not None and a[slot[parent_level]]:
-            children.setdefault(a[slot[parent_level]], []).append(int(i))
+        owner = next((a[slot[p]] for p in above if a is not None and a[slot[p]] in drawn), None)
+        if owner:
+            children.setdefault(owner, []).append(int(i))
     for lvl in ("village", "township", "county"):
         for i in np.flatnonzero(has & (levels == lvl)):
             a = anc.get(codes[i]) or (None, None, None, None)

@@ -8,7 +8,7 @@ inputs and given in metres / m² / km²), ready for GeoJSON, GeoPackage or CSV (
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,6 +22,7 @@ from sharpeyes._errors import InputError
 from sharpeyes.coverage.area import covered_area_exact
 from sharpeyes.coverage.counts import camera_sectors, places_covered
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
+from sharpeyes.coverage.levels import UnitLevels, unit_levels
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.frames import obj_array
 from sharpeyes.model.sheets import write_csv
@@ -34,7 +35,8 @@ GAP_LAYERS: Final = ("villages", "places", "roads", "cells")
 
 @dataclass
 class Gaps:
-    """The four gap layers (EPSG:4326) and the metric CRS they were measured in."""
+    """The four gap layers (EPSG:4326), the metric CRS they were measured in, and which levels of
+    the hierarchy the units had (no village level: no village can be listed)."""
 
     villages: gpd.GeoDataFrame
     places: gpd.GeoDataFrame
@@ -44,6 +46,7 @@ class Gaps:
     h3_resolution: int
     #: grids (网格) with no networked camera, when the store has grids (:mod:`sharpeyes.coverage.grids`)
     grids: gpd.GeoDataFrame | None = None
+    levels: UnitLevels = field(default_factory=UnitLevels)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         out = {name: getattr(self, name) for name in GAP_LAYERS}
@@ -63,6 +66,8 @@ class Gaps:
             "h3_resolution": self.h3_resolution,
             "metric_crs": self.metric_crs,
             **({} if self.grids is None else {"grids_without_network": len(self.grids)}),
+            "missing_levels": list(self.levels.missing),
+            "levels_without_polygons": list(self.levels.without_polygons),
         }
 
     def to_feature_collections(self) -> dict[str, dict[str, Any]]:
@@ -86,7 +91,7 @@ def _uncovered_villages(
     seen = set(net["village"].dropna())
     all_cams = cam["village"].value_counts()
     vil = units[obj_array(units["level"]) == "village"]
-    miss = vil[[c not in seen for c in obj_array(vil["code"])]]
+    miss = vil[np.array([c not in seen for c in obj_array(vil["code"])], dtype=bool)]
     out = gpd.GeoDataFrame(
         {
             "code": obj_array(miss["code"]),
@@ -268,6 +273,7 @@ def find_gaps(
         cells=h3_grid(inputs, resolution=h3_resolution),
         metric_crs=inputs.crs.to_string(),
         h3_resolution=h3_resolution,
+        levels=unit_levels(units),
     )
 
 

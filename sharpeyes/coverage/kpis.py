@@ -373,9 +373,10 @@ def _counts_of_partitions(
             results = list(pool.map(partial(_run_partition, **kwargs), parts))
     else:
         results = [_run_partition(p, **kwargs) for p in parts]
-    counts = pd.concat([r for r in results if len(r)], ignore_index=True) if results else None
-    if counts is None or len(counts) == 0:
-        counts = pd.DataFrame(columns=["unit_code", "point_class"])
+    frames = [r for r in results if len(r)]
+    if not frames:
+        return pd.DataFrame(columns=["unit_code", "point_class"])
+    counts: pd.DataFrame = pd.concat(frames, ignore_index=True)
     return counts
 
 

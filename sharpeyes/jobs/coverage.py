@@ -18,14 +18,18 @@ from sharpeyes._errors import AnalysisError, InputError
 from sharpeyes.coverage.gaps import Gaps, find_gaps
 from sharpeyes.coverage.gaps import write_gaps as _write_gap_files
 from sharpeyes.coverage.kpis import CoverageInputs, kpis_by_unit, prepare_inputs
+from sharpeyes.coverage.levels import unit_levels
 from sharpeyes.coverage.report import (
+    check_lang,
     filter_rows,
     plain_value,
+    presented_rows,
     report_rows,
     write_report_csv,
     write_report_json,
     write_report_xlsx,
 )
+from sharpeyes.coverage.report_sheets import gap_sheets
 from sharpeyes.health.resolution import (
     MISMATCH_COLUMNS,
     resolution_mismatches,
@@ -407,6 +411,44 @@ def compute_gaps(
     return gaps, store.save_result("gaps", document)
 
 
+def _checked_report_options(fmt: str, level: str | None, lang: str) -> str:
+    """The report's format (lower case), once format, level and language are known to be valid."""
+    fmt = fmt.lower()
+    if fmt not in ("xlsx", "csv", "json"):
+        raise InputError(f"unknown report format {fmt!r}: use xlsx, csv or json", field="format")
+    if level is not None and level not in LEVELS:
+        raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
+    check_lang(lang)
+    return fmt
+
+
+def _report_meta(document: dict[str, Any], levels: dict[str, Any]) -> dict[str, Any]:
+    """What the report's notes (说明, the JSON header) say: method, CRS, time, missing levels."""
+    keys = ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run", "hd_source")
+    return {k: v for k, v in document.items() if k in keys} | {
+        k: levels[k] for k in ("missing_levels", "levels_without_polygons")
+    }
+
+
+def _write_csv_files(
+    out: Path,
+    rows: list[dict[str, Any]],
+    grid_rows: list[dict[str, Any]],
+    *,
+    only_grids: bool,
+    lang: str,
+) -> None:
+    """The CSV report: the unit rows in ``out``, the grid rows beside it (``<stem>_grids.csv``);
+    with ``only_grids`` (``--level grid``) the grid rows in ``out`` itself."""
+    if only_grids:
+        write_report_csv(presented_rows(grid_rows), out, lang=lang)
+        return
+    write_report_csv(presented_rows(rows), out, lang=lang)
+    if grid_rows:
+        grids_out = out.with_name(f"{out.stem}_grids{out.suffix}")
+        write_report_csv(presented_rows(grid_rows), grids_out, lang=lang)
+
+
 def write_report(
     store: Store,
     out: str | Path,
@@ -419,9 +461,11 @@ def write_report(
     hd_source: str = "registry",
     period: str | None = None,
     compare: str | None = None,
+    lang: str = "zh",
 ) -> dict[str, Any]:
     """Compute the report (saved as ``"report"`` of ``period``) and write it as xlsx, csv or json
-    (``hd_source``, ``period``: see :func:`compute_report`).
+    (``hd_source``, ``period``: see :func:`compute_report`; ``lang``: ``zh`` or ``en``, headers
+    and values of xlsx and csv; JSON keeps English keys).
 
     ``compare`` (a stored period ``YYYY-MM`` or ``previous``) adds, per unit and class, the earlier
     period's KPIs and the changes (:mod:`sharpeyes.jobs.trend`); the workbook gets the 环比 sheet and,
@@ -429,13 +473,11 @@ def write_report(
 
     The workbook also carries the gap lists (computed and saved as ``"gaps"``) and the camera
     placement findings on their own sheets. ``unit`` keeps that unit and the units inside it;
-    ``level`` keeps one level.
+    ``level`` keeps one level. Every format works on a partial hierarchy (counties only, no
+    townships, townships without polygons); the result names the ``missing_levels`` and the
+    ``levels_without_polygons``.
     """
-    fmt = fmt.lower()
-    if fmt not in ("xlsx", "csv", "json"):
-        raise InputError(f"unknown report format {fmt!r}: use xlsx, csv or json", field="format")
-    if level is not None and level not in LEVELS:
-        raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}", field="level")
+    fmt = _checked_report_options(fmt, level, lang)
     from sharpeyes.coverage.trend import current_period, parse_period
     from sharpeyes.jobs import trend
 
@@ -456,15 +498,10 @@ def write_report(
     mom = trend.month_on_month(
         store, rows, period=period, compare_to=target, unit=unit, level=filter_level
     )
-    rows = mom.rows
+    rows = presented_rows(mom.rows)
     out = Path(out)
-    meta = {
-        k: v
-        for k, v in document.items()
-        if k
-        in ("metric_crs", "generated_at", "hd_min_lines", "area_method", "health_run", "hd_source")
-    }
-    meta.update(mom.meta)
+    levels = unit_levels(units).summary()
+    meta = _report_meta(document, levels) | mom.meta
     gaps_summary: dict[str, Any] = {}
     grid_rows = document["grid_rows"] if level in (None, "grid") and not unit else []
     rows = [] if level == "grid" else rows
@@ -475,19 +512,20 @@ def write_report(
             meta={**meta, **mom.json_extra(), **({"grid_rows": grid_rows} if grid_rows else {})},
         )
     elif fmt == "csv":
-        write_report_csv(mom.csv_rows() if level != "grid" else grid_rows, out)
-        if grid_rows and level != "grid":
-            write_report_csv(grid_rows, out.with_name(f"{out.stem}_grids{out.suffix}"))
+        _write_csv_files(out, mom.csv_rows(), grid_rows, only_grids=level == "grid", lang=lang)
     else:
         gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places, grid_gaps))
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
-        sheets = _gap_sheets(gaps, inputs, document["resolution_mismatches"])
+        sheets = gap_sheets(
+            gaps, inputs.placement, document["resolution_mismatches"], MISMATCH_COLUMNS
+        )
         sheets.update(grid_gap_sheet(gaps.grids))
         write_report_xlsx(
             rows,
             out,
             meta=meta,
             gap_sheets=sheets,
+            lang=lang,
             comparison=mom.comparison,
             trend=mom.trend,
             grid_rows=grid_rows,
@@ -497,89 +535,11 @@ def write_report(
         **mom.summary,
         "out": str(out),
         "format": fmt,
+        "lang": lang,
         "rows_written": len(rows),
+        **levels,
         **gaps_summary,
     }
-
-
-def _gap_sheets(
-    gaps: Gaps, inputs: CoverageInputs, resolution_rows: list[dict[str, Any]]
-) -> dict[str, pd.DataFrame]:
-    """The workbook's gap sheets (Chinese headers): villages without a networked camera, key places
-    and roads outside every field of view (place positions WGS-84, 6 decimals), placement findings,
-    and the streams whose measured resolution contradicts the registry."""
-    return {
-        "未联网行政村": pd.DataFrame(gaps.villages.drop(columns="geometry")).rename(
-            columns={
-                "code": "区划代码",
-                "name": "名称",
-                "township": "所属乡镇",
-                "cameras": "摄像机数",
-                "networked_cameras": "联网摄像机数",
-            }
-        ),
-        "未覆盖重点部位": pd.DataFrame(gaps.places.drop(columns="geometry"))
-        .assign(
-            lon=gaps.places.geometry.representative_point().x.round(6) if len(gaps.places) else [],
-            lat=gaps.places.geometry.representative_point().y.round(6) if len(gaps.places) else [],
-        )
-        .rename(
-            columns={
-                "place_id": "编号",
-                "name": "名称",
-                "category": "类别",
-                "county": "区县",
-                "township": "乡镇",
-                "village": "村社区",
-                "lon": "经度",
-                "lat": "纬度",
-            }
-        ),
-        "未覆盖道路": pd.DataFrame(gaps.roads.drop(columns="geometry")).rename(
-            columns={
-                "road_id": "道路编号",
-                "road_class": "道路等级",
-                "length_m": "未覆盖长度(米)",
-            }
-        ),
-        "落点问题": _placement_sheet(inputs),
-        "分辨率不符": pd.DataFrame(resolution_rows, columns=list(MISMATCH_COLUMNS)).rename(
-            columns={
-                "device_id": "设备编码",
-                "name": "名称",
-                "management_unit": "维护单位",
-                "registry_lines": "台账分辨率(行)",
-                "registry_hd": "台账高清",
-                "stream_width_px": "实测宽(像素)",
-                "stream_height_px": "实测高(像素)",
-                "codec": "编码",
-            }
-        ),
-    }
-
-
-def _placement_sheet(inputs: CoverageInputs) -> pd.DataFrame:
-    p = inputs.placement
-    frames = []
-    for frame, what in (
-        (p.outside, "不在任何行政区内 (outside every unit)"),
-        (p.mismatches, "编码区县与所在区县不符 (ID county differs)"),
-        (p.unplaced, "无坐标,按编码计入 (no position, counted by code)"),
-    ):
-        if len(frame):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "设备编码": frame["device_id"].astype(str).to_numpy(),
-                        "问题": what,
-                        "编码区县": obj_array(frame["id_county"]),
-                        "所在区县": obj_array(frame["county"]),
-                    }
-                )
-            )
-    if not frames:
-        return pd.DataFrame(columns=["设备编码", "问题", "编码区县", "所在区县"])
-    return pd.concat(frames, ignore_index=True)
 
 
 def write_gaps(

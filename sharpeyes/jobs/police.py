@@ -18,6 +18,7 @@ import pandas as pd
 from sharpeyes._errors import AnalysisError, InputError
 from sharpeyes.coverage.police import MISMATCH_COLUMNS, PoliceKpis, police_kpis
 from sharpeyes.coverage.report import (
+    presented_rows,
     report_rows,
     write_report_csv,
     write_report_json,
@@ -251,10 +252,12 @@ def write_police_report(
     hd_min_lines: int = HD_MIN_LINES,
     area: str = "exact",
     hd_source: str = "registry",
+    lang: str = "zh",
 ) -> dict[str, Any]:
     """Compute the police report (saved as ``"police_report"``) and write it: xlsx (a sheet per
     police level — 市公安局, 分局, 派出所 — then 辖区不符, 落点问题, 说明), csv or json.
-    ``unit`` keeps that unit and the units under it; ``level`` keeps one police level."""
+    ``unit`` keeps that unit and the units under it; ``level`` keeps one police level; ``lang``
+    the language of xlsx and csv (``zh`` or ``en``)."""
     fmt = fmt.lower()
     if fmt not in ("xlsx", "csv", "json"):
         raise InputError(f"unknown report format {fmt!r}: use xlsx, csv or json", field="format")
@@ -265,7 +268,7 @@ def write_police_report(
     summary, document = compute_police_report(
         store, hd_min_lines=hd_min_lines, area=area, hd_source=hd_source
     )
-    rows = _filtered(document["rows"], unit=unit, level=level)
+    rows = presented_rows(_filtered(document["rows"], unit=unit, level=level))
     out = Path(out)
     meta = {
         k: document[k]
@@ -274,14 +277,15 @@ def write_police_report(
     if fmt == "json":
         write_report_json(rows, out, meta={**meta, "hierarchy": "police"})
     elif fmt == "csv":
-        write_report_csv(rows, out)
+        write_report_csv(rows, out, lang=lang, headers=HEADERS_ZH)
     else:
         write_report_xlsx(
             rows,
             out,
             meta=meta,
             gap_sheets=_finding_sheets(document),
-            levels={k: v.zh for k, v in POLICE_LEVELS.items()},
+            levels={k: v.zh if lang == "zh" else v.en for k, v in POLICE_LEVELS.items()},
             headers=HEADERS_ZH,
+            lang=lang,
         )
     return {**summary, "out": str(out), "format": fmt, "rows_written": len(rows)}

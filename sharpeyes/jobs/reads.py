@@ -15,6 +15,7 @@ import pandas as pd
 from sharpeyes.model.urls import mask_url
 from sharpeyes.store import Store
 from sharpeyes.store.health_extra import finished_results, last_finished_run
+from sharpeyes.store.versions import camera_columns, data_versions
 
 #: How many of a camera's last health results are searched for a snapshot.
 SNAPSHOT_RUNS = 5
@@ -41,6 +42,40 @@ def index_frames(store: Store) -> tuple[pd.DataFrame, pd.Series | None]:
             "verdict"
         ]
     return pd.DataFrame(cameras.drop(columns="geometry", errors="ignore")), verdicts
+
+
+def open_store(url: str) -> Store:
+    """The store at ``url`` (a SQLite path or a SQLAlchemy URL), migrated: for a server worker."""
+    return Store.open(url)
+
+
+def versions(store: Store) -> dict[str, str]:
+    """The store's version stamps of cameras, health, units and results (cheap: a few lookups)."""
+    return data_versions(store.db)
+
+
+def index_columns(store: Store, columns: list[str]) -> dict[str, Any]:
+    """Columns of every camera for the API's index (arrays; never a credential)."""
+    return camera_columns(store.db, columns)
+
+
+def camera_names(store: Store, device_ids: list[str]) -> dict[str, str]:
+    """The name of each of ``device_ids`` that has one."""
+    columns = camera_columns(store.db, ["device_id", "name"], device_ids=device_ids)
+    return {
+        str(d): str(n)
+        for d, n in zip(columns["device_id"], columns["name"], strict=True)
+        if n is not None
+    }
+
+
+def last_verdicts(store: Store) -> pd.Series | None:
+    """The verdict of each camera in the last *finished* health run, by ``device_id`` (or ``None``)."""
+    _, results = finished_results(store)
+    if results is None or not len(results) or "verdict" not in results:
+        return None
+    latest = results.drop_duplicates("device_id", keep="last").set_index("device_id")
+    return latest["verdict"]
 
 
 def latest_result(store: Store, kind: str) -> dict[str, Any] | None:

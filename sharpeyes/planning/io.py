@@ -28,6 +28,7 @@ from sharpeyes._errors import InputError
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import SOURCE_CRS, to_wgs84
 from sharpeyes.model.jsonable import dumps
+from sharpeyes.model.labels import cell_value, header
 from sharpeyes.model.sheets import frames_to_xlsx, write_csv
 from sharpeyes.planning.candidates import drop_duplicate_sites
 from sharpeyes.planning.plans import PlanResult
@@ -350,13 +351,21 @@ def _kpi_table(before: Mapping[str, Any], after: Mapping[str, Any]) -> pd.DataFr
         ):
             rows.append(
                 {
-                    "指标": KPI_LABELS_ZH.get(key, key),
-                    "key": key,
+                    "指标": KPI_LABELS_ZH.get(key) or header(key),
                     "现状": before[key],
                     "规划后": after[key],
                 }
             )
-    return pd.DataFrame(rows, columns=["指标", "key", "现状", "规划后"])
+    return pd.DataFrame(rows, columns=["指标", "现状", "规划后"])
+
+
+def _in_chinese(table: pd.DataFrame, headers: Mapping[str, str]) -> pd.DataFrame:
+    """``table`` for a Chinese sheet: ``headers`` first, else :mod:`sharpeyes.model.labels`;
+    coded values (site source, camera type, point class) as their Chinese labels."""
+    out = pd.DataFrame(
+        {c: pd.Series([cell_value(str(c), v) for v in table[c]], dtype=object) for c in table}
+    )
+    return out.rename(columns={c: headers.get(str(c)) or header(str(c)) for c in out.columns})
 
 
 KPI_LABELS_ZH: Final = {
@@ -397,8 +406,8 @@ def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -
         path.write_text(dumps(doc), encoding="utf-8")
     else:
         sheets = {
-            "规划点位": table.rename(columns=SITE_HEADERS_ZH),
-            "覆盖曲线": pd.DataFrame(result.curve).rename(columns=CURVE_HEADERS_ZH),
+            "规划点位": _in_chinese(table, SITE_HEADERS_ZH),
+            "覆盖曲线": _in_chinese(pd.DataFrame(result.curve), CURVE_HEADERS_ZH),
             "指标对比": _kpi_table(result.before, result.after),
         }
         frames_to_xlsx(sheets, path)

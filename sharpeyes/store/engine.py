@@ -6,6 +6,8 @@ Every repository of :mod:`sharpeyes.store` holds one :class:`Database`.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -143,8 +145,11 @@ class Database:
         with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                release_staging(conn)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -187,6 +192,27 @@ class Database:
             return list(cursor.fetchall())
         finally:
             cursor.close()
+
+
+_STAGING = "sharpeyes_staging"
+
+
+def hold_staging(conn: Connection, alias: str, folder: Path) -> None:
+    """Remember a scratch database ``folder`` attached as ``alias`` to ``conn`` in this transaction
+    (SQLite cannot DETACH inside the transaction that read it): :func:`release_staging` removes it."""
+    conn.info.setdefault(_STAGING, []).append((alias, folder))
+
+
+def release_staging(conn: Connection) -> None:
+    """Detach and remove the scratch databases of the transaction that just ended on ``conn``."""
+    held: list[tuple[str, Path]] = conn.info.pop(_STAGING, [])
+    if not held:
+        return
+    raw = conn.connection.driver_connection
+    for alias, folder in held:
+        with contextlib.suppress(Exception):  # never attached (the staging failed first)
+            raw.execute(f"DETACH DATABASE {alias}")  # type: ignore[union-attr]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def insert_id(conn: Connection, statement: Any) -> int:

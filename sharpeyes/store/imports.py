@@ -20,22 +20,21 @@ from sqlalchemy.engine import Connection
 
 from sharpeyes._errors import StoreError
 from sharpeyes.ingest.merge import (
-    DIFF_FIELDS,
-    RECORD_FIELDS,
+    CREDENTIAL_FIELDS,
     MergeResult,
-    Rows,
-    incoming_rows,
     is_missing,
     merge_cameras,
-    take,
+    plain_values,
 )
 from sharpeyes.model.columns import REJECT_COLUMNS
 from sharpeyes.model.jsonable import dumps, loads
+from sharpeyes.store import bulk, import_writes
 from sharpeyes.store import schema as s
-from sharpeyes.store._rows import by_class, count_refused, reject_frame, reject_tuples, row_tuples
+from sharpeyes.store._rows import by_class, count_refused, reject_frame
 from sharpeyes.store._values import na
 from sharpeyes.store.cameras import CameraQueries
-from sharpeyes.store.engine import Database, insert_id, now
+from sharpeyes.store.engine import Database, insert_id, now, release_staging
+from sharpeyes.store.import_writes import Split, warning_rows
 
 #: Above this many rows, a load into an empty camera table drops the secondary indexes first and
 #: rebuilds them afterwards.
@@ -117,6 +116,8 @@ class CameraImports:
                     if trans.is_active:
                         trans.rollback()
                     raise
+                finally:
+                    release_staging(conn)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(
                 f"import of {file or 'cameras'} failed and was rolled back: "
@@ -133,210 +134,158 @@ class CameraImports:
         file: str | None,
         file_sha256: str | None,
     ) -> ImportResult:
+        """The whole import on ``conn`` (inside the caller's transaction): the one write path of
+        cameras, for files and platform syncs alike."""
         started = now()
-        rows_in = len(cameras)
-        rows, no_key, keyless = incoming_rows(cameras, source=source)
-        if no_key.any():
-            keyless["file"] = file
-            rows = take(rows, ~no_key)
-        all_rejects = reject_frame(rejects, keyless)
+        batch = bulk.keyed_batch(cameras, source=source)
+        if len(batch.keyless):
+            batch.keyless["file"] = file
+        all_rejects = reject_frame(rejects, batch.keyless)
         refused, not_cameras = count_refused(all_rejects)
-        accepted = len(rows["device_id"])
-        row_warned = ~is_missing(rows["warnings"])
-        row_ids, row_class = rows["device_id"], rows["point_class"]
-
         import_id = insert_id(
             conn,
             s.imports.insert().values(
-                source=source, file=file, file_sha256=file_sha256, started_at=started, rows=rows_in
+                source=source,
+                file=file,
+                file_sha256=file_sha256,
+                started_at=started,
+                rows=len(cameras),
             ),
         )
         empty = self.queries.is_empty(conn)
-        existing = None if empty else self.queries.stored_rows(conn, rows["device_id"])
-        merge = merge_cameras(rows, existing)
-        del rows  # the merged copy is all that is written from here on
-        inserted = int(merge.new.sum())
-        self._write_known(conn, merge, import_id, started)
-        if inserted:
-            self._insert_new(
-                conn,
-                merge.rows,
-                merge.new,
-                import_id,
-                started,
-                bulk=empty and inserted >= BULK_THRESHOLD,
-            )
-        self._write_log(conn, merge, all_rejects, import_id, started)
-        if merge.conflicts:
-            row_warned = row_warned | np.asarray(pd.Index(row_ids).isin(list(merge.conflicts)))
-        warned = int(row_warned.sum())
+        split = self._split(conn, batch, empty)
+        slow = np.flatnonzero(split.slow)
+        known = split.stored[slow].any()
+        merge = merge_cameras(
+            batch.rows(slow), self.queries.stored_rows(conn, batch.ids[slow]) if known else None
+        )
+        import_writes.write_known(
+            self.db, conn, merge, import_id, started, split.hash_of(batch, slow)
+        )
+        inserted = len(split.fresh) + int(merge.new.sum())
+        self._insert_new(
+            conn,
+            batch,
+            split.fresh,
+            merge,
+            import_id,
+            started,
+            bulk_load=empty and inserted >= BULK_THRESHOLD,
+        )
+        self._rehash_unchanged(conn, batch, slow, merge)
+        import_writes.write_log(
+            self.db,
+            conn,
+            merge,
+            all_rejects,
+            import_id,
+            started,
+            warnings=warning_rows(batch, slow, merge),
+        )
+        result = _result(batch, merge, split, refused=refused, inserted=inserted)
+        result.rows, result.not_cameras, result.source, result.file = (
+            len(cameras),
+            not_cameras,
+            source,
+            file,
+        )
         conn.execute(
             s.imports.update()
             .where(s.imports.c.import_id == import_id)
             .values(
                 finished_at=now(),
-                accepted=accepted,
-                warned=warned,
-                refused=refused,
-                inserted=inserted,
-                updated=merge.updated,
-                unchanged=merge.unchanged,
-                conflicts=len(merge.conflicts),
+                **{k: getattr(result, k) for k in _IMPORT_COUNTS if k != "rows"},
             )
         )
-        messages = [f"{i}: {'; '.join(m)}" for i, m in list(merge.conflicts.items())[:50]]
-        return ImportResult(
-            import_id=int(import_id),
-            accepted=accepted,
-            warned=warned,
-            refused=refused,
-            inserted=inserted,
-            updated=merge.updated,
-            unchanged=merge.unchanged,
-            rows=rows_in,
-            not_cameras=not_cameras,
-            conflicts=len(merge.conflicts),
-            source=source,
-            file=file,
-            by_class=by_class(row_class, row_warned),
-            warnings=messages,
+        result.import_id = int(import_id)
+        return result
+
+    def _split(self, conn: Connection, batch: bulk.Batch, empty: bool) -> Split:
+        """Which rows are new cameras named once (``fresh``), stored cameras whose row hash is the
+        same (``skip``: left as they are), and the rest (``slow``: the full merge)."""
+        n = len(batch.frame)
+        if empty:
+            stored = np.zeros(n, dtype=bool)
+            same = np.zeros(n, dtype=bool)
+        else:
+            stored, hashes = bulk.stored_hashes(self.db, conn, batch.ids)
+            same = bulk.unchanged(batch.hashes, hashes)
+        once = ~batch.dup
+        return Split(
+            fresh=np.flatnonzero(once & ~stored),
+            skip=once & stored & same,
+            slow=batch.dup | (stored & ~same),
+            stored=stored,
         )
-
-    def _write_known(self, conn: Connection, merge: MergeResult, import_id: int, at: str) -> None:
-        """Rewrite the stored cameras the merge changed, and their credentials."""
-        writes = merge.writes
-        if len(writes["device_id"]):
-            fields = (*DIFF_FIELDS, "extra", "source", "warnings")
-            columns = [writes[f] for f in fields]
-            provenance = [None if p is None else dumps(p) for p in writes["provenance"]]
-            # a warnings-only rewrite keeps updated_import_id (COALESCE with NULL)
-            stamps = [import_id if c else None for c in writes["changed"]]
-            n = len(writes["device_id"])
-            tail = zip(provenance, stamps, [at] * n, writes["device_id"].tolist(), strict=True)
-            head = zip(*(c.tolist() for c in columns), strict=True)
-            assignments = ", ".join(f"{f} = ?" for f in (*fields, "provenance"))
-            self.db.executemany(
-                conn,
-                f"UPDATE cameras SET {assignments}, updated_import_id = COALESCE(?, updated_import_id), "
-                "updated_at = ? WHERE device_id = ?",
-                [(*h, *t) for h, t in zip(head, tail, strict=True)],
-            )
-        creds = merge.credentials
-        if len(creds["device_id"]):
-            self.db.executemany(
-                conn,
-                "INSERT INTO camera_credentials (device_id, stream_user, stream_password) VALUES (?, ?, ?) "
-                "ON CONFLICT (device_id) DO UPDATE SET stream_user = excluded.stream_user, "
-                "stream_password = excluded.stream_password",
-                list(
-                    zip(
-                        creds["device_id"].tolist(),
-                        creds["stream_user"].tolist(),
-                        creds["stream_password"].tolist(),
-                        strict=True,
-                    )
-                ),
-            )
-
-    def _write_log(
-        self,
-        conn: Connection,
-        merge: MergeResult,
-        rejects: pd.DataFrame,
-        import_id: int,
-        at: str,
-    ) -> None:
-        """The change log, the import's warnings per camera, and its rejects."""
-        changes = merge.changes
-        if len(changes):
-            self.db.executemany(
-                conn,
-                "INSERT INTO changes (import_id, device_id, action, field, before, after, changed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (import_id, d, "update", f, _dumped(b), _dumped(a), at)
-                    for d, f, b, a in zip(
-                        changes["device_id"],
-                        changes["field"],
-                        changes["before"],
-                        changes["after"],
-                        strict=True,
-                    )
-                ],
-            )
-        ids, warnings = merge.rows["device_id"], merge.rows["warnings"]
-        warning_rows = [
-            (import_id, ids[i], warnings[i]) for i in np.flatnonzero(~is_missing(warnings))
-        ]
-        if warning_rows:
-            self.db.executemany(
-                conn,
-                "INSERT INTO import_warnings (import_id, device_id, message) VALUES (?, ?, ?)",
-                warning_rows,
-            )
-        if len(rejects):
-            self.db.executemany(
-                conn,
-                'INSERT INTO import_rejects (import_id, file, sheet, "row", "column", value, reason) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(import_id, *r) for r in reject_tuples(rejects)],
-            )
 
     def _insert_new(
         self,
         conn: Connection,
-        merged: Rows,
-        new: np.ndarray,
+        batch: bulk.Batch,
+        fresh: np.ndarray,
+        merge: MergeResult,
         import_id: int,
         at: str,
         *,
-        bulk: bool,
+        bulk_load: bool,
     ) -> None:
-        """Insert the cameras not stored yet, and their credentials."""
-        every = bool(new.all())
-        rows = np.flatnonzero(new)
-        names: list[str] = []
-        arrays: list[np.ndarray] = []
-        for c in RECORD_FIELDS:
-            values = merged[c] if every else merged[c][rows]
-            if c != "device_id" and values[0] is None and is_missing(values).all():
-                continue  # an all-empty column costs binding time and stays NULL anyway
-            names.append(c)
-            arrays.append(values)
-        # constants of this import are written as SQL literals: no binding per row
+        """Insert the new cameras: those named once column by column (:mod:`sharpeyes.store.bulk`),
+        the merged duplicates as rows; the secondary indexes rebuilt after a big load into an empty
+        table; then their credentials."""
+        if not len(fresh) and not merge.new.any():
+            return
+        dropped = self._drop_camera_indexes(conn) if bulk_load else []
         constants = {
-            "created_import_id": str(int(import_id)),
-            "updated_import_id": str(int(import_id)),
-            "updated_at": "'" + at.replace("'", "") + "'",
+            "created_import_id": int(import_id),
+            "updated_import_id": int(import_id),
+            "updated_at": at,
         }
-        dropped = self._drop_camera_indexes(conn) if bulk else []
-        if self.db.dialect == "postgresql":
-            tail = (int(import_id), int(import_id), at)
-            self.db.copy_rows(
-                conn, "cameras", [*names, *constants], ((*r, *tail) for r in row_tuples(arrays))
-            )
-        else:
-            marks = ", ".join(["?"] * len(names) + list(constants.values()))
-            self.db.executemany(
-                conn,
-                f"INSERT INTO cameras ({', '.join([*names, *constants])}) VALUES ({marks})",
-                row_tuples(arrays),
-            )
+        if len(fresh):
+            bulk.insert_new(self.db, conn, bulk.arrow_rows(batch, fresh), constants)
+        if merge.new.any():
+            import_writes.insert_merged(self.db, conn, merge.rows, merge.new, import_id, at)
         if dropped:
             self._create_camera_indexes(conn, dropped)
-        users = merged["stream_user"] if every else merged["stream_user"][rows]
-        passwords = merged["stream_password"] if every else merged["stream_password"][rows]
-        ids = merged["device_id"] if every else merged["device_id"][rows]
-        has = ~is_missing(users) | ~is_missing(passwords)
-        if has.any():
+        part = batch.part(fresh)
+        has = (part["stream_user"].notna() | part["stream_password"].notna()).to_numpy(dtype=bool)
+        credentials = {
+            k: plain_values(part[k], "text")[has] for k in ("device_id", *CREDENTIAL_FIELDS)
+        }
+        new = merge.new
+        merged = {k: merge.rows[k][new] for k in ("device_id", *CREDENTIAL_FIELDS)}
+        has_merged = ~is_missing(merged["stream_user"]) | ~is_missing(merged["stream_password"])
+        rows = [
+            *zip(
+                *(credentials[k].tolist() for k in ("device_id", *CREDENTIAL_FIELDS)), strict=True
+            ),
+            *zip(
+                *(merged[k][has_merged].tolist() for k in ("device_id", *CREDENTIAL_FIELDS)),
+                strict=True,
+            ),
+        ]
+        if rows:
             self.db.executemany(
                 conn,
                 "INSERT INTO camera_credentials (device_id, stream_user, stream_password) VALUES (?, ?, ?)",
-                list(
-                    zip(
-                        ids[has].tolist(), users[has].tolist(), passwords[has].tolist(), strict=True
-                    )
-                ),
+                rows,
+            )
+
+    def _rehash_unchanged(
+        self, conn: Connection, batch: bulk.Batch, slow: np.ndarray, merge: MergeResult
+    ) -> None:
+        """Stored cameras named once that the merge left as they are get this row's hash, so that
+        the next import of the same row skips them."""
+        once = slow[~batch.dup[slow]]
+        if not len(once):
+            return
+        written = pd.Index(merge.writes["device_id"])
+        ids = batch.ids[once]
+        keep = ~pd.Index(ids).isin(written)
+        if keep.any():
+            self.db.executemany(
+                conn,
+                "UPDATE cameras SET row_hash = ? WHERE device_id = ?",
+                list(zip(batch.hashes[once][keep].tolist(), ids[keep].tolist(), strict=True)),
             )
 
     def _drop_camera_indexes(self, conn: Connection) -> list[str]:
@@ -348,6 +297,8 @@ class CameraImports:
         return names
 
     def _create_camera_indexes(self, conn: Connection, names: list[str]) -> None:
+        if self.db.dialect == "sqlite":
+            conn.exec_driver_sql("PRAGMA threads = 2")  # the index sorts may use a helper thread
         for name in names:
             if name == "ix_cameras_geom":
                 conn.exec_driver_sql("CREATE INDEX ix_cameras_geom ON cameras USING GIST (geom)")
@@ -356,6 +307,28 @@ class CameraImports:
                 conn.exec_driver_sql(f"CREATE INDEX {name} ON cameras ({cols})")
         if self.db.dialect == "postgresql":
             conn.exec_driver_sql("ANALYZE cameras")
+
+
+def _result(
+    batch: bulk.Batch, merge: MergeResult, split: Split, *, refused: int, inserted: int
+) -> ImportResult:
+    """The counts of an import: rows accepted and warned (a conflict warns its rows), by class."""
+    row_warned = batch.frame["warnings"].notna().to_numpy(dtype=bool)
+    if merge.conflicts:
+        conflicted = batch.frame["device_id"].isin(list(merge.conflicts))
+        row_warned = row_warned | conflicted.to_numpy(dtype=bool)
+    return ImportResult(
+        import_id=None,
+        accepted=len(batch.frame),
+        warned=int(row_warned.sum()),
+        refused=refused,
+        inserted=inserted,
+        updated=merge.updated,
+        unchanged=merge.unchanged + int(split.skip.sum()),
+        conflicts=len(merge.conflicts),
+        by_class=by_class(plain_values(batch.frame["point_class"], "int"), row_warned),
+        warnings=[f"{i}: {'; '.join(m)}" for i, m in list(merge.conflicts.items())[:50]],
+    )
 
 
 class ImportLog:

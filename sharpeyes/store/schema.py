@@ -86,6 +86,8 @@ cameras = sa.Table(
     sa.Column("warnings", sa.Text),
     # which source wrote a field last, for fields not written by the camera's first source (JSON)
     sa.Column("provenance", sa.Text),
+    # hash of the import row that last wrote the camera (migration 0005; cleared by other writes)
+    sa.Column("row_hash", sa.BigInteger),
     sa.Column("created_import_id", sa.Integer),
     sa.Column("updated_import_id", sa.Integer),
     sa.Column("updated_at", sa.Text),

@@ -406,3 +406,17 @@ def test_excel_report_download(viewer: httpx.Client) -> None:
     )
     assert city.COUNTY in text
     assert city.SECRET not in text
+
+
+def test_units_without_filters_are_paged(server: Server) -> None:
+    with server.client("viewer") as viewer:
+        first = viewer.get("/api/units").json()
+        everything = viewer.get("/api/units", params={"limit": 5000}).json()
+        page = viewer.get("/api/units", params={"limit": 3, "offset": 2}).json()
+        assert viewer.get("/api/units", params={"limit": 0}).status_code == 422
+    n_units = len(server.store.units())
+    assert first["total"] == everything["total"] == page["total"] == n_units
+    assert first["limit"] == 100 and len(first["units"]) == min(100, n_units)
+    codes = [u["code"] for u in everything["units"]]
+    assert len(codes) == n_units
+    assert [u["code"] for u in page["units"]] == codes[2:5]

@@ -70,8 +70,8 @@ def test_map_in_headless_chromium(server: Server) -> None:
             "(function(){var L_=window.sharpeyesLayers, n={};"
             "n.choropleth=L_.choropleths['township:networking_rate'].getLayers().length;"
             "n.boundaries=L_.boundaries.getLayers().length;"
-            "n.class3=L_.classes['3'].getLayers().length;"
-            "n.offline=L_.verdicts.offline.getLayers().length;"
+            "n.cameras=L_.cameras.tiles.markerCount();"
+            "n.offline=L_.verdicts.offline.tiles.markerCount();"
             "n.gaps=L_.gapVillages.getLayers().length + L_.gapPlaces.getLayers().length;"
             "n.links=L_.links.getLayers().length; n.spof=L_.spof.getLayers().length;"
             "n.plan=L_.plan.getLayers().length;"
@@ -85,6 +85,18 @@ def test_map_in_headless_chromium(server: Server) -> None:
         assert share_near(pixels, red) > 0.01, "the red choropleth fill is not drawn"
         assert share_near(pixels, yellow) > 0.01, "the yellow choropleth fill is not drawn"
         assert page.evaluate("document.querySelector('.se-legend').innerText").count("联网率") == 1
+        # cameras and units come from vector tiles; one camera layer, classes switched off and on
+        assert any("/tiles/cameras/" in u for u in page.requests)
+        assert any("/tiles/units/township/" in u for u in page.requests)
+        assert not any("/api/map/cameras" in u for u in page.requests)
+        shown = "window.sharpeyesLayers.cameras.tiles.shownCameras()"
+        everything = page.evaluate(shown)
+        rings = page.evaluate("document.querySelectorAll('.se-ring svg text').length")
+        page.evaluate("window.sharpeyesMap.removeLayer(window.sharpeyesLayers.classes['3']); true")
+        fewer = page.evaluate(shown)
+        page.evaluate("window.sharpeyesMap.addLayer(window.sharpeyesLayers.classes['3']); true")
+        assert 0 < fewer < everything == page.evaluate(shown), (fewer, everything)
+        assert rings > 0, "the clusters show their counts"
 
         # zoomed in: cameras as points and fields of view
         page.evaluate("window.sharpeyesMap.setView([42.225, 123.725], 17); true")

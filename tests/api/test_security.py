@@ -66,6 +66,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/map/cameras"): "viewer",
     ("GET", "/api/map/units"): "viewer",
     ("GET", "/api/map/fov"): "viewer",
+    ("GET", "/tiles/cameras/{z}/{x}/{y}.mvt"): "viewer",
+    ("GET", "/tiles/units/{level}/{z}/{x}/{y}.mvt"): "viewer",
+    ("GET", "/tiles/gaps/{name}/{z}/{x}/{y}.mvt"): "viewer",
     ("GET", "/api/map/grids"): "viewer",
     ("GET", "/api/grids"): "viewer",
     ("GET", "/api/grids/{code}"): "viewer",
@@ -107,6 +110,8 @@ def concrete(path: str, server: Server) -> str:
         .replace("{import_id}", "1")
         .replace("{code}", city.COUNTY)
         .replace("{name}", "villages")
+        .replace("{level}", "township")
+        .replace("{z}/{x}/{y}", "0/0/0")
     )
 
 
@@ -269,6 +274,27 @@ def test_stream_credentials_never_leave_the_server(server: Server) -> None:
             detail = client.get(f"/api/cameras/{camera['device_id']}")
             assert city.SECRET not in detail.text
             assert "stream_password" not in detail.json()["camera"]
+        # every camera tile, from the city-wide clusters down to single cameras with attributes
+        import mapbox_vector_tile
+
+        from tests.api.test_tiles import tile_of
+
+        cams = server.store.cameras().dropna(subset=["lon", "lat"])
+        drawn = 0
+        for z in (9, 13, 17):
+            tiles = {
+                tile_of(lon, lat, z) for lon, lat in zip(cams["lon"], cams["lat"], strict=True)
+            }
+            for x, y in sorted(tiles)[:40]:
+                data = client.get(f"/tiles/cameras/{z}/{x}/{y}.mvt").content
+                assert city.SECRET.encode() not in data and b"rtsp://" not in data
+                layer = mapbox_vector_tile.decode(data).get("cameras", {"features": []})
+                for feature in layer["features"]:
+                    assert not {"stream_url", "stream_user", "stream_password"} & set(
+                        feature["properties"]
+                    )
+                    drawn += "device_id" in feature["properties"]
+        assert drawn > 0
     assert seen > 0
 
 

@@ -143,8 +143,10 @@ def test_copied_tables_equal_their_sources() -> None:
     from sharpeyes.jobs.ingest import EXPORT_FORMATS
     from sharpeyes.jobs.network import FORMATS as NETWORK_FORMATS
     from sharpeyes.model.crs import SOURCE_CRS
+    from sharpeyes.model.labels import LANGS
 
-    assert tuple(LEVELS) == opt.LEVELS
+    assert tuple(LEVELS) == opt.UNIT_LEVELS == (*opt.LEVELS, "grid")
+    assert tuple(LANGS) == opt.LANGS
     assert tuple(FORMATS) == opt.IMPORT_FORMATS
     assert tuple(ROLES) == opt.ROLES
     assert tuple(EXPORT_FORMATS) == opt.EXPORT_FORMATS

@@ -82,12 +82,12 @@ def test_grid_sheet_adds_up_to_villages(
     # every camera placed by position is in a grid: the grids tile their villages
     assert village["未划入网格摄像机数"].sum() < village["摄像机总数"].sum() * 0.2
     # the share of a village's grids covered
-    covered = grid.groupby("上级代码")["有联网摄像机"].apply(lambda s: float((s == True).mean()))  # noqa: E712
+    covered = grid.groupby("上级代码")["有联网摄像机"].apply(lambda s: float((s == "是").mean()))
     some = with_cameras.index[0]
     assert village.loc[some, "网格覆盖率"] == pytest.approx(covered[some])
     # the gaps: grids with no networked camera, as a sheet and as a layer
     gaps = _sheet(out, "无联网摄像机网格")
-    assert len(gaps) == int((grid["有联网摄像机"] != True).sum()) > 0  # noqa: E712
+    assert len(gaps) == int((grid["有联网摄像机"] != "是").sum()) > 0
     layer = store.latest_result("gaps")["grids"]  # type: ignore[index]
     assert len(layer["features"]) == len(gaps)
     assert layer["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")

@@ -142,7 +142,7 @@ def test_report_xlsx_reads_back_with_chinese_headers(tmp_path: Path) -> None:
     problems = book.get_sheet_by_name("落点问题").to_python()
     assert len(problems) == 1 + 3  # outside, mismatch, unplaced
     notes = dict((r[0], r[1]) for r in book.get_sheet_by_name("说明").to_python())
-    assert notes["面积/长度量算坐标系 (metric CRS)"] == "EPSG:32651"
+    assert notes["面积/长度量算坐标系"] == "EPSG:32651"  # no English gloss in a Chinese sheet
 
 
 def test_cli_commands(tmp_path: Path, city_files: dict[str, Path]) -> None:
@@ -167,7 +167,17 @@ def test_cli_commands(tmp_path: Path, city_files: dict[str, Path]) -> None:
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert doc["metric_crs"] == "EPSG:32651"
     assert {r["level"] for r in doc["rows"]} == {"county"}
-    one = run("report", "-o", str(tmp_path / "r.csv"), "--format", "csv", "--unit", "219901001")
+    one = run(
+        "report",
+        "-o",
+        str(tmp_path / "r.csv"),
+        "--format",
+        "csv",
+        "--unit",
+        "219901001",
+        "--lang",
+        "en",
+    )  # the English CSV: the JSON keys as headers
     assert one["rows_written"] == (1 + 9) * 4
     csv = pd.read_csv(tmp_path / "r.csv", dtype={"unit_code": str})
     assert list(csv.columns[: len(KPI_KEYS)]) == list(KPI_KEYS)

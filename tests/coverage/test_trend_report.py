@@ -219,11 +219,31 @@ def test_json_and_csv_carry_the_comparison(two_months: dict[str, Any], tmp_path:
             assert f"{rate}_prev" in row and f"{rate}_change_pp" in row
     assert {r["unit_code"] for r in doc["removed_rows"]} == {"219901002002"}
     assert {t["period"] for t in doc["trend"]} == {"2026-10", "2026-11"}
-    _cli(db, "report", "-o", str(tmp_path / "r.csv"), "--compare", "2026-10", "--period", "2026-12")
+    _cli(
+        db,
+        "report",
+        "-o",
+        str(tmp_path / "r.csv"),
+        "--compare",
+        "2026-10",
+        "--period",
+        "2026-12",
+        "--lang",
+        "en",
+    )  # the English CSV: the JSON keys as headers
     csv = pd.read_csv(tmp_path / "r.csv", dtype={"unit_code": str})
     assert "networking_rate_change_pp" in csv.columns
     gone = csv[csv["compare_status"] == "removed"]
     assert set(gone["unit_code"]) == {"219901002002"}
+    # the Chinese CSV says it in Chinese: 本期已无, 新达标/新未达标
+    _cli(
+        db, "report", "-o", str(tmp_path / "zh.csv"), "--compare", "2026-10", "--period", "2026-12"
+    )
+    zh = pd.read_csv(tmp_path / "zh.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert set(zh.loc[zh["环比状态"] != "", "环比状态"]) <= {"本期新增", "本期已无"}
+    assert "本期已无" in set(zh["环比状态"]) and "联网率变化(百分点)" in zh.columns
+    changes = {v for c in zh.columns if c.endswith("达标变化") for v in zh[c] if v}
+    assert changes <= {"新达标", "新未达标"}
 
 
 def test_a_rerun_supersedes_its_period(two_months: dict[str, Any], tmp_path: Path) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import StreamingResponse
 
 from sharpeyes.api.convert import clean, records
 from sharpeyes.api.deps import StateDep, Viewer, camera_index
 from sharpeyes.api.index import BBox
+from sharpeyes.api.jsonresp import dumps
 from sharpeyes.api.schemas import CameraDetail, CameraPage
 from sharpeyes.jobs import reads
 from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
@@ -116,29 +118,36 @@ def list_cameras(
         bbox=parse_bbox(bbox),
     )
     total, ids = index.page(mask, limit=limit, offset=offset)
-    items = camera_records(state, ids)
     if format == "geojson":
-        features = [
-            {
+        head = {"type": "FeatureCollection", "total": total, "limit": limit, "offset": offset}
+        return StreamingResponse(
+            _geojson_chunks(state, head, ids), media_type="application/geo+json"
+        )
+    items = camera_records(state, ids)
+    return CameraPage(total=total, limit=limit, offset=offset, items=items)
+
+
+#: Cameras read from the store per chunk of a streamed GeoJSON page.
+STREAM_CHUNK = 500
+
+
+def _geojson_chunks(state: StateDep, head: dict[str, Any], ids: list[str]) -> Iterator[bytes]:
+    """A FeatureCollection written as it is read, :data:`STREAM_CHUNK` cameras at a time."""
+    yield dumps(head)[:-1] + b',"features":['
+    first = True
+    for start in range(0, len(ids), STREAM_CHUNK):
+        for item in camera_records(state, ids[start : start + STREAM_CHUNK]):
+            located = item.get("lon") is not None and item.get("lat") is not None
+            feature = {
                 "type": "Feature",
-                "geometry": None
-                if item.get("lon") is None or item.get("lat") is None
-                else {"type": "Point", "coordinates": [item["lon"], item["lat"]]},
+                "geometry": {"type": "Point", "coordinates": [item["lon"], item["lat"]]}
+                if located
+                else None,
                 "properties": item,
             }
-            for item in items
-        ]
-        return JSONResponse(
-            {
-                "type": "FeatureCollection",
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-                "features": features,
-            },
-            media_type="application/geo+json",
-        )
-    return CameraPage(total=total, limit=limit, offset=offset, items=items)
+            yield (b"" if first else b",") + dumps(feature)
+            first = False
+    yield b"]}"
 
 
 def camera_url(device_id: str) -> str:

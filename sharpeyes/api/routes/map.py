@@ -7,7 +7,7 @@ from typing import Annotated, Any, Final
 import geopandas as gpd
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from sharpeyes.api.convert import feature_collection
 from sharpeyes.api.deps import (
@@ -21,6 +21,7 @@ from sharpeyes.api.deps import (
     units_frame,
 )
 from sharpeyes.api.index import BBox
+from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.maps import KPIS, build_map_html
 from sharpeyes.api.routes.cameras import parse_bbox, parse_list
 from sharpeyes.api.routes.system import set_session
@@ -109,7 +110,7 @@ def map_cameras(
         ),
         verdicts=parse_list(verdict, (*VERDICTS, "not_probed"), "verdict"),
     )
-    return JSONResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
+    return OrjsonResponse(index.grid(mask, box, zoom=zoom), headers=DATA_HEADERS)
 
 
 #: Rates shown in a unit's tooltip beside the choropleth KPIs: the nightly probe's online rate and
@@ -177,7 +178,7 @@ def map_units(
     if level not in ADMIN_LEVELS and level not in POLICE_LEVELS:
         allowed = [*ADMIN_LEVELS, *POLICE_LEVELS]
         raise HTTPException(400, f"level: {level!r} is not one of {allowed}")
-    return JSONResponse(units_geojson(state, level), headers=DATA_HEADERS)
+    return OrjsonResponse(units_geojson(state, level), headers=DATA_HEADERS)
 
 
 @router.get(
@@ -197,7 +198,7 @@ def map_fov(
         raise HTTPException(
             400, "bbox too large for fields of view: zoom in (at most 0.05 square degrees)"
         )
-    return JSONResponse(fov_geojson(state, box), headers=DATA_HEADERS)
+    return OrjsonResponse(fov_geojson(state, box), headers=DATA_HEADERS)
 
 
 def fov_geojson(state: AppState, box: BBox) -> dict[str, Any]:

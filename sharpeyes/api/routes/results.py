@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from sharpeyes._errors import SharpeyesError
 from sharpeyes.api.convert import clean
 from sharpeyes.api.deps import StateDep, Viewer, cached, latest
+from sharpeyes.api.jsonresp import OrjsonResponse
 from sharpeyes.api.schemas import Document, FeatureCollection
 from sharpeyes.model.urls import scrub
 
@@ -62,7 +63,7 @@ def layer(
 def get_report(state: StateDep, user: Viewer) -> Any:
     """The latest KPI report: ``rows`` with ``unit_code``, ``unit_name``, ``level``, ``point_class``,
     ``networking_rate``, ``hd_ratio``, ``intact_rate``, ``village_coverage`` … (fractions 0–1)."""
-    return JSONResponse(cached(state, "report_json", lambda: summary(latest(state, "report"))))
+    return OrjsonResponse(cached(state, "report_json", lambda: summary(latest(state, "report"))))
 
 
 @router.get(
@@ -100,19 +101,19 @@ def get_report_xlsx(state: StateDep, user: Viewer) -> FileResponse:
 )
 def get_gaps(state: StateDep, user: Viewer) -> Any:
     """Summary of the latest gaps result, with the feature count of each layer."""
-    return JSONResponse(cached(state, "gaps_summary", lambda: summary(latest(state, "gaps"))))
+    return OrjsonResponse(cached(state, "gaps_summary", lambda: summary(latest(state, "gaps"))))
 
 
 @router.get("/gaps/{name}", response_model=FeatureCollection, summary="One gaps layer (GeoJSON)")
 def get_gaps_layer(name: str, state: StateDep, user: Viewer) -> Any:
     """``villages``, ``places``, ``roads`` or ``cells`` of the latest gaps result (EPSG:4326)."""
-    return JSONResponse(layer(latest(state, "gaps"), name), media_type="application/geo+json")
+    return OrjsonResponse(layer(latest(state, "gaps"), name), media_type="application/geo+json")
 
 
 @router.get("/network", response_model=Document, summary="Network check (latest)")
 def get_network(state: StateDep, user: Viewer) -> Any:
     """Reachability, single points of failure and uplink load summary of the latest network check."""
-    return JSONResponse(
+    return OrjsonResponse(
         cached(
             state, "network_summary", lambda: summary(latest(state, "network"), layers_key="layers")
         )
@@ -126,7 +127,7 @@ def get_network(state: StateDep, user: Viewer) -> Any:
 )
 def get_network_layer(name: str, state: StateDep, user: Viewer) -> Any:
     """``links`` (``load_mbps``, ``capacity_mbps``, ``utilisation``), ``spof`` (``cameras_cut_off``), ``nodes``."""
-    return JSONResponse(
+    return OrjsonResponse(
         layer(latest(state, "network"), name, within="layers"), media_type="application/geo+json"
     )
 
@@ -134,10 +135,10 @@ def get_network_layer(name: str, state: StateDep, user: Viewer) -> Any:
 @router.get("/plan", response_model=Document, summary="Expansion plan (latest)")
 def get_plan(state: StateDep, user: Viewer) -> Any:
     """The latest expansion plan: ``curve`` and the other figures; ``layers`` counts its sites."""
-    return JSONResponse(cached(state, "plan_summary", lambda: summary(latest(state, "plan"))))
+    return OrjsonResponse(cached(state, "plan_summary", lambda: summary(latest(state, "plan"))))
 
 
 @router.get("/plan/sites", response_model=FeatureCollection, summary="Planned sites (GeoJSON)")
 def get_plan_sites(state: StateDep, user: Viewer) -> Any:
     """Sites of the latest plan, in the order they were chosen."""
-    return JSONResponse(layer(latest(state, "plan"), "sites"), media_type="application/geo+json")
+    return OrjsonResponse(layer(latest(state, "plan"), "sites"), media_type="application/geo+json")

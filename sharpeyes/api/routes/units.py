@@ -30,6 +30,10 @@ _HIERARCHY: Final = {
 
 router = APIRouter(prefix="/api/units", tags=["units"])
 
+#: Page size of ``/api/units`` without filters, and the largest page asked for.
+UNFILTERED_PAGE = 100
+MAX_PAGE = 5000
+
 
 def kpi_rows_by_unit(state: AppState, hierarchy: str = "admin") -> dict[str, list[dict[str, Any]]]:
     """KPI rows of the latest report of ``hierarchy`` (admin or police), by ``unit_code``."""
@@ -105,10 +109,20 @@ def list_units(
     hierarchy: Annotated[
         str, Query(description="admin (default) or police (bureau, sub_bureau, station)")
     ] = "admin",
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1, le=MAX_PAGE, description=f"page size (default {UNFILTERED_PAGE} without filters)"
+        ),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> UnitList:
     """KPI rows per unit from the latest report (``networking_rate``, ``hd_ratio``, ``intact_rate``,
     ``village_coverage`` … as fractions 0–1, one row per point class and one for all classes);
-    ``hierarchy=police``: per police unit, from the latest police report."""
+    ``hierarchy=police``: per police unit, from the latest police report.
+
+    Without ``level``, ``parent`` or ``tree`` the list is paged like the camera list (``limit``
+    100 by default, ``total``, ``offset``); with a filter it is whole unless ``limit`` is given."""
     if hierarchy not in HIERARCHIES:
         raise HTTPException(400, f"hierarchy: {hierarchy!r} is not one of {list(HIERARCHIES)}")
     levels, kind, prefix = _HIERARCHY[hierarchy]
@@ -116,6 +130,10 @@ def list_units(
         raise HTTPException(400, f"level: {level!r} is not one of {list(levels)}")
     if parent is not None and len(parent) > 20:
         raise HTTPException(400, "parent: not a division code")
+    if limit is None and level is None and parent is None and not tree:
+        limit = UNFILTERED_PAGE
+    if limit is not None and not tree:
+        return _page(state, hierarchy, level, parent, limit=limit, offset=offset)  # type: ignore[return-value]
 
     def render() -> bytes:
         table = unit_table(state, hierarchy)
@@ -136,6 +154,31 @@ def list_units(
         return Response(render(), media_type="application/json")  # type: ignore[return-value]
     key = f"{prefix}units_json:{level}:{tree}:{depth}"
     return Response(cached(state, key, render), media_type="application/json")  # type: ignore[return-value]
+
+
+def _page(
+    state: AppState,
+    hierarchy: str,
+    level: str | None,
+    parent: str | None,
+    *,
+    limit: int,
+    offset: int,
+) -> Response:
+    """One page of the unit list of ``hierarchy`` (in the unit table's order), with ``total``."""
+    table = [
+        u
+        for u in unit_table(state, hierarchy)
+        if (level is None or u["level"] == level) and (parent is None or u["parent_code"] == parent)
+    ]
+    body = UnitList(
+        report_available=latest(state, _HIERARCHY[hierarchy][1]) is not None,
+        units=[Unit.model_validate(u) for u in table[offset : offset + limit]],
+        total=len(table),
+        limit=limit,
+        offset=offset,
+    )
+    return Response(body.model_dump_json().encode(), media_type="application/json")
 
 
 @router.get("/{code}", response_model=Unit, summary="One unit with its KPIs and children")

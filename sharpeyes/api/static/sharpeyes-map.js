@@ -1,6 +1,6 @@
 /* sharpeyes map: fills the folium layer groups from the API (same origin, session cookie).
- * Cameras come aggregated on the server per zoom and bounding box, so the page never holds more
- * than a few thousand markers whatever the size of the inventory. */
+ * Cameras and units come as vector tiles aggregated on the server (sharpeyes-tiles.js), so the page
+ * never holds more than a few thousand markers whatever the size of the inventory. */
 (function () {
   "use strict";
 
@@ -84,68 +84,6 @@
     return [w, s, e, n].map(function (x) { return x.toFixed(5); }).join(",");
   }
 
-  function clusterIcon(count, colour) {
-    var size = Math.round(Math.min(56, 18 + 6 * Math.log10(Math.max(count, 1)) * 2));
-    var text = count >= 10000 ? Math.round(count / 1000) + "k" : String(count);
-    return L.divIcon({
-      className: "se-cluster",
-      html: '<div style="width:' + size + "px;height:" + size + "px;line-height:" + size +
-        "px;background:" + colour + '">' + text + "</div>",
-      iconSize: [size, size]
-    });
-  }
-
-  function cameraPopup(marker, deviceId) {
-    marker.bindPopup("…");
-    marker.on("click", function () {
-      getJSON("/api/cameras/" + encodeURIComponent(deviceId)).then(function (d) {
-        if (!d) { return; }
-        var c = d.camera;
-        var html = "<b>" + esc(c.name || c.device_id) + "</b><br>" + esc(c.device_id) +
-          "<br>" + esc(CLASS_LABELS[c.point_class] || "") + " · " + esc(c.address || "") +
-          "<br>状态: " + esc(VERDICT_LABELS[c.verdict] || "未巡检");
-        if (d.snapshot_url) { html += '<br><img class="se-snapshot" src="' + esc(d.snapshot_url) + '">'; }
-        marker.setPopupContent(html);
-      });
-    });
-  }
-
-  /* A layer group that re-fetches /api/map/cameras for the current view while it is on the map. */
-  function cameraLayer(map, group, query, colour) {
-    var seq = 0;
-    function refresh() {
-      if (!map.hasLayer(group)) { return; }
-      var mine = ++seq;
-      getJSON("/api/map/cameras?zoom=" + map.getZoom() + "&bbox=" + bboxParam(map) + "&" + query)
-        .then(function (fc) {
-          if (mine !== seq || !fc) { return; }
-          group.clearLayers();
-          fc.features.forEach(function (f) {
-            var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-            var p = f.properties;
-            if (p.count !== undefined) {
-              var tip = Object.keys(p.by_class || {}).map(function (k) {
-                return (CLASS_LABELS[k] || k) + " " + p.by_class[k];
-              }).join(" · ");
-              L.marker(ll, { icon: clusterIcon(p.count, colour(p)) })
-                .bindTooltip(p.count + " 台 · " + tip)
-                .on("click", function () { map.setView(ll, Math.min(map.getZoom() + 2, 18)); })
-                .addTo(group);
-            } else {
-              var m = L.circleMarker(ll, {
-                radius: 5, weight: 1, color: "#ffffff", fillColor: colour(p), fillOpacity: 0.9
-              });
-              cameraPopup(m, p.device_id);
-              m.addTo(group);
-            }
-          });
-        }).catch(function () {});
-    }
-    map.on("moveend", refresh);
-    group.on("add", refresh);
-    refresh();
-  }
-
   function fovLayer(map, group, minZoom) {
     var seq = 0;
     function refresh() {
@@ -181,47 +119,33 @@
     load();
   }
 
-  var unitCache = {};
-  function unitData(level) {
-    if (!unitCache[level]) { unitCache[level] = getJSON("/api/map/units?level=" + level); }
-    return unitCache[level];
-  }
-
+  /* A choropleth of `kpi` over the units of `level`, drawn from the unit vector tiles the first
+     time its group is shown. */
   function choropleth(map, group, level, kpi) {
-    var loaded = false;
+    var added = false;
     function load() {
-      if (loaded || !map.hasLayer(group)) { return; }
-      loaded = true;
-      unitData(level).then(function (fc) {
-        if (!fc) { return; }
-        L.geoJSON(fc, {
-          style: function (f) {
-            return {
-              color: "#555555", weight: level === "village" ? 0.3 : 1,
-              fillColor: kpiColour(f.properties[kpi]), fillOpacity: 0.65
-            };
-          },
-          onEachFeature: function (f, layer) {
-            var p = f.properties;
-            layer.bindTooltip("<b>" + esc(p.name) + "</b> " + esc(p.code) + "<br>" +
-              Object.keys(KPI_LABELS).map(function (k) {
-                return (k === kpi ? "<b>" : "") + KPI_LABELS[k] + ": " + pct(p[k]) + (k === kpi ? "</b>" : "");
-              }).join("<br>"), { sticky: true });
-          }
-        }).addTo(group);
-      }).catch(function () { loaded = false; });
+      if (added || !map.hasLayer(group)) { return; }
+      added = true;
+      group.addLayer(SharpeyesTiles.unitLayer(level, function (p) {
+        return {
+          fill: true, color: "#555555", weight: level === "village" ? 0.3 : 1,
+          fillColor: kpiColour(p[kpi]), fillOpacity: 0.65
+        };
+      }, function (p) {
+        return "<b>" + esc(p.name) + "</b> " + esc(p.code) + "<br>" +
+          Object.keys(KPI_LABELS).map(function (k) {
+            return (k === kpi ? "<b>" : "") + KPI_LABELS[k] + ": " + pct(p[k]) + (k === kpi ? "</b>" : "");
+          }).join("<br>");
+      }));
     }
     group.on("add", load);
     load();
   }
 
   function boundaries(map, group, level) {
-    onceLayer(map, group, "/api/map/units?level=" + level, function (fc) {
-      return L.geoJSON(fc, {
-        style: { color: "#333333", weight: 1.5, fill: false },
-        interactive: false
-      });
-    });
+    group.addLayer(SharpeyesTiles.unitLayer(level, function () {
+      return { fill: false, color: "#333333", weight: 1.5 };
+    }));
   }
 
   function legend(map) {
@@ -264,13 +188,9 @@
         choropleth(map, L_.choropleths[key], parts[0], parts[1]);
       });
       if (L_.boundaries) { boundaries(map, L_.boundaries, "county"); }
-      Object.keys(L_.classes || {}).forEach(function (cls) {
-        cameraLayer(map, L_.classes[cls], "point_class=" + cls, function () {
-          return CLASS_COLOURS[cls] || "#636363";
-        });
-      });
+      if (L_.cameras) { L_.cameras.tiles = SharpeyesTiles.cameraLayer(map, L_.cameras, L_.classes || {}); }
       Object.keys(L_.verdicts || {}).forEach(function (v) {
-        cameraLayer(map, L_.verdicts[v], "verdict=" + v, function () { return VERDICT_COLOURS[v]; });
+        L_.verdicts[v].tiles = SharpeyesTiles.verdictLayer(map, L_.verdicts[v], v, VERDICT_COLOURS[v]);
       });
       if (L_.fov) { fovLayer(map, L_.fov, cfg.fovMinZoom || 16); }
       if (L_.gapVillages) {

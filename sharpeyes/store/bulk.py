@@ -1,0 +1,372 @@
+"""The columnar write path of camera imports: the canonical frame's columns straight into the database.
+
+:func:`keyed_batch` turns an import's frame into its keyed rows (canonical dtypes, one pandas/Arrow
+column per field of :data:`HASHED_FIELDS`, every canonical column taken generically from
+:data:`sharpeyes.ingest.merge.RECORD_FIELDS`), a 64-bit content hash per row (:func:`row_hashes`)
+and the rows of IDs named more than once. The store then splits the rows three ways
+(:meth:`sharpeyes.store.imports.CameraImports._import`): new cameras named once are written here,
+column by column, without becoming Python values; stored cameras whose row hash is unchanged are left
+alone (importing the same row again is a no-op by the merge rules); the rest go through the full merge.
+
+New cameras are written
+
+* on SQLite: by ADBC's SQLite driver (Arrow arrays bound in C) into a staging table in a private
+  scratch file, which the import's own connection ATTACHes and copies into ``cameras`` with ONE
+  ``INSERT … SELECT`` inside the import's transaction, so atomicity is the store's. The store's file is
+  only ever written by the store's connection: two SQLite libraries in one process must not share a
+  database file (closing one drops the POSIX locks of the other). The scratch file is detached and
+  removed when the transaction is over (:func:`release`);
+* on PostgreSQL: by ``COPY cameras (…) FROM STDIN (FORMAT csv)`` (psycopg 3's ``cursor.copy``) with
+  the CSV written by pyarrow, a block of rows at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sharpeyes.ingest.merge import (
+    CREDENTIAL_FIELDS,
+    KINDS,
+    NO_KEY_REASON,
+    RECORD_FIELDS,
+    Rows,
+    is_missing,
+    plain_values,
+)
+from sharpeyes.ingest.record import finish_record
+from sharpeyes.model.columns import CAMERA_DTYPES, REJECT_COLUMNS
+from sharpeyes.store import schema as s
+from sharpeyes.store.engine import Database, hold_staging
+
+#: Fields of an import row, as hashed and merged (credentials included).
+HASHED_FIELDS: Final[tuple[str, ...]] = (*RECORD_FIELDS, *CREDENTIAL_FIELDS)
+#: At least this many new cameras go through the staging file on SQLite; fewer are bound row by row.
+STAGE_ROWS: Final = 5_000
+#: Rows per CSV block sent to ``COPY``.
+COPY_BLOCK_ROWS: Final = 65_536
+#: Changes whenever the hashed fields change (a new canonical column makes every stored hash stale).
+_FIELDS_SALT: Final = np.uint64(
+    int.from_bytes(hashlib.sha256(",".join(HASHED_FIELDS).encode()).digest()[:8], "little")
+)
+_ALIASES = itertools.count(1)
+
+
+def _dtype(name: str) -> Any:
+    dtype = CAMERA_DTYPES.get(name)
+    if dtype is None:
+        return "boolean" if KINDS.get(name) == "bool" else pd.StringDtype("pyarrow")
+    return pd.StringDtype("pyarrow") if dtype == "string" else dtype
+
+
+def _canonical(series: pd.Series, name: str) -> pd.Series:
+    """A column in its canonical dtype (text as Arrow strings; non-finite floats as missing)."""
+    kind = KINDS[name]
+    if kind == "text":
+        if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+            return series
+        return series.astype(pd.StringDtype("pyarrow"))
+    if kind == "float":
+        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(numbers)
+        if not finite.all():
+            numbers = np.where(finite, numbers, np.nan)
+        return pd.Series(numbers, index=series.index)
+    if kind == "int":
+        return pd.to_numeric(series, errors="coerce").astype(_dtype(name))
+    return series.astype("boolean")
+
+
+@dataclass
+class Batch:
+    """An import's keyed rows: ``frame`` (:data:`HASHED_FIELDS`, canonical dtypes, index 0…m-1),
+    ``hashes`` (int64 per row), ``dup`` (the ID is named more than once), and ``keyless``: the
+    rejects of the rows without any key."""
+
+    frame: pd.DataFrame
+    hashes: np.ndarray
+    dup: np.ndarray
+    keyless: pd.DataFrame
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The device IDs (object array of str)."""
+        return np.asarray(self.frame["device_id"].to_numpy(dtype=object), dtype=object)
+
+    def part(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at ``positions`` (the frame itself, not a copy, when that is every row)."""
+        if len(positions) == len(self.frame):
+            return self.frame
+        return self.frame.iloc[positions]
+
+    def rows(self, positions: np.ndarray) -> Rows:
+        """The rows at ``positions`` as plain-value rows (the form the merge takes)."""
+        part = self.part(positions)
+        return {name: plain_values(part[name], KINDS[name]) for name in HASHED_FIELDS}
+
+
+def keyed_batch(cameras: pd.DataFrame, *, source: str | None) -> Batch:
+    """The keyed rows of an import's frame (finished first: codes filled, credentials split, extra
+    packed), keys stripped (blank is no key), a missing ``source`` filled with ``source``."""
+    frame = finish_record(cameras)
+    index = pd.RangeIndex(len(frame))
+    data: dict[str, pd.Series] = {}
+    for name in HASHED_FIELDS:
+        if name in frame.columns:
+            column = pd.Series(frame[name].array, index=index)
+        else:
+            column = pd.Series(pd.NA, index=index, dtype=_dtype(name))
+        data[name] = _canonical(column, name)
+    keys = data["device_id"].str.strip()
+    data["device_id"] = keys.mask(keys == "")
+    if source is not None:
+        data["source"] = data["source"].fillna(source)
+    table = pd.DataFrame(data, index=index, copy=False)
+    no_key = table["device_id"].isna().to_numpy(dtype=bool)
+    keyless = pd.DataFrame(
+        {
+            "file": None,
+            "sheet": None,
+            "row": [None] * int(no_key.sum()),
+            "column": "device_id",
+            "value": None,
+            "reason": NO_KEY_REASON,
+        },
+        columns=list(REJECT_COLUMNS),
+    )
+    if "row" in frame.columns and no_key.any():
+        keyless["row"] = frame["row"].to_numpy()[no_key]
+    if no_key.any():
+        table = table[~no_key].reset_index(drop=True)
+    dup = table["device_id"].duplicated(keep=False).to_numpy(dtype=bool)
+    return Batch(table, row_hashes(table), dup, keyless)
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """64-bit content hash (as int64) of each row of :data:`HASHED_FIELDS` in canonical dtypes.
+
+    Each column is hashed vectorised (text: its UTF-8 bytes, 8 at a time; numbers and flags: their
+    bits), then the columns are mixed per row in field order, the field names first: two rows hash alike only if every field is alike, and a new
+    canonical field changes every hash.
+    """
+    h = np.full(len(frame), _FIELDS_SALT, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for position, name in enumerate(HASHED_FIELDS):
+            column = _column_hash(frame[name], KINDS[name])
+            h = _mix(h ^ (column + np.uint64(position) * _GOLDEN))
+    return h.view(np.int64)
+
+
+_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
+_NULL: Final = np.uint64(0x6A09E667F3BCC909)
+
+
+def _text_hashes(arr: pa.ChunkedArray) -> np.ndarray:
+    """uint64 per text value, from its UTF-8 bytes in Arrow's buffers (no Python strings): the
+    length, then each 8-byte word of the value, mixed in turn (rows of the same word count at once)."""
+    text = arr.cast(pa.large_string()).combine_chunks()
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=n + 1, offset=text.offset * 8)
+    buffer = text.buffers()[2]
+    raw = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    padded = np.concatenate([raw, np.zeros(8, dtype=np.uint8)])
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    h = _mix(lengths.astype(np.uint64) ^ _GOLDEN)
+    words = (lengths + 7) // 8
+    lanes = np.arange(8)
+    active = np.flatnonzero(words > 0)
+    k = 0
+    while len(active):
+        left = lengths[active] - 8 * k
+        chunk = padded[(starts[active] + 8 * k)[:, None] + lanes]
+        chunk[lanes[None, :] >= left[:, None]] = 0
+        word = np.ascontiguousarray(chunk).view(np.uint64).ravel()
+        h[active] = _mix(h[active] ^ word)
+        k += 1
+        active = active[words[active] > k]
+    return h
+
+
+def _arrow(series: pd.Series) -> pa.ChunkedArray:
+    """A pandas column as Arrow, without a copy when pyarrow holds it already."""
+    values = series.array
+    arr = values.__arrow_array__() if hasattr(values, "__arrow_array__") else pa.array(values)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (a bijection of uint64 that spreads every input bit)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return np.asarray(x ^ (x >> np.uint64(31)), dtype=np.uint64)
+
+
+def _column_hash(series: pd.Series, kind: str) -> np.ndarray:
+    """uint64 per value of one canonical column; a missing value hashes to one constant."""
+    missing = series.isna().to_numpy(dtype=bool)
+    if kind == "text":
+        if missing.all():
+            return np.full(len(series), _NULL, dtype=np.uint64)
+        arr = _arrow(series)
+        encoded = pc.dictionary_encode(arr).combine_chunks()
+        if len(encoded.dictionary) * 2 < len(arr):  # few distinct values: hash those only
+            table = _text_hashes(pa.chunked_array([encoded.dictionary]))
+            codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.intp)
+            values = table[codes]
+        else:
+            values = _text_hashes(arr)
+    elif kind == "float":
+        values = _mix(series.to_numpy(dtype="float64", na_value=np.nan).view(np.uint64))
+    elif kind == "int":
+        values = _mix(series.to_numpy(dtype="int64", na_value=0).view(np.uint64))
+    else:
+        values = _mix(series.to_numpy(dtype="uint64", na_value=2))
+    return np.where(missing, _NULL, values).astype(np.uint64)
+
+
+def stored_hashes(db: Database, conn: Connection, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(stored, row hash) for each of ``ids``: whether the camera is stored, and its stored row
+    hash (object array, None where none). Reads every stored key when the import names a good part
+    of the store, else looks the IDs up by the unique index."""
+    cam = s.cameras
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(cam)).scalar_one())
+    wanted = [str(i) for i in ids]
+    if len(wanted) * 4 >= total:
+        records = db.raw_rows(conn, sa.select(cam.c.device_id, cam.c.row_hash))
+    else:
+        records = []
+        for start in range(0, len(wanted), 5_000):
+            chunk = wanted[start : start + 5_000]
+            stmt = sa.select(cam.c.device_id, cam.c.row_hash).where(cam.c.device_id.in_(chunk))
+            records.extend(db.raw_rows(conn, stmt))
+    if not records:
+        return np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=object)
+    stored_ids, stored = zip(*records, strict=True)
+    where = pd.Index(stored_ids).get_indexer(pd.Index(wanted))
+    known = np.asarray(stored, dtype=object)
+    found = where >= 0
+    hashes = np.full(len(ids), None, dtype=object)
+    hashes[found] = known[where[found]]
+    return found, hashes
+
+
+def unchanged(hashes: np.ndarray, stored: np.ndarray) -> np.ndarray:
+    """Where the stored row hash (object array, None for none) equals the row's own."""
+    has = ~is_missing(stored)
+    same = np.zeros(len(hashes), dtype=bool)
+    same[has] = stored[has].astype(np.int64) == hashes[has]
+    return same
+
+
+# -- new cameras, column by column ------------------------------------------------------------------
+def arrow_rows(batch: Batch, positions: np.ndarray) -> pa.Table:
+    """The rows at ``positions`` as an Arrow table of the record fields that have a value, plus
+    ``row_hash`` (all-empty columns are left out: they stay NULL)."""
+    part = batch.part(positions)
+    arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for name in RECORD_FIELDS:
+        column = part[name]
+        if name != "device_id" and not column.notna().any():
+            continue
+        if KINDS[name] == "float":
+            arrays[name] = pa.array(column.to_numpy(dtype="float64"), from_pandas=True)
+        elif KINDS[name] == "text":
+            arrays[name] = _arrow(column).cast(pa.large_string())
+        else:
+            arrays[name] = _arrow(column)
+    hashes = batch.hashes if len(positions) == len(batch.hashes) else batch.hashes[positions]
+    arrays["row_hash"] = pa.array(hashes)
+    return pa.table(arrays)
+
+
+def insert_new(db: Database, conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
+    """INSERT the rows of ``table`` (and the same ``constants`` on every row) into ``cameras``."""
+    if db.dialect == "postgresql":
+        _copy_csv(conn, table, constants)
+    elif table.num_rows >= STAGE_ROWS:
+        _insert_staged(conn, table, constants)
+    else:
+        names = [*table.column_names, *constants]
+        marks = ", ".join(["?"] * len(names))
+        tail = tuple(constants.values())
+        columns = [table.column(c).to_pylist() for c in table.column_names]
+        db.executemany(
+            conn,
+            f"INSERT INTO cameras ({', '.join(names)}) VALUES ({marks})",
+            ((*r, *tail) for r in zip(*columns, strict=True)),
+        )
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _scratch_root(nbytes: int) -> str | None:
+    """Where the staging file goes: ``/dev/shm`` (memory, no disk writes) when it has room for
+    three times the table, else the temporary folder (``TMPDIR``)."""
+    shm = Path("/dev/shm")
+    try:
+        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 3 * nbytes:
+            return str(shm)
+    except OSError:
+        pass
+    return None
+
+
+def _insert_staged(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
+    """Stage ``table`` in a scratch file with ADBC, then ONE ``INSERT … SELECT`` on ``conn``."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    folder = Path(tempfile.mkdtemp(prefix="sharpeyes-stage-", dir=_scratch_root(table.nbytes)))
+    alias = f"sharpeyes_stage_{next(_ALIASES)}"
+    hold_staging(conn, alias, folder)  # detached and removed when the transaction is over
+    path = folder / "stage.db"
+    with adbc.connect(str(path)) as stage:
+        with stage.cursor() as cursor:
+            cursor.adbc_ingest("stage", table, mode="create")
+        stage.commit()
+    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+    names = ", ".join(table.column_names)
+    values = ", ".join(_literal(v) for v in constants.values())
+    conn.exec_driver_sql(
+        f"INSERT INTO cameras ({names}, {', '.join(constants)}) "
+        f"SELECT {names}, {values} FROM {alias}.stage ORDER BY rowid"
+    )
+
+
+def _copy_csv(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
+    """``COPY cameras (…) FROM STDIN (FORMAT csv)``, the CSV written by pyarrow in blocks.
+
+    Unquoted empty fields are NULL, quoted ones empty text (pyarrow quotes every text value).
+    """
+    n = table.num_rows
+    for name, value in constants.items():
+        table = table.append_column(name, pa.array(np.full(n, value)))
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(
+            f"COPY cameras ({', '.join(table.column_names)}) FROM STDIN (FORMAT csv)"
+        ) as copy:
+            for block in table.to_batches(max_chunksize=COPY_BLOCK_ROWS):
+                sink = pa.BufferOutputStream()
+                pacsv.write_csv(block, sink, options)
+                copy.write(memoryview(sink.getvalue()))
+    finally:
+        cursor.close()
