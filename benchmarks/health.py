@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import statistics
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sharpeyes.health.evaluation import healthy_samples
-from sharpeyes.health.verdict import DEFAULT_CONFIG, FAULT_NAMES, HealthConfig, analyse_frames
+from sharpeyes.health.verdict import (
+    ACCURATE_CONFIG,
+    DEFAULT_CONFIG,
+    FAULT_NAMES,
+    HealthConfig,
+    analyse_frames,
+)
 
 
 def _table(strengths: tuple[str, ...], tuned_in: Any, tuned_out: Any) -> None:
@@ -108,13 +116,22 @@ def part_throughput(repeats: int) -> None:
     from sharpeyes.health.evaluation import read_video, sample_video_paths
 
     frames = read_video(sample_video_paths()["bigbuckbunny"], max_width=1920)[:5]
-    print("\n== analysis throughput, 1 thread (frames/s per core; median of", repeats, "runs)")
+    print(
+        "\n== analysis throughput, 1 thread (frames/s per core, CPU time; median of",
+        repeats,
+        "runs)",
+    )
     for w, h in ((1920, 1080), (640, 360)):
         batch = [cv2.resize(f, (w, h)) for f in frames]
         reference = batch[0]
         for label, config in (
-            ("analysis at ≤640 px", HealthConfig()),
-            ("baseline: full size", HealthConfig(analysis_width=w)),
+            ("default: 320 px, texture on 1 frame", DEFAULT_CONFIG),
+            ("texture on 3 frames", replace(DEFAULT_CONFIG, texture_frames=3)),
+            ("every frame at 640 px", ACCURATE_CONFIG),
+            (
+                "baseline: every frame, full size",
+                replace(ACCURATE_CONFIG, analysis_width=w, work_width=w),
+            ),
         ):
             times = []
             for _ in range(repeats):
@@ -122,7 +139,10 @@ def part_throughput(repeats: int) -> None:
                 analyse_frames(batch, reference=reference, config=config)
                 times.append(time.process_time() - t0)
             fps = len(batch) / statistics.median(times)
-            print(f"  {w}×{h} {label:<22} {fps:8.1f} frames/s")
+            print(f"  {w}×{h} {label:<34} {fps:8.1f} frames/s")
+    print(
+        f"  (load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores)"
+    )
 
 
 def _dead_server(mode: str, frame: bytes, stop: threading.Event) -> int:

@@ -33,37 +33,62 @@ GRID_COLS, GRID_ROWS = 16, 9
 
 @dataclass(frozen=True)
 class Prepared:
-    """A frame brought to the analysis width, with the derived images the detectors share."""
+    """A frame with the derived images the detectors share: ``bgr`` as given (the colour measures
+    sample it), ``gray`` at the working width, the blurred ``thumb`` and the ``blocks`` texture
+    grid (:func:`block_texture`). ``px_scale`` turns working-width pixels into pixels at the
+    analysis width (shifts are reported at the analysis width)."""
 
     bgr: Frame
     gray: Gray
     thumb: NDArray[Any]
+    blocks: NDArray[Any]
+    px_scale: float = 1.0
 
 
-def prepare(frame: Frame, *, width: int = 640) -> Prepared:
-    """Resize ``frame`` (BGR uint8) to at most ``width`` pixels across (area averaging) and derive grey
-    and a blurred ``THUMB_WIDTH``-wide thumbnail (float32, grey levels)."""
+def _thumb_size(gray: Gray) -> tuple[int, int]:
+    th, tw = gray.shape[:2]
+    return THUMB_WIDTH, max(2, round(th * THUMB_WIDTH / tw))
+
+
+def prepare(frame: Frame, *, width: int = 640, work_width: int | None = None) -> Prepared:
+    """Grey levels of ``frame`` (BGR uint8) at most ``width`` pixels across (area averaging) — or,
+    when ``work_width`` is given, at most ``work_width`` (the measures' working size, cheaper) —
+    a blurred ``THUMB_WIDTH``-wide thumbnail (float32) and its block texture grid."""
     if frame.ndim == 2:
         frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError(f"expected a BGR uint8 frame H×W×3, got {frame.dtype} {frame.shape}")
     h, w = frame.shape[:2]
-    if w > width:
-        frame = cv2.resize(
-            frame, (width, max(2, round(h * width / w))), interpolation=cv2.INTER_AREA
-        )
+    shown = min(w, width)
+    target = shown if work_width is None else min(shown, work_width)
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    th, tw = gray.shape
-    tsize = (THUMB_WIDTH, max(2, round(th * THUMB_WIDTH / tw)))
-    small = cv2.resize(gray, tsize, interpolation=cv2.INTER_AREA).astype(np.float32)
+    if w > target:
+        gray = cv2.resize(
+            gray, (target, max(2, round(h * target / w))), interpolation=cv2.INTER_AREA
+        )
+    small = cv2.resize(gray, _thumb_size(gray), interpolation=cv2.INTER_AREA).astype(np.float32)
     thumb: NDArray[Any] = cv2.GaussianBlur(small, (5, 5), 1.0)
-    return Prepared(bgr=frame, gray=gray, thumb=thumb)
+    blocks = _cell_std(small, GRID_COLS, GRID_ROWS)
+    return Prepared(frame, gray, thumb, blocks, shown / float(gray.shape[1]))
 
 
 # -- brightness -------------------------------------------------------------------------------------
 def mean_luma(gray: Gray) -> float:
     """Mean luma, 0–255."""
-    return float(gray.mean())
+    return float(cv2.mean(gray)[0])
+
+
+def luma_stats(
+    gray: Gray, *, dark_level: int = 24, bright_level: int = 245
+) -> tuple[float, float, float]:
+    """``(mean luma, dark fraction, saturated fraction)`` from one histogram (see
+    :func:`mean_luma`, :func:`dark_fraction`, :func:`saturated_fraction`)."""
+    hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    total = float(hist.sum())
+    mean = float(np.dot(hist, np.arange(256, dtype=np.float32))) / total
+    dark = float(hist[: dark_level + 1].sum()) / total
+    bright = float(hist[bright_level:].sum()) / total
+    return mean, dark, bright
 
 
 def dark_fraction(gray: Gray, *, level: int = 24) -> float:
@@ -87,22 +112,45 @@ def structure(thumb: NDArray[Any]) -> float:
     """
     h, w = thumb.shape[:2]
     hs, ws = h // 4, w // 4
-    cells = thumb[: hs * 4, : ws * 4].reshape(4, hs, 4, ws)
-    return float(np.median(cells.std(axis=(1, 3))))
+    return float(np.median(_cell_std(thumb[: hs * 4, : ws * 4], 4, 4)))
+
+
+def _cell_std(image: NDArray[Any], cols: int, rows: int) -> NDArray[Any]:
+    """Standard deviation of grey levels in each cell of a ``rows``×``cols`` grid, as
+    √(E[g²] − E[g]²) from two area-averaging resizes (cells of fractional size when the image's
+    size is not a multiple of the grid's)."""
+    g = np.asarray(image, np.float32)
+    mean = cv2.resize(g, (cols, rows), interpolation=cv2.INTER_AREA)
+    mean_sq = cv2.resize(g * g, (cols, rows), interpolation=cv2.INTER_AREA)
+    spread: NDArray[Any] = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+    return spread
 
 
 # -- colour ------------------------------------------------------------------------------------------
+def chroma_measures(bgr: Frame) -> tuple[float, float, float, float]:
+    """``(ā, b̄, M, p95)`` in CIE L*a*b* (OpenCV's 8-bit scale, 0 = neutral) over about 160 px
+    across of ``bgr``, nearly black or burnt-out pixels left out: the mean chroma, its spread
+    M = √(σa² + σb²) and the 95th percentile of the chroma magnitude (to 0.25, from a histogram;
+    see :func:`chroma_stats`, :func:`chroma_p95`). All zero when too few pixels are left."""
+    step = max(1, bgr.shape[1] // THUMB_WIDTH)
+    lab = cv2.cvtColor(np.ascontiguousarray(bgr[::step, ::step]), cv2.COLOR_BGR2Lab)
+    keep = cv2.inRange(lab[..., 0], 21, 244)
+    if cv2.countNonZero(keep) < 0.05 * keep.size:
+        return 0.0, 0.0, 0.0, 0.0
+    ab = lab[..., 1:].astype(np.float32) - 128.0
+    mean, std = cv2.meanStdDev(ab, mask=keep)
+    magnitude = cv2.magnitude(np.ascontiguousarray(ab[..., 0]), np.ascontiguousarray(ab[..., 1]))
+    hist = cv2.calcHist([magnitude], [0], keep, [512], [0, 128]).ravel()
+    p95 = float(np.searchsorted(np.cumsum(hist), 0.95 * hist.sum())) * 0.25
+    a, b = float(mean[0, 0]), float(mean[1, 0])
+    return a, b, float(np.hypot(std[0, 0], std[1, 0])), p95
+
+
 def chroma_stats(bgr: Frame) -> tuple[float, float, float]:
     """Mean chroma (ā, b̄) in CIE L*a*b* (0 = neutral, OpenCV's 8-bit scale) and its spread
     M = √(σa² + σb²); nearly black or burnt-out pixels are left out."""
-    small = np.ascontiguousarray(bgr[::4, ::4])
-    lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab).reshape(-1, 3).astype(np.float32)
-    keep = (lab[:, 0] > 20) & (lab[:, 0] < 245)
-    if np.count_nonzero(keep) < 0.05 * len(lab):
-        return 0.0, 0.0, 0.0
-    a = lab[keep, 1] - 128.0
-    b = lab[keep, 2] - 128.0
-    return float(a.mean()), float(b.mean()), float(np.hypot(a.std(), b.std()))
+    a, b, m, _ = chroma_measures(bgr)
+    return a, b, m
 
 
 def chroma_p95(bgr: Frame) -> float:
@@ -112,13 +160,7 @@ def chroma_p95(bgr: Frame) -> float:
     A colour picture has many pixels with a chroma of 10 or more; an infrared (night mode) or
     monochrome picture has none: its chroma is 0, or a faint even tint from the encoder.
     """
-    small = np.ascontiguousarray(bgr[::4, ::4])
-    lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab).reshape(-1, 3).astype(np.float32)
-    keep = (lab[:, 0] > 20) & (lab[:, 0] < 245)
-    if np.count_nonzero(keep) < 0.05 * len(lab):
-        return 0.0
-    chroma = np.hypot(lab[keep, 1] - 128.0, lab[keep, 2] - 128.0)
-    return float(np.percentile(chroma, 95))
+    return chroma_measures(bgr)[3]
 
 
 def color_cast(bgr: Frame) -> float:
@@ -143,9 +185,27 @@ def color_shift(bgr: Frame, reference_bgr: Frame) -> float:
 _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
 
 
-def noise_sigma(gray: Gray) -> float:
+def analysis_gray(p: Prepared, width: int = 640) -> Gray:
+    """Grey levels of the prepared frame at the analysis ``width`` (not the cheaper working
+    width): for the measures that need full detail (noise, feature matching)."""
+    h, w = p.bgr.shape[:2]
+    gray = cv2.cvtColor(p.bgr, cv2.COLOR_BGR2GRAY)
+    if w > width:
+        gray = cv2.resize(gray, (width, max(2, round(h * width / w))), interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def noise_sigma(gray: Gray, *, bands: int | None = None) -> float:
     """Estimated standard deviation of pixel noise, grey levels (Immerkær's Laplacian-difference
-    estimator over the flatter half of the picture, so that edges are not taken for noise)."""
+    estimator over the flatter half of the picture, so that edges are not taken for noise).
+
+    With ``bands``, only that many evenly spaced bands of rows, a quarter of the picture in all,
+    are measured: the same estimate at the same resolution for a quarter of the cost."""
+    if bands:
+        h = gray.shape[0]
+        rows = max(3, h // (4 * bands))
+        starts = np.linspace(0, h - rows, bands).round().astype(int)
+        gray = np.vstack([gray[y : y + rows] for y in starts])
     g = gray.astype(np.float32)
     response = np.abs(cv2.filter2D(g, -1, _IMMERKAER, borderType=cv2.BORDER_REFLECT))[1:-1, 1:-1]
     gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)[1:-1, 1:-1]
@@ -207,24 +267,31 @@ def periodic_peak(
     g = cv2.resize(gray, (_STRIPE_SIZE, _STRIPE_SIZE), interpolation=cv2.INTER_AREA).astype(
         np.float32
     )
-    g -= g.mean()
-    amplitude = 2.0 * np.abs(np.fft.fft2(g * _HANN)) / _WINDOW_SUM
+    g -= float(g.mean())
+    spectrum = cv2.dft(g * _HANN, flags=cv2.DFT_COMPLEX_OUTPUT)
+    amplitude = cv2.magnitude(spectrum[..., 0], spectrum[..., 1]) * (2.0 / _WINDOW_SUM)
     flat = amplitude.ravel()
-    top = _BAND[np.argsort(flat[_BAND])[-candidates:]]
-    best = 0.0
-    for index in top:
-        y, x = divmod(int(index), _STRIPE_SIZE)
-        fy, fx = float(_FY[y, 0]), float(_FX[0, x])
-        peak = float(amplitude[y, x])
-        neighbour = max(
-            float(amplitude[round(fy * s) % _STRIPE_SIZE, round(fx * s) % _STRIPE_SIZE])
+    top = _BAND[np.argpartition(flat[_BAND], -candidates)[-candidates:]]
+    y, x = np.divmod(top, _STRIPE_SIZE)
+    fy, fx = _FY[y, 0], _FX[0, x]
+    peak = flat[top]
+    # straight edges give a line through all frequencies at the same angle: 0.7× and 1.4×
+    neighbour = np.maximum(
+        *(
+            amplitude[
+                np.round(fy * s).astype(int) % _STRIPE_SIZE,
+                np.round(fx * s).astype(int) % _STRIPE_SIZE,
+            ]
             for s in (0.7, 1.4)
         )
-        ring = amplitude[(y + _RING3_DY) % _STRIPE_SIZE, (x + _RING3_DX) % _STRIPE_SIZE]
-        isolation = peak / max(neighbour, 1e-6) / line_ratio
-        narrowness = peak / max(float(ring.mean()), 1e-6) / sharpness
-        best = max(best, peak * min(1.0, isolation) * min(1.0, narrowness))
-    return best
+    )
+    ring = amplitude[
+        (y[:, None] + _RING3_DY[None, :]) % _STRIPE_SIZE,
+        (x[:, None] + _RING3_DX[None, :]) % _STRIPE_SIZE,
+    ].mean(axis=1)
+    isolation = np.minimum(1.0, peak / np.maximum(neighbour, 1e-6) / line_ratio)
+    narrowness = np.minimum(1.0, peak / np.maximum(ring, 1e-6) / sharpness)
+    return float(np.max(peak * isolation * narrowness))
 
 
 def stripe_strength(gray: Gray) -> float:
@@ -245,17 +312,19 @@ def stripe_strength(gray: Gray) -> float:
 
 # -- occlusion ----------------------------------------------------------------------------------------
 def block_texture(gray: Gray) -> NDArray[Any]:
-    """Standard deviation of grey levels in each block of a ``GRID_ROWS``×``GRID_COLS`` grid."""
-    small = cv2.resize(gray, (GRID_COLS * 16, GRID_ROWS * 16), interpolation=cv2.INTER_AREA)
-    blocks = small.reshape(GRID_ROWS, 16, GRID_COLS, 16).astype(np.float32)
-    spread: np.ndarray = blocks.std(axis=(1, 3))
-    return spread
+    """Standard deviation of grey levels in each block of a ``GRID_ROWS``×``GRID_COLS`` grid of
+    ``gray`` shrunk to ``THUMB_WIDTH`` px across (blocks of 10 px)."""
+    if gray.shape[1] != THUMB_WIDTH:
+        gray = cv2.resize(gray, _thumb_size(gray), interpolation=cv2.INTER_AREA)
+    return _cell_std(gray, GRID_COLS, GRID_ROWS)
 
 
 def flat_blocks(texture: NDArray[Any], *, relative: float, absolute: float) -> NDArray[np.bool_]:
     """Blocks whose texture is below ``relative`` × the frame's 90th-percentile block texture, or
     below ``absolute`` grey levels (so that a uniformly dark picture is not all flat)."""
-    p90 = float(np.percentile(texture, 90))
+    values = texture.ravel()
+    k = round(0.9 * (values.size - 1))
+    p90 = float(np.partition(values, k)[k])
     return texture < max(absolute, relative * p90)
 
 
@@ -288,6 +357,12 @@ def occlusion_mask(
     if reference_gray is None:
         return largest_region(now)
     before = flat_blocks(block_texture(reference_gray), relative=relative, absolute=absolute)
+    return newly_flat_region(now, before)
+
+
+def newly_flat_region(now: NDArray[np.bool_], before: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The largest connected region of flat blocks ``now`` at least half of whose blocks were not
+    flat ``before`` (block grids of :func:`flat_blocks`): a covering, not sky or a plain wall."""
     newly = now & ~before
     count, labels, stats, _ = cv2.connectedComponentsWithStats(now.astype(np.uint8), connectivity=4)
     best = np.zeros_like(now, dtype=bool)
@@ -438,3 +513,88 @@ def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[flo
     b = np.asarray(thumb, np.float32)
     (dx, dy), response = cv2.phaseCorrelate(a, b, window)
     return float(dx), float(dy), float(response)
+
+
+def _edges(thumb: NDArray[Any]) -> NDArray[Any]:
+    t = np.asarray(thumb, np.float32)
+    gx = cv2.Sobel(t, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(t, cv2.CV_32F, 0, 1, ksize=3)
+    edges: NDArray[Any] = cv2.magnitude(gx, gy)
+    return edges
+
+
+@dataclass(frozen=True)
+class PatchShift:
+    """Where patches of the reference view went (:func:`patch_shift`), in thumbnail pixels:
+    the median shift of the largest group of patches that agree, ``agreeing`` its size, ``found``
+    the patches found at all."""
+
+    dx_px: float
+    dy_px: float
+    agreeing: int
+    found: int
+
+
+def patch_shift(
+    thumb: NDArray[Any],
+    reference_thumb: NDArray[Any],
+    *,
+    grid: int = 4,
+    size: float = 0.3,
+    min_correlation: float = 0.5,
+    tolerance: float = 0.03,
+) -> PatchShift:
+    """Shift of the view from patches of the reference: ``grid``×``grid`` patches (``size`` of
+    the width and height) of the reference thumbnail's edge map (Sobel gradient magnitude), each
+    found in the picture's edge map by normalised cross-correlation (``TM_CCOEFF_NORMED`` ≥
+    ``min_correlation``); the patches whose shifts agree to within ``tolerance`` of the width form
+    groups, the largest is the answer.
+
+    A turned camera moves every part of the view alike, however much the scene changed in front
+    of the background (a person moving in a car); a replaced view leaves no group that agrees.
+    Where ORB finds too few features (a small, soft CIF picture) this still finds the shift.
+    """
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    now, ref = _edges(thumb), _edges(reference_thumb)
+    h, w = ref.shape[:2]
+    ph, pw = max(4, round(h * size)), max(4, round(w * size))
+    found: list[tuple[float, float]] = []
+    for gy, gx in itertools.product(range(grid), range(grid)):
+        y0 = round(gy * (h - ph) / max(1, grid - 1))
+        x0 = round(gx * (w - pw) / max(1, grid - 1))
+        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
+        if float(patch.std()) < 2.0:
+            continue  # a flat patch (sky, a wall) matches anywhere
+        _, best, _, (bx, by) = cv2.minMaxLoc(cv2.matchTemplate(now, patch, cv2.TM_CCOEFF_NORMED))
+        if best >= min_correlation:
+            found.append((float(bx - x0), float(by - y0)))
+    if not found:
+        return PatchShift(float("nan"), float("nan"), 0, 0)
+    moves = np.array(found)
+    near = np.hypot(moves[:, None, 0] - moves[None, :, 0], moves[:, None, 1] - moves[None, :, 1])
+    close = near <= tolerance * w
+    group = moves[close[int(np.argmax(close.sum(axis=1)))]]
+    return PatchShift(
+        float(np.median(group[:, 0])), float(np.median(group[:, 1])), len(group), len(found)
+    )
+
+
+def aligned_difference(
+    thumb: NDArray[Any], reference_thumb: NDArray[Any], dx_px: float, dy_px: float
+) -> float:
+    """:func:`scene_difference` of the picture and the reference view where they overlap once the
+    reference is moved by ``(dx_px, dy_px)`` thumbnail pixels (2 when they hardly overlap)."""
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    h, w = thumb.shape[:2]
+    dx, dy = round(dx_px), round(dy_px)
+    if abs(dx) > 0.7 * w or abs(dy) > 0.7 * h:
+        return 2.0
+    now = thumb[max(0, dy) : h + min(0, dy), max(0, dx) : w + min(0, dx)]
+    ref = reference_thumb[max(0, -dy) : h + min(0, -dy), max(0, -dx) : w + min(0, -dx)]
+    return scene_difference(now, ref)

@@ -13,7 +13,9 @@ mode: ``night`` (gamma, lower gain, noise σ 3), ``ir`` (monochrome, softer, IR 
 Which is which (:data:`TUNING_SHOTS`, :data:`HELD_OUT_SHOTS`): thresholds are chosen
 (:mod:`sharpeyes.health.tuning`) on ``bikes`` shots 0 and 3 and ``bigbuckbunny``; they are scored
 on ``bikes`` shot 4 and ``carphone``, which tuning never sees. (``bikes`` shots 1 and 2 pan with
-a vehicle: no fixed camera sees that, they are left out.)
+a vehicle: no fixed camera sees that, they are left out.) The move to a 320-px working width
+re-tuned ``blur_increase`` on the tuning shots only, and the patch fallback of ``moved`` was chosen
+there too; the held-out shots only score them (docs/health.md, "Measured").
 
 A *sample* is what a probe sees: ``frames_per_sample`` frames ``frame_step`` frames apart (at 25 fps,
 5 frames 0.32 s apart), plus the camera's reference view (the shot's first frame, taken before the

@@ -9,6 +9,7 @@ that timed out is never ``ok``.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -29,7 +30,16 @@ class HealthConfig:
     Attributes
     ----------
     analysis_width:
-        Frames wider than this (pixels) are shrunk to it before measuring.
+        Frames wider than this (pixels) are shrunk to it when read and stored; shifts are reported
+        in pixels at this width.
+    work_width, texture_frames, stripe_frames:
+        The measures are taken on frames shrunk to at most ``work_width`` pixels across (the blur
+        thresholds hold at that width only; noise is measured at the analysis width, on a quarter
+        of the rows); the texture measures (noise, blur, colour) on ``texture_frames`` of the
+        sampled frames (spread out, the last first) and stripes on ``stripe_frames`` (one frame
+        can catch fine interference at a phase that hides it); the cheap ones (luma, dark and
+        burnt-out shares, structure, thumbnails, the view's flat regions and scene difference) on
+        every frame.
     black_dark_fraction, black_level, black_structure:
         ``black`` (no picture) when at least this share of pixels is at or below ``black_level``
         luma *and* the scene structure (:func:`~sharpeyes.health.detectors.structure`) is below
@@ -66,9 +76,14 @@ class HealthConfig:
         ``moved`` when the reference view is found in the picture (a RANSAC homography of ORB
         matches with at least ``moved_min_inliers`` inliers, and at least ``moved_inlier_share``
         of the matches) shifted by more than this share of the picture's width.
+    moved_min_patches, moved_patch_correlation:
+        Where ORB finds no consistent match, the shift on which at least ``moved_min_patches``
+        patches of the reference's edge map agree (each found in the picture with a correlation
+        of at least ``moved_patch_correlation``), if the picture shifted back then matches the
+        reference view (difference below ``scene_difference``).
     moved_phase_response:
-        Where ORB finds no consistent match, a phase-correlation peak of at least this response
-        (0–1) between the thumbnails stands for the shift.
+        Where neither finds the shift, a phase-correlation peak of at least this response (0–1)
+        between the thumbnails stands for it.
     frozen_change:
         ``frozen`` when no two consecutive sampled frames differ by more than this mean absolute
         difference (grey levels, on the blurred thumbnail).
@@ -79,6 +94,9 @@ class HealthConfig:
     """
 
     analysis_width: int = 640
+    work_width: int = 320
+    texture_frames: int = 1
+    stripe_frames: int = 3
     black_dark_fraction: float = 0.95
     black_level: int = 24
     black_structure: float = 1.2
@@ -90,7 +108,7 @@ class HealthConfig:
     color_shift: float = 0.6
     noise_sigma: float = 9.0
     blur_effect: float = 0.5
-    blur_increase: float = 0.05
+    blur_increase: float = 0.0625
     stripe_amplitude: float = 2.9
     occlusion_fraction: float = 0.2
     occlusion_fraction_no_reference: float = 0.6
@@ -101,6 +119,8 @@ class HealthConfig:
     moved_min_inliers: int = 20
     moved_inlier_share: float = 0.3
     moved_phase_response: float = 0.2
+    moved_min_patches: int = 2
+    moved_patch_correlation: float = 0.5
     frozen_change: float = 0.4
     min_frames: int = 2
     sample_frames: int = 5
@@ -108,6 +128,12 @@ class HealthConfig:
 
 
 DEFAULT_CONFIG = HealthConfig()
+
+#: The slower, earlier analysis: every measure on every sampled frame at 640 px across, with the
+#: thresholds that hold at that width (about a third of the default's speed; see docs/health.md).
+ACCURATE_CONFIG = HealthConfig(
+    work_width=640, texture_frames=5, stripe_frames=5, blur_increase=0.05
+)
 
 
 @dataclass
@@ -127,7 +153,7 @@ class PictureReport:
 
 def _median(values: Sequence[float]) -> float:
     finite = [v for v in values if not math.isnan(v)]
-    return float(np.median(finite)) if finite else float("nan")
+    return float(statistics.median(finite)) if finite else float("nan")
 
 
 _PER_FRAME = (
@@ -148,44 +174,117 @@ _PER_FRAME = (
 )
 
 
+_TEXTURE = ("chroma_p95", "color_cast", "noise_sigma", "blur_effect", "stripe_strength")
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """Indices of ``k`` of ``n`` frames, spread out, the last always among them."""
+    k = min(n, max(1, k))
+    return sorted({n - 1 - round(i * n / k) for i in range(k)})
+
+
 def _frame_measures(p: d.Prepared, config: HealthConfig) -> dict[str, float]:
-    flat = d.occluded_fraction(
-        p.gray, relative=config.occlusion_relative, absolute=config.occlusion_absolute
+    """The cheap measures of one frame (luma, structure, the flat region); texture ones are NaN."""
+    mean, dark, bright = d.luma_stats(p.gray, dark_level=config.black_level)
+    now = d.flat_blocks(
+        p.blocks, relative=config.occlusion_relative, absolute=config.occlusion_absolute
     )
+    flat = float(d.largest_region(now).mean())
+    nan = float("nan")
     return {
-        "mean_luma": d.mean_luma(p.gray),
-        "dark_fraction": d.dark_fraction(p.gray, level=config.black_level),
-        "saturated_fraction": d.saturated_fraction(p.gray),
+        "mean_luma": mean,
+        "dark_fraction": dark,
+        "saturated_fraction": bright,
         "structure": d.structure(p.thumb),
-        "chroma_p95": d.chroma_p95(p.bgr),
-        "color_cast": d.color_cast(p.bgr),
-        "noise_sigma": d.noise_sigma(p.gray),
-        "blur_effect": d.blur_effect(p.gray),
-        "stripe_strength": d.stripe_strength(p.gray),
+        **dict.fromkeys(_TEXTURE, nan),
         "flat_fraction": flat,
         "occluded_fraction": flat,
-        "scene_difference": float("nan"),
-        "blur_increase": float("nan"),
-        "color_shift": float("nan"),
+        "scene_difference": nan,
+        "blur_increase": nan,
+        "color_shift": nan,
     }
 
 
-def _compare_with_reference(
-    p: d.Prepared, ref: d.Prepared, ref_blur: float, out: dict[str, float], config: HealthConfig
-) -> None:
-    mask = d.occlusion_mask(
-        p.gray, ref.gray, relative=config.occlusion_relative, absolute=config.occlusion_absolute
+@dataclass(frozen=True)
+class _Reference:
+    """What the comparisons need of the reference view, measured once."""
+
+    prepared: d.Prepared
+    blur: float
+    chroma: tuple[float, float, float, float]
+    flat: Any
+
+
+def _reference(ref: d.Prepared, config: HealthConfig) -> _Reference:
+    flat = d.flat_blocks(
+        ref.blocks,
+        relative=config.occlusion_relative,
+        absolute=config.occlusion_absolute,
     )
+    return _Reference(ref, d.blur_effect(ref.gray), d.chroma_measures(ref.bgr), flat)
+
+
+def _texture_measures(p: d.Prepared, out: dict[str, float], config: HealthConfig) -> None:
+    """The costly measures of one frame (noise, blur, stripes, colour), into ``out`` (with the
+    mean chroma, ``_a`` and ``_b``, for :func:`_texture_against`)."""
+    a, b, spread, p95 = d.chroma_measures(p.bgr)
+    out["_a"], out["_b"] = a, b
+    out["chroma_p95"] = p95
+    out["color_cast"] = float(np.hypot(a, b)) / max(spread, 1.0)
+    # noise at the analysis width (a smaller picture averages noise away), on a quarter of the rows
+    out["noise_sigma"] = d.noise_sigma(d.analysis_gray(p, config.analysis_width), bands=8)
+    out["blur_effect"] = d.blur_effect(p.gray)
+
+
+def _texture_against(out: dict[str, float], ref: _Reference) -> None:
+    """Blur and colour of a textured frame against the reference view's."""
+    ra, rb, rm, _ = ref.chroma
+    out["blur_increase"] = out["blur_effect"] - ref.blur
+    out["color_shift"] = float(np.hypot(out["_a"] - ra, out["_b"] - rb)) / max(rm, 1.0)
+
+
+def _compare_with_reference(
+    p: d.Prepared, ref: _Reference, out: dict[str, float], config: HealthConfig
+) -> None:
+    now = d.flat_blocks(
+        p.blocks,
+        relative=config.occlusion_relative,
+        absolute=config.occlusion_absolute,
+    )
+    mask = d.newly_flat_region(now, ref.flat)
     out["occluded_fraction"] = float(mask.mean())
-    ignore = mask | d.scene_mask(p.gray)
-    out["scene_difference"] = d.scene_difference(p.thumb, ref.thumb, ignore=ignore)
-    out["blur_increase"] = out["blur_effect"] - ref_blur
-    out["color_shift"] = d.color_shift(p.bgr, ref.bgr)
+    ignore = mask | d.largest_region(now)
+    out["scene_difference"] = d.scene_difference(p.thumb, ref.prepared.thumb, ignore=ignore)
 
 
 def is_ir(frame: d.Frame, *, config: HealthConfig = DEFAULT_CONFIG) -> bool:
     """Whether ``frame`` (BGR uint8) is an infrared / monochrome picture (no chroma)."""
-    return d.chroma_p95(d.prepare(frame, width=config.analysis_width).bgr) < config.ir_chroma
+    prepared = d.prepare(frame, width=config.analysis_width, work_width=config.work_width)
+    return d.chroma_p95(prepared.bgr) < config.ir_chroma
+
+
+def _matched_shift(
+    p: d.Prepared, ref: d.Prepared, config: HealthConfig, out: dict[str, float]
+) -> tuple[float, float] | None:
+    """The view's shift (working-width px) from ORB + RANSAC at the analysis width; where that
+    finds no consistent match, from patches of the reference found in the picture, if at least
+    ``moved_min_patches`` agree and the picture matches the reference view once shifted back."""
+    width_px = config.analysis_width
+    shift = d.view_shift(d.analysis_gray(p, width_px), d.analysis_gray(ref, width_px))
+    out["match_inliers"] = float(shift.inliers)
+    if shift.inliers >= config.moved_min_inliers and (
+        shift.inliers >= config.moved_inlier_share * shift.matches
+    ):
+        return shift.dx_px / p.px_scale, shift.dy_px / p.px_scale
+    patches = d.patch_shift(p.thumb, ref.thumb, min_correlation=config.moved_patch_correlation)
+    out["match_patches"] = float(patches.agreeing)
+    if patches.agreeing < config.moved_min_patches:
+        return None
+    aligned = d.aligned_difference(p.thumb, ref.thumb, patches.dx_px, patches.dy_px)
+    if not aligned < config.scene_difference:
+        return None
+    scale = float(p.gray.shape[1]) / float(p.thumb.shape[1])
+    return patches.dx_px * scale, patches.dy_px * scale
 
 
 def _shift_measures(
@@ -197,7 +296,13 @@ def _shift_measures(
     otherwise ORB + RANSAC, and where ORB finds no consistent match, the phase-correlation shift
     if most of the picture moved together."""
     nan = float("nan")
-    out = {"match_inliers": nan, "shift_px": nan, "shift_fraction": nan, "shift_deg": nan}
+    out = {
+        "match_inliers": nan,
+        "match_patches": nan,
+        "shift_px": nan,
+        "shift_fraction": nan,
+        "shift_deg": nan,
+    }
     if ref is None:
         return out
     width = float(p.gray.shape[1])
@@ -212,18 +317,15 @@ def _shift_measures(
         # most of the picture is where it was: no need for feature matching (the costly part)
         dx, dy = tdx * scale, tdy * scale
     else:
-        shift = d.view_shift(p.gray, ref.gray)
-        out["match_inliers"] = float(shift.inliers)
-        if shift.inliers >= config.moved_min_inliers and (
-            shift.inliers >= config.moved_inlier_share * shift.matches
-        ):
-            dx, dy = shift.dx_px, shift.dy_px
+        found = _matched_shift(p, ref, config, out)
+        if found is not None:
+            dx, dy = found
         elif response >= config.moved_phase_response:
             dx, dy = tdx * scale, tdy * scale
     if dx is None:
         return out
-    out["shift_px"] = float(np.hypot(dx, dy))
-    out["shift_fraction"] = out["shift_px"] / width
+    out["shift_fraction"] = float(np.hypot(dx, dy)) / width
+    out["shift_px"] = float(np.hypot(dx, dy)) * p.px_scale
     if fov_deg is not None and fov_deg == fov_deg and fov_deg > 0:
         out["shift_deg"] = abs(dx) / width * float(fov_deg)
     return out
@@ -246,20 +348,31 @@ def measure_frames(
     Keys are stable: they are stored and shown."""
     if not frames:
         raise ValueError("measure_frames needs at least one frame")
-    prepared = [d.prepare(f, width=config.analysis_width) for f in frames]
-    ref = d.prepare(reference, width=config.analysis_width) if reference is not None else None
-    per: dict[str, list[float]] = {k: [] for k in _PER_FRAME}
+    prepared = [
+        d.prepare(f, width=config.analysis_width, work_width=config.work_width) for f in frames
+    ]
+    ref = (
+        d.prepare(reference, width=config.analysis_width, work_width=config.work_width)
+        if reference is not None
+        else None
+    )
     rows = [_frame_measures(p, config) for p in prepared]
-    ir_mode = _median([r["chroma_p95"] for r in rows]) < config.ir_chroma
-    same_mode = ref is not None and (d.chroma_p95(ref.bgr) < config.ir_chroma) == ir_mode
+    n = len(prepared)
+    textured = _spread(n, config.texture_frames)
+    for i in textured:
+        _texture_measures(prepared[i], rows[i], config)
+    for i in _spread(n, config.stripe_frames):
+        rows[i]["stripe_strength"] = d.stripe_strength(prepared[i].gray)
+    ir_mode = _median([rows[i]["chroma_p95"] for i in textured]) < config.ir_chroma
+    reference_ir = ref is not None and d.chroma_measures(ref.bgr)[3] < config.ir_chroma
+    same_mode = ref is not None and reference_ir == ir_mode
     if ref is not None and same_mode:
-        ref_blur = d.blur_effect(ref.gray)
+        known = _reference(ref, config)
+        for i in textured:
+            _texture_against(rows[i], known)
         for p, row in zip(prepared, rows, strict=True):
-            _compare_with_reference(p, ref, ref_blur, row, config)
-    for row in rows:
-        for k in _PER_FRAME:
-            per[k].append(row[k])
-    measures = {k: _median(v) for k, v in per.items()}
+            _compare_with_reference(p, known, row, config)
+    measures = {k: _median([row[k] for row in rows]) for k in _PER_FRAME}
     measures["frame_change"] = d.frame_change([p.thumb for p in prepared])
     measures["frames"] = float(len(frames))
     measures["has_reference"] = 1.0 if ref is not None and same_mode else 0.0
