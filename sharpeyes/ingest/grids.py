@@ -30,6 +30,7 @@ from sharpeyes._errors import InputError
 from sharpeyes.ingest.archives import check_archive
 from sharpeyes.ingest.reproject import frame_to_wgs84
 from sharpeyes.ingest.unit_checks import UNIT_PROBLEM_COLUMNS, check_siblings
+from sharpeyes.ingest.units import pick_field
 from sharpeyes.model.columns import GRID_COLUMNS, GRID_WORKER_COLUMNS, WGS84
 
 __all__ = ["PARENT_FIELDS", "GridLayer", "grids_from_file", "grids_from_frame", "parse_workers"]
@@ -105,21 +106,6 @@ def _read(path: Path) -> gpd.GeoDataFrame:
         return gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several kinds
         raise InputError(f"cannot read as a GIS file: {exc}", file=str(path)) from exc
-
-
-def _pick(
-    columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, file: str
-) -> str | None:
-    if wanted:
-        if wanted not in columns:
-            raise InputError(
-                f"{what} field {wanted!r} is not a column (columns: {', '.join(columns)})",
-                file=file,
-                field=wanted,
-            )
-        return wanted
-    lower = {c.lower(): c for c in columns}
-    return next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -249,8 +235,8 @@ def grids_from_frame(
     ``missing_parent``, ``self_parent``); a repeated code keeps its first row (``duplicate_code``).
     """
     columns = [str(c) for c in raw.columns if c != raw.geometry.name]
-    code_col = _pick(columns, code_field, CODE_FIELDS, "code", file)
-    parent_col = _pick(columns, parent_field, PARENT_FIELDS, "parent", file)
+    code_col = pick_field(columns, code_field, CODE_FIELDS, "code", file)
+    parent_col = pick_field(columns, parent_field, PARENT_FIELDS, "parent", file)
     if code_col is None:
         raise InputError(
             f"no grid code column found (looked for {', '.join(CODE_FIELDS)}): give --code-field",
@@ -263,13 +249,13 @@ def grids_from_frame(
             file=file,
         )
     cols = {
-        "leader": _pick(columns, None, _LEADER_FIELDS, "leader", file),
-        "leader_phone": _pick(columns, None, _LEADER_PHONE_FIELDS, "leader phone", file),
-        "workers": _pick(columns, None, _WORKERS_FIELDS, "workers", file),
-        "worker_phone": _pick(columns, None, _WORKER_PHONE_FIELDS, "worker phone", file),
+        "leader": pick_field(columns, None, _LEADER_FIELDS, "leader", file),
+        "leader_phone": pick_field(columns, None, _LEADER_PHONE_FIELDS, "leader phone", file),
+        "workers": pick_field(columns, None, _WORKERS_FIELDS, "workers", file),
+        "worker_phone": pick_field(columns, None, _WORKER_PHONE_FIELDS, "worker phone", file),
     }
-    name_col = _pick(columns, name_field, NAME_FIELDS, "name", file)
-    pop_col = _pick(columns, None, _POPULATION_FIELDS, "population", file)
+    name_col = pick_field(columns, name_field, NAME_FIELDS, "name", file)
+    pop_col = pick_field(columns, None, _POPULATION_FIELDS, "population", file)
     n = len(raw)
     rows = np.arange(n) + first_row
     codes, parents = _text(raw[code_col]), _text(raw[parent_col])

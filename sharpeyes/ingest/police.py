@@ -33,8 +33,8 @@ from sharpeyes.ingest.units import (
     _NAME_FIELDS,
     _PARENT_FIELDS,
     _POPULATION_FIELDS,
-    _pick,
     _read_any,
+    pick_field,
 )
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
 from sharpeyes.model.police import POLICE_LEVELS, level_from_name, level_from_word, police_code
@@ -108,16 +108,16 @@ def police_units_from_file(
         )
     raw = _read_any(path)
     columns = [c for c in raw.columns if c != raw.geometry.name]
-    code_col = _pick(columns, code_field, _CODE_FIELDS, "code", file)
+    code_col = pick_field(columns, code_field, _CODE_FIELDS, "code", file)
     if code_col is None:
         raise InputError(
             f"no code column found (looked for {', '.join(_CODE_FIELDS)}): give --code-field",
             file=file,
         )
-    name_col = _pick(columns, name_field, _POLICE_NAME_FIELDS, "name", file)
-    parent_col = _pick(columns, parent_field, _POLICE_PARENT_FIELDS, "parent", file)
-    level_col = None if level else _pick(columns, None, _LEVEL_FIELDS, "level", file)
-    pop_col = _pick(columns, None, _POPULATION_FIELDS, "population", file)
+    name_col = pick_field(columns, name_field, _POLICE_NAME_FIELDS, "name", file)
+    parent_col = pick_field(columns, parent_field, _POLICE_PARENT_FIELDS, "parent", file)
+    level_col = None if level else pick_field(columns, None, _LEVEL_FIELDS, "level", file)
+    pop_col = pick_field(columns, None, _POPULATION_FIELDS, "population", file)
     gdf = frame_to_wgs84(raw, crs, file)
     n = len(gdf)
     frame = gpd.GeoDataFrame(

@@ -85,9 +85,11 @@ _LEVEL_WORDS: Final = {
 }
 
 
-def _pick(
+def pick_field(
     columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, file: str
 ) -> str | None:
+    """The column ``wanted`` (refused when the file has none of that name), else the first of
+    ``candidates`` the file has (exact, then case-insensitive), else ``None``."""
     if wanted:
         if wanted not in columns:
             raise InputError(
@@ -156,7 +158,7 @@ def _fields(
     file: str,
 ) -> _Fields:
     columns = [c for c in raw.columns if c != raw.geometry.name]
-    code_col = _pick(columns, code_field, _CODE_FIELDS, "code", file)
+    code_col = pick_field(columns, code_field, _CODE_FIELDS, "code", file)
     if code_col is None:
         raise InputError(
             f"no code column found (looked for {', '.join(_CODE_FIELDS)}): give --code-field",
@@ -164,11 +166,11 @@ def _fields(
         )
     return _Fields(
         code=code_col,
-        name=_pick(columns, name_field, _NAME_FIELDS, "name", file),
-        parent=_pick(columns, parent_field, _PARENT_FIELDS, "parent", file),
-        level=None if level else _pick(columns, None, _LEVEL_FIELDS, "level", file),
-        population=_pick(columns, None, _POPULATION_FIELDS, "population", file),
-        kind=_pick(columns, kind_field, _KIND_FIELDS, "kind", file),
+        name=pick_field(columns, name_field, _NAME_FIELDS, "name", file),
+        parent=pick_field(columns, parent_field, _PARENT_FIELDS, "parent", file),
+        level=None if level else pick_field(columns, None, _LEVEL_FIELDS, "level", file),
+        population=pick_field(columns, None, _POPULATION_FIELDS, "population", file),
+        kind=pick_field(columns, kind_field, _KIND_FIELDS, "kind", file),
     )
 
 
