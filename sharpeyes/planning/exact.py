@@ -9,8 +9,8 @@ sets are merged (their weights summed), which leaves the optimum unchanged.
 - :func:`lp_bound`: the LP relaxation (HiGHS interior point): an upper bound, and the fractional
   site values that the kernel MIP of :meth:`~sharpeyes.planning.model.MaximalCoverage.solve`
   restricts itself to.
-- :func:`lagrangian_bound`, :func:`subgradient_bound`, :func:`submodular_bound`: upper bounds
-  without a MIP, valid for any multipliers.
+- :func:`lagrangian_bound`, :func:`submodular_bound`: upper bounds without a MIP, valid for any
+  multipliers (subgradient steps that lower the Lagrangian bound: :mod:`sharpeyes.planning.lagrangian`).
 
 HiGHS 1.16 prints a banner ("Running HiGHS …") on file descriptor 1 when a solver is constructed,
 before ``output_flag`` can be switched off; every construction and run here is wrapped in
@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +41,6 @@ __all__ = [
     "reduced_nnz",
     "solve_mip",
     "stdout_to_stderr",
-    "subgradient_bound",
     "submodular_bound",
 ]
 
@@ -311,63 +309,6 @@ def solve_mip(
 
 
 # -- bounds without a MIP ------------------------------------------------------------------------
-
-
-def subgradient_bound(
-    state: SolveState,
-    *,
-    lower: float,
-    deadline: float,
-    iterations: int = 300,
-    chosen: Sequence[int] = (),
-) -> float | None:
-    r"""Lagrangian bound improved by subgradient steps (count budget only).
-
-    :math:`L(\lambda) = \sum_i \max(0, w_i - \lambda_i) + \sum_{\text{top } p} (A\lambda)_j`
-    bounds the optimum for any :math:`\lambda \ge 0`; Polyak steps toward ``lower`` (a known
-    objective) lower it to near the LP bound without solving the LP. The multipliers start
-    from complementary slackness at the heuristic answer ``chosen``: :math:`w_i` for items it
-    leaves uncovered, 0 for items it covers twice or more, :math:`w_i/2` for the rest. Returns
-    the best bound found before ``deadline`` (seconds, ``time.perf_counter``) or ``iterations``.
-    """
-    if state.budget is None or state.costs is not None or state.unit_index is not None:
-        return None
-    w = state.w
-    coverable = np.diff(state.transposed.indptr) > 0
-    times = np.zeros(state.n_dem, dtype=np.int64)
-    for j in chosen:
-        times[state.row(j)] += 1
-    lam = np.where(times == 0, w, np.where(times >= 2, 0.0, 0.5 * w))
-    lam = np.where(coverable, lam, w)
-    elig = state.eligible
-    p = min(state.budget, int(elig.sum()))
-    best = float("inf")
-    theta = 1.0
-    stall = 0
-    for _ in range(iterations):
-        v = np.where(elig, state.A @ lam, 0.0)
-        v = np.maximum(v, 0.0)
-        top = np.argpartition(-v, p - 1)[:p] if p else np.zeros(0, dtype=np.int64)
-        top = top[v[top] > 0]
-        value = float(np.maximum(w - lam, 0.0).sum() + v[top].sum())
-        if not np.isfinite(best) or value < best - 1e-9 * max(1.0, best):
-            best = value
-            stall = 0
-        else:
-            stall += 1
-            if stall >= 15:
-                theta /= 2.0
-                stall = 0
-        if time.perf_counter() > deadline or theta < 1e-4:
-            break
-        g = np.asarray(state.A[top].sum(axis=0)).ravel() - (w > lam)
-        g = np.where(coverable, g, 0.0)
-        norm = float(g @ g)
-        if norm == 0 or best - lower <= 1e-9 * max(1.0, best):
-            break
-        step = theta * (value - lower) / norm
-        lam = np.clip(lam - step * g, 0.0, w)
-    return best if np.isfinite(best) else None
 
 
 def submodular_bound(state: SolveState, chosen: Sequence[int]) -> float | None:

@@ -81,13 +81,15 @@ def lagrangian_search(
     deadline: float,
     on_improve: Callable[[float, float | None], None] | None = None,
     max_steps: int = 5_000,
+    plans: bool = True,
 ) -> LagrangianResult | None:
     """Subgradient optimisation of :math:`L(\\lambda)` with local search on relaxed solutions.
 
     ``chosen`` is the best plan known (its objective steers the step size); ``deadline`` is a
     ``time.perf_counter()`` value. ``on_improve(objective, upper_bound)`` is called whenever the
     plan or the bound improves. The result's ``kernel`` holds every site that was in a relaxed
-    solution or a plan: a small set where an exact model is worth running next.
+    solution or a plan: a small set where an exact model is worth running next. With
+    ``plans=False`` only the bound is lowered (steps toward ``chosen``'s objective, no plan built).
     """
     if state.budget is None or state.costs is not None or state.unit_index is not None:
         return None
@@ -120,7 +122,7 @@ def lagrangian_search(
                 theta, stall = theta / 2.0, 0
         in_kernel[top] = True
         key = frozenset(top.tolist())
-        if steps % PRIMAL_EVERY == 0 and key not in seen:
+        if plans and steps % PRIMAL_EVERY == 0 and key not in seen:
             seen.add(key)
             plan = _plan_from_prices(state, v, p, deadline)
             searches += 1

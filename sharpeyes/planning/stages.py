@@ -161,12 +161,14 @@ class SolveRun:
     def subgradient(self, time_limit_s: float) -> None:
         """A Lagrangian bound lowered by subgradient steps (count budget; up to 30 % of the time)."""
         t0 = time.perf_counter()
-        self.upper = exact.subgradient_bound(
+        result = lagrangian_search(
             self.state,
-            lower=self.state.objective(self.chosen),
-            chosen=self.chosen,
+            self.chosen,
             deadline=min(self.deadline, time.perf_counter() + max(1.0, 0.3 * time_limit_s)),
+            max_steps=300,
+            plans=False,
         )
+        self.upper = None if result is None else result.upper_bound
         if self.upper is not None:
             self._step("bound", "bound", t0, "lagrangian", upper_bound=self.upper)
 
