@@ -121,7 +121,7 @@ def test_resume_after_the_job_is_killed(
         if not runs.empty and int(runs["results"].iloc[-1]) >= 5:
             run_id = int(runs["run_id"].iloc[-1])
             break
-        time.sleep(0.2)
+        time.sleep(0.02)  # a fast job: poll often enough to kill it part-way
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert run_id is not None
