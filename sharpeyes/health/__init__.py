@@ -1,6 +1,7 @@
 """Camera health (视频质量诊断): frame analysis, stream probing, the nightly run's pure parts.
 
 * :mod:`~sharpeyes.health.detectors` — one pure measure per fault over BGR frames;
+* :mod:`~sharpeyes.health.views` — the view compared with its reference: scene change, moved;
 * :mod:`~sharpeyes.health.verdict` — :class:`HealthConfig` (every threshold) and measures → faults;
 * :mod:`~sharpeyes.health.probe` — RTSP / HTTP(S) MJPEG / file reading under a hard deadline;
 * :mod:`~sharpeyes.health.nightly` — check one camera, summarise a run, Prometheus text;

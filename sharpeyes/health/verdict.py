@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sharpeyes.health import detectors as d
+from sharpeyes.health import views as v
 from sharpeyes.model.codes import FAULTS
 
 FAULT_NAMES: tuple[str, ...] = tuple(str(c) for c in FAULTS)
@@ -254,7 +255,7 @@ def _compare_with_reference(
     mask = d.newly_flat_region(now, ref.flat)
     out["occluded_fraction"] = float(mask.mean())
     ignore = mask | d.largest_region(now)
-    out["scene_difference"] = d.scene_difference(p.thumb, ref.prepared.thumb, ignore=ignore)
+    out["scene_difference"] = v.scene_difference(p.thumb, ref.prepared.thumb, ignore=ignore)
 
 
 def is_ir(frame: d.Frame, *, config: HealthConfig = DEFAULT_CONFIG) -> bool:
@@ -270,17 +271,17 @@ def _matched_shift(
     finds no consistent match, from patches of the reference found in the picture, if at least
     ``moved_min_patches`` agree and the picture matches the reference view once shifted back."""
     width_px = config.analysis_width
-    shift = d.view_shift(d.analysis_gray(p, width_px), d.analysis_gray(ref, width_px))
+    shift = v.view_shift(d.analysis_gray(p, width_px), d.analysis_gray(ref, width_px))
     out["match_inliers"] = float(shift.inliers)
     if shift.inliers >= config.moved_min_inliers and (
         shift.inliers >= config.moved_inlier_share * shift.matches
     ):
         return shift.dx_px / p.px_scale, shift.dy_px / p.px_scale
-    patches = d.patch_shift(p.thumb, ref.thumb, min_correlation=config.moved_patch_correlation)
+    patches = v.patch_shift(p.thumb, ref.thumb, min_correlation=config.moved_patch_correlation)
     out["match_patches"] = float(patches.agreeing)
     if patches.agreeing < config.moved_min_patches:
         return None
-    aligned = d.aligned_difference(p.thumb, ref.thumb, patches.dx_px, patches.dy_px)
+    aligned = v.aligned_difference(p.thumb, ref.thumb, patches.dx_px, patches.dy_px)
     if not aligned < config.scene_difference:
         return None
     scale = float(p.gray.shape[1]) / float(p.thumb.shape[1])
@@ -307,7 +308,7 @@ def _shift_measures(
         return out
     width = float(p.gray.shape[1])
     scale = width / float(p.thumb.shape[1])
-    tdx, tdy, response = d.thumb_shift(p.thumb, ref.thumb)
+    tdx, tdy, response = v.thumb_shift(p.thumb, ref.thumb)
     dx: float | None = None
     dy = 0.0
     if (

@@ -1,0 +1,216 @@
+"""View comparison with the reference: scene change and position drift (moved), pure functions over
+the thumbnails and grey images of :class:`~sharpeyes.health.detectors.Prepared` frames.
+
+Split from :mod:`sharpeyes.health.detectors` (the per-picture measures): these need a reference view
+of the camera's own mode (day or IR). Units: shifts in pixels of the image given (thumbnail pixels
+for the thumbnail functions, analysis-width pixels for :func:`view_shift`); differences 0–2.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from sharpeyes.health.detectors import Gray
+
+
+# -- scene change ---------------------------------------------------------------------------------------
+def scene_difference(
+    thumb: NDArray[Any],
+    reference_thumb: NDArray[Any],
+    *,
+    ignore: NDArray[np.bool_] | None = None,
+) -> float:
+    """1 − zero-mean normalised cross-correlation of two blurred thumbnails, 0–2 (0 = same view).
+
+    Insensitive to overall brightness and contrast; ``ignore`` (a block grid, True = leave out) keeps
+    an occluded region from counting as a moved camera.
+    """
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    a = thumb
+    b = reference_thumb
+    if ignore is not None and ignore.any():
+        grown = cv2.dilate(ignore.astype(np.uint8), np.ones((3, 3), np.uint8))
+        keep = cv2.resize(
+            (1 - grown).astype(np.uint8), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
+        if np.count_nonzero(keep) < 0.15 * keep.size:
+            return 0.0
+        a = a[keep]
+        b = b[keep]
+    a = a - a.mean()
+    b = b - b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    if denom < 1e-6:
+        return 0.0
+    return 1.0 - float((a * b).sum()) / denom
+
+
+# -- position drift ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ViewShift:
+    """How far the reference view moved in the current picture (ORB features matched and a
+    homography fitted with RANSAC; the shift is the median displacement of its inliers). ``dx_px``/``dy_px`` are at the analysis width; ``inliers`` is
+    the count of matches the homography explains (0: no consistent match, the view is another)."""
+
+    dx_px: float
+    dy_px: float
+    inliers: int
+    matches: int
+
+
+_NO_SHIFT = ViewShift(float("nan"), float("nan"), 0, 0)
+
+
+def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> ViewShift:
+    """Shift of the view from the reference (OpenCV ORB + brute-force Hamming matching with
+    Lowe's ratio test + ``findHomography`` with RANSAC, 4 px reprojection error).
+
+    A homography whose scale is far from 1 (a zoom, or a degenerate fit) counts as no match.
+    """
+    if gray.shape != reference_gray.shape:
+        reference_gray = cv2.resize(
+            reference_gray, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    h, w = gray.shape[:2]
+    # ORB's 31-px patches leave little of a small (CIF, 176 px) picture: match it at twice the size
+    zoom = 2.0 if w < 320 else 1.0
+    if zoom != 1.0:
+        size = (round(w * zoom), round(h * zoom))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+        reference_gray = cv2.resize(reference_gray, size, interpolation=cv2.INTER_LINEAR)
+    orb = cv2.ORB_create(nfeatures=features, fastThreshold=10)  # type: ignore[attr-defined]
+    k_ref, d_ref = orb.detectAndCompute(reference_gray, None)
+    k_now, d_now = orb.detectAndCompute(gray, None)
+    if d_ref is None or d_now is None or len(k_ref) < 8 or len(k_now) < 8:
+        return _NO_SHIFT
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(d_ref, d_now, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.75 * p[1].distance]
+    if len(good) < 8:
+        return ViewShift(float("nan"), float("nan"), 0, len(good))
+    src = np.array([k_ref[m.queryIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
+    dst = np.array([k_now[m.trainIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
+    homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, 4.0)
+    if homography is None or inlier_mask is None:
+        return ViewShift(float("nan"), float("nan"), 0, len(good))
+    scale = abs(float(np.linalg.det(homography[:2, :2])))
+    if not 0.6 <= scale <= 1.6:
+        return ViewShift(float("nan"), float("nan"), 0, len(good))
+    # the shift: the median displacement of the matches the homography explains (a pan moves every
+    # point of the view alike; the median is not pulled by a fit skewed towards one side)
+    keep = inlier_mask.ravel().astype(bool)
+    moves = (dst - src).reshape(-1, 2)[keep]
+    return ViewShift(
+        float(np.median(moves[:, 0])) / zoom,
+        float(np.median(moves[:, 1])) / zoom,
+        int(keep.sum()),
+        len(good),
+    )
+
+
+def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[float, float, float]:
+    """Global translation of the blurred thumbnail from the reference's by phase correlation
+    (Hann-windowed): ``(dx_px, dy_px, response)``, shifts in thumbnail pixels, response 0–1 (how
+    much of the picture moves together). A fallback where ORB finds too few features."""
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+    a = np.asarray(reference_thumb, np.float32)
+    b = np.asarray(thumb, np.float32)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    return float(dx), float(dy), float(response)
+
+
+def _edges(thumb: NDArray[Any]) -> NDArray[Any]:
+    t = np.asarray(thumb, np.float32)
+    gx = cv2.Sobel(t, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(t, cv2.CV_32F, 0, 1, ksize=3)
+    edges: NDArray[Any] = cv2.magnitude(gx, gy)
+    return edges
+
+
+@dataclass(frozen=True)
+class PatchShift:
+    """Where patches of the reference view went (:func:`patch_shift`), in thumbnail pixels:
+    the median shift of the largest group of patches that agree, ``agreeing`` its size, ``found``
+    the patches found at all."""
+
+    dx_px: float
+    dy_px: float
+    agreeing: int
+    found: int
+
+
+def patch_shift(
+    thumb: NDArray[Any],
+    reference_thumb: NDArray[Any],
+    *,
+    grid: int = 4,
+    size: float = 0.3,
+    min_correlation: float = 0.5,
+    tolerance: float = 0.03,
+) -> PatchShift:
+    """Shift of the view from patches of the reference: ``grid``×``grid`` patches (``size`` of
+    the width and height) of the reference thumbnail's edge map (Sobel gradient magnitude), each
+    found in the picture's edge map by normalised cross-correlation (``TM_CCOEFF_NORMED`` ≥
+    ``min_correlation``); the patches whose shifts agree to within ``tolerance`` of the width form
+    groups, the largest is the answer.
+
+    A turned camera moves every part of the view alike, however much the scene changed in front
+    of the background (a person moving in a car); a replaced view leaves no group that agrees.
+    Where ORB finds too few features (a small, soft CIF picture) this still finds the shift.
+    """
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    now, ref = _edges(thumb), _edges(reference_thumb)
+    h, w = ref.shape[:2]
+    ph, pw = max(4, round(h * size)), max(4, round(w * size))
+    found: list[tuple[float, float]] = []
+    for gy, gx in itertools.product(range(grid), range(grid)):
+        y0 = round(gy * (h - ph) / max(1, grid - 1))
+        x0 = round(gx * (w - pw) / max(1, grid - 1))
+        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
+        if float(patch.std()) < 2.0:
+            continue  # a flat patch (sky, a wall) matches anywhere
+        _, best, _, (bx, by) = cv2.minMaxLoc(cv2.matchTemplate(now, patch, cv2.TM_CCOEFF_NORMED))
+        if best >= min_correlation:
+            found.append((float(bx - x0), float(by - y0)))
+    if not found:
+        return PatchShift(float("nan"), float("nan"), 0, 0)
+    moves = np.array(found)
+    near = np.hypot(moves[:, None, 0] - moves[None, :, 0], moves[:, None, 1] - moves[None, :, 1])
+    close = near <= tolerance * w
+    group = moves[close[int(np.argmax(close.sum(axis=1)))]]
+    return PatchShift(
+        float(np.median(group[:, 0])), float(np.median(group[:, 1])), len(group), len(found)
+    )
+
+
+def aligned_difference(
+    thumb: NDArray[Any], reference_thumb: NDArray[Any], dx_px: float, dy_px: float
+) -> float:
+    """:func:`scene_difference` of the picture and the reference view where they overlap once the
+    reference is moved by ``(dx_px, dy_px)`` thumbnail pixels (2 when they hardly overlap)."""
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    h, w = thumb.shape[:2]
+    dx, dy = round(dx_px), round(dy_px)
+    if abs(dx) > 0.7 * w or abs(dy) > 0.7 * h:
+        return 2.0
+    now = thumb[max(0, dy) : h + min(0, dy), max(0, dx) : w + min(0, dx)]
+    ref = reference_thumb[max(0, -dy) : h + min(0, -dy), max(0, -dx) : w + min(0, -dx)]
+    return scene_difference(now, ref)
