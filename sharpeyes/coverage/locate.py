@@ -71,7 +71,9 @@ def _cell_answers(
         dtype=np.uint16,
         merge_alg=MergeAlg.add,
     )
-    label = _burn(((g, i) for i, g in enumerate(polygons)), shape, transform, fill=-1, dtype=np.int32)
+    label = _burn(
+        ((g, i) for i, g in enumerate(polygons)), shape, transform, fill=-1, dtype=np.int32
+    )
     edges = _burn(
         ((b, 1) for b in shapely.boundary(polygons) if not shapely.is_empty(b)),
         shape,
@@ -117,7 +119,10 @@ def first_containing(
         return out
     minx, miny, maxx, maxy = shapely.total_bounds(polygons)
     span = max(maxx - minx, maxy - miny, 1e-9)
-    cell = max(np.sqrt((maxx - minx + span * 1e-3) * (maxy - miny + span * 1e-3) / _GRID_CELLS), span / 8192)
+    cell = max(
+        np.sqrt((maxx - minx + span * 1e-3) * (maxy - miny + span * 1e-3) / _GRID_CELLS),
+        span / 8192,
+    )
     # one cell of margin all round: a point on the outermost border falls in a cell the border
     # touches, never off the grid
     bounds = np.array([minx - cell, miny - cell, maxx + cell, maxy + cell])

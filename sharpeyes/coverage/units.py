@@ -16,6 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from sharpeyes.coverage.locate import first_containing
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.divisions import (
     LEVELS,
@@ -25,12 +26,13 @@ from sharpeyes.model.divisions import (
     village_kinds,
 )
 from sharpeyes.model.frames import obj_array
-from sharpeyes.model.gb28181 import decode_ids
+from sharpeyes.model.gb28181 import id_admin_codes
 
 __all__ = [
     "LEVELS",
     "CameraPlacement",
     "assign_cameras",
+    "placed_codes",
     "unit_ancestors",
     "unit_village_kinds",
 ]
@@ -129,47 +131,57 @@ def _camera_xy_wgs84(cameras: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _positional_hits(
-    points: np.ndarray, has_pos: np.ndarray, units: gpd.GeoDataFrame, has_geo: np.ndarray
+    lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame, has_geo: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Unit codes by point in polygon, finest level first; coarser levels only for the points no
-    finer unit holds. Returns the codes per level and which points fell inside some unit."""
-    n = len(points)
+    finer unit holds (:func:`~sharpeyes.coverage.locate.first_containing`: the first unit in STRtree
+    order for points on shared borders). Returns the unit's row per level (-1 none) and which points
+    fell inside some unit."""
+    n = len(lon)
     geo_all = units.geometry.to_numpy()
     unit_levels = obj_array(units["level"])
-    unit_codes = obj_array(units["code"])
     inside_any = np.zeros(n, dtype=bool)
-    remaining = has_pos.copy()
-    codes_by_level: dict[str, np.ndarray] = {}
+    remaining = np.isfinite(lon) & np.isfinite(lat)
+    rows_by_level: dict[str, np.ndarray] = {}
     for lvl in _PLACED_LEVELS:
-        found = np.full(n, None, dtype=object)
+        found = np.full(n, -1, dtype=np.int64)
         sel = np.flatnonzero((unit_levels == lvl) & has_geo)
         if len(sel) and remaining.any():
             todo = np.flatnonzero(remaining)
-            pi, ui = shapely.STRtree(geo_all[sel]).query(points[todo], predicate="intersects")
-            pos_idx = todo[pi]
-            # first hit wins for points on shared borders
-            order = np.argsort(pos_idx, kind="stable")
-            pos_idx, ui = pos_idx[order], ui[order]
-            first = np.r_[True, pos_idx[1:] != pos_idx[:-1]] if len(pos_idx) else np.zeros(0, bool)
-            found[pos_idx[first]] = unit_codes[sel][ui[first]]
-            inside_any[pos_idx[first]] = True
-            remaining[pos_idx[first]] = False
-        codes_by_level[lvl] = found
-    return codes_by_level, inside_any
+            hit = first_containing(lon[todo], lat[todo], geo_all[sel])
+            got = hit >= 0
+            found[todo[got]] = sel[hit[got]]
+            inside_any[todo[got]] = True
+            remaining[todo[got]] = False
+        rows_by_level[lvl] = found
+    return rows_by_level, inside_any
 
 
-def _fill_up_from_finest(codes_by_level: dict[str, np.ndarray], anc: pd.DataFrame) -> None:
-    """Coarser levels from the finest positional hit (its parent chain), so roll-ups agree."""
+def _codes_from_rows(
+    rows_by_level: dict[str, np.ndarray], units: gpd.GeoDataFrame, anc: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Codes per level from the units found; coarser levels from the finest unit found (its
+    parent chain, where it has one), so that roll-ups agree."""
+    codes = obj_array(units["code"])
+    # each unit's own ancestors, row for row (``anc`` is indexed by code, codes are unique)
+    up = anc.reindex(pd.Index(codes.astype(str)))
+    up_of = {lvl: obj_array(up[lvl]) for lvl in ("county", "township")}
+    out: dict[str, np.ndarray] = {}
+    for lvl in _PLACED_LEVELS:
+        rows = rows_by_level[lvl]
+        found = np.full(len(rows), None, dtype=object)
+        found[rows >= 0] = codes[rows[rows >= 0]]
+        out[lvl] = found
     for fine in ("village", "township"):
-        hits = codes_by_level[fine]
-        mask = np.array([h is not None for h in hits])
-        if not mask.any():
+        rows = rows_by_level[fine]
+        hit = np.flatnonzero(rows >= 0)
+        if not len(hit):
             continue
-        looked = anc.reindex(pd.Index(hits[mask].astype(str)))
         for coarse in ("county", "township") if fine == "village" else ("county",):
-            vals = looked[coarse].to_numpy(dtype=object)
-            ok = np.array([v is not None and v == v for v in vals])
-            codes_by_level[coarse][np.flatnonzero(mask)[ok]] = vals[ok]
+            vals = up_of[coarse][rows[hit]]
+            ok = np.array([v is not None for v in vals], dtype=bool) if len(vals) else vals
+            out[coarse][hit[ok]] = vals[ok]
+    return out
 
 
 @dataclass(frozen=True)
@@ -211,11 +223,15 @@ def _fill_by_own_codes(
     cameras: pd.DataFrame, codes_by_level: dict[str, np.ndarray], by: _ByCode
 ) -> None:
     """Villages and townships from the cameras' own codes where position says nothing."""
-    n = len(cameras)
     for lvl, column in (("village", "village_code"), ("township", "township_code")):
-        own = normalise_codes(cameras[column]) if column in cameras else np.full(n, None)
-        for i in by.targets(lvl, codes_by_level[lvl]):
-            code = own[i]
+        targets = by.targets(lvl, codes_by_level[lvl])
+        # only the cameras position says nothing about (normalising a million codes is slow)
+        own = (
+            normalise_codes(cameras[column].iloc[targets])
+            if column in cameras
+            else np.full(len(targets), None)
+        )
+        for i, code in zip(targets, own, strict=True):
             if code is None and lvl == "township" and codes_by_level["village"][i] is not None:
                 code = str(codes_by_level["village"][i])[:9]
             if _own_code_fits(code, lvl, i, codes_by_level, by):
@@ -229,18 +245,20 @@ def _fill_county(
     by: _ByCode,
 ) -> None:
     """Counties from the township or village found, else ``admin_code``, else the ID's county."""
-    n = len(cameras)
+    targets = by.targets("county", codes_by_level["county"])
     own_admin = (
-        normalise_codes(cameras["admin_code"]) if "admin_code" in cameras else np.full(n, None)
+        normalise_codes(cameras["admin_code"].iloc[targets])
+        if "admin_code" in cameras
+        else np.full(len(targets), None)
     )
-    for i in by.targets("county", codes_by_level["county"]):
+    for i, admin in zip(targets, own_admin, strict=True):
         code = None
         for cand in (codes_by_level["township"][i], codes_by_level["village"][i]):
             if cand is not None:
                 code = by.county_of.get(cand) or str(cand)[:6]
                 break
         if code is None:
-            code = own_admin[i][:6] if own_admin[i] else id_county[i]
+            code = admin[:6] if admin else id_county[i]
         if code is not None and code in by.known:
             codes_by_level["county"][i] = code
 
@@ -290,6 +308,13 @@ def _placement(
 
 
 def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlacement:
+    """Assign every camera to its county, township and village (see :func:`placed_codes`)."""
+    return placed_codes(cameras, units)[0]
+
+
+def placed_codes(
+    cameras: pd.DataFrame, units: gpd.GeoDataFrame
+) -> tuple[CameraPlacement, dict[str, np.ndarray]]:
     """Assign every camera to its county, township and village.
 
     By position (point in polygon, STRtree) at each level that has polygons; coarser levels follow
@@ -306,6 +331,8 @@ def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlac
     CameraPlacement
         ``placement`` (aligned with ``cameras``), ``outside`` (cameras with a position inside no
         unit), ``mismatches`` (ID county ≠ county by position), ``unplaced`` (no position).
+    dict
+        The same ``county``, ``township``, ``village`` codes as object arrays (``None`` missing).
     """
     n = len(cameras)
     lon, lat = _camera_xy_wgs84(cameras)
@@ -315,15 +342,13 @@ def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlac
     )
     geo_all = units.geometry.to_numpy()
     has_geo = ~(shapely.is_missing(geo_all) | shapely.is_empty(geo_all))
-    points = shapely.points(np.where(has_pos, lon, 0.0), np.where(has_pos, lat, 0.0))
-    codes_by_level, inside_any = _positional_hits(points, has_pos, units, has_geo)
+    rows_by_level, inside_any = _positional_hits(lon, lat, units, has_geo)
     anc = unit_ancestors(units).set_index("code")
-    _fill_up_from_finest(codes_by_level, anc)
+    codes_by_level = _codes_from_rows(rows_by_level, units, anc)
 
     # cameras without a position (or where no level has polygons): their own codes; a camera with
     # a position outside every polygon is listed, not counted by its codes
-    ids = decode_ids(cameras["device_id"]) if "device_id" in cameras else None
-    id_county = obj_array(ids["admin_code"]) if ids is not None else np.full(n, None)
+    id_county = id_admin_codes(cameras["device_id"]) if "device_id" in cameras else np.full(n, None)
     levels_arr = obj_array(units["level"])
     by = _ByCode(
         usable=~has_pos | inside_any,
@@ -335,6 +360,7 @@ def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlac
     )
     _fill_by_own_codes(cameras, codes_by_level, by)
     _fill_county(cameras, codes_by_level, id_county, by)
-    return _placement(
+    placement = _placement(
         cameras, codes_by_level, id_county, has_pos=has_pos, inside_any=inside_any, lon=lon, lat=lat
     )
+    return placement, codes_by_level
