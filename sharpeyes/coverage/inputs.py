@@ -22,6 +22,8 @@ from sharpeyes.coverage.area import leaf_partition
 from sharpeyes.coverage.fov import fov_values, hd_flags, project_points
 from sharpeyes.coverage.units import (
     CameraPlacement,
+    _Codes,
+    _taken,
     assign_cameras,
     placed_codes,
     unit_ancestors,
@@ -136,17 +138,18 @@ def _metric_crs_of(
     return pyproj.CRS.from_user_input(crs)
 
 
-def _city_codes(county: np.ndarray, city_of: dict[str, str | None]) -> np.ndarray:
-    """Each county code's city (``None`` for none), looked up once per distinct county."""
-    inv, uniq = pd.factorize(county, use_na_sentinel=True)
-    cities = np.array([city_of.get(c) for c in uniq] + [None], dtype=object)
-    return cities[inv]  # -1 (no county) takes the trailing None
+def _city_codes(codes: _Codes, city_of: dict[str, str | None]) -> pd.api.extensions.ExtensionArray:
+    """Each camera's city (from its county), as an Arrow ``str`` column taken from the codes."""
+    cities = np.array([city_of.get(c) for c in codes.vocab] + [None], dtype=object)
+    city_vocab, city_rows = pd.factorize(cities, use_na_sentinel=True)[::-1]
+    rows = city_rows[codes.rows["county"]]  # row -1 (no county) reads the trailing None
+    return _taken(np.asarray(city_vocab, dtype=object), rows, pd.StringDtype(na_value=np.nan))
 
 
 def _camera_table(
     cameras: pd.DataFrame,
     placement: CameraPlacement,
-    codes: dict[str, np.ndarray],
+    codes: _Codes,
     city_of: dict[str, str | None],
     *,
     crs: pyproj.CRS,
@@ -172,14 +175,14 @@ def _camera_table(
         if "point_class" in cameras
         else np.zeros(len(cameras), int)
     )
-    county = codes["county"]
+    text = pd.StringDtype(na_value=np.nan)  # what a frame makes of an object column of text
     table = pd.DataFrame(
         {
-            "device_id": p["device_id"].to_numpy(),
-            "city": _city_codes(county, city_of),
-            "county": county,
-            "township": codes["township"],
-            "village": codes["village"],
+            "device_id": p["device_id"].array,
+            "city": _city_codes(codes, city_of),
+            "county": codes.column("county", text),
+            "township": codes.column("township", text),
+            "village": codes.column("village", text),
             "point_class": pclass,
             "networked": networked,
             "hd": hd_code,

@@ -157,31 +157,62 @@ def _positional_hits(
     return rows_by_level, inside_any
 
 
+@dataclass
+class _Codes:
+    """Codes per level twice: as object arrays (``None`` missing) for the few cameras filled one
+    by one, and as rows of ``vocab`` (-1 missing) from which the Arrow columns are taken."""
+
+    vocab: np.ndarray  # every code that can appear: the units', then their ancestors' others
+    objects: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
+
+    def patch(self, lvl: str, idx: np.ndarray) -> None:
+        """Re-read the rows of ``idx`` from the object codes (after filling them one by one)."""
+        where = {c: i for i, c in enumerate(self.vocab)}
+        self.rows[lvl][idx] = [
+            where.get(c, -1) if c is not None else -1 for c in self.objects[lvl][idx]
+        ]
+
+    def column(
+        self, lvl: str, dtype: str | pd.StringDtype = "string"
+    ) -> pd.api.extensions.ExtensionArray:
+        """The codes of ``lvl`` as a string array (one Arrow ``take``, no per-element conversion)."""
+        return _taken(self.vocab, self.rows[lvl], dtype)
+
+
+def _taken(
+    vocab: np.ndarray, rows: np.ndarray, dtype: str | pd.StringDtype
+) -> pd.api.extensions.ExtensionArray:
+    import pyarrow as pa
+
+    taken = pa.array(vocab.astype(object), type=pa.string()).take(pa.array(rows, mask=rows < 0))
+    return pd.array(pa.chunked_array([taken], type=pa.string()), dtype=dtype)
+
+
 def _codes_from_rows(
     rows_by_level: dict[str, np.ndarray], units: gpd.GeoDataFrame, anc: pd.DataFrame
-) -> dict[str, np.ndarray]:
+) -> _Codes:
     """Codes per level from the units found; coarser levels from the finest unit found (its
     parent chain, where it has one), so that roll-ups agree."""
     codes = obj_array(units["code"])
     # each unit's own ancestors, row for row (``anc`` is indexed by code, codes are unique)
     up = anc.reindex(pd.Index(codes.astype(str)))
-    up_of = {lvl: obj_array(up[lvl]) for lvl in ("county", "township")}
-    out: dict[str, np.ndarray] = {}
-    for lvl in _PLACED_LEVELS:
-        rows = rows_by_level[lvl]
-        found = np.full(len(rows), None, dtype=object)
-        found[rows >= 0] = codes[rows[rows >= 0]]
-        out[lvl] = found
+    up_obj = {lvl: obj_array(up[lvl]) for lvl in ("county", "township")}
+    extra = sorted({c for v in up_obj.values() for c in v if c is not None} - set(codes))
+    vocab = np.array([*codes, *extra], dtype=object)
+    where = {c: i for i, c in enumerate(vocab)}
+    up_rows = {
+        lvl: np.array([where[c] if c is not None else -1 for c in v], dtype=np.int64)
+        for lvl, v in up_obj.items()
+    }
+    rows = {lvl: rows_by_level[lvl].copy() for lvl in _PLACED_LEVELS}
     for fine in ("village", "township"):
-        rows = rows_by_level[fine]
-        hit = np.flatnonzero(rows >= 0)
-        if not len(hit):
-            continue
+        hit = np.flatnonzero(rows_by_level[fine] >= 0)
         for coarse in ("county", "township") if fine == "village" else ("county",):
-            vals = up_of[coarse][rows[hit]]
-            ok = np.array([v is not None for v in vals], dtype=bool) if len(vals) else vals
-            out[coarse][hit[ok]] = vals[ok]
-    return out
+            vals = up_rows[coarse][rows_by_level[fine][hit]]
+            rows[coarse][hit[vals >= 0]] = vals[vals >= 0]
+    lookup = np.append(vocab, None)  # row -1 reads the trailing None
+    return _Codes(vocab=vocab, objects={lvl: lookup[r] for lvl, r in rows.items()}, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -241,7 +272,7 @@ def _fill_by_own_codes(
 def _fill_county(
     cameras: pd.DataFrame,
     codes_by_level: dict[str, np.ndarray],
-    id_county: np.ndarray,
+    id_county: pd.api.extensions.ExtensionArray,
     by: _ByCode,
 ) -> None:
     """Counties from the township or village found, else ``admin_code``, else the ID's county."""
@@ -251,52 +282,56 @@ def _fill_county(
         if "admin_code" in cameras
         else np.full(len(targets), None)
     )
-    for i, admin in zip(targets, own_admin, strict=True):
+    own_id = obj_array(id_county[targets])
+    for i, admin, from_id in zip(targets, own_admin, own_id, strict=True):
         code = None
         for cand in (codes_by_level["township"][i], codes_by_level["village"][i]):
             if cand is not None:
                 code = by.county_of.get(cand) or str(cand)[:6]
                 break
         if code is None:
-            code = admin[:6] if admin else id_county[i]
+            code = admin[:6] if admin else from_id
         if code is not None and code in by.known:
             codes_by_level["county"][i] = code
 
 
+def _device_ids(cameras: pd.DataFrame) -> object:
+    """The ``device_id`` column as a placement column: text stays Arrow text (no per-element copy)."""
+    ids = cameras["device_id"]
+    return ids.astype("str").array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
+
+
 def _placement(
     cameras: pd.DataFrame,
-    codes_by_level: dict[str, np.ndarray],
-    id_county: np.ndarray,
+    codes: _Codes,
+    id_county: pd.api.extensions.ExtensionArray,
     *,
     has_pos: np.ndarray,
     inside_any: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
 ) -> CameraPlacement:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     n = len(cameras)
     placement = pd.DataFrame(
         {
-            "device_id": cameras["device_id"].to_numpy()
-            if "device_id" in cameras
-            else np.arange(n),
-            "county": pd.array(codes_by_level["county"], dtype="string"),
-            "township": pd.array(codes_by_level["township"], dtype="string"),
-            "village": pd.array(codes_by_level["village"], dtype="string"),
+            "device_id": _device_ids(cameras) if "device_id" in cameras else np.arange(n),
+            "county": codes.column("county"),
+            "township": codes.column("township"),
+            "village": codes.column("village"),
             "placed": has_pos & inside_any,
-            "id_county": pd.array(id_county, dtype="string"),
+            "id_county": id_county,
         },
         index=cameras.index,
     )
-    mism = (
-        has_pos
-        & inside_any
-        & placement["id_county"].notna().to_numpy()
-        & placement["county"].notna().to_numpy()
-        & (
-            placement["id_county"].fillna("").to_numpy()
-            != placement["county"].fillna("").to_numpy()
-        )
+    # an ID's county differs from the county found (Arrow compare: null where either is missing)
+    differs = pc.fill_null(
+        pc.not_equal(pa.array(placement["id_county"].array), pa.array(placement["county"].array)),
+        False,
     )
+    mism = has_pos & inside_any & np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
     placement["id_mismatch"] = mism
     out = has_pos & ~inside_any
     return CameraPlacement(
@@ -312,9 +347,7 @@ def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlac
     return placed_codes(cameras, units)[0]
 
 
-def placed_codes(
-    cameras: pd.DataFrame, units: gpd.GeoDataFrame
-) -> tuple[CameraPlacement, dict[str, np.ndarray]]:
+def placed_codes(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> tuple[CameraPlacement, _Codes]:
     """Assign every camera to its county, township and village.
 
     By position (point in polygon, STRtree) at each level that has polygons; coarser levels follow
@@ -331,8 +364,9 @@ def placed_codes(
     CameraPlacement
         ``placement`` (aligned with ``cameras``), ``outside`` (cameras with a position inside no
         unit), ``mismatches`` (ID county ≠ county by position), ``unplaced`` (no position).
-    dict
-        The same ``county``, ``township``, ``village`` codes as object arrays (``None`` missing).
+    _Codes
+        The same ``county``, ``township``, ``village`` codes, as object arrays and as Arrow
+        columns (:meth:`_Codes.column`).
     """
     n = len(cameras)
     lon, lat = _camera_xy_wgs84(cameras)
@@ -344,11 +378,16 @@ def placed_codes(
     has_geo = ~(shapely.is_missing(geo_all) | shapely.is_empty(geo_all))
     rows_by_level, inside_any = _positional_hits(lon, lat, units, has_geo)
     anc = unit_ancestors(units).set_index("code")
-    codes_by_level = _codes_from_rows(rows_by_level, units, anc)
+    codes = _codes_from_rows(rows_by_level, units, anc)
+    codes_by_level = codes.objects
 
     # cameras without a position (or where no level has polygons): their own codes; a camera with
     # a position outside every polygon is listed, not counted by its codes
-    id_county = id_admin_codes(cameras["device_id"]) if "device_id" in cameras else np.full(n, None)
+    id_county = (
+        id_admin_codes(cameras["device_id"])
+        if "device_id" in cameras
+        else pd.array([None] * n, dtype="string")
+    )
     levels_arr = obj_array(units["level"])
     by = _ByCode(
         usable=~has_pos | inside_any,
@@ -358,9 +397,12 @@ def placed_codes(
         county_of={str(k): v for k, v in anc["county"].items()},
         township_of={str(k): v for k, v in anc["township"].items()},
     )
+    targets = {lvl: by.targets(lvl, codes_by_level[lvl]) for lvl in _PLACED_LEVELS}
     _fill_by_own_codes(cameras, codes_by_level, by)
     _fill_county(cameras, codes_by_level, id_county, by)
+    for lvl, idx in targets.items():
+        codes.patch(lvl, idx)
     placement = _placement(
-        cameras, codes_by_level, id_county, has_pos=has_pos, inside_any=inside_any, lon=lon, lat=lat
+        cameras, codes, id_county, has_pos=has_pos, inside_any=inside_any, lon=lon, lat=lat
     )
-    return placement, codes_by_level
+    return placement, codes

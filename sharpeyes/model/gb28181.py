@@ -112,8 +112,8 @@ def decode_ids(ids: pd.Series) -> pd.DataFrame:
     return out
 
 
-def id_admin_codes(ids: pd.Series) -> np.ndarray:
-    """The 6-digit county code of each valid ID (``None`` for invalid ones), as
+def id_admin_codes(ids: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """The 6-digit county code of each valid ID (``<NA>`` for invalid ones; a ``"string"`` array), as
     :func:`decode_ids`'s ``admin_code`` but on Arrow strings in one pass (a million IDs in a fraction
     of a second, where ``decode_ids`` builds every part)."""
     import pyarrow as pa
@@ -127,4 +127,6 @@ def id_admin_codes(ids: pd.Series) -> np.ndarray:
         False,
     )
     admin = pc.if_else(valid, pc.utf8_slice_codeunits(text, 0, 6), pa.scalar(None, pa.string()))
-    return np.asarray(admin.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.array(
+        pa.chunked_array([admin]) if isinstance(admin, pa.Array) else admin, dtype="string"
+    )
