@@ -303,18 +303,24 @@ def _covered_areas(
     if area == "none":
         return {}
     cpc = covering["point_class"].to_numpy(dtype=int)
-    if area == "exact":
-        class_sets: list[int | None] = [None, *(CLASSES if area_by_class else ())]
-        return {
-            cls: covered_area_exact(
-                sectors[np.ones(len(covering), bool) if cls is None else cpc == cls],
-                leaves.geometry.to_numpy(),
-            )
-            for cls in class_sets
-        }
-    # one raster pass: group 0 for cameras of no class counted separately, groups 1–3 classes
+    # group 0 for cameras of no class counted separately, groups 1–3 the classes
     group = np.where(np.isin(cpc, CLASSES), cpc, 0) if area_by_class else np.zeros(len(cpc), int)
-    res = covered_area_raster(
+    if area == "exact":
+        # one pass: a union per connected component and class, the all-camera union from those
+        res = covered_area_exact(sectors, leaves.geometry.to_numpy(), groups=group.astype(np.int64))
+    else:
+        res = _raster_areas(part, group, cell_m)
+    covered: dict[int | None, np.ndarray] = {None: res[0]}
+    if area_by_class:
+        for cls in CLASSES:
+            covered[cls] = res[1 + cls] if res.shape[0] > 1 + cls else np.zeros(len(leaves))
+    return covered
+
+
+def _raster_areas(part: Partition, group: np.ndarray, cell_m: float) -> np.ndarray:
+    """:func:`covered_area_raster` of the partition's covering cameras, one bit per group."""
+    covering, leaves = part.covering, part.leaves
+    return covered_area_raster(
         covering["x"].to_numpy(dtype=float),
         covering["y"].to_numpy(dtype=float),
         covering["heading_deg"].to_numpy(dtype=float),
@@ -324,11 +330,6 @@ def _covered_areas(
         cell_m=cell_m,
         groups=group.astype(np.int64),
     )
-    covered: dict[int | None, np.ndarray] = {None: res[0]}
-    if area_by_class:
-        for cls in CLASSES:
-            covered[cls] = res[1 + cls] if res.shape[0] > 1 + cls else np.zeros(len(leaves))
-    return covered
 
 
 def _area_counts(part: Partition, covered: dict[int | None, np.ndarray]) -> list[pd.DataFrame]:
