@@ -276,9 +276,47 @@ def _village_counts(part: Partition, village_classes: Iterable[int]) -> list[pd.
     return frames
 
 
+def _near_places_or_roads(part: Partition, cams: pd.DataFrame) -> np.ndarray:
+    """Which of ``cams`` stand close enough to a place or a road for their field of view to
+    reach it (a superset: within the longest range, +1 %, of a place or of a road stretch of at
+    most 200 m, by bounding boxes)."""
+    x = cams["x"].to_numpy(dtype=float)
+    y = cams["y"].to_numpy(dtype=float)
+    reach = float(np.nanmax(cams["range_m"].to_numpy(dtype=float))) * 1.01 + 1.0
+    targets = []
+    if len(part.places):
+        targets.append(
+            shapely.points(part.places["x"].to_numpy(float), part.places["y"].to_numpy(float))
+        )
+    if len(part.roads):
+        lines = shapely.segmentize(part.roads.geometry.to_numpy(), 200.0)
+        coords, idx = shapely.get_coordinates(lines, return_index=True)
+        same = idx[1:] == idx[:-1]  # consecutive vertices of one line make a stretch
+        a, b = coords[:-1][same], coords[1:][same]
+        targets.append(
+            shapely.box(
+                np.minimum(a[:, 0], b[:, 0]),
+                np.minimum(a[:, 1], b[:, 1]),
+                np.maximum(a[:, 0], b[:, 0]),
+                np.maximum(a[:, 1], b[:, 1]),
+            )
+        )
+    near = np.zeros(len(cams), dtype=bool)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not targets or not ok.any():
+        return near
+    tree = shapely.STRtree(shapely.points(x[ok], y[ok]))
+    b = shapely.bounds(np.concatenate(targets))
+    boxes = shapely.box(b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach)
+    hit = np.unique(tree.query(boxes)[1])
+    near[np.flatnonzero(ok)[hit]] = True
+    return near
+
+
 def _partition_sectors(part: Partition, area: AreaMethod) -> np.ndarray:
     """Sectors of the covering cameras: all of them for exact areas, else only the networked ones
-    that places and roads count (the others stay ``None``, which both helpers skip)."""
+    near a place or a road, that places and roads count (the others stay ``None``, which both
+    helpers skip)."""
     covering = part.covering
     sectors = np.full(len(covering), None, dtype=object)
     if area == "exact" and len(part.leaves):
@@ -286,7 +324,9 @@ def _partition_sectors(part: Partition, area: AreaMethod) -> np.ndarray:
     if len(part.places) or len(part.roads):
         net_cov = covering["networked"].to_numpy(dtype=bool)
         if net_cov.any():
-            sectors[net_cov] = camera_sectors(covering[net_cov])
+            idx = np.flatnonzero(net_cov)
+            idx = idx[_near_places_or_roads(part, covering.iloc[idx])]
+            sectors[idx] = camera_sectors(covering.iloc[idx])
     return sectors
 
 
