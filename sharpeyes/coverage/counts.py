@@ -48,9 +48,12 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     """Split the work by county: a county's cameras, leaves, villages and places, plus every camera
     within its longest range of the county (fields of view cross borders)."""
     cam = inputs.cameras
-    cam_county = obj_array(cam["county"])
+    # county numbers of the cameras (one Arrow dictionary pass, not a million Python strings)
+    cam_inv, cam_uniq = pd.factorize(cam["county"], use_na_sentinel=True)
+    cam_uniq = np.asarray(cam_uniq, dtype=object)
     leaf_county = obj_array(inputs.leaves["county"])
-    counties = sorted({str(c) for c in cam_county if c} | {str(c) for c in leaf_county if c})
+    counties = sorted({str(c) for c in cam_uniq if c} | {str(c) for c in leaf_county if c})
+    number = {str(c): i for i, c in enumerate(cam_uniq) if c}
     max_range = float(np.nanmax(cam["range_m"])) if len(cam) else 0.0
     has_xy = np.isfinite(cam["x"].to_numpy()) & np.isfinite(cam["y"].to_numpy())
     pts = shapely.points(
@@ -62,11 +65,7 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
     for county in [*counties, None]:
         leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
-        counted = (
-            cam[cam_county == county]
-            if county
-            else cam[np.array([c is None for c in cam_county], dtype=bool)]
-        )
+        counted = cam[cam_inv == (number.get(county, -2) if county else -1)]
         if len(leaves):
             # the county's bounding box widened by the longest range: a superset of the cameras
             # that can see into it (the exact and raster paths clip to the leaves themselves)
