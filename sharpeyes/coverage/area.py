@@ -130,7 +130,10 @@ def _run_starts(keys: NDArray[np.int64]) -> NDArray[np.int64]:
     """Start of each run of equal values in sorted ``keys``, and ``len(keys)`` at the end."""
     if len(keys) == 0:
         return np.zeros(1, dtype=np.int64)
-    return np.r_[0, np.flatnonzero(np.diff(keys)) + 1, len(keys)].astype(np.int64)
+    starts: NDArray[np.int64] = np.r_[0, np.flatnonzero(np.diff(keys)) + 1, len(keys)].astype(
+        np.int64
+    )
+    return starts
 
 
 #: Side of the square tiles the grouped exact path unions in (metres). Per tile the groups'

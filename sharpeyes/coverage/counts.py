@@ -49,8 +49,8 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     within its longest range of the county (fields of view cross borders)."""
     cam = inputs.cameras
     # county numbers of the cameras (one Arrow dictionary pass, not a million Python strings)
-    cam_inv, cam_uniq = pd.factorize(cam["county"], use_na_sentinel=True)
-    cam_uniq = np.asarray(cam_uniq, dtype=object)
+    cam_inv, found = pd.factorize(cam["county"], use_na_sentinel=True)
+    cam_uniq = np.asarray(found, dtype=object)
     leaf_county = obj_array(inputs.leaves["county"])
     counties = sorted({str(c) for c in cam_uniq if c} | {str(c) for c in leaf_county if c})
     number = {str(c): i for i, c in enumerate(cam_uniq) if c}

@@ -36,7 +36,7 @@ convergence in a UTM or Gauss–Krüger zone is under 3°).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -161,7 +161,7 @@ def fov_values(
     *,
     hd_min_lines: int = HD_MIN_LINES,
     hd: NDArray[np.bool_] | None = None,
-) -> dict[str, NDArray[np.generic]]:
+) -> dict[str, NDArray[Any]]:
     """The filled ``heading_deg``, ``fov_deg``, ``range_m`` of :func:`fov_defaults` as arrays, with
     what was blank (``heading_blank``, ``fov_blank``, ``range_blank``, ``no_direction``) and the
     ``problem`` texts; no copy of the frame (``hd``: the HD flags when already known, unknown as

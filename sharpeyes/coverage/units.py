@@ -211,7 +211,7 @@ def _codes_from_rows(
         for coarse in ("county", "township") if fine == "village" else ("county",):
             vals = up_rows[coarse][rows_by_level[fine][hit]]
             rows[coarse][hit[vals >= 0]] = vals[vals >= 0]
-    lookup = np.append(vocab, None)  # row -1 reads the trailing None
+    lookup = np.array([*vocab, None], dtype=object)  # row -1 reads the trailing None
     return _Codes(vocab=vocab, objects={lvl: lookup[r] for lvl, r in rows.items()}, rows=rows)
 
 

@@ -127,6 +127,7 @@ def id_admin_codes(ids: pd.Series) -> pd.api.extensions.ExtensionArray:
         False,
     )
     admin = pc.if_else(valid, pc.utf8_slice_codeunits(text, 0, 6), pa.scalar(None, pa.string()))
-    return pd.array(
+    out: pd.api.extensions.ExtensionArray = pd.array(
         pa.chunked_array([admin]) if isinstance(admin, pa.Array) else admin, dtype="string"
     )
+    return out
