@@ -25,7 +25,6 @@ All lengths in metres, areas in m², in the metric CRS of the frames passed in.
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from typing import Any, Final
 
@@ -126,113 +125,7 @@ def _connected_groups(polys: NDArray[np.object_]) -> tuple[NDArray[np.int64], ND
     return labels.astype(np.int64), np.bincount(labels).astype(np.int64)
 
 
-def _run_starts(keys: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Start of each run of equal values in sorted ``keys``, and ``len(keys)`` at the end."""
-    if len(keys) == 0:
-        return np.zeros(1, dtype=np.int64)
-    starts: NDArray[np.int64] = np.r_[0, np.flatnonzero(np.diff(keys)) + 1, len(keys)].astype(
-        np.int64
-    )
-    return starts
-
-
-#: Side of the square tiles the grouped exact path unions in (metres). Per tile the groups'
-#: unions are unioned again for all cameras: small polygons, so that is cheaper than a second
-#: union from the sectors (measured: 1,000–2,000 m about a third less work than 4 passes of
-#: connected-group unions at 20,000–60,000 sectors on 36 km²; smaller tiles cut too many sectors).
-TILE_M: Final = 1500.0
-
-
-def _tile_pieces(
-    polys: NDArray[np.object_], tile_m: float
-) -> tuple[NDArray[np.object_], NDArray[np.int64], NDArray[np.int64]]:
-    """Each polygon cut into the square tiles of ``tile_m`` its bounding box spans (whole when it
-    lies in one): the pieces, their tile number and the polygon each came from."""
-    b = shapely.bounds(polys)
-    ox, oy = float(b[:, 0].min()), float(b[:, 1].min())
-    c0, r0 = np.floor((b[:, 0] - ox) / tile_m), np.floor((b[:, 1] - oy) / tile_m)
-    c1, r1 = np.floor((b[:, 2] - ox) / tile_m), np.floor((b[:, 3] - oy) / tile_m)
-    c0, r0, c1, r1 = (v.astype(np.int64) for v in (c0, r0, c1, r1))
-    width = int(c1.max()) + 1
-    one = (c0 == c1) & (r0 == r1)
-    multi = np.flatnonzero(~one)
-    n_cols = (c1 - c0 + 1)[multi]
-    count = n_cols * (r1 - r0 + 1)[multi]
-    src = np.repeat(multi, count)
-    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    cols = c0[src] + k % np.repeat(n_cols, count)
-    rows = r0[src] + k // np.repeat(n_cols, count)
-    boxes = shapely.box(
-        ox + cols * tile_m, oy + rows * tile_m, ox + (cols + 1) * tile_m, oy + (rows + 1) * tile_m
-    )
-    cut = shapely.intersection(polys[src], boxes)
-    keep = ~shapely.is_empty(cut)
-    one_idx = np.flatnonzero(one)
-    return (
-        np.concatenate([polys[one_idx], cut[keep]]),
-        np.concatenate([r0[one_idx] * width + c0[one_idx], (rows * width + cols)[keep]]),
-        np.concatenate([one_idx, src[keep]]),
-    )
-
-
-def _grouped_pieces(
-    polys: NDArray[np.object_], groups: NDArray[np.int64], n_groups: int, tile_m: float
-) -> tuple[NDArray[np.object_], NDArray[np.bool_], NDArray[np.int64]]:
-    """Unions to credit to the leaves, tile by tile: per tile and group one union (credited to
-    that group's row) and per tile the union of those unions (row 0; the same geometry when
-    the tile holds one group). Returns the pieces, whether each counts for all cameras, and its
-    group (-1 none)."""
-    pieces, tile, src = _tile_pieces(polys, tile_m)
-    width = max(n_groups, 1)
-    key = tile * width + groups[src]
-    order = np.argsort(key, kind="stable")
-    pieces, key = pieces[order], key[order]
-    starts = _run_starts(key)
-    unions = np.array(
-        [
-            pieces[a] if b - a == 1 else shapely.union_all(pieces[a:b])
-            for a, b in itertools.pairwise(starts)
-        ],
-        dtype=object,
-    )
-    run_tile = key[starts[:-1]] // width
-    tile_starts = _run_starts(run_tile)
-    runs_per_tile = np.diff(tile_starts)
-    single = np.repeat(runs_per_tile == 1, runs_per_tile)  # one group: its union is the tile's
-    # the tile's union from its groups' unions: small polygons, cheaper than from the pieces
-    merged = [
-        shapely.union_all(unions[tile_starts[t] : tile_starts[t + 1]])
-        for t in np.flatnonzero(runs_per_tile > 1)
-    ]
-    return (
-        np.concatenate([unions, np.array(merged, dtype=object)]),
-        np.concatenate([single, np.ones(len(merged), bool)]),
-        np.concatenate([key[starts[:-1]] % width, np.full(len(merged), -1, dtype=np.int64)]),
-    )
-
-
-def _pieces(
-    polys: NDArray[np.object_], groups: NDArray[np.int64] | None
-) -> tuple[NDArray[np.object_], NDArray[np.bool_], NDArray[np.int64]]:
-    """Unions to credit to the leaves, without groups: one per connected component (a lone
-    sector needs no union). Returns the pieces, that each counts for all cameras, no group."""
-    del groups
-    labels, sizes = _connected_groups(polys)
-    lone = sizes[labels] == 1
-    multi = np.flatnonzero(~lone)
-    order = multi[np.argsort(labels[multi], kind="stable")]
-    starts = _run_starts(labels[order])
-    unions = [shapely.union_all(polys[order[a:b]]) for a, b in itertools.pairwise(starts)]
-    pieces = np.concatenate([polys[lone], np.array(unions, dtype=object)])
-    return pieces, np.ones(len(pieces), bool), np.full(len(pieces), -1, dtype=np.int64)
-
-
-def covered_area_exact(
-    sectors: NDArray[np.object_],
-    leaves: NDArray[np.object_],
-    *,
-    groups: NDArray[np.int64] | None = None,
-) -> NDArray[np.float64]:
+def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]) -> FloatArray:
     """Area (m²) of each leaf inside the union of ``sectors`` (metric CRS), exact for the polygons.
 
     Parameters
@@ -241,52 +134,46 @@ def covered_area_exact(
         Field-of-view polygons (``None`` entries are ignored).
     leaves
         Leaf polygons (non-overlapping), same CRS.
-    groups
-        Optional group per sector, 0–6 (for instance the point class): the sectors are then
-        grouped and unioned once per connected component and group, the component's union for
-        all sectors taken from its groups' unions, and the result has a row per group.
 
     Returns
     -------
     ndarray
-        Covered area per leaf, m²; with ``groups`` an array of shape ``(1 + max group + 1,
-        n_leaves)`` as :func:`covered_area_raster` returns: row 0 all sectors, row ``1 + g`` the
-        sectors of group ``g``.
+        Covered area per leaf, m².
     """
-    n_groups = 0 if groups is None else int(np.max(groups, initial=-1)) + 1
-    out = np.zeros((1 + n_groups, len(leaves)), dtype=float)
+    out = np.zeros(len(leaves), dtype=float)
     polys = np.asarray(sectors, dtype=object)
-    valid = ~(shapely.is_missing(polys) | shapely.is_empty(polys))
-    grp = np.zeros(len(polys), np.int64) if groups is None else np.asarray(groups, np.int64)
-    polys, grp = polys[valid], grp[valid]
-    result = out if groups is not None else out[0]
+    polys = polys[~(shapely.is_missing(polys) | shapely.is_empty(polys))]
     if len(polys) == 0 or len(leaves) == 0:
-        return result
+        return out
     leaf_arr = np.asarray(leaves, dtype=object)
     # only sectors that can touch a leaf take part
     touching = np.unique(shapely.STRtree(leaf_arr).query(polys)[0])
-    polys, grp = polys[touching], grp[touching]
+    polys = polys[touching]
     if len(polys) == 0:
-        return result
-    pieces, for_all, group_of = (
-        _grouped_pieces(polys, grp, n_groups, TILE_M) if n_groups else _pieces(polys, None)
-    )
+        return out
+    labels, sizes = _connected_groups(polys)
+    lone = sizes[labels] == 1
+    groups = [polys[lone]]
+    multi = np.flatnonzero(~lone)
+    if len(multi):
+        order = multi[np.argsort(labels[multi], kind="stable")]
+        cuts = np.flatnonzero(np.diff(labels[order])) + 1
+        unions = [shapely.union_all(polys[g]) for g in np.split(order, cuts)]
+        groups.append(np.array(unions, dtype=object))
+    pieces = np.concatenate(groups)
     shapely.prepare(leaf_arr)
     tree = shapely.STRtree(leaf_arr)
     pi, li = tree.query(pieces, predicate="intersects")
     if len(pi) == 0:
-        return result
+        return out
     whole = shapely.covers(leaf_arr[li], pieces[pi])
     area = np.empty(len(pi), dtype=float)
     area[whole] = shapely.area(pieces[pi[whole]])
     part = ~whole
     if part.any():
         area[part] = shapely.area(shapely.intersection(pieces[pi[part]], leaf_arr[li[part]]))
-    np.add.at(out[0], li[for_all[pi]], area[for_all[pi]])
-    in_group = group_of[pi] >= 0
-    if n_groups and in_group.any():
-        np.add.at(out, (1 + group_of[pi][in_group], li[in_group]), area[in_group])
-    return result
+    np.add.at(out, li, area)
+    return out
 
 
 def _mark_sectors(

@@ -345,10 +345,16 @@ def _covered_areas(
     # group 0 for cameras of no class counted separately, groups 1–3 the classes
     group = np.where(np.isin(cpc, CLASSES), cpc, 0) if area_by_class else np.zeros(len(cpc), int)
     if area == "exact":
-        # one pass: a union per connected component and class, the all-camera union from those
-        res = covered_area_exact(sectors, leaves.geometry.to_numpy(), groups=group.astype(np.int64))
-    else:
-        res = _raster_areas(part, group, cell_m)
+        # a union per class: unioning the classes' unions again for all cameras cost more than a
+        # second union from the sectors (measured at 200,000 cameras on the benchmark city)
+        geo = leaves.geometry.to_numpy()
+        return {
+            cls: covered_area_exact(
+                sectors[np.ones(len(covering), bool) if cls is None else cpc == cls], geo
+            )
+            for cls in (None, *(CLASSES if area_by_class else ()))
+        }
+    res = _raster_areas(part, group, cell_m)
     covered: dict[int | None, np.ndarray] = {None: res[0]}
     if area_by_class:
         for cls in CLASSES:
