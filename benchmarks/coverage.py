@@ -6,8 +6,8 @@
 Prints, in one run:
 - prepare_inputs (assigning cameras, places and roads to units) beside its goal (≤ 2 s at 1M) and
   the plain STRtree query of the cameras in the villages (its same-run baseline);
-- the time to compute every KPI with EXACT area coverage (vector: a union per 1.5 km tile and
-  class) and with the FAST path (raster of --cell metres), median of --repeat runs, on --workers
+- the time to compute every KPI with EXACT area coverage (vector, connected-group unions) and with
+  the FAST path (raster of --cell metres), median of --repeat runs, on --workers
   processes, each beside its goal (≤ 15 s, floor 30 s; ≤ 3 s, floor 5 s at 1M, prepare included);
 - the fast path's largest per-village difference from the exact figure, in percentage points;
 - peak memory (this process + its worker processes, max RSS);
