@@ -54,7 +54,7 @@ from sharpeyes.coverage.counts import Partition, partial_counts
 from sharpeyes.coverage.fov import fov_defaults
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs, prepare_inputs
 from sharpeyes.coverage.kpis import rates_from_counts
-from sharpeyes.coverage.units import unit_ancestors
+from sharpeyes.coverage.units import CameraPlacement, unit_ancestors
 from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.crs import metric_crs
 from sharpeyes.model.frames import obj_array
@@ -69,6 +69,7 @@ __all__ = [
     "PartitionedReport",
     "ReportOptions",
     "county_counts",
+    "county_tasks",
     "dask_client",
     "partition_plan",
     "run_report_partitioned",
@@ -154,6 +155,52 @@ class PartitionedReport:
     metric_crs: str
     run_id: int | None
     tasks: pd.DataFrame
+
+    def camera_placement(self) -> CameraPlacement:
+        """The placement findings as :class:`~sharpeyes.coverage.units.CameraPlacement` (the lists;
+        its counts are :attr:`placement`)."""
+        return _Placement(
+            placement=pd.DataFrame(columns=["device_id", "placed"]),
+            outside=self.outside,
+            mismatches=self.mismatches,
+            unplaced=self.unplaced,
+            counts=self.placement,
+        )
+
+    def dask_summary(self) -> dict[str, Any]:
+        """What the tasks did: counties, cameras read, the slowest and the largest task."""
+        t = self.tasks
+        if t.empty:
+            return {"counties": 0}
+        return {
+            "counties": len(t),
+            "cameras_read": int(t["cameras_read"].sum()),
+            "largest_county_cameras": int(t["counted"].max()),
+            "slowest_task_s": float(t["seconds"].max()),
+            "peak_rss_mb_max": float(t["peak_rss_mb"].max()),
+        }
+
+
+@dataclass
+class _Placement(CameraPlacement):
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, int]:
+        return dict(self.counts)
+
+
+def report_on_dask(store: Any, address: Any, **options: Any) -> PartitionedReport | None:
+    """:func:`run_report_partitioned` on the cluster at ``address`` (see :func:`dask_client`) for
+    an open store; ``None`` (and a warning on the log) when the hierarchy cannot be split by
+    county, for the caller to run in one process."""
+    opts = ReportOptions(**options)
+    plan, why = partition_plan(store, opts)
+    if plan is None:
+        log.warning("--dask: %s; the report runs in one process", why)
+        return None
+    url = store.engine.url.render_as_string(hide_password=False)
+    with dask_client(address) as client:
+        return run_report_partitioned(url, client, plan=plan, **options)
 
 
 @contextlib.contextmanager
@@ -276,7 +323,14 @@ def run_report_partitioned(
             plan, why = partition_plan(store, opts)
         if plan is None:
             raise AnalysisError(f"the work cannot be split by county: {why}")
-    tasks = [
+    futures = client.map(county_counts, county_tasks(store_url, plan, opts), pure=False)
+    results: list[CountyResult] = client.gather(futures)
+    return _reduce(results, plan)
+
+
+def county_tasks(store_url: str, plan: PartitionPlan, options: ReportOptions) -> list[CountyTask]:
+    """One task per county of the plan: the URL, the county code and the plan's scalars."""
+    return [
         CountyTask(
             store_url=store_url,
             county=c,
@@ -285,13 +339,10 @@ def run_report_partitioned(
             run_id=plan.run_id,
             place_categories=tuple(plan.place_categories),
             road_classes=tuple(plan.road_classes),
-            options=opts,
+            options=options,
         )
         for c in plan.counties
     ]
-    futures = client.map(county_counts, tasks, pure=False)
-    results: list[CountyResult] = client.gather(futures)
-    return _reduce(results, plan)
 
 
 def _reduce(results: list[CountyResult], plan: PartitionPlan) -> PartitionedReport:
@@ -352,7 +403,8 @@ def _read_box(
     minx, miny, maxx, maxy = shapely.total_bounds(metric)
     widened = shapely.buffer(shapely.box(minx, miny, maxx, maxy), max_range_m, join_style="mitre")
     to_deg = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    x0, y0, x1, y1 = to_deg.transform_bounds(*shapely.bounds(widened), densify_pts=64)
+    bx0, by0, bx1, by1 = (float(v) for v in shapely.bounds(widened))
+    x0, y0, x1, y1 = to_deg.transform_bounds(bx0, by0, bx1, by1, densify_pts=64)
     box = (
         min(x0, float(own["minx"].min())) - _MARGIN_DEG,
         min(y0, float(own["miny"].min())) - _MARGIN_DEG,

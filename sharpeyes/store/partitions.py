@@ -204,7 +204,7 @@ def health_of(store: Any, run_id: int, device_ids: Sequence[str]) -> pd.DataFram
         for chunk in chunks
     ]
     # chunks by device: each camera's rows stay together and in the run's order
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame: pd.DataFrame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return frame.reset_index(drop=True)
 
 
