@@ -227,7 +227,7 @@ def dask_client(address: Any) -> Iterator[Any]:
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # any free port: 8787 may be taken
             silence_logs=logging.WARNING,
         )
         try:
