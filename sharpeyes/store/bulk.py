@@ -28,9 +28,9 @@ import itertools
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 import numpy as np
@@ -47,7 +47,6 @@ from sharpeyes.ingest.merge import (
     NO_KEY_REASON,
     RECORD_FIELDS,
     Rows,
-    is_missing,
     plain_values,
 )
 from sharpeyes.ingest.record import finish_record
@@ -59,6 +58,10 @@ from sharpeyes.store.engine import Database, hold_staging
 HASHED_FIELDS: Final[tuple[str, ...]] = (*RECORD_FIELDS, *CREDENTIAL_FIELDS)
 #: At least this many new cameras go through the staging file on SQLite; fewer are bound row by row.
 STAGE_ROWS: Final = 5_000
+#: The staging is cut into at most this many parts (each ATTACHed: SQLite allows 10 at once) …
+STAGE_PARTS: Final = 4
+#: … of at least this many rows.
+STAGE_PART_ROWS: Final = 100_000
 #: Rows per CSV block sent to ``COPY``.
 COPY_BLOCK_ROWS: Final = 65_536
 #: Changes whenever the hashed fields change (a new canonical column makes every stored hash stale).
@@ -113,7 +116,7 @@ class Batch:
     def ids_at(self, positions: np.ndarray) -> np.ndarray:
         """The device IDs at ``positions`` (object array of str)."""
         if "ids" in self.__dict__ or len(positions) * 4 >= len(self.frame):
-            return self.ids[positions]
+            return np.asarray(self.ids[positions], dtype=object)
         return np.asarray(
             self.frame["device_id"].iloc[positions].to_numpy(dtype=object), dtype=object
         )
@@ -278,7 +281,9 @@ def stored_hashes(
     n = len(keys)
     total = int(conn.execute(sa.select(sa.func.count()).select_from(cam)).scalar_one())
     if total == 0:
-        return np.zeros(n, dtype=bool), pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, bool))
+        return np.zeros(n, dtype=bool), pd.arrays.IntegerArray(
+            np.zeros(n, np.int64), np.ones(n, bool)
+        )
     if n * 4 >= total:
         stored_ids, stored, has = _every_stored_key(db, conn)
     else:
@@ -436,25 +441,47 @@ def _scratch_root(nbytes: int) -> str | None:
     return None
 
 
-def _insert_staged(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
-    """Stage ``table`` in a scratch file with ADBC, then ONE ``INSERT … SELECT`` on ``conn``."""
+def _stage(path: Path, table: pa.Table) -> None:
+    """Write ``table`` into a new scratch SQLite file with ADBC (Arrow arrays bound in C; no
+    journal, no syncs: the file is thrown away whatever happens)."""
     import adbc_driver_sqlite.dbapi as adbc
 
+    with adbc.connect(str(path), autocommit=True) as stage, stage.cursor() as cursor:
+        for pragma in ("journal_mode = OFF", "synchronous = OFF"):
+            cursor.execute(f"PRAGMA {pragma}")
+            cursor.fetchall()
+        cursor.adbc_ingest("stage", table, mode="create")
+
+
+def _insert_staged(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
+    """Stage ``table`` in scratch files with ADBC, then ``INSERT … SELECT`` each on ``conn``.
+
+    The table is cut into up to :data:`STAGE_PARTS` parts of at least :data:`STAGE_PART_ROWS`
+    rows: a worker thread stages part k + 1 while ``conn`` copies part k (both drivers leave
+    Python's lock while SQLite works), in file order, all inside the import's transaction."""
     folder = Path(tempfile.mkdtemp(prefix="sharpeyes-stage-", dir=_scratch_root(table.nbytes)))
-    alias = f"sharpeyes_stage_{next(_ALIASES)}"
-    hold_staging(conn, alias, folder)  # detached and removed when the transaction is over
-    path = folder / "stage.db"
-    with adbc.connect(str(path)) as stage:
-        with stage.cursor() as cursor:
-            cursor.adbc_ingest("stage", table, mode="create")
-        stage.commit()
-    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+    n = table.num_rows
+    size = max(STAGE_PART_ROWS, -(-n // STAGE_PARTS))
+    parts = [table.slice(start, size) for start in range(0, n, size)]
     names = ", ".join(table.column_names)
     values = ", ".join(_literal(v) for v in constants.values())
-    conn.exec_driver_sql(
-        f"INSERT INTO cameras ({names}, {', '.join(constants)}) "
-        f"SELECT {names}, {values} FROM {alias}.stage ORDER BY rowid"
-    )
+    aliases = [f"sharpeyes_stage_{next(_ALIASES)}" for _ in parts]
+    for alias in aliases:  # detached (and the folder removed) when the transaction is over
+        hold_staging(conn, alias, folder)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-stage") as pool:
+        staged = [pool.submit(_stage, folder / f"stage{k}.db", p) for k, p in enumerate(parts)]
+        try:
+            for k, (alias, done) in enumerate(zip(aliases, staged, strict=True)):
+                done.result()
+                path = str(folder / f"stage{k}.db")
+                conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (path,))
+                conn.exec_driver_sql(
+                    f"INSERT INTO cameras ({names}, {', '.join(constants)}) "
+                    f"SELECT {names}, {values} FROM {alias}.stage ORDER BY rowid"
+                )
+        finally:
+            for later in staged:
+                later.cancel()
 
 
 def _copy_csv(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
