@@ -1,9 +1,9 @@
 """Points in polygons at a million points: a raster lookup for the points far from every border,
 an STRtree query for the others.
 
-:func:`first_containing` answers, for each point, which polygon holds it — the *first* one in
-STRtree order when several do (points on shared borders), exactly as a plain
-``STRtree.query(points, predicate="intersects")`` would. The polygons are burnt once into a grid
+:func:`first_containing` answers, for each point, which polygon holds it — the one listed first
+when several do (points on shared borders), exactly as a plain
+``STRtree.query(points, predicate="intersects")`` keeping the lowest polygon index would. The polygons are burnt once into a grid
 (``rasterio.features.rasterize``): a cell whose centre lies in exactly one polygon and that no
 polygon boundary touches (nor a neighbouring cell's) lies wholly inside that polygon, so a point in
 it is answered by the cell; a cell no polygon reaches and no boundary touches answers "none". Only
@@ -31,12 +31,12 @@ _GRID_CELLS = 4_000_000
 def _exact_first(
     x: NDArray[np.float64], y: NDArray[np.float64], polygons: NDArray[np.object_]
 ) -> NDArray[np.int64]:
-    """First polygon (STRtree order) intersecting each point; -1 for none."""
+    """First polygon (lowest index) intersecting each point; -1 for none."""
     out = np.full(len(x), -1, dtype=np.int64)
     if len(x) == 0 or len(polygons) == 0:
         return out
     pi, ui = shapely.STRtree(polygons).query(shapely.points(x, y), predicate="intersects")
-    order = np.argsort(pi, kind="stable")
+    order = np.lexsort((ui, pi))  # by point, then by polygon: the first listed wins
     pi, ui = pi[order], ui[order]
     first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, bool)
     out[pi[first]] = ui[first]
@@ -97,7 +97,7 @@ def _cell_answers(
 def first_containing(
     x: NDArray[np.float64], y: NDArray[np.float64], polygons: NDArray[np.object_]
 ) -> NDArray[np.int64]:
-    """Index of the first polygon (STRtree order) that holds each point ``(x, y)``; -1 for none
+    """Index of the first polygon (lowest index) that holds each point ``(x, y)``; -1 for none
     (and for NaN coordinates). Same answer as an STRtree query with ``predicate="intersects"``.
 
     Parameters

@@ -134,8 +134,9 @@ def _positional_hits(
     lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame, has_geo: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Unit codes by point in polygon, finest level first; coarser levels only for the points no
-    finer unit holds (:func:`~sharpeyes.coverage.locate.first_containing`: the first unit in STRtree
-    order for points on shared borders). Returns the unit's row per level (-1 none) and which points
+    finer unit holds (:func:`~sharpeyes.coverage.locate.first_containing`: on a shared border the
+    unit listed first wins, not the tree's order, so that a subset of the units in the same order —
+    a county partition — places a point the same). Returns the unit's row per level (-1 none) and which points
     fell inside some unit."""
     n = len(lon)
     geo_all = units.geometry.to_numpy()

@@ -10,11 +10,11 @@ from sharpeyes.coverage.locate import first_containing
 
 
 def _strtree_first(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """The plain answer: first polygon (STRtree order) intersecting each point, -1 for none."""
+    """The plain answer: first polygon (lowest index) intersecting each point, -1 for none."""
     out = np.full(len(x), -1)
     ok = np.isfinite(x) & np.isfinite(y)
     pi, ui = shapely.STRtree(polygons).query(shapely.points(x[ok], y[ok]), predicate="intersects")
-    order = np.argsort(pi, kind="stable")
+    order = np.lexsort((ui, pi))
     pi, ui = pi[order], ui[order]
     first = np.r_[True, pi[1:] != pi[:-1]]
     out[np.flatnonzero(ok)[pi[first]]] = ui[first]
