@@ -214,7 +214,7 @@ def camera_index(state: AppState) -> CameraIndex:
     from sharpeyes.api.indexfile import open_index
 
     versions = state.versions()
-    wanted = (versions["cameras"], versions["health"])
+    wanted = (versions["camera_rows"], versions["health"])
     current = state._index
     if current is not None and getattr(current, "version", None) == wanted:
         return current

@@ -6,6 +6,8 @@ primary keys or small tables (milliseconds at a million cameras, on SQLite and P
 
 - ``cameras``: imports (count, newest id and finish time), the change log's newest id (camera edits
   write there too) and the newest camera id;
+- ``camera_rows``: the change log's newest id and the newest camera id (the camera index's content:
+  an unchanged re-import leaves it);
 - ``health``: the newest health run and its finish time (the verdicts shown on the map);
 - ``units``: the unit table's size, largest code and total name length, and the police units'
   size and largest code (a units import of either hierarchy);
@@ -29,6 +31,9 @@ _STAMPS: Final = {
         " (SELECT max(finished_at) FROM imports), (SELECT max(change_id) FROM changes),"
         " (SELECT max(camera_id) FROM cameras)"
     ),
+    # what the camera index is made of: every import or edit that changes a camera writes the
+    # change log; new cameras raise the newest camera id (an unchanged re-import changes neither)
+    "camera_rows": "SELECT (SELECT max(change_id) FROM changes), (SELECT max(camera_id) FROM cameras)",
     "health": "SELECT count(*), max(run_id), max(finished_at) FROM health_runs",
     "units": (
         "SELECT count(*), max(code), sum(length(coalesce(name, ''))),"
