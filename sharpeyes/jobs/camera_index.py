@@ -207,7 +207,8 @@ def _small_codes(values: pa.ChunkedArray, table: dict[Any, int]) -> np.ndarray:
     """Each value's code in ``table`` (0: missing or unknown), through the few distinct values."""
     encoded = pc.dictionary_encode(values.combine_chunks())
     lookup = np.array([table.get(v, 0) for v in encoded.dictionary.to_pylist()] + [0], np.int8)
-    return lookup[_indices(encoded)]
+    codes: np.ndarray = lookup[_indices(encoded)]  # -1 (missing) takes the last slot: 0
+    return codes
 
 
 def _indices(encoded: pa.DictionaryArray) -> np.ndarray:
