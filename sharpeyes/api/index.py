@@ -24,7 +24,7 @@ from sharpeyes.jobs.camera_index import (
     VERDICT_CODES,
     arrays_from_frame,
 )
-from sharpeyes.model.tilemath import tile_key_range, world_xy
+from sharpeyes.model.tilemath import tile_key_range, tile_key_ranges, world_xy
 
 #: A unit code's length → the camera column it is compared with (a prefix match).
 _UNIT_COLUMN: Final = {4: "admin_code", 6: "admin_code", 9: "township_code", 12: "village_code"}
@@ -165,7 +165,31 @@ class CameraIndex:
         bbox: BBox | None = None,
     ) -> np.ndarray:
         """Boolean mask of the cameras that pass every given filter."""
-        mask = np.ones(len(self), dtype=bool)
+        mask = np.zeros(len(self), dtype=bool)
+        rows = self.select_rows(
+            unit=unit, point_classes=point_classes, statuses=statuses, verdicts=verdicts, bbox=bbox
+        )
+        mask[rows] = True
+        return mask
+
+    def select_rows(
+        self,
+        *,
+        unit: str | None = None,
+        point_classes: list[int] | None = None,
+        statuses: list[str] | None = None,
+        verdicts: list[str] | None = None,
+        bbox: BBox | None = None,
+    ) -> np.ndarray:
+        """Rows (ascending, so in ``device_id`` order) of the cameras that pass every filter.
+
+        With a ``bbox`` only the cameras of the few tiles covering it are looked at (Z-order
+        slices of the sorted keys), so a small box costs microseconds at any inventory size;
+        the other filters are then applied to those rows only.
+        """
+        rows = (
+            self._bbox_rows(bbox) if bbox is not None else np.arange(len(self), dtype=np.int64)
+        )
         if unit:
             column = _UNIT_COLUMN.get(len(unit), "admin_code")
             codes, categories = self.units[column]
@@ -174,37 +198,42 @@ class CameraIndex:
             # one slot per category and a last one for code -1 (no unit)
             wanted = np.zeros(len(categories) + 1, dtype=bool)
             wanted[[i for i, c in enumerate(categories) if c.startswith(prefix)]] = True
-            mask &= wanted[codes]
+            rows = rows[wanted[codes[rows]]]
         if point_classes:
-            mask &= _any_of(self.point_class, point_classes)
+            rows = rows[_any_of(self.point_class[rows], point_classes)]
         if statuses:
-            mask &= _any_of(self.status, [STATUS_CODES.get(s, -9) for s in statuses])
+            rows = rows[_any_of(self.status[rows], [STATUS_CODES.get(s, -9) for s in statuses])]
         if verdicts:
             # "not_probed" (未巡检): no result in the last finished run (code 0), never "offline"
             verdict_codes_wanted = [
                 0 if v == "not_probed" else VERDICT_CODES.get(v, -9) for v in verdicts
             ]
-            mask &= _any_of(self.verdict, verdict_codes_wanted)
-        if bbox is not None:
-            mask &= self._in_bbox(bbox)
-        return mask
+            rows = rows[_any_of(self.verdict[rows], verdict_codes_wanted)]
+        return rows
 
-    def _in_bbox(self, bbox: BBox) -> np.ndarray:
-        """Mask of the located cameras inside ``bbox``: only the cameras of the few tiles covering
-        it are looked at (Z-order slices), so a small box costs little at any inventory size."""
+    def _bbox_rows(self, bbox: BBox) -> np.ndarray:
+        """Sorted rows of the located cameras inside ``bbox``, from the tiles covering it."""
+        tiles = covering_tiles(bbox)
+        z = tiles[0][0]
+        lows, highs = tile_key_ranges(
+            z, np.array([t[1] for t in tiles]), np.array([t[2] for t in tiles])
+        )
+        starts = np.searchsorted(self.tile_key, lows)
+        stops = np.searchsorted(self.tile_key, highs)
         rows = np.concatenate(
             [np.empty(0, dtype=np.int64)]
-            + [self.tile_rows(z, x, y) for z, x, y in covering_tiles(bbox)]
+            + [self.tile_rows_sorted[a:b] for a, b in zip(starts, stops, strict=True) if b > a]
         )
         lon, lat = self.lon[rows], self.lat[rows]
         inside = (lon >= bbox.west) & (lon <= bbox.east) & (lat >= bbox.south) & (lat <= bbox.north)
-        mask = np.zeros(len(self), dtype=bool)
-        mask[rows[inside]] = True
-        return mask
+        return np.sort(rows[inside]).astype(np.int64)
 
     def page(self, mask: np.ndarray, *, limit: int, offset: int) -> tuple[int, list[str]]:
         """Total selected, and the device IDs of one page (in device_id order)."""
-        rows = np.flatnonzero(mask)
+        return self.page_rows(np.flatnonzero(mask), limit=limit, offset=offset)
+
+    def page_rows(self, rows: np.ndarray, *, limit: int, offset: int) -> tuple[int, list[str]]:
+        """Total of ``rows`` (ascending), and the device IDs of one page of them."""
         return len(rows), [x.decode() for x in self.device_id[rows[offset : offset + limit]]]
 
     def ids(self, rows: np.ndarray) -> list[str]:

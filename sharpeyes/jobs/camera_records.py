@@ -13,12 +13,9 @@ import math
 from collections.abc import Callable
 from typing import Any, Final
 
-import sqlalchemy as sa
-
 from sharpeyes.ingest.merge import KINDS, RECORD_FIELDS
 from sharpeyes.model.urls import mask_url, scrub
 from sharpeyes.store import Store
-from sharpeyes.store import schema as s
 
 #: IDs per ``IN (…)`` query.
 _CHUNK: Final = 5_000
@@ -59,6 +56,7 @@ _CONVERT: Final[dict[str, Callable[[Any], Any]]] = {
     "bool": _bool,
 }
 _CONVERTERS: Final = tuple(_CONVERT[KINDS.get(c, "text")] for c in RECORD_FIELDS)
+_SELECT: Final = f"SELECT {', '.join(RECORD_FIELDS)} FROM cameras WHERE device_id IN ("
 
 
 def camera_records(store: Store, device_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -66,13 +64,18 @@ def camera_records(store: Store, device_ids: list[str]) -> dict[str, dict[str, A
     :data:`sharpeyes.ingest.merge.RECORD_FIELDS` (never a credential), ``stream_url`` masked."""
     if not device_ids:
         return {}
-    cam = s.cameras
-    select = sa.select(*(cam.c[c] for c in RECORD_FIELDS))
+    mark = "?" if store.db.dialect == "sqlite" else "%s"
     rows: list[tuple[Any, ...]] = []
     with store.db.read() as conn:
-        for start in range(0, len(device_ids), _CHUNK):
-            chunk = device_ids[start : start + _CHUNK]
-            rows.extend(store.db.raw_rows(conn, select.where(cam.c.device_id.in_(chunk))))
+        cursor = conn.connection.cursor()
+        try:
+            for start in range(0, len(device_ids), _CHUNK):
+                chunk = device_ids[start : start + _CHUNK]
+                # plain SQL, no statement compiled per request: the columns are constants
+                cursor.execute(_SELECT + ", ".join([mark] * len(chunk)) + ")", chunk)
+                rows.extend(cursor.fetchall())
+        finally:
+            cursor.close()
     url = RECORD_FIELDS.index("stream_url")
     out: dict[str, dict[str, Any]] = {}
     for row in rows:

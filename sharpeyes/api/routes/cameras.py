@@ -117,7 +117,7 @@ def list_cameras(
 ) -> Any:
     """Cameras in ``device_id`` order. ``format=geojson`` gives a FeatureCollection with ``total``."""
     index = camera_index(state)
-    mask = index.select(
+    rows = index.select_rows(
         unit=parse_unit(unit),
         point_classes=parse_list(
             point_class, tuple(int(c) for c in POINT_CLASSES), "point_class", int
@@ -126,7 +126,7 @@ def list_cameras(
         verdicts=parse_list(verdict, tuple(VERDICTS), "verdict"),
         bbox=parse_bbox(bbox),
     )
-    total, ids = index.page(mask, limit=limit, offset=offset)
+    total, ids = index.page_rows(rows, limit=limit, offset=offset)
     if format == "geojson":
         head = {"type": "FeatureCollection", "total": total, "limit": limit, "offset": offset}
         return StreamingResponse(
