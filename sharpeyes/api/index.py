@@ -187,9 +187,7 @@ class CameraIndex:
         slices of the sorted keys), so a small box costs microseconds at any inventory size;
         the other filters are then applied to those rows only.
         """
-        rows = (
-            self._bbox_rows(bbox) if bbox is not None else np.arange(len(self), dtype=np.int64)
-        )
+        rows = self._bbox_rows(bbox) if bbox is not None else np.arange(len(self), dtype=np.int64)
         if unit:
             column = _UNIT_COLUMN.get(len(unit), "admin_code")
             codes, categories = self.units[column]

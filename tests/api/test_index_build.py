@@ -5,6 +5,7 @@ camera pages' plain records equal the records of the canonical frame (SQLite, an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from sharpeyes.jobs.camera_records import camera_records
 from sharpeyes.settings import Settings
 from sharpeyes.store import Store
 from tests.api import city
+from tests.api.conftest import serve
 from tests.api.test_api import csv_registry
 
 
@@ -104,3 +106,45 @@ def test_index_and_records_on_postgis(pg_url: str) -> None:
         _same_records(store)
     finally:
         store.close()
+
+
+def test_a_units_import_and_a_new_report_by_another_process_show_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from sharpeyes.api import deps
+    from sharpeyes.jobs.auth import add_user, create_token
+
+    store = Store.open(f"sqlite:///{tmp_path / 'city.db'}")
+    city.populate(store, 100)
+    add_user(store, "viewer1", "viewer")
+    token = create_token(store, "viewer1")
+    # a read cache that would keep its values for an hour; the store's stamps read every request
+    monkeypatch.setattr(deps, "VERSION_CHECK_S", 0.0)
+    for url in serve(create_app(Settings(), store, cache_ttl_s=3600)):
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+            _check_fresh_units(store, tmp_path, client)
+
+
+def _check_fresh_units(store: Store, tmp_path: Path, client: Any) -> None:
+
+    def counties() -> dict[str, dict[str, object]]:
+        body = client.get("/api/units", params={"level": "county"}).json()
+        return {u["code"]: u for u in body["units"]}
+
+    before = counties()
+    other = Store.open(f"sqlite:///{tmp_path / 'city.db'}")  # the CLI, the nightly job
+    units = other.units()
+    renamed = units.copy()
+    code = next(iter(before))
+    renamed.loc[renamed["code"] == code, "name"] = "改了名的县"
+    other.replace_units(renamed)
+    assert counties()[code]["name"] == "改了名的县" != before[code]["name"]
+    report = other.latest_result("report") or {}
+    rows = [dict(r, networking_rate=0.123) for r in report.get("rows", [])]
+    assert rows
+    other.save_result("report", {**report, "rows": rows})
+    kpis = counties()[code]["kpis"]
+    assert kpis and all(k["networking_rate"] == 0.123 for k in kpis)
+    other.close()
