@@ -59,11 +59,9 @@ _CONVERTERS: Final = tuple(_CONVERT[KINDS.get(c, "text")] for c in RECORD_FIELDS
 _SELECT: Final = f"SELECT {', '.join(RECORD_FIELDS)} FROM cameras WHERE device_id IN ("
 
 
-def camera_records(store: Store, device_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The record of each of ``device_ids`` that exists, by ID: the fields of
-    :data:`sharpeyes.ingest.merge.RECORD_FIELDS` (never a credential), ``stream_url`` masked."""
-    if not device_ids:
-        return {}
+def _rows(store: Store, select: str, device_ids: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of ``select … WHERE device_id IN (`` for ``device_ids``, in chunks: plain SQL, no
+    statement compiled per request (the columns are constants)."""
     mark = "?" if store.db.dialect == "sqlite" else "%s"
     rows: list[tuple[Any, ...]] = []
     with store.db.read() as conn:
@@ -71,11 +69,27 @@ def camera_records(store: Store, device_ids: list[str]) -> dict[str, dict[str, A
         try:
             for start in range(0, len(device_ids), _CHUNK):
                 chunk = device_ids[start : start + _CHUNK]
-                # plain SQL, no statement compiled per request: the columns are constants
-                cursor.execute(_SELECT + ", ".join([mark] * len(chunk)) + ")", chunk)
+                cursor.execute(select + ", ".join([mark] * len(chunk)) + ")", chunk)
                 rows.extend(cursor.fetchall())
         finally:
             cursor.close()
+    return rows
+
+
+def camera_names(store: Store, device_ids: list[str]) -> dict[str, str]:
+    """The name of each of ``device_ids`` that has one (for the points of a map tile)."""
+    if not device_ids:
+        return {}
+    rows = _rows(store, "SELECT device_id, name FROM cameras WHERE device_id IN (", device_ids)
+    return {str(d): str(n) for d, n in rows if n is not None}
+
+
+def camera_records(store: Store, device_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The record of each of ``device_ids`` that exists, by ID: the fields of
+    :data:`sharpeyes.ingest.merge.RECORD_FIELDS` (never a credential), ``stream_url`` masked."""
+    if not device_ids:
+        return {}
+    rows = _rows(store, _SELECT, device_ids)
     url = RECORD_FIELDS.index("stream_url")
     out: dict[str, dict[str, Any]] = {}
     for row in rows:

@@ -19,6 +19,7 @@ from sharpeyes.api.routes.results import GAP_LAYERS, layer
 from sharpeyes.api.tilebuild import ShapeLayer, camera_rows, camera_tile
 from sharpeyes.jobs import reads
 from sharpeyes.jobs.camera_index import VERDICT_CODES
+from sharpeyes.jobs.camera_records import camera_names
 from sharpeyes.model.codes import POINT_CLASSES, VERDICTS
 from sharpeyes.model.police import POLICE_LEVELS
 from sharpeyes.model.tilemath import check_tile
@@ -86,9 +87,7 @@ def cameras_tile(
 
     def build() -> bytes:
         rows = camera_rows(index, z, x, y, point_classes=classes, verdicts=codes)
-        return camera_tile(
-            index, rows, z, x, y, names=lambda ids: reads.camera_names(state.store, ids)
-        )
+        return camera_tile(index, rows, z, x, y, names=lambda ids: camera_names(state.store, ids))
 
     return _tile(request, state, "cameras", version, key, build)
 
