@@ -97,6 +97,10 @@ def test_map_in_headless_chromium(server: Server) -> None:
             if "/tiles/cameras/" in u
         }
         assert tile_zooms == {zoom}, (tile_zooms, zoom)
+        # offline and degraded are drawn from the camera layer's own tiles: no requests of their own
+        assert not [u for u in page.requests if "verdict=offline" in u or "verdict=degraded" in u]
+        offline = page.evaluate("window.sharpeyesLayers.verdicts.offline.tiles.shownCameras()")
+        assert 0 < offline < page.evaluate("window.sharpeyesLayers.cameras.tiles.shownCameras()")
         assert page.evaluate("window.sharpeyesLayers.cameras.tiles.markerCount()") > 0
         shown = "window.sharpeyesLayers.cameras.tiles.shownCameras()"
         everything = page.evaluate(shown)
