@@ -137,13 +137,42 @@ def _sqlite_table(path: str, columns: str) -> pa.Table:
             source.execute("PRAGMA scratch.journal_mode = OFF")
             source.execute("PRAGMA scratch.synchronous = OFF")
             source.execute(f"CREATE TABLE scratch.cols AS SELECT {columns} FROM main.cameras")
+            if not source.execute("SELECT count(*) FROM scratch.cols").fetchone()[0]:
+                source.execute("DETACH DATABASE scratch")
+                return _typed(pa.table({c: pa.array([], pa.string()) for c in SOURCE_COLUMNS}))
             source.execute("DETACH DATABASE scratch")
         finally:
             source.close()
         with adbc.connect(scratch) as conn, conn.cursor() as cursor:
             cursor.execute("SELECT * FROM cols")
             table: pa.Table = cursor.fetch_arrow_table()
-    return table
+    return _typed(table, sentinels=True)
+
+
+#: Each source column in the scratch copy: one storage class throughout, no NULL (ADBC infers a
+#: column's type from its first rows and refuses a later value of another type): text ``''``,
+#: numbers a sentinel, turned back into missing values by :func:`_typed`.
+_NUMERIC: Final = ("lon", "lat", "point_class", "networked")
+_SCRATCH_COLUMNS: Final = ", ".join(
+    f"CAST(coalesce({c}, 9e999) AS REAL) AS {c}"
+    if c in _NUMERIC
+    else f"CAST(coalesce({c}, '') AS TEXT) AS {c}"
+    for c in SOURCE_COLUMNS
+)
+
+
+def _typed(table: pa.Table, *, sentinels: bool = False) -> pa.Table:
+    """:data:`SOURCE_COLUMNS` as strings and float64, the scratch copy's sentinels (``''``, ∞)
+    back to missing values."""
+    columns = {}
+    for name in SOURCE_COLUMNS:
+        numeric = name in _NUMERIC
+        values = pc.cast(table.column(name), pa.float64() if numeric else pa.string())
+        if sentinels:
+            blank = pc.is_inf(values) if numeric else pc.equal(values, "")
+            values = pc.if_else(blank, pa.scalar(None, values.type), values)
+        columns[name] = values
+    return pa.table(columns)
 
 
 def _postgres_table(store: Store, sql: str) -> pa.Table:
@@ -170,7 +199,7 @@ def read_columns(store: Store) -> pa.Table:
     sql = "SELECT " + ", ".join(SOURCE_COLUMNS) + " FROM cameras"
     url = store.engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return _sqlite_table(url.database, ", ".join(SOURCE_COLUMNS))
+        return _sqlite_table(url.database, _SCRATCH_COLUMNS)
     if url.get_backend_name() == "postgresql":
         return _postgres_table(store, sql)
     from sharpeyes.store.versions import camera_columns

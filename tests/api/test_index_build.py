@@ -71,8 +71,20 @@ def _same_arrays(store: Store) -> None:
 
 
 def test_the_index_read_from_the_store_equals_the_one_made_from_the_frame(tmp_path: Path) -> None:
+    empty = Store.open(f"sqlite:///{tmp_path / 'empty.db'}")
+    arrays, _ = ci.arrays_from_table(ci.read_columns(empty))
+    assert all(len(arrays[name]) == 0 for name in ci.ARRAYS)
     store = Store.open(f"sqlite:///{tmp_path / 'city.db'}")
     city.populate(store, 400)
+    # missing values late in the file: a camera without position, class, status or units
+    lost = city.cameras(401).iloc[400:].copy()
+    for column in ("lon", "lat", "point_class", "status", "networked", "admin_code"):
+        lost[column] = None
+    lost["township_code"] = lost["village_code"] = None
+    lost["geometry"] = None
+    store.import_cameras(lost, city.empty_rejects(), source="test", file="lost.csv")
+    frame = store.cameras()
+    assert frame["lon"].isna().any() and frame["admin_code"].isna().any()
     _same_arrays(store)
 
 
