@@ -33,11 +33,13 @@ import numpy as np
 from scipy.sparse import csgraph, csr_matrix
 
 __all__ = [
+    "ArrayCheck",
     "CutOff",
     "RouteArrays",
     "SwitchGraph",
     "Tree",
     "bfs_routes",
+    "check_arrays",
     "class_matrix",
     "cut_off",
     "edge_lower_ends",
@@ -319,3 +321,85 @@ def edge_lower_ends(graph: SwitchGraph, parent: np.ndarray) -> np.ndarray:
     a = graph.edge_a.astype(np.int64)
     b = graph.edge_b.astype(np.int64)
     return np.where(parent[b] == a, b, np.where(parent[a] == b, a, -1))
+
+
+@dataclass
+class ArrayCheck:
+    """Every graph check on arrays (:func:`check_arrays`); per camera, per node, per link.
+
+    ``has_path``/``hops`` per camera (hops include the camera's own link, -1 none);
+    ``cut_off`` the single failures (:class:`CutOff`); per link (``graph.edge_a`` order)
+    ``lower`` (-1 off the routes), ``load_mbps``, ``cameras``, ``utilisation`` (NaN when the
+    capacity is unknown), ``overloaded``; per node ``cameras_home`` (cameras whose nearest centre on
+    the route it is) and ``cameras_through`` (whose route crosses it).
+    """
+
+    routes: RouteArrays
+    has_path: np.ndarray
+    hops: np.ndarray
+    cut_off: CutOff
+    lower: np.ndarray
+    load_mbps: np.ndarray
+    cameras: np.ndarray
+    utilisation: np.ndarray
+    overloaded: np.ndarray
+    cameras_home: np.ndarray
+    cameras_through: np.ndarray
+
+
+def check_arrays(
+    graph: SwitchGraph,
+    camera_node: np.ndarray,
+    camera_class_pos: np.ndarray,
+    bitrate_mbps: np.ndarray,
+    *,
+    capacity_mbps: np.ndarray,
+    classes: int,
+    threshold: float,
+) -> ArrayCheck:
+    """Reachability, single failures and link loads from arrays alone, no frame and no name.
+
+    Parameters
+    ----------
+    graph
+        The switch graph (cameras not in it).
+    camera_node
+        Per camera, the node it hangs on (-1 none); ``camera_class_pos`` its class column
+        (0 … ``classes - 1``); ``bitrate_mbps`` its stream (Mbit/s).
+    capacity_mbps
+        Per link (``graph.edge_a`` order), Mbit/s, NaN unknown.
+    threshold
+        Utilisation (0–1) above which a link is overloaded.
+    """
+    n = graph.node_count
+    routes = bfs_routes(graph)
+    node = camera_node.astype(np.int64, copy=False)
+    attached = node >= 0
+    depth = np.where(attached, routes.depth[np.maximum(node, 0)], -1)
+    has_path = depth >= 0
+    hops = np.where(has_path, depth + 1, -1).astype(np.int32)
+    cut = cut_off(graph, class_matrix(camera_node, camera_class_pos, n, classes))
+    on_path = node[has_path]
+    load = tree_subtree_sums(
+        routes, np.bincount(on_path, weights=bitrate_mbps[has_path], minlength=n)
+    )
+    count = tree_subtree_sums(routes, np.bincount(on_path, minlength=n).astype(np.int64))
+    lower = edge_lower_ends(graph, routes.parent)
+    on_route = lower >= 0
+    link_load = np.where(on_route, load[np.maximum(lower, 0)], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = link_load / capacity_mbps
+    home = routes.centre[on_path]
+    return ArrayCheck(
+        routes=routes,
+        has_path=has_path,
+        hops=hops,
+        cut_off=cut,
+        lower=lower,
+        load_mbps=link_load,
+        cameras=np.where(on_route, count[np.maximum(lower, 0)], 0),
+        utilisation=utilisation,
+        overloaded=np.nan_to_num(utilisation, nan=0.0) > threshold,
+        cameras_home=np.bincount(home[home >= 0], minlength=n).astype(np.int64),
+        cameras_through=count,
+    )
