@@ -37,6 +37,7 @@ from sharpeyes.network.graph import (
     subtree_sums,
 )
 
+
 def _by_class(vector: np.ndarray) -> dict[str, int]:
     return {str(c): int(v) for c, v in zip(CLASS_KEYS, vector, strict=True) if v}
 

@@ -17,9 +17,21 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sharpeyes.network import build_network, check_network, cut_off_weights, routes_from_platforms
-from sharpeyes.network.collapsed import SwitchGraph, bfs_routes, cut_off, tree_subtree_sums
-from sharpeyes.network.graph import class_weights
+from sharpeyes.network import (
+    build_network,
+    camera_bitrates,
+    check_network,
+    cut_off_weights,
+    routes_from_platforms,
+)
+from sharpeyes.network.collapsed import (
+    SwitchGraph,
+    bfs_routes,
+    check_arrays,
+    cut_off,
+    tree_subtree_sums,
+)
+from sharpeyes.network.graph import CLASS_KEYS, class_weights
 from sharpeyes.network.reference import (
     cut_off_weights_networkx,
     routes_networkx,
@@ -33,16 +45,12 @@ _KINDS = ("centre", "aggregation", "access", "access")
 def topologies(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     n = draw(st.integers(1, 24))
     platforms = draw(st.integers(0, min(3, n)))
-    kinds = ["platform"] * platforms + [
-        draw(st.sampled_from(_KINDS)) for _ in range(n - platforms)
-    ]
+    kinds = ["platform"] * platforms + [draw(st.sampled_from(_KINDS)) for _ in range(n - platforms)]
     names = [f"N{i}" for i in draw(st.permutations(range(n)))]
     nodes = pd.DataFrame({"node_id": names, "kind": kinds, "name": names})
     nodes["lon"] = 123.0 + np.arange(n) * 0.01
     nodes["lat"] = 42.0
-    pairs = draw(
-        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n)
-    )
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
     capacity = st.sampled_from([10.0, 100.0, 1000.0, np.nan])
     rows = [(names[a], names[b], draw(capacity)) for a, b in pairs]
     cameras = draw(st.integers(0, 4 * n))
@@ -76,9 +84,7 @@ def topologies(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     return nodes, links, inventory
 
 
-_SETTINGS = settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+_SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_SETTINGS
@@ -162,3 +168,43 @@ def test_switch_graph_from_edges_is_the_networkx_graph(data: st.DataObject) -> N
     }
     tree = bfs_routes(graph)
     np.testing.assert_array_equal(tree.depth, routes_networkx(network).depth)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(topologies())
+def test_check_arrays_equals_check_network(
+    topology: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+) -> None:
+    """The array entry point (no frame, no name) gives the report's figures."""
+    result = check_network(*topology)
+    network = result.network
+    cams = network.cameras
+    leaf = ~cams["in_graph"].to_numpy(dtype=bool)  # the array model has cameras as leaves only
+    node = np.where(leaf, cams["attach_idx"].to_numpy(dtype=np.int64), -1).astype(np.int32)
+    position = {c: i for i, c in enumerate(CLASS_KEYS)}
+    class_pos = np.array([position[c] for c in cams["point_class"]], dtype=np.int8)
+    rate, _, _ = camera_bitrates(cams["resolution"], cams["codec"])
+    graph = network.switch_graph
+    capacity = np.array(
+        [d["capacity_mbps"] for *_, d in network.graph.edges(data=True)], dtype=float
+    )
+    arrays = check_arrays(
+        graph,
+        node,
+        class_pos,
+        rate.to_numpy(dtype=float),
+        capacity_mbps=capacity,
+        classes=len(CLASS_KEYS),
+        threshold=0.8,
+    )
+    np.testing.assert_array_equal(arrays.has_path[leaf], result.reach["has_path"].to_numpy()[leaf])
+    hops = result.reach["hops"].fillna(-1).to_numpy(dtype=np.int64)
+    np.testing.assert_array_equal(arrays.hops[leaf], hops[leaf])
+    if leaf.all():  # no dual-homed camera: the same cameras, so the same loads and cut-offs
+        load = result.link_load
+        np.testing.assert_array_equal(arrays.load_mbps, load["load_mbps"].to_numpy())
+        np.testing.assert_array_equal(arrays.cameras, load["cameras"].to_numpy())
+        np.testing.assert_array_equal(arrays.overloaded, load["overloaded"].to_numpy())
+        nodes, _ = cut_off_weights(network)
+        for name, vector in nodes.items():
+            np.testing.assert_array_equal(arrays.cut_off.nodes[network.node_index[name]], vector)
