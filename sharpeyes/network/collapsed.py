@@ -32,6 +32,8 @@ from typing import Protocol
 import numpy as np
 from scipy.sparse import csgraph, csr_matrix
 
+from sharpeyes._errors import InputError
+
 __all__ = [
     "ArrayCheck",
     "CutOff",
@@ -79,9 +81,15 @@ class SwitchGraph:
         platforms: np.ndarray,
         is_centre: np.ndarray | None = None,
     ) -> SwitchGraph:
-        """From a link list (no repeats, no self-loops): each node's neighbours in link order."""
-        a = np.asarray(edge_a, dtype=np.int32)
-        b = np.asarray(edge_b, dtype=np.int32)
+        """From a link list (no repeats, no self-loops): each node's neighbours in link order.
+
+        Raises :class:`~sharpeyes._errors.InputError` naming the first bad link (its position).
+        """
+        a = np.asarray(edge_a, dtype=np.int64)
+        b = np.asarray(edge_b, dtype=np.int64)
+        _check_links(node_count, a, b)
+        _check_range("platforms", np.asarray(platforms, dtype=np.int64), 0, node_count)
+        a, b = a.astype(np.int32), b.astype(np.int32)
         rows = np.column_stack([a, b]).ravel()
         cols = np.column_stack([b, a]).ravel()
         order = np.argsort(rows, kind="stable")
@@ -146,6 +154,36 @@ class CutOff:
     bridge_upper: np.ndarray
     bridge_lower: np.ndarray
     bridges: np.ndarray
+
+
+def _first(bad: np.ndarray) -> int | None:
+    where = np.flatnonzero(bad)
+    return int(where[0]) if where.size else None
+
+
+def _check_range(field: str, values: np.ndarray, low: int, high: int) -> None:
+    """Every value in ``[low, high)``, else an error naming the first position outside."""
+    if (row := _first((values < low) | (values >= high))) is not None:
+        raise InputError(
+            f"must be between {low} and {high - 1}", field=field, row=row, value=int(values[row])
+        )
+
+
+def _check_links(node_count: int, a: np.ndarray, b: np.ndarray) -> None:
+    if len(a) != len(b):
+        raise InputError(f"{len(a)} link starts but {len(b)} link ends", field="edge_b")
+    _check_range("edge_a", a, 0, node_count)
+    _check_range("edge_b", b, 0, node_count)
+    if (row := _first(a == b)) is not None:
+        raise InputError("a link from a node to itself", field="edge_b", row=row, value=int(b[row]))
+    pair = np.minimum(a, b) * node_count + np.maximum(a, b)
+    _, first = np.unique(pair, return_index=True)
+    repeated = np.ones(len(pair), dtype=bool)
+    repeated[first] = False
+    if (row := _first(repeated)) is not None:
+        raise InputError(
+            "the same link again (merge repeated links first)", field="edge_a", row=row
+        )
 
 
 def nearest_marked_ancestor(parent: np.ndarray, marked: np.ndarray) -> np.ndarray:
@@ -370,8 +408,20 @@ def check_arrays(
         Per link (``graph.edge_a`` order), Mbit/s, NaN unknown.
     threshold
         Utilisation (0–1) above which a link is overloaded.
+
+    Raises :class:`~sharpeyes._errors.InputError` naming the first camera or link that does not fit.
     """
     n = graph.node_count
+    count_cameras = len(camera_node)
+    for field, values in (("camera_class_pos", camera_class_pos), ("bitrate_mbps", bitrate_mbps)):
+        if len(values) != count_cameras:
+            raise InputError(f"{len(values)} values for {count_cameras} cameras", field=field)
+    if len(capacity_mbps) != len(graph.edge_a):
+        raise InputError(
+            f"{len(capacity_mbps)} capacities for {len(graph.edge_a)} links", field="capacity_mbps"
+        )
+    _check_range("camera_node", camera_node, -1, n)
+    _check_range("camera_class_pos", camera_class_pos, 0, classes)
     routes = bfs_routes(graph)
     node = camera_node.astype(np.int64, copy=False)
     attached = node >= 0

@@ -4,7 +4,7 @@ These are the checks as they were written first (a Python BFS over the networkx 
 low-link DFS from a virtual root, subtree sums by a loop over the BFS order). The package computes
 the same figures on scipy's csgraph (:mod:`sharpeyes.network.collapsed`); these stay as the
 reference the tests compare it with, and as the baseline of ``benchmarks/network.py``
-(``check_network(..., engine="networkx")``). Definitions are in :mod:`sharpeyes.network.failure`
+(``check_network(..., engine="networkx")`` takes its routes and cut-offs from here). Definitions are in :mod:`sharpeyes.network.failure`
 and :mod:`sharpeyes.network.graph`.
 """
 

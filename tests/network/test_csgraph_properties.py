@@ -14,9 +14,11 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sharpeyes._errors import InputError
 from sharpeyes.network import (
     build_network,
     camera_bitrates,
@@ -208,3 +210,20 @@ def test_check_arrays_equals_check_network(
         nodes, _ = cut_off_weights(network)
         for name, vector in nodes.items():
             np.testing.assert_array_equal(arrays.cut_off.nodes[network.node_index[name]], vector)
+
+
+def test_array_inputs_that_do_not_fit_are_named() -> None:
+    platforms = np.array([0], dtype=np.int32)
+    with pytest.raises(InputError, match=r"row 2, field 'edge_b': must be between 0 and 2"):
+        SwitchGraph.from_edges(3, np.array([0, 1, 1]), np.array([1, 2, 3]), platforms=platforms)
+    with pytest.raises(InputError, match=r"row 1, field 'edge_a': the same link again"):
+        SwitchGraph.from_edges(3, np.array([0, 1]), np.array([1, 0]), platforms=platforms)
+    with pytest.raises(InputError, match=r"row 0, field 'edge_b': a link from a node to itself"):
+        SwitchGraph.from_edges(3, np.array([2]), np.array([2]), platforms=platforms)
+    graph = SwitchGraph.from_edges(3, np.array([0, 1]), np.array([1, 2]), platforms=platforms)
+    good = {"capacity_mbps": np.array([10.0, 10.0]), "classes": 6, "threshold": 0.8}
+    with pytest.raises(InputError, match=r"row 1, field 'camera_node'.*value 7"):
+        check_arrays(graph, np.array([2, 7]), np.zeros(2, int), np.ones(2), **good)  # type: ignore[arg-type]
+    result = check_arrays(graph, np.array([2, -1]), np.zeros(2, int), np.ones(2), **good)  # type: ignore[arg-type]
+    assert result.has_path.tolist() == [True, False] and result.hops.tolist() == [3, -1]
+    assert result.load_mbps.tolist() == [1.0, 1.0] and result.cut_off.nodes[1].sum() == 1
