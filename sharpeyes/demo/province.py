@@ -4,8 +4,8 @@ The default :class:`ProvinceSpec` is the size issue #15 plans for: 14 cities, 10
 townships, 60,000 villages, 10,000,000 cameras and about 200,000 access switches. The units nest by
 their codes (GB/T 2260 and the 12-digit statistical codes): province ``21``, cities ``210100`` …,
 counties ``210102`` … (``01`` is the 市辖区 placeholder, never used), townships ``210102001`` …,
-villages ``210102001201`` … (the first township of every county is a street whose units are
-communities, ``001``–``199``; the others hold administrative villages, ``201``–``399``).
+villages ``210102001201`` … (the first township of a county of three or more is a street whose
+units are communities, ``001``–``199``; the others hold administrative villages, ``201``–``399``).
 
 Geometry is a grid of rectangles in WGS-84 degrees (EPSG:4326): the province's box is cut into its
 cities, each city's into its counties, and so on down to villages of about ``village_m`` metres on a
@@ -184,21 +184,18 @@ def province_units(spec: ProvinceSpec) -> ProvinceUnits:
         children: list[tuple[str, tuple[float, float, float, float], bool]] = []
         for (parent, box, street), n in zip(parents, shares, strict=True):
             cells = _tile(box, int(n), aspect)
-            for i, (code, cell) in enumerate(
-                zip(_codes(parent, level, int(n), street=street), cells, strict=True)
-            ):
+            for code, cell in zip(_codes(parent, level, int(n), street=street), cells, strict=True):
                 children.append((code, (cell[0], cell[1], cell[2], cell[3]), False))
                 codes.append(code)
                 names.append(f"{_LABEL[level]}{code}")
                 lvls.append(level)
                 parent_codes.append(None if level == "city" else parent)
-                kinds.append(
-                    (("community" if street else "village") if level == "village" else None)
-                )
+                kinds.append(("community" if street else "village") if level == "village" else None)
                 bounds.append(cell)
-        # the first township of every county is a street (街道), with communities under it
+        # the first township of a county of three or more is a street (街道) of communities
+        siblings = pd.Series([c[:6] for c, _, _ in children]).value_counts()
         parents = [
-            (code, box, level == "township" and code.endswith("001"))
+            (code, box, level == "township" and code.endswith("001") and siblings[code[:6]] >= 3)
             for code, box, _ in children
         ]
     b = np.asarray(bounds)
@@ -304,8 +301,9 @@ def _cameras(
         np.char.add(np.where(networked, "0", "8"), serial),
     )
     switch = np.char.mod("%d", _switch_of(per_village, village, spec))
-    uplink = np.char.add(np.char.add(np.char.add("AS-", village_codes.astype(str)), "-"), switch)
-    uplink = np.where(networked, uplink.astype(object), None)
+    named = np.char.add(np.char.add(np.char.add("AS-", village_codes.astype(str)), "-"), switch)
+    uplink = named.astype(object)
+    uplink[~networked] = None
     resolution = pd.array(np.where(res < 0, 0, res), dtype="Int16")
     resolution[res < 0] = pd.NA
     is_hd = pd.array(res >= 1080, dtype="boolean")

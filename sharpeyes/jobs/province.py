@@ -93,4 +93,9 @@ def generate_province(
     }
 
 
-_LEVELS = (("city", "cities"), ("county", "counties"), ("township", "townships"), ("village", "villages"))
+_LEVELS = (
+    ("city", "cities"),
+    ("county", "counties"),
+    ("township", "townships"),
+    ("village", "villages"),
+)

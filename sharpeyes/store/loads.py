@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sharpeyes._errors import StoreError
 from sharpeyes.store import bulk
 from sharpeyes.store import schema as s
-from sharpeyes.store.engine import Database
+from sharpeyes.store.engine import Database, now
 
 __all__ = ["load_cameras"]
 
@@ -47,6 +47,7 @@ def load_cameras(
         the database refused a block (an ID already stored, a bad value); nothing was kept.
     """
     total = 0
+    stamp = {"updated_at": now()}  # the staged SQLite path needs one constant column
     try:
         with db.write() as conn:
             empty = conn.execute(sa.select(sa.func.count()).select_from(s.cameras)).scalar_one()
@@ -58,7 +59,7 @@ def load_cameras(
                 if batch.dup.any() or len(batch.keyless):
                     raise StoreError("a generated block has empty or repeated device IDs")
                 table = bulk.arrow_rows(batch, np.arange(len(batch.frame)))
-                bulk.insert_new(db, conn, table, {})
+                bulk.insert_new(db, conn, table, stamp)
                 total += table.num_rows
                 if on_block is not None:
                     on_block(total)
