@@ -20,10 +20,8 @@ The server is named by the environment, never the command line (it holds a passw
 ``postgresql+psycopg://sharpeyes:sharpeyes@127.0.0.1:5432/postgres``); the benchmark creates and
 drops its database next to the one that URL names.
 
-How the stages run (:func:`stages`): through the partitioned entry points of
-``sharpeyes.jobs.partitioned`` when that module exists (each task reads its county from the store),
-else through the single-process jobs with the KPI partitions shipped to the cluster
-(``compute_report(dask_address=…)``) and the network checks in this process.
+How the stages run: :func:`stages`. ``--stages`` picks some of them (at full size the gaps and the
+network checks still read the whole inventory in one process).
 """
 
 from __future__ import annotations
@@ -79,15 +77,23 @@ def _database(base_url: str, name: str, *, fresh: bool) -> str:
 
 
 def stages() -> tuple[str, dict[str, Stage]]:
-    """(how they run, the stages by name): each takes the store and the scheduler's address."""
-    if importlib.util.find_spec("sharpeyes.jobs.partitioned") is not None:
-        from _province_dask import partitioned_stages
+    """(how they run, the stages by name): each takes the store and the scheduler's address.
 
-        return "partitioned (each task reads its county)", partitioned_stages()
+    The report goes through ``compute_report(dask_address=…)``: with ``sharpeyes.jobs.partitioned``
+    (issue #15 item 3) one task per county reads its county from the store; without it the KPI
+    partitions are computed here and shipped to the cluster. Gaps and network checks run in this
+    process (not partitioned yet).
+    """
     from sharpeyes.jobs import network
     from sharpeyes.jobs.coverage import compute_gaps, compute_report
 
-    return "single-process reads, KPI partitions on the cluster", {
+    partitioned = importlib.util.find_spec("sharpeyes.jobs.partitioned") is not None
+    how = (
+        "report: one task per county reading its county from the store; gaps, network: client"
+        if partitioned
+        else "report: read here, KPI partitions shipped to the cluster; gaps, network: client"
+    )
+    return how, {
         "report, exact area": lambda store, address: compute_report(
             store, area="exact", dask_address=address
         ),
@@ -114,11 +120,15 @@ def _cluster_cpu(client: Any) -> float:
     return cpu_seconds() + sum(client.run(cpu_seconds).values())
 
 
-def run_on_cluster(url: str, workers: int, *, memory_limit: str) -> dict[str, Any]:
-    """Every stage on a fresh LocalCluster of ``workers`` processes: wall s and peak bytes each."""
+def run_on_cluster(
+    url: str, workers: int, *, memory_limit: str, only: list[str] | None = None
+) -> dict[str, Any]:
+    """The stages on a fresh LocalCluster of ``workers`` processes: wall s and peak bytes each."""
     from dask.distributed import Client, LocalCluster
 
     how, todo = stages()
+    if only:
+        todo = {k: v for k, v in todo.items() if any(k.startswith(o) for o in only)}
     out: dict[str, Any] = {"how": how, "stages": {}}
     with (
         LocalCluster(
@@ -136,7 +146,7 @@ def run_on_cluster(url: str, workers: int, *, memory_limit: str) -> dict[str, An
             reset_peak_rss()
             cpu = _cluster_cpu(client)
             start = time.perf_counter()
-            stage(store, cluster.scheduler_address)
+            result = stage(store, cluster.scheduler_address)
             seconds = time.perf_counter() - start
             out["stages"][name] = {
                 "seconds": seconds,
@@ -144,6 +154,7 @@ def run_on_cluster(url: str, workers: int, *, memory_limit: str) -> dict[str, An
                 "worker_peaks": _worker_peaks(client),
                 "client_peak": peak_rss_bytes(),
                 "load": os.getloadavg()[0],
+                "tasks": result.get("dask") if isinstance(result, dict) else None,
             }
             print(
                 f"  {workers} worker(s) | {name:<20} {seconds:8.1f} s wall, "
@@ -152,6 +163,8 @@ def run_on_cluster(url: str, workers: int, *, memory_limit: str) -> dict[str, An
                 f"{gib(out['stages'][name]['client_peak'])} | load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+            if out["stages"][name]["tasks"]:
+                print(f"    county tasks: {out['stages'][name]['tasks']}", flush=True)
     out["total"] = sum(s["seconds"] for s in out["stages"].values())
     out["cpu_total"] = sum(s["cpu_seconds"] for s in out["stages"].values())
     return out
@@ -194,6 +207,11 @@ def main() -> None:
         "--workers", default="1,2", help="cluster sizes to run, comma-separated (0: generate only)"
     )
     parser.add_argument("--memory-limit", default="0", help="per worker (dask syntax; 0: none)")
+    parser.add_argument(
+        "--stages",
+        default="",
+        help="comma-separated prefixes of the stages to run (report, gaps, network; default all)",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep an already generated database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -232,7 +250,8 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
     for workers in (int(w) for w in args.workers.split(",") if int(w) > 0):
         print(f"# LocalCluster of {workers} worker(s)", flush=True)
-        runs[workers] = run_on_cluster(url, workers, memory_limit=args.memory_limit)
+        only = [o.strip() for o in args.stages.split(",") if o.strip()] or None
+        runs[workers] = run_on_cluster(url, workers, memory_limit=args.memory_limit, only=only)
     for line in _summary(spec, runs) if runs else []:
         print(line)
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
