@@ -94,10 +94,10 @@ def stages() -> tuple[str, dict[str, Stage]]:
         else "report: read here, KPI partitions shipped to the cluster; gaps, network: client"
     )
     return how, {
-        "report, exact area": lambda store, address: compute_report(
+        "report exact": lambda store, address: compute_report(
             store, area="exact", dask_address=address
         ),
-        "report, fast path": lambda store, address: compute_report(
+        "report fast": lambda store, address: compute_report(
             store, area="fast", dask_address=address
         ),
         "gaps": lambda store, address: compute_gaps(store),
@@ -136,7 +136,7 @@ def run_on_cluster(
             threads_per_worker=1,
             processes=True,
             memory_limit=memory_limit,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # any free port: 8787 may be taken
         ) as cluster,
         Client(cluster) as client,
         Store.open(url) as store,
@@ -210,7 +210,7 @@ def main() -> None:
     parser.add_argument(
         "--stages",
         default="",
-        help="comma-separated prefixes of the stages to run (report, gaps, network; default all)",
+        help="comma-separated prefixes of the stages to run (report exact, report fast, gaps, network check; default all)",
     )
     parser.add_argument("--reuse", action="store_true", help="keep an already generated database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")

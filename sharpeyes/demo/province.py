@@ -105,8 +105,10 @@ class ProvinceSpec:
         for child, parent, most, name in limits:
             if math.ceil(child / parent) > most:
                 raise InputError(f"at most {most} {name} per parent (codes run out)", field=name)
-        if self.cameras < 0 or self.switches < 1:
-            raise InputError("cameras ≥ 0 and switches ≥ 1", field="cameras")
+        if self.cameras < 0 or self.switches < self.villages:
+            raise InputError(
+                "cameras ≥ 0 and an access switch per village or more", field="switches"
+            )
 
 
 def _split(total: int, parts: int) -> np.ndarray:
@@ -236,10 +238,16 @@ def _village_cameras(spec: ProvinceSpec, n_villages: int) -> np.ndarray:
     return _split(spec.cameras, n_villages)
 
 
+def _village_switches(spec: ProvinceSpec, n_villages: int) -> np.ndarray:
+    """Access switches per village (``spec.switches`` in all, at least one each)."""
+    return np.asarray(np.maximum(1, _split(spec.switches, n_villages)), dtype=np.int64)
+
+
 def county_parts(units: ProvinceUnits) -> Iterator[CountyPart]:
     """Every county's cameras, places and network, one county at a time, in code order."""
     villages = units.level("village")
     per_village = _village_cameras(units.spec, len(villages))
+    switches = _village_switches(units.spec, len(villages))
     county_of = villages["code"].str.slice(0, 6).to_numpy(dtype=object)
     counties = units.level("county")["code"].to_numpy(dtype=object)
     starts = np.searchsorted(county_of, counties, side="left")
@@ -247,7 +255,9 @@ def county_parts(units: ProvinceUnits) -> Iterator[CountyPart]:
     for number, (county, start, end) in enumerate(zip(counties, starts, ends, strict=True), 1):
         rng = np.random.default_rng([units.spec.seed, number])
         part = villages.iloc[start:end]
-        yield _county_part(units.spec, rng, str(county), part, per_village[start:end])
+        yield _county_part(
+            units.spec, rng, str(county), part, per_village[start:end], switches[start:end]
+        )
 
 
 def _county_part(
@@ -256,22 +266,23 @@ def _county_part(
     county: str,
     villages: gpd.GeoDataFrame,
     per_village: np.ndarray,
+    switches: np.ndarray,
 ) -> CountyPart:
     b = shapely.bounds(villages.geometry.to_numpy())
     codes = villages["code"].to_numpy(dtype=object)
-    cameras = _cameras(rng, spec, county, codes, b, per_village)
+    cameras = _cameras(rng, county, codes, b, per_village, switches)
     places = _places(rng, spec, county, b)
-    nodes, links = _access_network(spec, codes, b, per_village, cameras)
+    nodes, links = _access_network(codes, b, per_village, switches)
     return CountyPart(county=county, cameras=cameras, places=places, nodes=nodes, links=links)
 
 
 def _cameras(
     rng: np.random.Generator,
-    spec: ProvinceSpec,
     county: str,
     codes: np.ndarray,
     b: np.ndarray,
     per_village: np.ndarray,
+    switches: np.ndarray,
 ) -> pd.DataFrame:
     """The county's cameras, each inside its village; device IDs unique in the province."""
     n = int(per_village.sum())
@@ -300,7 +311,7 @@ def _cameras(
         np.char.add(np.char.add(county, basic[village]), "00132"),
         np.char.add(np.where(networked, "0", "8"), serial),
     )
-    switch = np.char.mod("%d", _switch_of(per_village, village, spec))
+    switch = np.char.mod("%d", _switch_of(per_village, village, switches))
     named = np.char.add(np.char.add(np.char.add("AS-", village_codes.astype(str)), "-"), switch)
     uplink = named.astype(object)
     uplink[~networked] = None
@@ -330,14 +341,8 @@ def _cameras(
     )
 
 
-def _switches_per_village(per_village: np.ndarray, spec: ProvinceSpec) -> np.ndarray:
-    cameras_per_switch = max(1.0, spec.cameras / spec.switches)
-    return np.maximum(1, np.round(per_village / cameras_per_switch)).astype(np.int64)
-
-
-def _switch_of(per_village: np.ndarray, village: np.ndarray, spec: ProvinceSpec) -> np.ndarray:
-    """The access switch (``AS-<village code>-<k>``) of each camera: its village's switches in turn."""
-    k = _switches_per_village(per_village, spec)
+def _switch_of(per_village: np.ndarray, village: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The access switch (``AS-<village code>-<k>``) of each camera: its village's ``k`` in turn."""
     first = np.repeat(np.cumsum(per_village) - per_village, per_village)
     rank = np.arange(len(village)) - first
     return np.asarray(rank % k[village], dtype=np.int64)
@@ -368,15 +373,10 @@ def _capacity_mbps(cameras_below: np.ndarray) -> np.ndarray:
 
 
 def _access_network(
-    spec: ProvinceSpec,
-    codes: np.ndarray,
-    b: np.ndarray,
-    per_village: np.ndarray,
-    cameras: pd.DataFrame,
+    codes: np.ndarray, b: np.ndarray, per_village: np.ndarray, k: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Access switches on the township's aggregation node; the townships of a county in a ring
-    through the county centre (so each aggregation node has two uplinks)."""
-    k = _switches_per_village(per_village, spec)
+    """The ``k`` access switches of each village on the township's aggregation node; the townships
+    of a county in a ring through the county centre (so each aggregation node has two uplinks)."""
     village = np.repeat(np.arange(len(codes)), k)
     rank = np.arange(len(village)) - np.repeat(np.cumsum(k) - k, k)
     switch_ids = np.char.add(np.char.add("AS-", codes[village].astype(str)), "-")

@@ -102,7 +102,7 @@ def test_topology_reaches_every_switch_the_cameras_name(small_units) -> None:  #
     named = set(pd.concat([p.cameras["uplink"] for p in parts]).dropna())
     access = set(nodes.loc[nodes["kind"] == "access", "node_id"])
     assert named <= access
-    assert abs(len(access) - SMALL.switches) <= SMALL.villages  # one rounding per village
+    assert len(access) == SMALL.switches
     pairs = {frozenset(pair) for pair in zip(links["a"], links["b"], strict=True)}
     assert len(pairs) == len(links)  # no link twice
     assert len(province_roads(small_units)) == 2 * 12 + 4 + 2
