@@ -170,6 +170,54 @@ def run_on_cluster(
     return out
 
 
+def _county_task_cost(task: Any) -> dict[str, Any]:
+    """Run one county task (in a fresh process): wall and CPU seconds, peak RSS, cameras read."""
+    from sharpeyes.jobs.partitioned import county_counts
+
+    cpu = cpu_seconds()
+    start = time.perf_counter()
+    result = county_counts(task)
+    return {
+        "county": task.county,
+        "area": task.options.area,
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": cpu_seconds() - cpu,
+        "peak_rss": peak_rss_bytes(),
+        "cameras_read": result.stats["cameras_read"],
+        "counted": result.stats["counted"],
+    }
+
+
+def county_sample(url: str, n: int) -> list[dict[str, Any]]:
+    """The cost of ``n`` county tasks of the report (exact, then fast), each alone in a fresh worker
+    process: what one worker spends on one county, without a cluster's scheduling around it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sharpeyes.jobs.partitioned import ReportOptions, county_tasks, partition_plan
+
+    out = []
+    for area in ("exact", "fast"):
+        options = ReportOptions(area=area)
+        with Store.open(url) as store:
+            plan, why = partition_plan(store, options)
+        if plan is None:
+            raise SystemExit(f"cannot split by county: {why}")
+        for task in county_tasks(url, plan, options)[:n]:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(1, mp_context=context, max_tasks_per_child=1) as pool:
+                cost = pool.submit(_county_task_cost, task).result()
+            out.append(cost)
+            print(
+                f"  county {cost['county']} ({area}): {cost['seconds']:.1f} s wall, "
+                f"CPU {cost['cpu_seconds']:.1f} s, peak {gib(cost['peak_rss'])}, "
+                f"{cost['counted']:,} cameras counted, {cost['cameras_read']:,} read "
+                f"| load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+    return out
+
+
 def _summary(spec: ProvinceSpec, runs: dict[int, dict[str, Any]]) -> list[str]:
     one, two = runs.get(1), runs.get(2)
     lines = [f"# how the stages ran: {next(iter(runs.values()))['how']}"]
@@ -212,6 +260,12 @@ def main() -> None:
         default="",
         help="comma-separated prefixes of the stages to run (report exact, report fast, gaps, network check; default all)",
     )
+    parser.add_argument(
+        "--county-sample",
+        type=int,
+        default=0,
+        help="first time N county tasks alone (exact and fast), one fresh process each",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep an already generated database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -245,6 +299,9 @@ def main() -> None:
                 flush=True,
             )
             figures["generate"] = {"seconds": seconds, "counts": counts, "rows_per_s": rate}
+    if args.county_sample:
+        print(f"# {args.county_sample} county task(s) alone, in a fresh process each", flush=True)
+        figures["county_sample"] = county_sample(url, args.county_sample)
     runs: dict[int, dict[str, Any]] = {}
     # the single-process path ships each county's inputs in the task graph; dask warns of its size
     warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
