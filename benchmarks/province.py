@@ -116,8 +116,10 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _cluster_cpu(client: Any) -> float:
-    return cpu_seconds() + sum(client.run(cpu_seconds).values())
+def _cpu_by_process(client: Any) -> list[float]:
+    """CPU seconds so far of this process (first), then of each worker (in worker-address order)."""
+    workers = client.run(cpu_seconds)
+    return [cpu_seconds(), *(workers[k] for k in sorted(workers))]
 
 
 def run_on_cluster(
@@ -144,13 +146,16 @@ def run_on_cluster(
         for name, stage in todo.items():
             client.run(reset_peak_rss)
             reset_peak_rss()
-            cpu = _cluster_cpu(client)
+            before = _cpu_by_process(client)
             start = time.perf_counter()
             result = stage(store, cluster.scheduler_address)
             seconds = time.perf_counter() - start
+            used = [b - a for a, b in zip(before, _cpu_by_process(client), strict=True)]
             out["stages"][name] = {
                 "seconds": seconds,
-                "cpu_seconds": _cluster_cpu(client) - cpu,
+                "cpu_seconds": sum(used),
+                "client_cpu_seconds": used[0],
+                "worker_cpu_seconds": used[1:],
                 "worker_peaks": _worker_peaks(client),
                 "client_peak": peak_rss_bytes(),
                 "load": os.getloadavg()[0],
@@ -158,7 +163,8 @@ def run_on_cluster(
             }
             print(
                 f"  {workers} worker(s) | {name:<20} {seconds:8.1f} s wall, "
-                f"CPU {out['stages'][name]['cpu_seconds']:7.1f} s | peak per worker "
+                f"CPU {used[0]:.1f} s client + {' + '.join(f'{u:.1f}' for u in used[1:])} s "
+                f"workers | peak per worker "
                 f"{', '.join(gib(p) for p in out['stages'][name]['worker_peaks'])} | client "
                 f"{gib(out['stages'][name]['client_peak'])} | load {os.getloadavg()[0]:.1f}",
                 flush=True,
@@ -218,18 +224,32 @@ def county_sample(url: str, n: int) -> list[dict[str, Any]]:
     return out
 
 
+def _cpu_speedup(one: dict[str, Any] | None, two: dict[str, Any] | None, name: str) -> float:
+    """The speed-up 2 workers would give if every process had a core of its own: the CPU seconds
+    on 1 worker over the critical path on 2 (the client's CPU plus the busiest worker's)."""
+    if not one or not two:
+        return float("nan")
+    stage = two["stages"][name]
+    path = stage["client_cpu_seconds"] + max(stage["worker_cpu_seconds"] or [0.0])
+    return float(one["stages"][name]["cpu_seconds"] / path) if path > 0 else float("nan")
+
+
 def _summary(spec: ProvinceSpec, runs: dict[int, dict[str, Any]]) -> list[str]:
     one, two = runs.get(1), runs.get(2)
     lines = [f"# how the stages ran: {next(iter(runs.values()))['how']}"]
     lines.append(
-        f"{'stage':<22}{'1 worker':>10}{'2 workers':>11}{'speed-up':>10}  CPU-s (1)  peak/worker (2)"
+        f"{'stage':<16}{'1 worker':>10}{'2 workers':>11}{'speed-up':>10}"
+        f"{'CPU-s (1)':>11}{'CPU speed-up':>14}  peak/worker (2)"
     )
     for name in next(iter(runs.values()))["stages"]:
         a = one["stages"][name]["seconds"] if one else float("nan")
         b = two["stages"][name]["seconds"] if two else float("nan")
         peak = max((two or one or {})["stages"][name]["worker_peaks"] or [0])
         cpu = one["stages"][name]["cpu_seconds"] if one else float("nan")
-        lines.append(f"{name:<22}{a:>9.1f}s{b:>10.1f}s{a / b:>9.2f}x  {cpu:9.1f}  {gib(peak)}")
+        lines.append(
+            f"{name:<16}{a:>9.1f}s{b:>10.1f}s{a / b:>9.2f}x{cpu:>11.1f}"
+            f"{_cpu_speedup(one, two, name):>13.2f}x  {gib(peak)}"
+        )
     a = one["total"] if one else float("nan")
     b = two["total"] if two else float("nan")
     lines.append(f"{'everything':<22}{a:>9.1f}s{b:>10.1f}s{a / b:>9.2f}x")
