@@ -335,6 +335,7 @@ def compute_report(
         dask_address=dask_address,
         hd_source=hd_source,
     )
+    crs_name = str(df.attrs["metric_crs"])  # before the merges beside the KPIs drop attrs
     df, disagreements, grid_rows, grid_gaps = beside_kpis(
         store,
         df,
@@ -346,7 +347,7 @@ def compute_report(
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
-        "metric_crs": df.attrs["metric_crs"],
+        "metric_crs": crs_name,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "period": period,
         "hd_min_lines": hd_min_lines,
