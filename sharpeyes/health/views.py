@@ -8,6 +8,7 @@ for the thumbnail functions, analysis-width pixels for :func:`view_shift`); diff
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -35,23 +36,31 @@ def scene_difference(
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    a = thumb
-    b = reference_thumb
+    a = np.asarray(thumb, np.float32)
+    b = np.asarray(reference_thumb, np.float32)
     if ignore is not None and ignore.any():
-        grown = cv2.dilate(ignore.astype(np.uint8), np.ones((3, 3), np.uint8))
-        keep = cv2.resize(
-            (1 - grown).astype(np.uint8), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST
-        ).astype(bool)
-        if np.count_nonzero(keep) < 0.15 * keep.size:
+        grown = cv2.dilate(ignore.astype(np.uint8), _CROSS3)
+        keep = cv2.resize(1 - grown, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST)
+        count = cv2.countNonZero(keep)
+        if count < 0.15 * keep.size:
             return 0.0
-        a = a[keep]
-        b = b[keep]
-    a = a - a.mean()
-    b = b - b.mean()
-    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+        # the ZNCC over the kept pixels, with OpenCV's masked means (no copies of the kept pixels)
+        a = cv2.subtract(a, cv2.mean(a, keep)[0], dtype=cv2.CV_32F)
+        b = cv2.subtract(b, cv2.mean(b, keep)[0], dtype=cv2.CV_32F)
+        weight = keep.astype(np.float32)
+        a = cv2.multiply(a, weight)
+        b = cv2.multiply(b, weight)
+    else:
+        a = a - float(a.mean())
+        b = b - float(b.mean())
+    fa, fb = a.ravel(), b.ravel()
+    denom = float(np.sqrt(float(np.dot(fa, fa)) * float(np.dot(fb, fb))))
     if denom < 1e-6:
         return 0.0
-    return 1.0 - float((a * b).sum()) / denom
+    return 1.0 - float(np.dot(fa, fb)) / denom
+
+
+_CROSS3 = np.ones((3, 3), np.uint8)
 
 
 # -- position drift ---------------------------------------------------------------------------------
@@ -124,11 +133,19 @@ def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[flo
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+    window = _hann(thumb.shape[1], thumb.shape[0])
     a = np.asarray(reference_thumb, np.float32)
     b = np.asarray(thumb, np.float32)
     (dx, dy), response = cv2.phaseCorrelate(a, b, window)
     return float(dx), float(dy), float(response)
+
+
+@functools.lru_cache(maxsize=16)
+def _hann(width: int, height: int) -> NDArray[Any]:
+    """The Hann window of phase correlation, made once per thumbnail size."""
+    window: NDArray[Any] = cv2.createHanningWindow((width, height), cv2.CV_32F)
+    window.setflags(write=False)
+    return window
 
 
 def _edges(thumb: NDArray[Any]) -> NDArray[Any]:
