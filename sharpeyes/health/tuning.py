@@ -47,6 +47,7 @@ TUNABLE: Mapping[str, tuple[float, ...]] = {
     "moved_aligned": (0.7, 0.85, 1.0, 1.15),
     "moved_aligned_ratio": (0.7, 0.85, 1.0, 1.15),
     "moved_min_support": (1.0, 2.0, 3.0),
+    "view_found_inliers": (0.5, 1.0, 2.0),
 }
 # ``frozen_change`` is not tuned here: the labelled frames never pass through an encoder, whose
 # noise is what a frozen stream still shows (the RTSP tests hold it at 0.4).

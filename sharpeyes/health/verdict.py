@@ -72,7 +72,7 @@ class HealthConfig:
         ``absolute`` grey levels.
     scene_difference:
         ``scene_change`` (the view is replaced or blocked) when 1 − ZNCC against the reference
-        thumbnail exceeds this and the reference view cannot be found in the picture.
+        thumbnail exceeds this and the reference view cannot be found in the picture (moved).
     moved_shift_fraction, moved_min_inliers, moved_inlier_share:
         ``moved`` when the reference view is found in the picture (a RANSAC homography of ORB
         matches with at least ``moved_min_inliers`` inliers, and at least ``moved_inlier_share``
@@ -86,6 +86,10 @@ class HealthConfig:
         reference moved by it matches the picture (aligned difference below ``moved_aligned``)
         much better than left in place (below ``moved_aligned_ratio`` × the in-place
         difference): the view is the reference moved, not replaced.
+    view_found_inliers:
+        ORB matches with at least this many RANSAC inliers find the whole reference view: a
+        view that drifted a little (below the ``moved`` threshold) is then compared with the
+        reference moved by the drift for ``scene_change``, not in place.
     moved_phase_response:
         Phase correlation of the thumbnails with a peak of at least this response (0–1) and a
         shift under half the ``moved`` threshold: the view is in place (no feature matching).
@@ -128,6 +132,7 @@ class HealthConfig:
     moved_patch_correlation: float = 0.5
     moved_aligned: float = 0.7
     moved_aligned_ratio: float = 0.6
+    view_found_inliers: int = 100
     frozen_change: float = 0.4
     min_frames: int = 2
     sample_frames: int = 5
@@ -289,6 +294,12 @@ def _matched_shift(
         shift.inliers >= config.moved_inlier_share * shift.matches
     ):
         out["shift_source"] = 1.0
+        # the picture against the reference moved by the found shift: a view that drifted a
+        # little (below the ``moved`` threshold) is still the reference view, not a scene change
+        to_thumb = float(p.thumb.shape[1]) / (float(p.gray.shape[1]) * p.px_scale)
+        out["aligned_difference"] = v.aligned_difference(
+            p.thumb, ref.thumb, shift.dx_px * to_thumb, shift.dy_px * to_thumb
+        )
         return shift.dx_px / p.px_scale, shift.dy_px / p.px_scale
     thumb_w = float(p.thumb.shape[1])
     match = v.thumb_match(
@@ -486,7 +497,11 @@ def _view_faults(m: _Measure, config: HealthConfig, *, has_reference: bool) -> s
     elif has_reference:
         if m("occluded_fraction") > config.occlusion_fraction:
             found.add("occlusion")
-        if m("scene_difference") > config.scene_difference:
+        difference = m("scene_difference")
+        if m("shift_source") == 1.0 and m("match_inliers") >= config.view_found_inliers:
+            # the whole view found by ORB, shifted a little: compare once the shift is undone
+            difference = min(difference, m("aligned_difference"))
+        if difference > config.scene_difference:
             # the view is replaced: what is flat in the new view is not a covering on this one
             found.add("scene_change")
             found.discard("occlusion")

@@ -36,8 +36,8 @@ def scene_difference(
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    a = np.asarray(thumb, np.float32)
-    b = np.asarray(reference_thumb, np.float32)
+    a: NDArray[Any] = np.asarray(thumb, np.float32)
+    b: NDArray[Any] = np.asarray(reference_thumb, np.float32)
     if ignore is not None and ignore.any():
         grown = cv2.dilate(ignore.astype(np.uint8), _CROSS3)
         keep = cv2.resize(1 - grown, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST)
@@ -45,11 +45,9 @@ def scene_difference(
         if count < 0.15 * keep.size:
             return 0.0
         # the ZNCC over the kept pixels, with OpenCV's masked means (no copies of the kept pixels)
-        a = cv2.subtract(a, cv2.mean(a, keep)[0], dtype=cv2.CV_32F)
-        b = cv2.subtract(b, cv2.mean(b, keep)[0], dtype=cv2.CV_32F)
         weight = keep.astype(np.float32)
-        a = cv2.multiply(a, weight)
-        b = cv2.multiply(b, weight)
+        a = (a - np.float32(cv2.mean(a, keep)[0])) * weight
+        b = (b - np.float32(cv2.mean(b, keep)[0])) * weight
     else:
         a = a - float(a.mean())
         b = b - float(b.mean())
@@ -265,11 +263,16 @@ def _half(image: NDArray[Any]) -> NDArray[Any]:
     return small
 
 
+#: The least share of the picture a shifted reference must cover to explain it: on a sliver of
+#: overlap any smooth view correlates (a turn by more than about half the view is a new view).
+_MIN_OVERLAP = 0.45
+
+
 def _best_aligned(now: NDArray[Any], ref: NDArray[Any], dx: float, dy: float) -> float:
     """:func:`aligned_difference` at the shift and its 8 neighbours (one pixel of the half-size
     thumbnail: a turned camera's view also changes a little in perspective), the lowest."""
     return min(
-        aligned_difference(now, ref, dx + ex, dy + ey, min_overlap=0.3)
+        aligned_difference(now, ref, dx + ex, dy + ey, min_overlap=_MIN_OVERLAP)
         for ex, ey in itertools.product((-1, 0, 1), repeat=2)
     )
 
