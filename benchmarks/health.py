@@ -147,7 +147,9 @@ def _print_misses(measured: Any, config: HealthConfig, limit: int) -> None:
             continue
         shown += 1
         values = " ".join(f"{k}={m.get(k, float('nan')):.3f}" for k in keys)
-        print(f"    held-out miss: {sample.name}: called {found or 'ok'}; {values}")
+        print(
+            f"    held-out miss (tuned thresholds): {sample.name}: called {found or 'ok'}; {values}"
+        )
 
 
 def part_reference_cost(repeats: int = 200) -> None:
