@@ -216,13 +216,15 @@ class _Reference:
     flat: Any
 
 
-def _reference(ref: d.Prepared, config: HealthConfig) -> _Reference:
+def _reference(
+    ref: d.Prepared, config: HealthConfig, chroma: tuple[float, float, float, float]
+) -> _Reference:
     flat = d.flat_blocks(
         ref.blocks,
         relative=config.occlusion_relative,
         absolute=config.occlusion_absolute,
     )
-    return _Reference(ref, d.blur_effect(ref.gray), d.chroma_measures(ref.bgr), flat)
+    return _Reference(ref, d.blur_effect(ref.gray), chroma, flat)
 
 
 def _texture_measures(p: d.Prepared, out: dict[str, float], config: HealthConfig) -> None:
@@ -362,13 +364,16 @@ def measure_frames(
     textured = _spread(n, config.texture_frames)
     for i in textured:
         _texture_measures(prepared[i], rows[i], config)
-    for i in _spread(n, config.stripe_frames):
-        rows[i]["stripe_strength"] = d.stripe_strength(prepared[i].gray)
+    striped = _spread(n, config.stripe_frames)
+    for i, value in zip(
+        striped, d.stripe_strengths([prepared[i].gray for i in striped]), strict=True
+    ):
+        rows[i]["stripe_strength"] = value
     ir_mode = _median([rows[i]["chroma_p95"] for i in textured]) < config.ir_chroma
-    reference_ir = ref is not None and d.chroma_measures(ref.bgr)[3] < config.ir_chroma
-    same_mode = ref is not None and reference_ir == ir_mode
+    ref_chroma = d.chroma_measures(ref.bgr) if ref is not None else (0.0, 0.0, 0.0, 0.0)
+    same_mode = ref is not None and (ref_chroma[3] < config.ir_chroma) == ir_mode
     if ref is not None and same_mode:
-        known = _reference(ref, config)
+        known = _reference(ref, config, ref_chroma)
         for i in textured:
             _texture_against(rows[i], known)
         for p, row in zip(prepared, rows, strict=True):
