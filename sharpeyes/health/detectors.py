@@ -11,8 +11,8 @@ spatial sizes are in pixels at the analysis width.
 
 from __future__ import annotations
 
+import functools
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -218,9 +218,7 @@ def noise_sigma(gray: Gray, *, bands: int | None = None) -> float:
     With ``bands``, only that many evenly spaced bands of rows, a quarter of the picture in all,
     are measured: the same estimate at the same resolution for a quarter of the cost."""
     if bands:
-        h = gray.shape[0]
-        rows = max(3, h // (4 * bands))
-        starts = np.linspace(0, h - rows, bands).round().astype(int)
+        rows, starts = _bands(gray.shape[0], bands)
         gray = np.vstack([gray[y : y + rows] for y in starts])
     if gray.dtype != np.uint8:
         return _noise_sigma_float(np.asarray(gray, np.float32))
@@ -230,12 +228,21 @@ def noise_sigma(gray: Gray, *, bands: int | None = None) -> float:
         g, cv2.CV_16S, _SECOND_DIFF, _SECOND_DIFF, borderType=cv2.BORDER_REFLECT
     )
     gx, gy = cv2.spatialGradient(g)  # the 3×3 Sobel pair, int16
-    grad = cv2.add(cv2.absdiff(gx, 0), cv2.absdiff(gy, 0))[1:-1, 1:-1]
-    flat = cv2.compare(grad, math.floor(_median_of(grad[::3, ::3].ravel())), cv2.CMP_LE)
-    if not cv2.countNonZero(flat):
+    grad = (np.abs(gx) + np.abs(gy))[1:-1, 1:-1]
+    flat = grad <= _median_of(grad[::3, ::3].ravel())
+    count = np.count_nonzero(flat)
+    if not count:
         return 0.0
-    mean_response = cv2.mean(cv2.absdiff(response[1:-1, 1:-1], 0), mask=flat)[0]
-    return float(np.sqrt(np.pi / 2.0) * mean_response / 6.0)
+    size = np.abs(response[1:-1, 1:-1])
+    total = cv2.sumElems(cv2.bitwise_and(size, size, mask=flat.view(np.uint8)))[0]
+    return float(np.sqrt(np.pi / 2.0) * total / count / 6.0)
+
+
+@functools.lru_cache(maxsize=32)
+def _bands(height: int, bands: int) -> tuple[int, tuple[int, ...]]:
+    """Rows per band and the first row of each of ``bands`` evenly spaced bands of ``height``."""
+    rows = max(3, height // (4 * bands))
+    return rows, tuple(int(y) for y in np.linspace(0, height - rows, bands).round())
 
 
 def _noise_sigma_float(g: NDArray[Any]) -> float:
@@ -267,11 +274,16 @@ def blur_effect(gray: Gray) -> float:
     Sharp pictures lose much of their pixel-to-pixel variation when re-blurred (≈0.2–0.45); blurred
     ones lose little (→1). Independent of contrast and, at the fixed analysis width, of resolution.
     """
-    f = np.asarray(gray, np.float32)
+    if gray.dtype == np.uint8:
+        # in integers, 9 × grey level against the 9-pixel sums: exact, and half float's memory
+        f = cv2.multiply(gray, 9, dtype=cv2.CV_16U)
+        depth = cv2.CV_16U
+    else:
+        f = np.asarray(gray, np.float32)
+        depth = cv2.CV_32F
     worst = 0.0
     for axis, ksize in ((0, (1, 9)), (1, (9, 1))):
-        # from 8-bit grey levels, the box filter's float output is the same, faster
-        reblurred = cv2.boxFilter(gray if gray.dtype == np.uint8 else f, cv2.CV_32F, ksize)
+        reblurred = cv2.boxFilter(gray, depth, ksize, normalize=depth == cv2.CV_32F)
         if axis == 0:
             d_f, d_b = cv2.absdiff(f[1:], f[:-1]), cv2.absdiff(reblurred[1:], reblurred[:-1])
         else:
@@ -292,42 +304,57 @@ _AMPLITUDE_SCALE = 2.0 / float(_HANN.sum())
 _FY = np.fft.fftfreq(_STRIPE_SIZE) * _STRIPE_SIZE
 
 
-def _packed_index(n: int) -> NDArray[Any]:
+def _packed_index(n: int) -> tuple[NDArray[Any], NDArray[Any]]:
     """For each frequency ``(fy, fx)`` (as indices mod ``n``) of an n×n real image's spectrum, the
-    flat index, in OpenCV's packed (CCS) layout, of the real part of that frequency or of its mirror
-    image (−fy, −fx) — where :func:`cv2.mulSpectrums` of the spectrum with itself puts the power."""
+    flat indices, in OpenCV's packed (CCS) layout, of the real and the imaginary part of that
+    frequency or of its mirror image (−fy, −fx) — the same amplitude. Purely real entries get
+    the imaginary index n², a slot kept at zero."""
     half = n // 2
-    index = np.empty((n, n), np.int64)
+    real = np.empty((n, n), np.int64)
+    imag = np.empty((n, n), np.int64)
     y = np.arange(n)
     for x in range(n):
-        if 0 < x < half:
-            index[:, x] = y * n + 2 * x - 1
-            continue
-        if x > half:
-            index[:, x] = (-y % n) * n + 2 * (n - x) - 1
+        if x not in (0, half):
+            row, col = (y, x) if x < half else (-y % n, n - x)
+            real[:, x] = row * n + 2 * col - 1
+            imag[:, x] = real[:, x] + 1
             continue
         col = 0 if x == 0 else n - 1  # fx = 0 and fx = n/2: packed spectra of real columns
         row = np.minimum(y, n - y)  # |F(−fy)| = |F(fy)| along a real column
-        index[:, x] = np.where(row == 0, 0, np.where(row == half, n - 1, 2 * row - 1)) * n + col
-    return index
+        pure = (row == 0) | (row == half)
+        real[:, x] = np.where(row == 0, 0, np.where(row == half, n - 1, 2 * row - 1)) * n + col
+        imag[:, x] = np.where(pure, n * n, real[:, x] + n)
+    return real, imag
 
 
-_PACKED = _packed_index(_STRIPE_SIZE)
-_RADIUS = np.hypot(_FY[:, None], _FY[None, :])
-#: Stripes are looked for at periods of 3 to 32 px of a 128-px quadrant (about 7–80 px at 640
-#: wide), each peak once: of a peak and its mirror image (−fy, −fx), the one with fx > 0, or fy > 0
-#: on the fx = 0 column.
-_BAND = np.flatnonzero(
-    (
-        (_RADIUS >= _STRIPE_SIZE / 32)
-        & (_RADIUS <= _STRIPE_SIZE / 3)
-        & ((_FY[None, :] > 0) | ((_FY[None, :] == 0) & (_FY[:, None] > 0)))
-    ).ravel()
-)
-_BAND_PACKED = _PACKED.ravel()[_BAND]
-_RING3 = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4) if max(abs(dy), abs(dx)) == 3]
-_RING3_DY = np.array([p[0] for p in _RING3])
-_RING3_DX = np.array([p[1] for p in _RING3])
+def _stripe_tables() -> dict[str, NDArray[Any]]:
+    """The band's frequencies and, for each, where in the packed spectrum its amplitude, the
+    amplitudes at 0.7× and 1.4× its frequency and those of the ring of bins 3 away are."""
+    n = _STRIPE_SIZE
+    real, imag = _packed_index(n)
+    radius = np.hypot(_FY[:, None], _FY[None, :])
+    # periods of 3 to 32 px of a 128-px quadrant (about 7–80 px at 640 wide), each peak once: of a
+    # peak and its mirror image (−fy, −fx), the one with fx > 0, or fy > 0 on the fx = 0 column
+    band = (radius >= n / 32) & (radius <= n / 3)
+    band &= (_FY[None, :] > 0) | ((_FY[None, :] == 0) & (_FY[:, None] > 0))
+    y, x = np.nonzero(band)
+    ring = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4) if max(abs(dy), abs(dx)) == 3]
+    ry = (y[:, None] + np.array([p[0] for p in ring])) % n
+    rx = (x[:, None] + np.array([p[1] for p in ring])) % n
+    # straight edges give a line through all frequencies at the same angle: 0.7× and 1.4×
+    ny = np.stack([np.round(_FY[y] * s).astype(int) % n for s in (0.7, 1.4)])
+    nx = np.stack([np.round(_FY[x] * s).astype(int) % n for s in (0.7, 1.4)])
+    return {
+        "band_real": real[y, x],
+        "band_imag": imag[y, x],
+        "line_real": real[ny, nx],
+        "line_imag": imag[ny, nx],
+        "ring_real": real[ry, rx],
+        "ring_imag": imag[ry, rx],
+    }
+
+
+_STRIPES = _stripe_tables()
 
 
 def _quadrant_peaks(
@@ -338,33 +365,28 @@ def _quadrant_peaks(
     sharpness: float = 8.0,
 ) -> NDArray[Any]:
     """:func:`periodic_peak` of each of ``quadrants``: a real DFT each, then one vectorised pass
-    over the power of the candidate peaks and of their neighbours (never the whole spectrum)."""
-    n = _STRIPE_SIZE
-    power = np.empty((len(quadrants), n * n), np.float32)
+    over the band's power, and the amplitudes around its strongest peaks only."""
+    n, m, t = _STRIPE_SIZE, len(quadrants), _STRIPES
+    squared = np.zeros((m, n * n + 1), np.float32)  # packed spectra, squared; the last slot 0
     for i, q in enumerate(quadrants):
         g = cv2.resize(q, (n, n), interpolation=cv2.INTER_AREA).astype(np.float32)
         g -= np.float32(cv2.mean(g)[0])
-        spectrum = cv2.dft(g * _HANN)
-        power[i] = cv2.mulSpectrums(spectrum, spectrum, 0, conjB=True).ravel()
-    image = np.arange(len(quadrants))[:, None]
-    top = np.argpartition(power[:, _BAND_PACKED], -candidates, axis=1)[:, -candidates:]
-    y, x = np.divmod(_BAND[top], n)  # m × candidates, indices of the peaks' frequencies
+        g *= _HANN
+        squared[i, : n * n] = cv2.dft(g).ravel()
+    np.multiply(squared, squared, out=squared)
+    power = squared[:, t["band_real"]] + squared[:, t["band_imag"]]
+    top = np.argpartition(power, -candidates, axis=1)[:, -candidates:]  # m × candidates
+    rows = np.arange(m)[:, None]
 
-    def amplitude(fy: NDArray[Any], fx: NDArray[Any], rows: NDArray[Any]) -> NDArray[Any]:
-        return np.sqrt(power[rows, _PACKED[fy % n, fx % n]]) * _AMPLITUDE_SCALE
+    def amplitude(real: NDArray[Any], imag: NDArray[Any], at: NDArray[Any]) -> NDArray[Any]:
+        return np.sqrt(squared[at, real] + squared[at, imag]) * _AMPLITUDE_SCALE
 
-    peak = amplitude(y, x, image)
-    # straight edges give a line through all frequencies at the same angle: 0.7× and 1.4×
-    fy, fx = _FY[y], _FY[x]
+    peak = np.sqrt(np.take_along_axis(power, top, axis=1)) * _AMPLITUDE_SCALE
+    line_real, line_imag = t["line_real"][:, top], t["line_imag"][:, top]
     neighbour = np.maximum(
-        *(
-            amplitude(np.round(fy * s).astype(int), np.round(fx * s).astype(int), image)
-            for s in (0.7, 1.4)
-        )
+        amplitude(line_real[0], line_imag[0], rows), amplitude(line_real[1], line_imag[1], rows)
     )
-    ring = amplitude(y[:, :, None] + _RING3_DY, x[:, :, None] + _RING3_DX, image[:, :, None]).mean(
-        axis=2
-    )
+    ring = amplitude(t["ring_real"][top], t["ring_imag"][top], rows[:, :, None]).mean(axis=2)
     isolation = np.minimum(1.0, peak / np.maximum(neighbour, 1e-6) / line_ratio)
     narrowness = np.minimum(1.0, peak / np.maximum(ring, 1e-6) / sharpness)
     result: NDArray[Any] = np.max(peak * isolation * narrowness, axis=1)
@@ -508,4 +530,4 @@ def frame_change(thumbs: Sequence[NDArray[Any]]) -> float:
     """
     if len(thumbs) < 2:
         return float("nan")
-    return max(float(np.abs(b - a).mean()) for a, b in itertools.pairwise(thumbs))
+    return max(cv2.norm(a, b, cv2.NORM_L1) / a.size for a, b in itertools.pairwise(thumbs))

@@ -8,6 +8,7 @@ for the thumbnail functions, analysis-width pixels for :func:`view_shift`); diff
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -35,23 +36,26 @@ def scene_difference(
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    a = thumb
-    b = reference_thumb
+    keep = None
     if ignore is not None and ignore.any():
         grown = cv2.dilate(ignore.astype(np.uint8), np.ones((3, 3), np.uint8))
         keep = cv2.resize(
-            (1 - grown).astype(np.uint8), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST
-        ).astype(bool)
-        if np.count_nonzero(keep) < 0.15 * keep.size:
+            1 - grown, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_NEAREST
+        )
+        if cv2.countNonZero(keep) < 0.15 * keep.size:
             return 0.0
-        a = a[keep]
-        b = b[keep]
-    a = a - a.mean()
-    b = b - b.mean()
-    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    # OpenCV's masked means and BLAS dot products: the same sums as over the kept pixels, faster
+    a = np.asarray(thumb, np.float32)
+    b = np.asarray(reference_thumb, np.float32)
+    a = (a - np.float32(cv2.mean(a, mask=keep)[0])).ravel()
+    b = (b - np.float32(cv2.mean(b, mask=keep)[0])).ravel()
+    if keep is not None:
+        a *= keep.ravel()
+        b *= keep.ravel()
+    denom = float(np.sqrt(float(np.dot(a, a)) * float(np.dot(b, b))))
     if denom < 1e-6:
         return 0.0
-    return 1.0 - float((a * b).sum()) / denom
+    return 1.0 - float(np.dot(a, b)) / denom
 
 
 # -- position drift ---------------------------------------------------------------------------------
@@ -116,6 +120,14 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _hanning(width: int, height: int) -> NDArray[Any]:
+    """The Hann window of phase correlation (the same for every probe of a size: made once)."""
+    window: NDArray[Any] = cv2.createHanningWindow((width, height), cv2.CV_32F)
+    window.flags.writeable = False
+    return window
+
+
 def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[float, float, float]:
     """Global translation of the blurred thumbnail from the reference's by phase correlation
     (Hann-windowed): ``(dx_px, dy_px, response)``, shifts in thumbnail pixels, response 0–1 (how
@@ -124,10 +136,12 @@ def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[flo
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+    window = _hanning(thumb.shape[1], thumb.shape[0])
     a = np.asarray(reference_thumb, np.float32)
     b = np.asarray(thumb, np.float32)
-    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    # the window applied here, not passed: OpenCV 5's phaseCorrelate with a window depends on
+    # its earlier calls (the same pair gives another shift after other pairs); this does not
+    (dx, dy), response = cv2.phaseCorrelate(a * window, b * window)
     return float(dx), float(dy), float(response)
 
 
