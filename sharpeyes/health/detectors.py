@@ -282,7 +282,7 @@ def blur_effect(gray: Gray) -> float:
     """
     if gray.dtype == np.uint8:
         # in integers, 9 × grey level against the 9-pixel sums: exact, and half float's memory
-        f = cv2.multiply(gray, 9, dtype=cv2.CV_16U)
+        f = np.multiply(gray, 9, dtype=np.uint16)
         depth = cv2.CV_16U
     else:
         f = np.asarray(gray, np.float32)
@@ -392,7 +392,8 @@ def _quadrant_peaks(
     rows = np.arange(m)[:, None]
 
     def amplitude(real: NDArray[Any], imag: NDArray[Any], at: NDArray[Any]) -> NDArray[Any]:
-        return np.sqrt(squared[at, real] + squared[at, imag]) * _AMPLITUDE_SCALE
+        values: NDArray[Any] = np.sqrt(squared[at, real] + squared[at, imag])
+        return values * _AMPLITUDE_SCALE
 
     peak = np.sqrt(np.take_along_axis(power, top, axis=1)) * _AMPLITUDE_SCALE
     line_real, line_imag = t["line_real"][:, top], t["line_imag"][:, top]
