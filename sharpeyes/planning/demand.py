@@ -3,8 +3,9 @@
 Demand weights (:data:`DEMAND_WEIGHTS`; every figure can be overridden)::
 
     kind         one item is                         weight                       covered when
-    village      a village without a networked       100 per village              a new site lies
-                 camera                                                           inside the village
+    village      an administrative village           100 per village              a new site lies
+                 (not a community) without a                                      inside the village
+                 networked camera
     place        a key place outside every view      category priority            it lies in the site's
                                                      (school/hospital/station 30,  field of view
                                                      bank/government/square 20,
@@ -29,6 +30,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from sharpeyes.coverage.units import unit_village_kinds
 
 __all__ = [
     "DEMAND_WEIGHTS",
@@ -147,9 +150,15 @@ def demand_items(
 def _village_items(
     units: gpd.GeoDataFrame, crs: Any, w: Mapping[str, Any]
 ) -> gpd.GeoDataFrame | None:
-    """One item per village (its polygon), weight ``w["village"]``."""
+    """One item per administrative village (its polygon), weight ``w["village"]``: communities
+    (社区) and virtual units are not villages the programme counts (:func:`unit_village_kinds`),
+    so a community without a camera is no village gap; a unit nothing classifies counts as one."""
     levels = units["level"].astype(str) if "level" in units else pd.Series("", index=units.index)
-    villages = units[levels == "village"].to_crs(crs)
+    is_village = (levels == "village").to_numpy(copy=True)
+    if is_village.any():
+        kinds = unit_village_kinds(units.assign(level=levels))
+        is_village &= np.array([k in (None, "village") for k in kinds], dtype=bool)
+    villages = units[is_village].to_crs(crs)
     if not len(villages):
         return None
     return gpd.GeoDataFrame(

@@ -22,11 +22,13 @@ New cameras are written
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -45,7 +47,6 @@ from sharpeyes.ingest.merge import (
     NO_KEY_REASON,
     RECORD_FIELDS,
     Rows,
-    is_missing,
     plain_values,
 )
 from sharpeyes.ingest.record import finish_record
@@ -57,6 +58,10 @@ from sharpeyes.store.engine import Database, hold_staging
 HASHED_FIELDS: Final[tuple[str, ...]] = (*RECORD_FIELDS, *CREDENTIAL_FIELDS)
 #: At least this many new cameras go through the staging file on SQLite; fewer are bound row by row.
 STAGE_ROWS: Final = 5_000
+#: The staging is cut into at most this many parts (each ATTACHed: SQLite allows 10 at once) …
+STAGE_PARTS: Final = 4
+#: … of at least this many rows.
+STAGE_PART_ROWS: Final = 100_000
 #: Rows per CSV block sent to ``COPY``.
 COPY_BLOCK_ROWS: Final = 65_536
 #: Changes whenever the hashed fields change (a new canonical column makes every stored hash stale).
@@ -64,6 +69,7 @@ _FIELDS_SALT: Final = np.uint64(
     int.from_bytes(hashlib.sha256(",".join(HASHED_FIELDS).encode()).digest()[:8], "little")
 )
 _ALIASES = itertools.count(1)
+TEXT: Final = pa.large_string()
 
 
 def _dtype(name: str) -> Any:
@@ -102,10 +108,22 @@ class Batch:
     dup: np.ndarray
     keyless: pd.DataFrame
 
-    @property
+    @functools.cached_property
     def ids(self) -> np.ndarray:
-        """The device IDs (object array of str)."""
+        """The device IDs (object array of str; made once)."""
         return np.asarray(self.frame["device_id"].to_numpy(dtype=object), dtype=object)
+
+    def ids_at(self, positions: np.ndarray) -> np.ndarray:
+        """The device IDs at ``positions`` (object array of str)."""
+        if "ids" in self.__dict__ or len(positions) * 4 >= len(self.frame):
+            return np.asarray(self.ids[positions], dtype=object)
+        return np.asarray(
+            self.frame["device_id"].iloc[positions].to_numpy(dtype=object), dtype=object
+        )
+
+    def arrow_ids(self) -> pa.ChunkedArray:
+        """The device IDs as an Arrow column (no copy)."""
+        return _arrow(self.frame["device_id"]).cast(TEXT)
 
     def part(self, positions: np.ndarray) -> pd.DataFrame:
         """The rows at ``positions`` (the frame itself, not a copy, when that is every row)."""
@@ -179,27 +197,30 @@ _NULL: Final = np.uint64(0x6A09E667F3BCC909)
 
 def _text_hashes(arr: pa.ChunkedArray) -> np.ndarray:
     """uint64 per text value, from its UTF-8 bytes in Arrow's buffers (no Python strings): the
-    length, then each 8-byte word of the value, mixed in turn (rows of the same word count at once)."""
+    length, then each 8-byte word of the value (the bytes past its end zeroed), mixed in turn
+    (rows of the same word count at once; a word is one unaligned 8-byte load per row)."""
     text = arr.cast(pa.large_string()).combine_chunks()
     n = len(text)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=n + 1, offset=text.offset * 8)
     buffer = text.buffers()[2]
     raw = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
-    padded = np.concatenate([raw, np.zeros(8, dtype=np.uint8)])
+    padded = np.concatenate([raw[: int(offsets[-1])], np.zeros(8, dtype=np.uint8)])
+    # row i of `words8` is the 8 bytes starting at byte i (a view: no copy)
+    words8 = np.lib.stride_tricks.as_strided(padded, shape=(len(padded) - 7, 8), strides=(1, 1))
     starts, lengths = offsets[:-1], np.diff(offsets)
     h = _mix(lengths.astype(np.uint64) ^ _GOLDEN)
-    words = (lengths + 7) // 8
-    lanes = np.arange(8)
-    active = np.flatnonzero(words > 0)
+    active = np.flatnonzero(lengths > 0)
     k = 0
     while len(active):
         left = lengths[active] - 8 * k
-        chunk = padded[(starts[active] + 8 * k)[:, None] + lanes]
-        chunk[lanes[None, :] >= left[:, None]] = 0
-        word = np.ascontiguousarray(chunk).view(np.uint64).ravel()
+        word = words8[starts[active] + 8 * k].view(np.uint64).ravel()
+        short = left < 8
+        if short.any():
+            bits = (np.minimum(left[short], 7) * 8).astype(np.uint64)
+            word[short] &= (np.uint64(1) << bits) - np.uint64(1)
         h[active] = _mix(h[active] ^ word)
         k += 1
-        active = active[words[active] > k]
+        active = active[left > 8]
     return h
 
 
@@ -217,6 +238,13 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return np.asarray(x ^ (x >> np.uint64(31)), dtype=np.uint64)
 
 
+def _few_distinct(arr: pa.ChunkedArray, sample: int = 4_096) -> bool:
+    """Whether a text column repeats its values (judged on its first ``sample`` values): then
+    hashing its distinct values and taking them per row is cheaper than hashing every row."""
+    head = arr.slice(0, sample)
+    return int(pc.count_distinct(head, mode="all").as_py()) * 2 < len(head)
+
+
 def _column_hash(series: pd.Series, kind: str) -> np.ndarray:
     """uint64 per value of one canonical column; a missing value hashes to one constant."""
     missing = series.isna().to_numpy(dtype=bool)
@@ -224,8 +252,8 @@ def _column_hash(series: pd.Series, kind: str) -> np.ndarray:
         if missing.all():
             return np.full(len(series), _NULL, dtype=np.uint64)
         arr = _arrow(series)
-        encoded = pc.dictionary_encode(arr).combine_chunks()
-        if len(encoded.dictionary) * 2 < len(arr):  # few distinct values: hash those only
+        if _few_distinct(arr):  # hash the distinct values only
+            encoded = pc.dictionary_encode(arr).combine_chunks()
             table = _text_hashes(pa.chunked_array([encoded.dictionary]))
             codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.intp)
             values = table[codes]
@@ -240,57 +268,139 @@ def _column_hash(series: pd.Series, kind: str) -> np.ndarray:
     return np.where(missing, _NULL, values).astype(np.uint64)
 
 
-def stored_hashes(db: Database, conn: Connection, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def stored_hashes(
+    db: Database, conn: Connection, ids: pa.ChunkedArray | np.ndarray
+) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
     """(stored, row hash) for each of ``ids``: whether the camera is stored, and its stored row
-    hash (object array, None where none). Reads every stored key when the import names a good part
-    of the store, else looks the IDs up by the unique index."""
+    hash (``Int64``, missing where none). Reads every stored key at once, as columns (see
+    :func:`_every_stored_key`), when the import names a good part of the store, else looks the IDs
+    up by the unique index; the IDs are then matched in Arrow (a hash table in C)."""
     cam = s.cameras
+    keys = ids if isinstance(ids, pa.ChunkedArray) else pa.chunked_array([pa.array(ids, TEXT)])
+    keys = keys.cast(TEXT)
+    n = len(keys)
     total = int(conn.execute(sa.select(sa.func.count()).select_from(cam)).scalar_one())
-    wanted = [str(i) for i in ids]
-    if len(wanted) * 4 >= total:
-        records = db.raw_rows(conn, sa.select(cam.c.device_id, cam.c.row_hash))
+    if total == 0:
+        return np.zeros(n, dtype=bool), pd.arrays.IntegerArray(
+            np.zeros(n, np.int64), np.ones(n, bool)
+        )
+    if n * 4 >= total:
+        stored_ids, stored, has = _every_stored_key(db, conn)
     else:
-        records = []
-        for start in range(0, len(wanted), 5_000):
+        records: list[tuple[Any, ...]] = []
+        wanted = keys.to_pylist()
+        for start in range(0, n, 5_000):
             chunk = wanted[start : start + 5_000]
             stmt = sa.select(cam.c.device_id, cam.c.row_hash).where(cam.c.device_id.in_(chunk))
             records.extend(db.raw_rows(conn, stmt))
-    if not records:
-        return np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=object)
-    stored_ids, stored = zip(*records, strict=True)
-    where = pd.Index(stored_ids).get_indexer(pd.Index(wanted))
-    known = np.asarray(stored, dtype=object)
-    found = where >= 0
-    hashes = np.full(len(ids), None, dtype=object)
-    hashes[found] = known[where[found]]
+        stored_ids = pa.array([r[0] for r in records], TEXT)
+        has = np.array([r[1] is not None for r in records], dtype=bool)
+        stored = np.array([r[1] or 0 for r in records], dtype=np.int64)
+    where = pc.index_in(keys, value_set=stored_ids)
+    found = np.asarray(pc.is_valid(where).to_numpy(zero_copy_only=False), dtype=bool)
+    at = np.asarray(pc.fill_null(where, 0).to_numpy(zero_copy_only=False), dtype=np.intp)
+    if not len(stored):
+        return found, pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, bool))
+    hashes = pd.arrays.IntegerArray(stored[at], ~(found & has[at]))
     return found, hashes
 
 
-def unchanged(hashes: np.ndarray, stored: np.ndarray) -> np.ndarray:
-    """Where the stored row hash (object array, None for none) equals the row's own."""
-    has = ~is_missing(stored)
+def _every_stored_key(db: Database, conn: Connection) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Every stored (device_id, row_hash) as columns: Arrow IDs, int64 hashes, has-a-hash flags.
+
+    SQLite: three aggregate values of one scan (the IDs' bytes end to end; per camera the byte
+    length and hash as fixed-width hex; the null flags), cut apart in numpy; no Python value per
+    camera. PostgreSQL: ``COPY … TO STDOUT`` read by pyarrow's CSV reader.
+    """
+    if db.dialect == "postgresql":
+        return _copied_keys(conn)
+    count, blob, meta, nulls = conn.exec_driver_sql(
+        "SELECT count(*), CAST(group_concat(device_id, '') AS BLOB), "
+        "group_concat(printf('%08x%016x', length(CAST(device_id AS BLOB)), "
+        "ifnull(row_hash, 0)), ''), group_concat(row_hash IS NULL, '') FROM cameras"
+    ).one()
+    n = int(count)
+    digits = np.frombuffer(str(meta).encode("ascii"), dtype=np.uint8).reshape(n, 24)
+    nibbles = np.where(digits >= ord("a"), digits - (ord("a") - 10), digits - ord("0"))
+    nibbles = nibbles.astype(np.uint64)
+    lengths = np.zeros(n, dtype=np.int64)
+    for k in range(8):
+        lengths = (lengths << 4) | nibbles[:, k].astype(np.int64)
+    hashes = np.zeros(n, dtype=np.uint64)
+    for k in range(8, 24):
+        hashes = (hashes << np.uint64(4)) | nibbles[:, k]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    ids = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(bytes(blob or b""))
+    )
+    has = np.frombuffer(str(nulls).encode("ascii"), dtype=np.uint8) == ord("0")
+    return ids, hashes.view(np.int64), has
+
+
+def _copied_keys(conn: Connection) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """(device_id, row_hash) of every camera on PostgreSQL, by ``COPY … TO STDOUT (FORMAT csv)``."""
+    sink = bytearray()
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(
+            "COPY (SELECT device_id, row_hash FROM cameras) TO STDOUT (FORMAT csv)"
+        ) as copy:
+            for block in copy:
+                sink += block
+    finally:
+        cursor.close()
+    table = pacsv.read_csv(
+        pa.BufferReader(bytes(sink)),
+        read_options=pacsv.ReadOptions(column_names=["device_id", "row_hash"]),
+        convert_options=pacsv.ConvertOptions(
+            column_types={"device_id": TEXT, "row_hash": pa.int64()}, strings_can_be_null=False
+        ),
+    )
+    hashes = table.column("row_hash")
+    has = np.asarray(pc.is_valid(hashes).to_numpy(zero_copy_only=False), dtype=bool)
+    values = np.asarray(pc.fill_null(hashes, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return table.column("device_id").combine_chunks(), values, has
+
+
+def unchanged(hashes: np.ndarray, stored: Any) -> np.ndarray:
+    """Where the stored row hash (``Int64`` with missing, or an object array with None, where
+    none) equals the row's own."""
+    known = pd.array(stored, dtype="Int64")
+    has = ~np.asarray(known.isna(), dtype=bool)
     same = np.zeros(len(hashes), dtype=bool)
-    same[has] = stored[has].astype(np.int64) == hashes[has]
+    same[has] = known[has].to_numpy(dtype=np.int64) == hashes[has]
     return same
 
 
 # -- new cameras, column by column ------------------------------------------------------------------
 def arrow_rows(batch: Batch, positions: np.ndarray) -> pa.Table:
-    """The rows at ``positions`` as an Arrow table of the record fields that have a value, plus
-    ``row_hash`` (all-empty columns are left out: they stay NULL)."""
-    part = batch.part(positions)
+    """The rows at ``positions`` (ascending) as an Arrow table of the record fields that have a
+    value, plus ``row_hash`` (all-empty columns are left out: they stay NULL). Columns are cut by a
+    boolean filter on their Arrow arrays (no pandas take)."""
+    n = len(batch.frame)
+    keep: pa.Array | None = None
+    if len(positions) != n:
+        mask = np.zeros(n, dtype=bool)
+        mask[positions] = True
+        keep = pa.array(mask)
     arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name in RECORD_FIELDS:
-        column = part[name]
-        if name != "device_id" and not column.notna().any():
-            continue
+        column = batch.frame[name]
         if KINDS[name] == "float":
-            arrays[name] = pa.array(column.to_numpy(dtype="float64"), from_pandas=True)
+            arr: pa.Array | pa.ChunkedArray = pa.array(
+                column.to_numpy(dtype="float64"), from_pandas=True
+            )
         elif KINDS[name] == "text":
-            arrays[name] = _arrow(column).cast(pa.large_string())
+            arr = _arrow(column).cast(pa.large_string())
         else:
-            arrays[name] = _arrow(column)
-    hashes = batch.hashes if len(positions) == len(batch.hashes) else batch.hashes[positions]
+            arr = _arrow(column)
+        if keep is not None:
+            arr = arr.filter(keep)
+        if name != "device_id" and arr.null_count == len(arr):
+            continue
+        arrays[name] = arr
+    hashes = batch.hashes if keep is None else batch.hashes[positions]
     arrays["row_hash"] = pa.array(hashes)
     return pa.table(arrays)
 
@@ -331,25 +441,47 @@ def _scratch_root(nbytes: int) -> str | None:
     return None
 
 
-def _insert_staged(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
-    """Stage ``table`` in a scratch file with ADBC, then ONE ``INSERT … SELECT`` on ``conn``."""
+def _stage(path: Path, table: pa.Table) -> None:
+    """Write ``table`` into a new scratch SQLite file with ADBC (Arrow arrays bound in C; no
+    journal, no syncs: the file is thrown away whatever happens)."""
     import adbc_driver_sqlite.dbapi as adbc
 
+    with adbc.connect(str(path), autocommit=True) as stage, stage.cursor() as cursor:
+        for pragma in ("journal_mode = OFF", "synchronous = OFF"):
+            cursor.execute(f"PRAGMA {pragma}")
+            cursor.fetchall()
+        cursor.adbc_ingest("stage", table, mode="create")
+
+
+def _insert_staged(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
+    """Stage ``table`` in scratch files with ADBC, then ``INSERT … SELECT`` each on ``conn``.
+
+    The table is cut into up to :data:`STAGE_PARTS` parts of at least :data:`STAGE_PART_ROWS`
+    rows: a worker thread stages part k + 1 while ``conn`` copies part k (both drivers leave
+    Python's lock while SQLite works), in file order, all inside the import's transaction."""
     folder = Path(tempfile.mkdtemp(prefix="sharpeyes-stage-", dir=_scratch_root(table.nbytes)))
-    alias = f"sharpeyes_stage_{next(_ALIASES)}"
-    hold_staging(conn, alias, folder)  # detached and removed when the transaction is over
-    path = folder / "stage.db"
-    with adbc.connect(str(path)) as stage:
-        with stage.cursor() as cursor:
-            cursor.adbc_ingest("stage", table, mode="create")
-        stage.commit()
-    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+    n = table.num_rows
+    size = max(STAGE_PART_ROWS, -(-n // STAGE_PARTS))
+    parts = [table.slice(start, size) for start in range(0, n, size)]
     names = ", ".join(table.column_names)
     values = ", ".join(_literal(v) for v in constants.values())
-    conn.exec_driver_sql(
-        f"INSERT INTO cameras ({names}, {', '.join(constants)}) "
-        f"SELECT {names}, {values} FROM {alias}.stage ORDER BY rowid"
-    )
+    aliases = [f"sharpeyes_stage_{next(_ALIASES)}" for _ in parts]
+    for alias in aliases:  # detached (and the folder removed) when the transaction is over
+        hold_staging(conn, alias, folder)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-stage") as pool:
+        staged = [pool.submit(_stage, folder / f"stage{k}.db", p) for k, p in enumerate(parts)]
+        try:
+            for k, (alias, done) in enumerate(zip(aliases, staged, strict=True)):
+                done.result()
+                path = str(folder / f"stage{k}.db")
+                conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (path,))
+                conn.exec_driver_sql(
+                    f"INSERT INTO cameras ({names}, {', '.join(constants)}) "
+                    f"SELECT {names}, {values} FROM {alias}.stage ORDER BY rowid"
+                )
+        finally:
+            for later in staged:
+                later.cancel()
 
 
 def _copy_csv(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:

@@ -45,19 +45,27 @@ class Split:
     def hash_of(batch: bulk.Batch, slow: np.ndarray) -> dict[str, int]:
         """Row hash by device ID of the slow rows named once (merged duplicates get none)."""
         once = slow[~batch.dup[slow]]
-        return dict(zip(batch.ids[once].tolist(), batch.hashes[once].tolist(), strict=True))
+        return dict(zip(batch.ids_at(once).tolist(), batch.hashes[once].tolist(), strict=True))
 
 
 def warning_rows(batch: bulk.Batch, slow: np.ndarray, merge: MergeResult) -> list[tuple[str, str]]:
     """(device_id, this import's warnings) per camera with any, in the order of the merge: cameras
-    named once in file order, then the merged duplicates."""
-    ids = batch.ids
-    texts = plain_values(batch.frame["warnings"], "text")
+    named once in file order, then the merged duplicates. Only the rows with a warning become
+    Python values."""
     once = slow[~batch.dup[slow]]
     merged_warnings = merge.rows["warnings"]
-    texts[once] = merged_warnings[: len(once)]
+    n = len(batch.frame)
+    column = batch.frame["warnings"]
+    has = column.notna().to_numpy(dtype=bool, copy=True)
+    merged_at = np.full(n, -1, dtype=np.int64)
+    merged_at[once] = np.arange(len(once))
+    has[once] = ~is_missing(merged_warnings[: len(once)])
     named_once = np.flatnonzero(~batch.dup)
-    rows = [(ids[i], texts[i]) for i in named_once[~is_missing(texts[named_once])]]
+    chosen = named_once[has[named_once]]
+    texts = plain_values(column.iloc[chosen], "text")
+    from_merge = merged_at[chosen]
+    texts[from_merge >= 0] = merged_warnings[from_merge[from_merge >= 0]]
+    rows = list(zip(batch.ids_at(chosen).tolist(), texts.tolist(), strict=True))
     tail_ids = merge.rows["device_id"][len(once) :]
     tail = merged_warnings[len(once) :]
     rows.extend((tail_ids[j], tail[j]) for j in np.flatnonzero(~is_missing(tail)))

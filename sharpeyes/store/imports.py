@@ -157,7 +157,7 @@ class CameraImports:
         slow = np.flatnonzero(split.slow)
         known = split.stored[slow].any()
         merge = merge_cameras(
-            batch.rows(slow), self.queries.stored_rows(conn, batch.ids[slow]) if known else None
+            batch.rows(slow), self.queries.stored_rows(conn, batch.ids_at(slow)) if known else None
         )
         import_writes.write_known(
             self.db, conn, merge, import_id, started, split.hash_of(batch, slow)
@@ -208,7 +208,7 @@ class CameraImports:
             stored = np.zeros(n, dtype=bool)
             same = np.zeros(n, dtype=bool)
         else:
-            stored, hashes = bulk.stored_hashes(self.db, conn, batch.ids)
+            stored, hashes = bulk.stored_hashes(self.db, conn, batch.arrow_ids())
             same = bulk.unchanged(batch.hashes, hashes)
         once = ~batch.dup
         return Split(
@@ -246,8 +246,10 @@ class CameraImports:
             import_writes.insert_merged(self.db, conn, merge.rows, merge.new, import_id, at)
         if dropped:
             self._create_camera_indexes(conn, dropped)
-        part = batch.part(fresh)
-        has = (part["stream_user"].notna() | part["stream_password"].notna()).to_numpy(dtype=bool)
+        frame = batch.frame
+        given = (frame["stream_user"].notna() | frame["stream_password"].notna()).to_numpy(bool)
+        part = batch.part(fresh[given[fresh]])
+        has = np.ones(len(part), dtype=bool)
         credentials = {
             k: plain_values(part[k], "text")[has] for k in ("device_id", *CREDENTIAL_FIELDS)
         }
@@ -279,7 +281,7 @@ class CameraImports:
         if not len(once):
             return
         written = pd.Index(merge.writes["device_id"])
-        ids = batch.ids[once]
+        ids = batch.ids_at(once)
         keep = ~pd.Index(ids).isin(written)
         if keep.any():
             self.db.executemany(

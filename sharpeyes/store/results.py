@@ -51,13 +51,15 @@ class Results:
             return insert_id(conn, s.results.insert().values(**values))
 
     def latest_result(self, kind: str) -> dict[str, Any] | None:
-        """The newest document of ``kind``, or ``None``."""
+        """The document of ``kind`` of the latest period (the newest run of that period; a
+        report re-run for last month does not replace this month's on the map), else the newest
+        document without a period, or ``None``."""
         r = s.results
         with self.db.read() as conn:
             text = conn.execute(
                 sa.select(r.c.document)
                 .where(r.c.kind == kind)
-                .order_by(r.c.result_id.desc())
+                .order_by(r.c.period.desc().nulls_last(), r.c.result_id.desc())
                 .limit(1)
             ).scalar()
         return None if text is None else loads(text)

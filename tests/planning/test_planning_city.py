@@ -18,9 +18,10 @@ X0, Y0 = 500_000.0, 4_680_000.0  # about 123°E 42.3°N
 
 def _units() -> gpd.GeoDataFrame:
     # one township of two 1 km villages side by side; the east village has 2,000 residents
+    # (village codes 2xx: GB/T 10114's 村民委员会; 001-199 would be 居民委员会, communities)
     return gpd.GeoDataFrame(
         {
-            "code": ["211221001", "211221001001", "211221001002"],
+            "code": ["211221001", "211221001201", "211221001202"],
             "name": ["T", "West", "East"],
             "level": ["township", "village", "village"],
             "parent_code": ["211221", "211221001", "211221001"],
@@ -83,10 +84,23 @@ def test_demand_items_weights_and_amounts() -> None:
     pop = demand[demand["kind"] == "population"]
     assert pop["amount"].sum() == pytest.approx(2000.0)
     assert pop["weight"].sum() == pytest.approx(20.0)  # 10 per 1,000 residents
-    assert set(pop["key"]) == {"211221001002"}
+    assert set(pop["key"]) == {"211221001202"}
     covered = (demand["kind"] == "village").to_numpy()
     figures = coverage_figures(demand, covered)
     assert figures["village_coverage"] == 1.0 and figures["place_coverage"] == 0.0
+
+
+def test_a_community_is_no_village_gap() -> None:
+    # the west unit is a community (社区): by its kind, by its code, or by its name
+    for change in (
+        {"village_kind": [None, "community", None]},
+        {"code": ["211221001", "211221001003", "211221001202"]},
+        {"name": ["T", "西街社区", "East"]},
+    ):
+        units = _units().assign(**change)
+        demand = demand_items(units=units, places=_places(), roads=_roads(), crs=UTM)
+        villages = demand[demand["kind"] == "village"]
+        assert villages["key"].tolist() == [units["code"].iloc[2]], change
 
 
 def test_plan_city_counts_existing_cameras_and_covers_the_school() -> None:

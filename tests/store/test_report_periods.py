@@ -47,3 +47,16 @@ def test_reports_before_the_migration_get_their_month(sqlite_url: str) -> None:
     table = periods(store)
     assert list(table["period"]) == ["2026-09"] and list(table["runs"]) == [1]
     assert periods(store, "gaps").empty
+
+
+def test_the_map_reads_the_latest_period_not_the_latest_run(store_url: str) -> None:
+    # last month's report re-run today (a late correction) must not replace this month's on the map
+    store = Store.open(store_url)
+    store.save_result("report", {"rows": ["november"]}, period="2026-11")
+    store.save_result("report", {"rows": ["october, corrected"]}, period="2026-10")
+    assert store.latest_result("report") == {"rows": ["november"]}
+    store.save_result("report", {"rows": ["november, re-run"]}, period="2026-11")
+    assert store.latest_result("report") == {"rows": ["november, re-run"]}
+    store.save_result("gaps", {"n": 1})
+    store.save_result("gaps", {"n": 2})
+    assert store.latest_result("gaps") == {"n": 2}  # kinds without a period: the newest
