@@ -4,6 +4,8 @@ and a view shift that does not depend on the probes before it."""
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -62,7 +64,7 @@ def test_view_shift_by_phase_correlation_does_not_depend_on_earlier_probes() -> 
     thumbs = [np.ascontiguousarray(s[:90, 10:170]) for s in scenes]
     moved = np.ascontiguousarray(scenes[0][:90, 4:164])  # the view 6 px to the left
     first = v.thumb_shift(moved, thumbs[0])
-    for a, b in zip(thumbs, thumbs[1:], strict=False):
+    for a, b in itertools.pairwise(thumbs):
         v.thumb_shift(a, b)  # other cameras' probes in between
     assert v.thumb_shift(moved, thumbs[0]) == first
     assert abs(first[0]) == pytest.approx(6, abs=0.5)
