@@ -36,26 +36,29 @@ def scene_difference(
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    keep = None
+    a: NDArray[Any] = np.asarray(thumb, np.float32)
+    b: NDArray[Any] = np.asarray(reference_thumb, np.float32)
     if ignore is not None and ignore.any():
-        grown = cv2.dilate(ignore.astype(np.uint8), np.ones((3, 3), np.uint8))
-        keep = cv2.resize(
-            1 - grown, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_NEAREST
-        )
-        if cv2.countNonZero(keep) < 0.15 * keep.size:
+        grown = cv2.dilate(ignore.astype(np.uint8), _CROSS3)
+        keep = cv2.resize(1 - grown, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST)
+        count = cv2.countNonZero(keep)
+        if count < 0.15 * keep.size:
             return 0.0
-    # OpenCV's masked means and BLAS dot products: the same sums as over the kept pixels, faster
-    a = np.asarray(thumb, np.float32)
-    b = np.asarray(reference_thumb, np.float32)
-    a = (a - np.float32(cv2.mean(a, mask=keep)[0])).ravel()
-    b = (b - np.float32(cv2.mean(b, mask=keep)[0])).ravel()
-    if keep is not None:
-        a *= keep.ravel()
-        b *= keep.ravel()
-    denom = float(np.sqrt(float(np.dot(a, a)) * float(np.dot(b, b))))
+        # the ZNCC over the kept pixels, with OpenCV's masked means (no copies of the kept pixels)
+        weight = keep.astype(np.float32)
+        a = (a - np.float32(cv2.mean(a, keep)[0])) * weight
+        b = (b - np.float32(cv2.mean(b, keep)[0])) * weight
+    else:
+        a = a - float(a.mean())
+        b = b - float(b.mean())
+    fa, fb = a.ravel(), b.ravel()
+    denom = float(np.sqrt(float(np.dot(fa, fa)) * float(np.dot(fb, fb))))
     if denom < 1e-6:
         return 0.0
-    return 1.0 - float(np.dot(a, b)) / denom
+    return 1.0 - float(np.dot(fa, fb)) / denom
+
+
+_CROSS3 = np.ones((3, 3), np.uint8)
 
 
 # -- position drift ---------------------------------------------------------------------------------
@@ -120,14 +123,6 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _hanning(width: int, height: int) -> NDArray[Any]:
-    """The Hann window of phase correlation (the same for every probe of a size: made once)."""
-    window: NDArray[Any] = cv2.createHanningWindow((width, height), cv2.CV_32F)
-    window.flags.writeable = False
-    return window
-
-
 def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[float, float, float]:
     """Global translation of the blurred thumbnail from the reference's by phase correlation
     (Hann-windowed): ``(dx_px, dy_px, response)``, shifts in thumbnail pixels, response 0–1 (how
@@ -136,13 +131,21 @@ def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[flo
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    window = _hanning(thumb.shape[1], thumb.shape[0])
+    window = _hann(thumb.shape[1], thumb.shape[0])
     a = np.asarray(reference_thumb, np.float32)
     b = np.asarray(thumb, np.float32)
     # the window applied here, not passed: OpenCV 5's phaseCorrelate with a window depends on
     # its earlier calls (the same pair gives another shift after other pairs); this does not
     (dx, dy), response = cv2.phaseCorrelate(a * window, b * window)
     return float(dx), float(dy), float(response)
+
+
+@functools.lru_cache(maxsize=16)
+def _hann(width: int, height: int) -> NDArray[Any]:
+    """The Hann window of phase correlation, made once per thumbnail size."""
+    window: NDArray[Any] = cv2.createHanningWindow((width, height), cv2.CV_32F)
+    window.setflags(write=False)
+    return window
 
 
 def _edges(thumb: NDArray[Any]) -> NDArray[Any]:
