@@ -111,24 +111,7 @@ def part_evaluation(quick: bool) -> HealthConfig:
     return tuned
 
 
-#: Issue #13's goal for the whole picture analysis at the GB/T 28181 substream size (640×360).
-GOAL_FPS = 2000.0
-
-
-def _frames_per_s(batch: list[Any], reference: Any, config: HealthConfig, repeats: int) -> float:
-    """Frames per second per core (CPU time of this one thread, whatever the load): the median of
-    ``repeats`` runs, each of 20 analyses of the 5-frame sample (a single one is too short to
-    time well)."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.process_time()
-        for _ in range(20):
-            analyse_frames(batch, reference=reference, config=config)
-        times.append((time.process_time() - t0) / 20)
-    return len(batch) / statistics.median(times)
-
-
-def part_throughput(repeats: int, profile: bool = False) -> None:
+def part_throughput(repeats: int) -> None:
     cv2.setNumThreads(1)
     from sharpeyes.health.evaluation import read_video, sample_video_paths
 
@@ -163,16 +146,35 @@ def part_throughput(repeats: int, profile: bool = False) -> None:
     print(
         f"  (load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores)"
     )
-    if profile:
-        _profile(frames)
 
 
-def _profile(frames: list[Any]) -> None:
+#: Issue #13's goal for the whole picture analysis at the GB/T 28181 substream size (640×360).
+GOAL_FPS = 2000.0
+
+
+def _frames_per_s(batch: list[Any], reference: Any, config: HealthConfig, repeats: int) -> float:
+    """Frames per second per core (CPU time of this one thread, whatever the load): the median of
+    ``repeats`` runs, each of 20 analyses of the 5-frame sample (a single one is too short to
+    time well)."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        for _ in range(20):
+            analyse_frames(batch, reference=reference, config=config)
+        times.append((time.process_time() - t0) / 20)
+    return len(batch) / statistics.median(times)
+
+
+def part_profile() -> None:
     """Where the default analysis of a 640×360 sample spends its CPU time (cProfile with a CPU
     clock, so other processes' load does not count): the costliest functions, inclusive."""
     import cProfile
     import pstats
 
+    from sharpeyes.health.evaluation import read_video, sample_video_paths
+
+    cv2.setNumThreads(1)
+    frames = read_video(sample_video_paths()["bigbuckbunny"], max_width=1920)[:5]
     batch = [cv2.resize(f, (640, 360)) for f in frames]
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
@@ -352,7 +354,9 @@ def main() -> None:
     if "evaluation" not in args.skip:
         part_evaluation(args.quick)
     if "throughput" not in args.skip:
-        part_throughput(3 if args.quick else 7, profile=args.profile)
+        part_throughput(3 if args.quick else 7)
+        if args.profile:
+            part_profile()
     if "e2e" not in args.skip:
         n = min(args.streams, 100) if args.quick else args.streams
         part_end_to_end(

@@ -217,13 +217,18 @@ class _Reference:
 
 
 def _reference(
-    ref: d.Prepared, config: HealthConfig, chroma: tuple[float, float, float, float]
+    ref: d.Prepared,
+    config: HealthConfig,
+    chroma: tuple[float, float, float, float] | None = None,
 ) -> _Reference:
+    """The reference's measures (its ``chroma`` measured here when not given)."""
     flat = d.flat_blocks(
         ref.blocks,
         relative=config.occlusion_relative,
         absolute=config.occlusion_absolute,
     )
+    if chroma is None:
+        chroma = d.chroma_measures(ref.bgr)
     return _Reference(ref, d.blur_effect(ref.gray), chroma, flat)
 
 
