@@ -46,7 +46,7 @@ class HealthConfig:
         luma *and* the scene structure (:func:`~sharpeyes.health.detectors.structure`) is below
         ``black_structure`` grey levels; a dark picture that still shows its scene is ``dark``.
     ir_chroma:
-        A picture whose 95th-percentile Lab chroma is below this is in infrared / monochrome mode
+        A picture whose 95th-percentile YCrCb chroma is below this is in infrared / monochrome mode
         (``ir_mode`` 1): it gets no colour verdict, and is compared with the IR reference view.
     dark_mean_luma:
         ``dark`` when mean luma is below this (and the picture is not black).
@@ -54,7 +54,7 @@ class HealthConfig:
         ``bright`` when mean luma is above the first or that share of pixels is burnt out (≥245).
     color_cast_k, color_shift:
         ``color_cast`` when the mean chroma moved from the reference view's by more than
-        ``color_shift`` chroma spreads, or, with no reference, when the Lab cast factor K = D/M
+        ``color_shift`` chroma spreads, or, with no reference, when the YCrCb cast factor K = D/M
         exceeds ``color_cast_k``.
     noise_sigma:
         ``noise`` when the estimated noise standard deviation exceeds this (grey levels).
@@ -114,7 +114,7 @@ class HealthConfig:
     bright_mean_luma: float = 190.0
     bright_saturated_fraction: float = 0.3
     color_cast_k: float = 2.0
-    color_shift: float = 0.6
+    color_shift: float = 0.5
     noise_sigma: float = 9.0
     blur_effect: float = 0.5
     blur_increase: float = 0.0625
@@ -197,24 +197,34 @@ def _spread(n: int, k: int) -> list[int]:
 
 def _frame_measures(p: d.Prepared, config: HealthConfig) -> dict[str, float]:
     """The cheap measures of one frame (luma, structure, the flat region); texture ones are NaN."""
-    mean, dark, bright = d.luma_stats(p.gray, dark_level=config.black_level)
+    row = dict(_ROW)
+    row["mean_luma"], row["dark_fraction"], row["saturated_fraction"] = d.luma_stats(
+        p.gray, dark_level=config.black_level
+    )
+    row["structure"] = d.structure(p.thumb)
     now = d.flat_blocks(
         p.blocks, relative=config.occlusion_relative, absolute=config.occlusion_absolute
     )
-    flat = float(d.largest_region(now).mean())
-    nan = float("nan")
-    return {
-        "mean_luma": mean,
-        "dark_fraction": dark,
-        "saturated_fraction": bright,
-        "structure": d.structure(p.thumb),
-        **dict.fromkeys(_TEXTURE, nan),
-        "flat_fraction": flat,
-        "occluded_fraction": flat,
-        "scene_difference": nan,
-        "blur_increase": nan,
-        "color_shift": nan,
-    }
+    row["flat_fraction"] = row["occluded_fraction"] = d.largest_region_fraction(now)
+    return row
+
+
+#: A frame's row before its measures: the texture and reference ones stay NaN unless measured.
+_ROW: dict[str, float] = dict.fromkeys(
+    (
+        "mean_luma",
+        "dark_fraction",
+        "saturated_fraction",
+        "structure",
+        *_TEXTURE,
+        "flat_fraction",
+        "occluded_fraction",
+        "scene_difference",
+        "blur_increase",
+        "color_shift",
+    ),
+    float("nan"),
+)
 
 
 @dataclass(frozen=True)

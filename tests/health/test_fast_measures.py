@@ -68,3 +68,21 @@ def test_view_shift_by_phase_correlation_does_not_depend_on_earlier_probes() -> 
         v.thumb_shift(a, b)  # other cameras' probes in between
     assert v.thumb_shift(moved, thumbs[0]) == first
     assert abs(first[0]) == pytest.approx(6, abs=0.5)
+
+
+def test_chroma_is_neutral_on_grey_and_points_to_the_cast_colour() -> None:
+    grey = np.clip(_scene(3) + 60, 0, 255).astype(np.uint8)
+    a, b, spread, p95 = d.chroma_measures(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+    assert (abs(a), abs(b), spread, p95) <= (0.5, 0.5, 0.5, 0.5)  # no colour: an IR picture
+    colour = np.dstack([np.clip(_scene(s) + 60, 0, 255) for s in (4, 5, 6)]).astype(np.uint8)
+    reddish = np.clip(colour * np.array([0.7, 0.7, 1.5]), 0, 255).astype(np.uint8)  # BGR
+    bluish = np.clip(colour * np.array([1.5, 0.7, 0.7]), 0, 255).astype(np.uint8)
+    assert d.chroma_measures(reddish)[0] > d.chroma_measures(colour)[0] + 5  # Cr: towards red
+    assert d.chroma_measures(bluish)[1] > d.chroma_measures(colour)[1] + 5  # Cb: towards blue
+    assert d.chroma_p95(colour) > 5 * d.chroma_p95(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)) + 5
+
+
+def test_largest_region_fraction_is_the_largest_regions_share() -> None:
+    for seed in range(20):
+        mask = np.random.default_rng(seed).random((9, 16)) < seed / 20
+        assert d.largest_region_fraction(mask) == float(d.largest_region(mask).mean())
