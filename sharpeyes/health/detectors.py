@@ -159,8 +159,10 @@ def chroma_measures(bgr: Frame) -> tuple[float, float, float, float]:
     if cv2.countNonZero(keep) < 0.05 * keep.size:
         return 0.0, 0.0, 0.0, 0.0
     mean, std = cv2.meanStdDev(ycc, mask=keep)  # of the 8-bit channels: Cr and Cb offset by 128
-    cr = cv2.subtract(cr8, 128.0, dtype=cv2.CV_32F)
-    cb = cv2.subtract(cb8, 128.0, dtype=cv2.CV_32F)
+    cr = cr8.astype(np.float32)
+    cr -= 128.0
+    cb = cb8.astype(np.float32)
+    cb -= 128.0
     hist = cv2.calcHist([cv2.magnitude(cr, cb)], [0], keep, [512], [0, 128]).ravel()
     p95 = float(np.searchsorted(np.cumsum(hist), 0.95 * hist.sum())) * 0.25
     a, b = float(mean[1, 0]) - 128.0, float(mean[2, 0]) - 128.0

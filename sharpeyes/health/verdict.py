@@ -8,8 +8,6 @@ that timed out is never ``ok``.
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -164,8 +162,14 @@ class PictureReport:
 
 
 def _median(values: Sequence[float]) -> float:
-    finite = [v for v in values if not math.isnan(v)]
-    return float(statistics.median(finite)) if finite else float("nan")
+    """The median of the values that are not NaN (NaN if none): :func:`statistics.median`'s
+    value, without its overhead (it is called for every measure of every sample)."""
+    finite = sorted([v for v in values if v == v])
+    n = len(finite)
+    if not n:
+        return float("nan")
+    i = n // 2
+    return float(finite[i]) if n % 2 else float((finite[i - 1] + finite[i]) / 2)
 
 
 _PER_FRAME = (
