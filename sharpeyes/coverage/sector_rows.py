@@ -161,7 +161,9 @@ def mark_sectors(
     y_rel0 = (origin_y - y[ok]) / cell_m - 0.5  # rows: a centre's offset is y_rel0 − row
     shift = (x[ok] - origin_x) / cell_m - 0.5  # columns: col = u + shift
     row_lo = np.maximum(np.ceil(y_rel0 - r), 0).astype(np.int64)
-    n_rows = np.maximum(np.minimum(np.floor(y_rel0 + r), nrows - 1).astype(np.int64) - row_lo + 1, 0)
+    n_rows = np.maximum(
+        np.minimum(np.floor(y_rel0 + r), nrows - 1).astype(np.int64) - row_lo + 1, 0
+    )
     theta = np.deg2rad(heading_deg[ok])
     half_fov = np.deg2rad(np.minimum(f, 360.0)) / 2.0
     # unit vectors of the two edges (bearing from north, clockwise: (sin, cos))
