@@ -69,7 +69,7 @@ class StageClock:
             (normalize, "normalize_cameras", "validate", _process_cpu),
             (bulk, "keyed_batch", "keyed", _process_cpu),
             (bulk, "_stage", "stage", time.thread_time),
-            (bulk, "_insert_staged", "insert", time.thread_time),
+            (bulk.Staging, "copy", "insert", time.thread_time),
             (imports.CameraImports, "_create_camera_indexes", "indexes", _process_cpu),
         ]
         saved = [(owner, attr, getattr(owner, attr)) for owner, attr, _, _ in targets]
@@ -97,7 +97,6 @@ class StageClock:
         overlapped = first + max(c["stage"] - first, c["insert"])
         serial = sum(c[k] for k in ("validate", "read_rest", "keyed", "indexes", "store_rest"))
         return c["parse"] / cores + serial + overlapped
-
 
 
 def report(clocks: list[StageClock], rows: int) -> list[str]:
