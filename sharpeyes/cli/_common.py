@@ -33,6 +33,15 @@ DbOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else there")
 ]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS|local:N",
+        help="Split the work by county on a Dask cluster (tcp://host:8786) or N local workers",
+        show_default=False,
+    ),
+]
 MkdirOption = Annotated[
     bool,
     typer.Option(

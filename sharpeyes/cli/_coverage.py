@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from sharpeyes.cli import _options as opt
-from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
+from sharpeyes.cli._common import (
+    DaskOption,
+    DbOption,
+    JsonOption,
+    MkdirOption,
+    emit,
+    say,
+    user_errors,
+)
 from sharpeyes.model.police import HIERARCHIES, POLICE_LEVELS
 
 CrsOption = Annotated[
@@ -390,6 +398,7 @@ def register(app: typer.Typer) -> None:
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
+        dask: DaskOption = None,
     ) -> None:
         """KPIs per county, township and village (or per sub-bureau and police station, with
         --hierarchy police): counts, networking, HD, online/intact, coverage."""
@@ -435,6 +444,7 @@ def register(app: typer.Typer) -> None:
                 lang=lang,
                 period=period,
                 compare=compare,
+                dask_address=dask,
             )
             emit(
                 r,
@@ -480,6 +490,7 @@ def register(app: typer.Typer) -> None:
         mkdir: MkdirOption = False,
         db: DbOption = None,
         as_json: JsonOption = False,
+        dask: DaskOption = None,
     ) -> None:
         """Uncovered villages, key places, road stretches, and an H3 grid of coverage and density."""
         with user_errors():
@@ -488,7 +499,7 @@ def register(app: typer.Typer) -> None:
             from sharpeyes.jobs.coverage import write_gaps
 
             say("finding gaps …")
-            r = write_gaps(_store(db), out, fmt=fmt, h3_resolution=h3_resolution)
+            r = write_gaps(_store(db), out, fmt=fmt, h3_resolution=h3_resolution, dask_address=dask)
             emit(
                 r,
                 as_json=as_json,

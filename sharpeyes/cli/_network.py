@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from sharpeyes.cli import _options as opt
-from sharpeyes.cli._common import DbOption, JsonOption, MkdirOption, emit, say, user_errors
+from sharpeyes.cli._common import (
+    DaskOption,
+    DbOption,
+    JsonOption,
+    MkdirOption,
+    emit,
+    say,
+    user_errors,
+)
 
 network_app = typer.Typer(
     help="Network check: reachability, single points of failure and uplink load.",
@@ -105,6 +113,7 @@ def check_command(
     mkdir: MkdirOption = False,
     db: DbOption = None,
     as_json: JsonOption = False,
+    dask: DaskOption = None,
 ) -> None:
     """Run reachability, single-point-of-failure and load checks; save the report in the store."""
     with user_errors():
@@ -118,7 +127,13 @@ def check_command(
         store = _open(db)
         say("checking the network …")
         document = jobs.check(
-            store, out=output, fmt=fmt, bitrates=bitrates, threshold=threshold, layers_dir=layers
+            store,
+            out=output,
+            fmt=fmt,
+            bitrates=bitrates,
+            threshold=threshold,
+            layers_dir=layers,
+            dask_address=dask,
         )
         s = document["summary"]
         lines = [

@@ -147,8 +147,9 @@ def _positional_hits(
             todo = np.flatnonzero(remaining)
             pi, ui = shapely.STRtree(geo_all[sel]).query(points[todo], predicate="intersects")
             pos_idx = todo[pi]
-            # first hit wins for points on shared borders
-            order = np.argsort(pos_idx, kind="stable")
+            # on a shared border the unit listed first wins (not the tree's order), so that a
+            # subset of the units in the same order (a county partition) places a point the same
+            order = np.lexsort((ui, pos_idx))
             pos_idx, ui = pos_idx[order], ui[order]
             first = np.r_[True, pos_idx[1:] != pos_idx[:-1]] if len(pos_idx) else np.zeros(0, bool)
             found[pos_idx[first]] = unit_codes[sel][ui[first]]

@@ -6,6 +6,7 @@ Each job returns a plain dict (JSON-ready) that the CLI prints and the API retur
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ from sharpeyes.coverage.levels import unit_levels
 from sharpeyes.coverage.report import (
     check_lang,
     filter_rows,
-    plain_value,
     presented_rows,
     report_rows,
     write_report_csv,
@@ -40,12 +40,16 @@ from sharpeyes.ingest.places import places_from_file, roads_from_file
 from sharpeyes.ingest.unit_codes import check_hierarchy
 from sharpeyes.ingest.units import UNIT_PROBLEM_COLUMNS, missing_parents, units_from_file
 from sharpeyes.jobs.grids import grid_gap_sheet, grid_part
+from sharpeyes.jobs.report_beside import beside_kpis
+from sharpeyes.jobs.report_beside import listed_records as _records
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, WGS84
 from sharpeyes.model.divisions import LEVELS
 from sharpeyes.model.frames import obj_array
 from sharpeyes.store import Store
 from sharpeyes.store.health_extra import finished_results
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "camera_fields_of_view",
@@ -57,15 +61,6 @@ __all__ = [
     "write_gaps",
     "write_report",
 ]
-
-_MAX_LISTED = 200
-
-
-def _records(frame: pd.DataFrame, limit: int = _MAX_LISTED) -> list[dict[str, Any]]:
-    frame = frame.head(limit)
-    if isinstance(frame, gpd.GeoDataFrame):
-        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    return [{str(k): plain_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def import_units(
@@ -255,8 +250,7 @@ def _inputs(
     return inputs, units, places, run_id
 
 
-def _placement_lists(inputs: CoverageInputs) -> dict[str, Any]:
-    p = inputs.placement
+def _placement_lists(p: Any) -> dict[str, Any]:
     return {
         "placement": p.summary(),
         "outside": _records(p.outside),
@@ -265,20 +259,36 @@ def _placement_lists(inputs: CoverageInputs) -> dict[str, Any]:
     }
 
 
-def _platform_columns(
-    store: Store, df: pd.DataFrame, inputs: CoverageInputs
-) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """The platform's online rate beside the probe's, and the cameras on which they disagree."""
-    from sharpeyes.coverage.kpis import platform_online_by_unit, platform_probe_disagreements
-    from sharpeyes.store.platform import latest_platform_status
+def _kpis(store: Store, *, dask_address: str | None, workers: int, **opts: Any) -> tuple[Any, ...]:
+    """The KPI table, the placement, the health run, the inputs (``None`` on Dask), the units,
+    places and the Dask run (or ``None``): per county on Dask when it can split, else here."""
+    if dask_address:
+        from sharpeyes.jobs.partitioned import report_on_dask
 
-    status = latest_platform_status(store)
-    if status.empty:
-        return df, []
-    results = store.health_results(include_snapshots=False)
-    health = results if len(results) else None
-    odd = platform_probe_disagreements(status, health)
-    return platform_online_by_unit(df, inputs, status, health), _records(odd)
+        on_dask = report_on_dask(store, dask_address, **opts)
+        if on_dask is not None:  # the hierarchy is read here, never the inventory
+            placement = on_dask.camera_placement()
+            return (
+                on_dask.kpis,
+                placement,
+                on_dask.run_id,
+                None,
+                store.units(),
+                store.places(),
+                on_dask,
+            )
+    inputs, units, places, run_id = _inputs(
+        store, hd_min_lines=opts["hd_min_lines"], hd_source=opts["hd_source"]
+    )
+    df = kpis_by_unit(
+        None,  # type: ignore[arg-type]
+        units,
+        inputs=inputs,
+        area=opts["area"],
+        cell_m=opts["cell_m"],
+        workers=workers,
+    )
+    return df, inputs.placement, run_id, inputs, units, places, None
 
 
 def compute_report(
@@ -316,31 +326,28 @@ def compute_report(
         raise InputError(
             f"unknown HD source {hd_source!r}: use registry or stream", field="hd_source"
         )
-    inputs, units, places, run_id = _inputs(store, hd_min_lines=hd_min_lines, hd_source=hd_source)
-    client = None
-    if dask_address:
-        from dask.distributed import Client
-
-        client = Client(dask_address)
-    try:
-        df = kpis_by_unit(
-            None,  # type: ignore[arg-type]
-            units,
-            inputs=inputs,
-            area=area,  # type: ignore[arg-type]
-            cell_m=cell_m,
-            workers=workers,
-            dask_client=client,
-        )
-    finally:
-        if client is not None:
-            client.close()
-    df, disagreements = _platform_columns(store, df, inputs)
-    df, grid_rows, grid_gaps = grid_part(store, inputs, df, area=area, cell_m=cell_m)
+    df, placement, run_id, inputs, units, places, on_dask = _kpis(
+        store,
+        hd_min_lines=hd_min_lines,
+        area=area,
+        cell_m=cell_m,
+        workers=workers,
+        dask_address=dask_address,
+        hd_source=hd_source,
+    )
+    crs_name = str(df.attrs["metric_crs"])  # before the merges beside the KPIs drop attrs
+    df, disagreements, grid_rows, grid_gaps = beside_kpis(
+        store,
+        df,
+        inputs,
+        area=area,
+        cell_m=cell_m,
+        prepare=lambda: _inputs(store, hd_min_lines=hd_min_lines, hd_source=hd_source)[0],
+    )
     rows = report_rows(df)
     document: dict[str, Any] = {
         "rows": rows,
-        "metric_crs": inputs.crs.to_string(),
+        "metric_crs": crs_name,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "period": period,
         "hd_min_lines": hd_min_lines,
@@ -349,24 +356,25 @@ def compute_report(
         "platform_probe_disagreements": disagreements,
         "hd_source": hd_source,
         "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
-        **_placement_lists(inputs),
+        **_placement_lists(placement),
         "grid_rows": grid_rows,
     }
     result_id = store.save_result("report", document, period=period)
     if _inputs_out is not None:
-        _inputs_out.extend([inputs, units, places, document, grid_gaps])
+        _inputs_out.extend([inputs, units, places, document, grid_gaps, placement])
     top = [r for r in rows if r["point_class"] == "all" and r["level"] in ("city", "county")]
     return {
         "result_id": result_id,
         "period": period,
         "rows": len(rows),
-        "units": len(units),
+        "units": int((df["point_class"] == "all").sum()),
         "metric_crs": document["metric_crs"],
         "health_run": run_id,
         "hd_source": hd_source,
         "resolution_mismatches": len(document["resolution_mismatches"]),
         **({"grids": len(grid_rows)} if grid_rows else {}),
-        **inputs.placement.summary(),
+        **placement.summary(),
+        **({"dask": on_dask.dask_summary()} if on_dask is not None else {}),
         "top": top[:10],
     }
 
@@ -462,6 +470,7 @@ def write_report(
     period: str | None = None,
     compare: str | None = None,
     lang: str = "zh",
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Compute the report (saved as ``"report"`` of ``period``) and write it as xlsx, csv or json
     (``hd_source``, ``period``: see :func:`compute_report`; ``lang``: ``zh`` or ``en``, headers
@@ -489,11 +498,12 @@ def write_report(
         store,
         hd_min_lines=hd_min_lines,
         area=area,
+        dask_address=dask_address,
         _inputs_out=held,
         hd_source=hd_source,
         period=period,
     )
-    inputs, units, places, document, grid_gaps = held
+    inputs, units, places, document, grid_gaps, placement = held
     rows = filter_rows(document["rows"], unit=unit, level=filter_level)
     mom = trend.month_on_month(
         store, rows, period=period, compare_to=target, unit=unit, level=filter_level
@@ -514,11 +524,12 @@ def write_report(
     elif fmt == "csv":
         _write_csv_files(out, mom.csv_rows(), grid_rows, only_grids=level == "grid", lang=lang)
     else:
-        gaps, gaps_id = compute_gaps(store, inputs=(inputs, units, places, grid_gaps))
-        gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
-        sheets = gap_sheets(
-            gaps, inputs.placement, document["resolution_mismatches"], MISMATCH_COLUMNS
+        # on a Dask run the gaps are found in one process (docs/scale.md)
+        gaps, gaps_id = compute_gaps(
+            store, inputs=None if inputs is None else (inputs, units, places, grid_gaps)
         )
+        gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
+        sheets = gap_sheets(gaps, placement, document["resolution_mismatches"], MISMATCH_COLUMNS)
         sheets.update(grid_gap_sheet(gaps.grids))
         write_report_xlsx(
             rows,
@@ -543,9 +554,18 @@ def write_report(
 
 
 def write_gaps(
-    store: Store, out: str | Path, *, fmt: str = "geojson", h3_resolution: int = 8
+    store: Store,
+    out: str | Path,
+    *,
+    fmt: str = "geojson",
+    h3_resolution: int = 8,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Find the gaps, save them as result ``"gaps"`` and write them (geojson, gpkg or csv)."""
+    """Find the gaps, save them as result ``"gaps"`` and write them (geojson, gpkg or csv).
+
+    ``dask_address``: accepted, but the gaps run in this process (docs/scale.md)."""
+    if dask_address:
+        log.warning("--dask: the gaps are not split by county yet; they run in one process")
     fmt = fmt.lower()
     if fmt not in ("geojson", "gpkg", "csv"):
         raise InputError(f"unknown gaps format {fmt!r}: use geojson, gpkg or csv", field="format")

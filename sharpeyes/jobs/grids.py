@@ -59,7 +59,7 @@ def import_grids(
     own figures) and reported as ``missing_parent``. Returns counts and the problem rows, never a
     name or a phone.
     """
-    from sharpeyes.jobs.coverage import _records
+    from sharpeyes.jobs.report_beside import listed_records as _records
 
     check_input_file(path, "grid file")
     with reading(path, "grid file"):

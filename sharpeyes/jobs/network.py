@@ -6,6 +6,7 @@ The CLI (``sharpeyes network import|check``), the API and ``sharpeyes demo`` cal
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,6 +75,7 @@ def check(
     bitrates: str | Path | BitrateTable | None = None,
     threshold: float = OVERLOAD_THRESHOLD,
     layers_dir: str | Path | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Run every network check on the stored topology and inventory; save and return the report.
 
@@ -87,6 +89,9 @@ def check(
         Utilisation (0–1) above which a link is overloaded.
     layers_dir
         Also write ``links.geojson``, ``spof.geojson`` and ``nodes.geojson`` (WGS-84) there.
+    dask_address
+        Accepted; the checks need the whole topology's routes and run in this process
+        (docs/scale.md: the collapsed graph's per-county camera weights are the next step).
 
     Returns
     -------
@@ -95,6 +100,10 @@ def check(
         ``single_points_of_failure``, ``overloaded_links``, ``layers`` …), also saved as result kind
         ``"network"``.
     """
+    if dask_address:
+        logging.getLogger(__name__).warning(
+            "--dask: the network checks are not split by county; they run in one process"
+        )
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if not threshold > 0:

@@ -26,7 +26,7 @@ from sharpeyes.coverage.report import (
 )
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.police import police_units_from_file
-from sharpeyes.jobs.coverage import _records
+from sharpeyes.jobs.report_beside import listed_records as _records
 from sharpeyes.model.codes import HD_MIN_LINES
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
 from sharpeyes.model.police import POLICE_LEVELS
