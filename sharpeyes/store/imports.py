@@ -40,8 +40,6 @@ from sharpeyes.store.import_writes import Split, warning_rows
 #: Above this many rows, a load into an empty camera table drops the secondary indexes first and
 #: rebuilds them afterwards.
 BULK_THRESHOLD = 20_000
-#: How much of the SQLite file the index rebuild of a bulk load reads memory-mapped.
-INDEX_MMAP_BYTES = 1 << 30
 
 
 @dataclass
@@ -315,26 +313,14 @@ class CameraImports:
         return names
 
     def _create_camera_indexes(self, conn: Connection, names: list[str]) -> None:
-        """Build the dropped indexes. On SQLite the table's pages are read memory-mapped while the
-        indexes are built (no copy of each page into the page cache: ≈ 0.6 of 3.7 CPU-s at 1M
-        cameras; the scan of a table larger than the cache otherwise re-reads it from the OS),
-        and the index sorts may use a helper thread."""
-        sqlite = self.db.dialect == "sqlite"
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA threads = 2")
-            conn.exec_driver_sql(f"PRAGMA mmap_size = {INDEX_MMAP_BYTES}")
-        try:
-            for name in names:
-                if name == "ix_cameras_geom":
-                    conn.exec_driver_sql(
-                        "CREATE INDEX ix_cameras_geom ON cameras USING GIST (geom)"
-                    )
-                else:
-                    cols = ", ".join(s.CAMERA_INDEXES[name])
-                    conn.exec_driver_sql(f"CREATE INDEX {name} ON cameras ({cols})")
-        finally:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA mmap_size = 0")
+        if self.db.dialect == "sqlite":
+            conn.exec_driver_sql("PRAGMA threads = 2")  # the index sorts may use a helper thread
+        for name in names:
+            if name == "ix_cameras_geom":
+                conn.exec_driver_sql("CREATE INDEX ix_cameras_geom ON cameras USING GIST (geom)")
+            else:
+                cols = ", ".join(s.CAMERA_INDEXES[name])
+                conn.exec_driver_sql(f"CREATE INDEX {name} ON cameras ({cols})")
         if self.db.dialect == "postgresql":
             conn.exec_driver_sql("ANALYZE cameras")
 
