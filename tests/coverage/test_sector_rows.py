@@ -22,7 +22,7 @@ def _plain(x: float, y: float, heading: float, fov: float, rng: float) -> np.nda
         bearing = np.degrees(np.arctan2(vx, vy))  # from north, clockwise
         off = (bearing - heading + 180.0) % 360.0 - 180.0
         inside &= np.abs(off) <= fov / 2.0
-    return inside
+    return np.asarray(inside, dtype=bool)
 
 
 def _near_an_edge(x: float, y: float, heading: float, fov: float, rng: float) -> np.ndarray:
@@ -37,7 +37,7 @@ def _near_an_edge(x: float, y: float, heading: float, fov: float, rng: float) ->
         off = (bearing - heading + 180.0) % 360.0 - 180.0
         near |= np.abs(np.abs(off) - fov / 2.0) < 1e-6
         near |= np.hypot(vx, vy) < 1e-6
-    return near
+    return np.asarray(near, dtype=bool)
 
 
 @pytest.mark.parametrize("seed", range(4))
