@@ -355,7 +355,9 @@ def compute_report(
         "health_run": run_id,
         "platform_probe_disagreements": disagreements,
         "hd_source": hd_source,
-        "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
+        "resolution_mismatches": _records(on_dask.resolution_mismatches)
+        if on_dask is not None
+        else _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(placement),
         "grid_rows": grid_rows,
     }

@@ -38,7 +38,9 @@ __all__ = [
     "Box",
     "cached_frame",
     "camera_count",
+    "camera_order",
     "cameras_in_box",
+    "cameras_outside_boxes",
     "cameras_without_position",
     "count_without_position",
     "distinct_values",
@@ -70,6 +72,39 @@ def cameras_in_box(store: Any, box: Box) -> gpd.GeoDataFrame:
     """Cameras whose position lies in ``box`` (inclusive), in ``camera_id`` order — the order of
     :meth:`~sharpeyes.store.Store.cameras`; no credentials."""
     return store.cameras(bbox=box)
+
+
+def cameras_outside_boxes(store: Any, boxes: Sequence[Box]) -> gpd.GeoDataFrame:
+    """Cameras with a position in none of ``boxes`` (each inclusive, as :func:`cameras_in_box`
+    reads them), in ``camera_id`` order: the exact complement of the boxes' cameras among those
+    with a position. A scan on either back end (no index answers *outside*); a province has few."""
+    db, _ = _store_parts(store)
+    cam = s.cameras
+    inside = [
+        sa.and_(cam.c.lon.between(x0, x1), cam.c.lat.between(y0, y1)) for x0, y0, x1, y1 in boxes
+    ]
+    where: list[Any] = [cam.c.lon.is_not(None), cam.c.lat.is_not(None)]
+    if inside:
+        where.append(sa.not_(sa.or_(*inside)))
+    stmt = sa.select(*(cam.c[c] for c in RECORD_FIELDS)).where(*where).order_by(cam.c.camera_id)
+    with db.read() as conn:
+        records = db.raw_rows(conn, stmt)
+    return camera_frame(records, list(RECORD_FIELDS))
+
+
+def camera_order(store: Any, device_ids: Iterable[str]) -> dict[str, int]:
+    """``device_id → camera_id`` (the store's order) of some cameras."""
+    db, _ = _store_parts(store)
+    cam = s.cameras
+    ids = sorted({str(d) for d in device_ids})
+    out: dict[str, int] = {}
+    with db.read() as conn:
+        for i in range(0, len(ids), _IN_CHUNK):
+            stmt = sa.select(cam.c.device_id, cam.c.camera_id).where(
+                cam.c.device_id.in_(ids[i : i + _IN_CHUNK])
+            )
+            out.update({str(d): int(c) for d, c in conn.execute(stmt).all()})
+    return out
 
 
 def count_without_position(store: Any) -> int:
