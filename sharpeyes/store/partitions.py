@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -46,6 +47,8 @@ __all__ = [
     "distinct_values",
     "health_count",
     "health_of",
+    "layer_by_ids",
+    "layer_extents",
     "layer_in_box",
     "range_groups",
     "unit_table",
@@ -223,6 +226,45 @@ def layer_in_box(store: Any, table: str, box: Box) -> gpd.GeoDataFrame:
             )
         ]
     return layers.read_layer(t, columns, where)
+
+
+_LAYERS: Final = {
+    "places": (s.places, ("place_id", "name", "category", "geometry")),
+    "roads": (s.roads, ("road_id", "name", "road_class", "geometry")),
+}
+
+
+def layer_extents(store: Any, table: str) -> pd.DataFrame:
+    """Every place's or road's id and extent (``minx … maxy``, degrees) in the store's order:
+    a few numbers per row, from which the client decides which task takes which."""
+    db, _ = _store_parts(store)
+    t, columns = _LAYERS[table]
+    key = t.c[columns[0]]
+    with db.read() as conn:
+        rows = conn.execute(sa.select(key, *(t.c[c] for c in _EXTENT)).order_by(key)).all()
+    frame = pd.DataFrame.from_records(rows, columns=["id", *_EXTENT], coerce_float=False)
+    frame["id"] = frame["id"].astype(str)
+    for c in _EXTENT:
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    return frame
+
+
+def layer_by_ids(store: Any, table: str, ids: Sequence[str]) -> gpd.GeoDataFrame:
+    """Places or roads by id, in the store's order (by id)."""
+    _, layers = _store_parts(store)
+    t, columns = _LAYERS[table]
+    key = t.c[columns[0]]
+    wanted = sorted({str(i) for i in ids})
+    parts = [
+        layers.read_layer(t, columns, [key.in_(wanted[i : i + _IN_CHUNK])])
+        for i in range(0, len(wanted), _IN_CHUNK)
+    ] or [layers.read_layer(t, columns, [sa.false()])]
+    if len(parts) == 1:
+        return parts[0]
+    order = {v: k for k, v in enumerate(layer_extents(store, table)["id"])}
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.iloc[np.argsort([order[str(v)] for v in frame[columns[0]]], kind="stable")]
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=WGS84)
 
 
 def health_of(store: Any, run_id: int, device_ids: Sequence[str]) -> pd.DataFrame:

@@ -42,7 +42,7 @@ def _odd_city(url: str) -> Store:
     city = synthetic_city(1500, counties=3, township_rows=2, n_places=60, seed=11)
     units = city.units.copy()
     units["parent_code"] = units["parent_code"].where(units["level"] != "county", "219900")
-    _, y0, x1, y1 = (float(v) for v in units.total_bounds)
+    west, y0, x1, y1 = (float(v) for v in units.total_bounds)
     whole = shapely.union_all(
         [*units.geometry.to_numpy(), shapely.box(x1 + 0.01, y0, x1 + 0.05, y1)]
     )
@@ -50,7 +50,9 @@ def _odd_city(url: str) -> Store:
     top[["code", "name", "level", "parent_code"]] = ["219900", "市", "city", None]
     top["geometry"] = [whole]
     units = pd.concat([top, units], ignore_index=True).set_geometry("geometry", crs=units.crs)
+    units["village_kind"] = np.where(units["level"] == "village", "village", None)
     cams = city.cameras.copy()
+    cams.loc[cams["lon"] < west + 0.08, "networked"] = False  # villages without a network
     villages = units[units["level"] == "village"]["code"].tolist()
     cams["village_code"] = None
     moves = {  # row → (lon, lat): beyond the city; the border strip; in the city, no county
@@ -69,10 +71,32 @@ def _odd_city(url: str) -> Store:
     wrong = ids.str.startswith("219903") & (np.arange(len(cams)) % 9 == 0)
     cams.loc[wrong, "device_id"] = "219901" + ids[wrong].str[6:]
     cams = cams.drop(columns="geometry")
+    places, roads = city.places.copy(), city.roads.copy()
+    extra = {  # outside every unit: the border strip, the city's strip, far away
+        "P-strip": (x1 + 0.0005, y0 + 0.03),
+        "P-city": (x1 + 0.02, y0 + 0.05),
+        "P-far": (x1 + 1.0, y0 + 0.05),
+    }
+    for pid, (lon, lat) in extra.items():
+        places.loc[len(places)] = [pid, pid, "school", shapely.Point(lon, lat)]
+    # a short road across the border of counties 1 and 2, one beyond the city
+    border = float(units[units["code"] == "219901"].total_bounds[2])
+    roads.loc[len(roads)] = [
+        "R-cross",
+        "cross",
+        "primary",
+        shapely.LineString([(border - 0.004, y0 + 0.07), (border + 0.004, y0 + 0.071)]),
+    ]
+    roads.loc[len(roads)] = [
+        "R-far",
+        "far",
+        "primary",
+        shapely.LineString([(x1 + 1.0, y0), (x1 + 1.0, y0 + 0.06)]),
+    ]
     store = Store.open(url)
     store.replace_units(units)
-    store.replace_places(city.places)
-    store.replace_roads(city.roads)
+    store.replace_places(places)
+    store.replace_roads(roads)
     store.import_cameras(cams, empty_rejects(), source="synthetic", file="synthetic")
     run = store.start_health_run("2026-11-20")
     store.add_health_results(
