@@ -536,12 +536,8 @@ def write_report(
     elif fmt == "csv":
         _write_csv_files(out, mom.csv_rows(), grid_rows, only_grids=level == "grid", lang=lang)
     else:
-        # on a Dask run the gaps are found per county too (docs/scale.md)
-        gaps, gaps_id = compute_gaps(
-            store,
-            inputs=None if inputs is None else (inputs, units, places, grid_gaps),
-            dask_address=dask_address,
-        )
+        held_inputs = None if inputs is None else (inputs, units, places, grid_gaps)
+        gaps, gaps_id = compute_gaps(store, inputs=held_inputs, dask_address=dask_address)
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = gap_sheets(gaps, placement, document["resolution_mismatches"], MISMATCH_COLUMNS)
         sheets.update(grid_gap_sheet(gaps.grids))

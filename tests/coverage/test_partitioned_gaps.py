@@ -58,9 +58,9 @@ def test_gaps_cli_with_dask_prints_one_json_document(tmp_path: Path) -> None:
     runs = {}
     for name, extra in (("single", []), ("dask", ["--dask", "local:2"])):
         out = tmp_path / name / "gaps.geojson"
+        cmd = [sys.executable, "-m", "sharpeyes", "gaps", "-o", str(out), "--db", str(db)]
         done = subprocess.run(
-            [sys.executable, "-m", "sharpeyes", "gaps", "-o", str(out), "--db", str(db), "--json"]
-            + extra,
+            [*cmd, "--json", *extra],
             capture_output=True,
             text=True,
             timeout=600,
