@@ -331,11 +331,14 @@ def run_report_partitioned(
             plan, why = partition_plan(store, opts)
         if plan is None:
             raise AnalysisError(f"the work cannot be split by county: {why}")
-    futures = client.map(county_counts, county_tasks(store_url, plan, opts), pure=False)
-    rest = RemainderTask(store_url, county_boxes(plan.units), plan.run_id, opts.hd_min_lines)
-    remainder = client.submit(remainder_lists, rest, pure=False)
-    results: list[CountyResult] = client.gather(futures)
-    return _reduce(results, plan, remainder.result())
+    from sharpeyes.jobs.task_url import task_store_url
+
+    with task_store_url(store_url) as url:  # the tasks carry no password
+        futures = client.map(county_counts, county_tasks(url, plan, opts), pure=False)
+        rest = RemainderTask(url, county_boxes(plan.units), plan.run_id, opts.hd_min_lines)
+        remainder = client.submit(remainder_lists, rest, pure=False)
+        results: list[CountyResult] = client.gather(futures)
+        return _reduce(results, plan, remainder.result())
 
 
 def county_tasks(store_url: str, plan: PartitionPlan, options: ReportOptions) -> list[CountyTask]:

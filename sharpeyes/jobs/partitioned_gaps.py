@@ -56,6 +56,7 @@ from sharpeyes.jobs.partitioned import (
     partition_plan,
 )
 from sharpeyes.jobs.partitioned_lists import county_boxes, with_hierarchy
+from sharpeyes.jobs.task_url import task_store_url
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
 from sharpeyes.model.frames import obj_array
 from sharpeyes.model.urls import mask_url
@@ -306,12 +307,13 @@ def run_gaps_partitioned(
             plan, why = partition_plan(store, ReportOptions(hd_min_lines=hd_min_lines))
             if plan is None:
                 raise AnalysisError(f"the work cannot be split by county: {why}")
-        tasks = gap_tasks(
-            store, store_url, plan, h3_resolution=h3_resolution, hd_min_lines=hd_min_lines
-        )
         place_order = {v: i for i, v in enumerate(reads.layer_extents(store, "places")["id"])}
         road_order = {v: i for i, v in enumerate(reads.layer_extents(store, "roads")["id"])}
-    parts: list[Gaps] = client.gather(client.map(county_gaps, tasks, pure=False))
+        with task_store_url(store_url) as url:  # the tasks carry no password
+            tasks = gap_tasks(
+                store, url, plan, h3_resolution=h3_resolution, hd_min_lines=hd_min_lines
+            )
+            parts: list[Gaps] = client.gather(client.map(county_gaps, tasks, pure=False))
     unit_order = {str(c): i for i, c in enumerate(plan.units["code"])}
     has = plan.units["minx"].notna().to_numpy(dtype=bool)
     drawn = gpd.GeoSeries([shapely.Point(0, 0) if h else None for h in has], crs=WGS84)
