@@ -1,33 +1,56 @@
-"""Benchmark: every network check on a city-sized topology, beside the plain networkx approach.
+"""Benchmark: every network check at province size on scipy's csgraph, beside today's path.
 
-Default size (issue 4): 1,000,000 cameras, 20,000 access switches, 500 aggregation nodes, 50 centres,
-1 platform, rings at the upper levels (centres in a ring joined to the platform, every aggregation
-node dual-homed to two centres, one aggregation ring). Cameras hang on access switches through the
-inventory's ``uplink`` field (90 %) or a link of the links table (10 %).
+Sizes (rings at the upper levels: centres in a ring joined to the platform, every aggregation node
+dual-homed to two centres, one aggregation ring; access switches = cameras / 50, aggregation =
+access / 40, 50 centres, 1 platform):
 
-Prints the wall time and peak memory of :func:`sharpeyes.network.check_network` at that size, then,
-on a size the plain approach can finish (``--baseline-cameras``), the single-point-of-failure check
-both ways: the plain approach removes each candidate node from the full graph (cameras as nodes) and
-recounts the cameras still connected to the platform; ours is one DFS over the collapsed graph. Both
-are asserted to give the same counts; the ratio is of medians over ``--repeat`` runs.
+1. **Province** (``--cameras``, default 10,000,000 cameras on 200,000 access switches, 205,051
+   switches in all): the checks on the collapsed graph in arrays
+   (:func:`sharpeyes.network.collapsed.check_arrays`: routes, reachability and hops of every
+   camera, cameras cut off by every node and bridge by class, load of every link, cameras per
+   centre), inputs generated as arrays (deterministic, seed 0) in a child process; wall time, CPU
+   and the child's peak RSS beside the goal (≤ 4 GiB).
+2. **Today's path at a size it can do** (``--frame-cameras``, default 1,000,000 / 20,000 access):
+   :func:`sharpeyes.network.check_network` from frames to the report document with its layers, once
+   with ``engine="networkx"`` (the plain-Python graph code the package had) and once on csgraph,
+   each in its own child process, plus the array checks at that size; the ratios.
+3. The single-point-of-failure check beside the plain networkx approach (remove each candidate node
+   from the full graph with cameras as nodes, recount) on ``--baseline-cameras`` (default 20,000),
+   asserted to give the same counts.
 
-    python benchmarks/network.py [--cameras 1000000] [--baseline-cameras 20000] [--repeat 3]
+    python benchmarks/network.py [--cameras 10000000] [--frame-cameras 1000000]
+                                 [--baseline-cameras 20000] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import resource
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from _util import peak_rss_bytes
 
-from sharpeyes.network import build_network, check_network, cut_off_weights
+from sharpeyes.network import (
+    build_network,
+    check_network,
+    cut_off_weights,
+    routes_from_platforms,
+)
+from sharpeyes.network.collapsed import SwitchGraph, check_arrays
+from sharpeyes.network.graph import CLASS_KEYS
+from sharpeyes.network.reference import cut_off_weights_networkx, routes_networkx
+
+GOAL_PEAK_GIB = 4.0
 
 
 def make_city(
@@ -142,64 +165,204 @@ def _timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-
     return statistics.median(times), result
 
 
-def _human(seconds: float) -> str:
-    if seconds >= 3600:
-        return f"{seconds / 3600:,.1f} h"
-    if seconds >= 60:
-        return f"{seconds / 60:,.1f} min"
-    return f"{seconds:,.1f} s"
+def make_arrays(
+    cameras: int, *, access: int, aggregation: int, centres: int, seed: int = 0
+) -> tuple[SwitchGraph, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The city of :func:`make_city` as arrays (no string, no frame): the switch graph, per camera
+    its switch (int32), class column (int8), bitrate (Mbit/s) and registry flag, per link its
+    capacity. One access switch in 1,000 has no uplink (an island), so some cameras have no path."""
+    if centres < 3:
+        raise SystemExit("--centres: at least 3 (the centres form a ring)")
+    rng = np.random.default_rng(seed)
+    first_agg = 1 + centres
+    first_access = first_agg + aggregation
+    ring = np.arange(centres)
+    up_a = [np.repeat(1 + ring, 2)]
+    up_b = [np.column_stack([np.zeros(centres, dtype=np.int64), 1 + (ring + 1) % centres]).ravel()]
+    caps = [np.tile([40000.0, 10000.0], centres)]
+    agg = np.arange(aggregation)
+    up_a.append(np.repeat(first_agg + agg, 2))
+    up_b.append(np.column_stack([1 + agg % centres, 1 + (agg % centres + 1) % centres]).ravel())
+    caps.append(np.full(2 * aggregation, 10000.0))
+    chain = np.arange(min(aggregation, 20) - 1)
+    up_a.append(first_agg + chain)
+    up_b.append(first_agg + chain + 1)
+    caps.append(np.full(len(chain), 10000.0))
+    owner = rng.integers(0, aggregation, size=access)
+    linked = np.arange(access) % 1000 != 999
+    up_a.append(first_access + np.flatnonzero(linked))
+    up_b.append(first_agg + owner[linked])
+    caps.append(np.full(int(linked.sum()), 1000.0))
+    is_centre = np.zeros(first_access + access, dtype=bool)
+    is_centre[1 : 1 + centres] = True
+    graph = SwitchGraph.from_edges(
+        first_access + access,
+        np.concatenate(up_a),
+        np.concatenate(up_b),
+        platforms=np.array([0], dtype=np.int32),
+        is_centre=is_centre,
+    )
+    camera_node = (first_access + rng.integers(0, access, size=cameras)).astype(np.int32)
+    class_pos = rng.choice(3, size=cameras, p=[0.15, 0.25, 0.6]).astype(np.int8)  # classes 1–3
+    bitrate = np.array([1.5, 2.0, 4.0, 6.0, 12.0])[rng.integers(0, 5, size=cameras)]
+    networked = rng.random(cameras, dtype=np.float32) < 0.97
+    return graph, camera_node, class_pos, bitrate, networked, np.concatenate(caps)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cameras", type=int, default=1_000_000)
-    parser.add_argument("--access", type=int, default=None, help="default cameras / 50")
-    parser.add_argument("--aggregation", type=int, default=None, help="default access / 40")
-    parser.add_argument("--centres", type=int, default=50)
-    parser.add_argument("--baseline-cameras", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-    access = args.access or max(2, args.cameras // 50)
-    aggregation = args.aggregation or max(2, access // 40)
-    centres = min(args.centres, aggregation)
+def _sizes(cameras: int, centres: int) -> tuple[int, int, int]:
+    access = max(2, cameras // 50)
+    aggregation = max(3, access // 40)
+    return access, aggregation, min(centres, aggregation)
 
+
+def _child(kind: str, cameras: int, centres: int, repeat: int) -> dict[str, Any]:
+    """One measurement in this (child) process; its peak RSS is this process's alone."""
+    access, aggregation, centres = _sizes(cameras, centres)
     t0 = time.perf_counter()
-    nodes, links, inventory = make_city(
-        args.cameras, access=access, aggregation=aggregation, centres=centres
+    if kind == "arrays":
+        graph, node, class_pos, bitrate, networked, capacity = make_arrays(
+            cameras, access=access, aggregation=aggregation, centres=centres
+        )
+
+        def run() -> dict[str, int]:
+            r = check_arrays(
+                graph,
+                node,
+                class_pos,
+                bitrate,
+                capacity_mbps=capacity,
+                classes=len(CLASS_KEYS),
+                threshold=0.8,
+            )
+            return {
+                "cameras_with_path": int(r.has_path.sum()),
+                "networked_without_path": int((networked & ~r.has_path).sum()),
+                "single_points_of_failure": int((r.cut_off.nodes[1:].sum(axis=1) > 0).sum()),
+                "bridges": int((r.cut_off.bridges.sum(axis=1) > 0).sum()),
+                "overloaded_links": int(r.overloaded.sum()),
+            }
+
+        links = len(graph.edge_a)
+    else:
+        nodes, links_frame, inventory = make_city(
+            cameras, access=access, aggregation=aggregation, centres=centres
+        )
+        links = len(links_frame)
+        engine = kind.removeprefix("frames-")
+
+        def run() -> dict[str, int]:
+            s = check_network(nodes, links_frame, inventory, engine=engine).document()["summary"]
+            keys = ("cameras_with_path", "networked_without_path", "single_points_of_failure")
+            return {k: int(s[k]) for k in (*keys, "bridges", "overloaded_links")}
+
+    made_s = time.perf_counter() - t0
+    inputs_peak = peak_rss_bytes()
+    seconds, summary = _timed(run, repeat)
+    cpu_s = _CPU[-1]
+    graph_s = graph_cpu_s = 0.0
+    if kind != "arrays":
+        graph_s, _ = _timed(_graph_part(nodes, links_frame, inventory, engine), repeat)
+        graph_cpu_s = _CPU[-1]
+    return {
+        "kind": kind,
+        "cameras": cameras,
+        "switches": access + aggregation + centres + 1,
+        "links": links,
+        "made_s": made_s,
+        "inputs_peak_gib": inputs_peak / 1024**3,
+        "wall_s": seconds,
+        "cpu_s": cpu_s,
+        "peak_gib": peak_rss_bytes() / 1024**3,
+        "graph_wall_s": graph_s,
+        "graph_cpu_s": graph_cpu_s,
+        "summary": summary,
+    }
+
+
+def _graph_part(
+    nodes: pd.DataFrame, links: pd.DataFrame, inventory: pd.DataFrame, engine: str
+) -> Any:
+    """The part of ``check_network`` that csgraph replaced (routes and cut-offs, the CSR built
+    from the networkx graph included), on an already built network."""
+    network = build_network(nodes, links, inventory)
+
+    def run() -> object:
+        if engine == "networkx":
+            return routes_networkx(network), cut_off_weights_networkx(network)
+        network.__dict__.pop("switch_graph", None)  # build the CSR again each time
+        return routes_from_platforms(network), cut_off_weights(network)
+
+    return run
+
+
+def _in_child(kind: str, cameras: int, centres: int, repeat: int) -> dict[str, Any]:
+    """Run :func:`_child` in a fresh interpreter (its own peak RSS) and read its JSON line."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
+    command += ["--cameras", str(cameras), "--centres", str(centres), "--repeat", str(repeat)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"child {kind} at {cameras:,} cameras failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _line(label: str, r: dict[str, Any]) -> str:
+    return (
+        f"  {label:<44} {r['wall_s']:7.2f} s wall, {r['cpu_s']:6.2f} s CPU, peak RSS "
+        f"{r['peak_gib']:.2f} GiB (inputs {r['inputs_peak_gib']:.2f} GiB, made in {r['made_s']:.1f} s)"
+    )
+
+
+def _province(args: argparse.Namespace) -> dict[str, Any]:
+    big = _in_child("arrays", args.cameras, args.centres, args.repeat)
+    verdict = "met" if big["peak_gib"] <= GOAL_PEAK_GIB else "NOT met"
+    print(
+        f"province: {big['cameras']:,} cameras, {big['switches']:,} switches, {big['links']:,} "
+        f"links — every check on csgraph, arrays in (median of {args.repeat}):"
+    )
+    print(_line("check_arrays", big))
+    print(f"  goal: peak ≤ {GOAL_PEAK_GIB:.0f} GiB — {verdict}; figures: {big['summary']}")
+    return big
+
+
+def _same_size(args: argparse.Namespace, big: dict[str, Any]) -> None:
+    size = args.frame_cameras
+    today = _in_child("frames-networkx", size, args.centres, args.repeat)
+    frames = _in_child("frames-csgraph", size, args.centres, args.repeat)
+    arrays = _in_child("arrays", size, args.centres, args.repeat)
+    print(
+        f"today's path at a size it can do: {size:,} cameras, {today['switches']:,} switches "
+        f"(frames in, report document with layers out; median of {args.repeat})"
+    )
+    print(_line('check_network(engine="networkx") (today)', today))
+    print(_line("check_network() on csgraph", frames))
+    print(_line("check_arrays (csgraph, arrays in)", arrays))
+    same = today["summary"] == frames["summary"]
+    print(
+        f"  of which routes and cut-offs (the graph work csgraph replaced): today "
+        f"{today['graph_wall_s']:.2f} s wall / {today['graph_cpu_s']:.2f} s CPU, csgraph "
+        f"{frames['graph_wall_s']:.2f} s / {frames['graph_cpu_s']:.2f} s CPU — "
+        f"{today['graph_cpu_s'] / max(frames['graph_cpu_s'], 1e-9):.1f}× less CPU"
     )
     print(
-        f"city: {args.cameras:,} cameras, {access:,} access, {aggregation:,} aggregation, "
-        f"{centres} centres, 1 platform, {len(links):,} links (made in "
-        f"{time.perf_counter() - t0:.1f} s)"
+        f"  same figures both engines: {same}; by CPU time (wall follows the machine's load), the "
+        f"csgraph report takes {today['cpu_s'] / frames['cpu_s']:.1f}× less than today's, the "
+        f"array checks {today['cpu_s'] / max(arrays['cpu_s'], 1e-9):.0f}× less, with "
+        f"{today['peak_gib'] / arrays['peak_gib']:.1f}× less memory; the province "
+        f"({big['cameras'] / size:.0f}× the cameras) on arrays: {big['cpu_s']:.2f} s CPU, "
+        f"{big['peak_gib']:.2f} GiB, against today's {today['cpu_s']:.2f} s CPU and "
+        f"{today['peak_gib']:.2f} GiB at this size"
     )
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    if not same:
+        print(f"  MISMATCH: today {today['summary']} against csgraph {frames['summary']}")
 
-    def run_all() -> dict[str, object]:
-        return check_network(nodes, links, inventory).document()
 
-    elapsed, document = _timed(run_all, args.repeat)
-    assert isinstance(document, dict)
-    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    s = document["summary"]
-    print(
-        f"all checks (graph, reachability, single points of failure, load, report document with "
-        f"layers), median of {args.repeat}: {elapsed:.1f} s wall, {_CPU[-1]:.1f} s CPU "
-        f"(the machine is shared: wall time grows with its load); process peak RSS {rss_peak:.2f} GiB "
-        f"({rss_before:.2f} GiB before the checks, with the input frames) — goal < 30 s, < 6 GiB"
-    )
-    print(
-        f"  cameras with path {s['cameras_with_path']:,}, networked without path "
-        f"{s['networked_without_path']:,}, path but not networked {s['path_but_not_networked']:,}, "
-        f"single points of failure {s['single_points_of_failure']:,}, bridges {s['bridges']:,}, "
-        f"overloaded links {s['overloaded_links']:,}"
-    )
-
-    # -- same-size comparison with the plain approach ---------------------------------------------
+def _plain_comparison(args: argparse.Namespace) -> int:
+    """Single points of failure beside the plain networkx approach, on a small city."""
     small = args.baseline_cameras
-    b_access = max(2, small // 50)
-    b_agg = max(2, b_access // 40)
+    b_access, b_agg, b_centres = _sizes(small, args.centres)
     b_nodes, b_links, b_inv = make_city(
-        small, access=b_access, aggregation=b_agg, centres=min(centres, b_agg), seed=1
+        small, access=b_access, aggregation=b_agg, centres=b_centres, seed=1
     )
     b_inv = b_inv.copy()
     linked = b_links[b_links["a"].str.len() == 20]
@@ -222,19 +385,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MISMATCH with the plain approach on {len(mismatched)} nodes, e.g. {mismatched[:3]}")
         return 1
     print(
-        f"single points of failure on {small:,} cameras / {b_access + b_agg + 1:,} infrastructure "
-        f"nodes: ours {t_ours * 1000:.0f} ms, plain networkx (remove each node, recount) "
-        f"{t_plain:.1f} s — {t_plain / t_ours:,.0f}× faster, same counts on all "
-        f"{len(plain_counts):,} nodes"
-    )
-    full_nodes = access + aggregation + centres + 1
-    small_nodes = b_access + b_agg + min(centres, b_agg) + 1
-    scale = (full_nodes / small_nodes) * ((args.cameras + full_nodes) / (small + small_nodes))
-    print(
-        f"plain approach at the full size, extrapolated (candidates × graph size): "
-        f"~{_human(t_plain * scale)}, against {elapsed:.1f} s for every check"
+        f"single points of failure on {small:,} cameras / {b_access + b_agg + b_centres + 1:,} "
+        f"switches: ours (graph built from frames, csgraph) {t_ours * 1000:.0f} ms, plain networkx "
+        f"(remove each node, recount) {t_plain:.1f} s — {t_plain / t_ours:,.0f}× faster, same counts "
+        f"on all {len(plain_counts):,} nodes"
     )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--cameras", type=int, default=10_000_000)
+    parser.add_argument("--frame-cameras", type=int, default=1_000_000)
+    parser.add_argument("--centres", type=int, default=50)
+    parser.add_argument("--baseline-cameras", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child(args.child, args.cameras, args.centres, args.repeat)))
+        return 0
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
+    big = _province(args)
+    _same_size(args, big)
+    status = _plain_comparison(args)
+    load = os.getloadavg()
+    print(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+    return status
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sharpeyes._errors import ConfigError
 from sharpeyes.network.failure import (
     bridges,
     cameras_behind,
@@ -38,6 +39,10 @@ from sharpeyes.network.load import (
     link_loads,
 )
 from sharpeyes.network.reach import camera_reachability, networking_rates, registry_mismatches
+from sharpeyes.network.reference import cut_off_weights_networkx, routes_networkx
+
+#: Implementations of the graph checks (see :func:`check_network`).
+ENGINES = ("csgraph", "networkx")
 
 _CLASS_COLUMNS = [f"class_{c}" if c else "class_unknown" for c in CLASS_KEYS]
 
@@ -285,6 +290,7 @@ def check_network(
     *,
     bitrates: BitrateTable | None = None,
     threshold: float = OVERLOAD_THRESHOLD,
+    engine: str = "csgraph",
 ) -> NetworkCheck:
     """Run every network check on a topology and the camera inventory.
 
@@ -298,13 +304,23 @@ def check_network(
         Bitrate table (Mbit/s by resolution and codec); the documented default when ``None``.
     threshold
         Utilisation (load / capacity, 0–1) above which a link is overloaded.
+    engine
+        ``"csgraph"`` (scipy's csgraph on the collapsed graph, :mod:`~sharpeyes.network.collapsed`)
+        or ``"networkx"`` (the plain-Python reference, :mod:`~sharpeyes.network.reference`): the
+        same report; the reference is kept for the tests and the benchmark's baseline.
     """
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     table = bitrates or BitrateTable()
     network = build_network(nodes, links, cameras)
-    routes = routes_from_platforms(network)
+    if engine == "networkx":
+        routes = routes_networkx(network)
+        weights = cut_off_weights_networkx(network)
+    else:
+        routes = routes_from_platforms(network)
+        weights = cut_off_weights(network)
     reach = camera_reachability(network, routes)
     without, with_path = registry_mismatches(reach)
-    weights = cut_off_weights(network)
     rate, assumed, codec_assumed = camera_bitrates(
         network.cameras["resolution"], network.cameras["codec"], table
     )

@@ -12,7 +12,9 @@ platform, so that "reaching a platform" means "connected to the root"):
   links (each cutting off its one camera) are left out;
 * a node has a **single uplink** when exactly one of its neighbours is nearer (in hops) to a platform.
 
-Method: one depth-first search from the root (Tarjan's low-link). For a DFS child c of v whose
+Method: one depth-first search from the root (Tarjan's low-link), on scipy's csgraph
+(:func:`sharpeyes.network.collapsed.cut_off`; the plain-Python reference is
+:func:`sharpeyes.network.reference.cut_off_weights_networkx`). For a DFS child c of v whose
 subtree has no back edge above v (``low[c] >= disc[v]``), removing v separates c's whole subtree
 from the root, so v cuts off the sum of the camera weights of those subtrees plus its own cameras;
 the link (v, c) is a bridge when ``low[c] > disc[v]`` and cuts off c's subtree. Weights are vectors
@@ -25,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sharpeyes.network.collapsed import CutOff, cut_off
 from sharpeyes.network.graph import (
     CLASS_KEYS,
     Network,
@@ -33,8 +36,6 @@ from sharpeyes.network.graph import (
     class_weights,
     subtree_sums,
 )
-
-_ROOT = "\x00root"
 
 
 def _by_class(vector: np.ndarray) -> dict[str, int]:
@@ -46,65 +47,31 @@ def cut_off_weights(
 ) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
     """Cameras (by class, :data:`CLASS_KEYS` order) each node and each link alone would cut off.
 
+    Computed on scipy's csgraph (:func:`cut_off_arrays`); the same dicts, in the same order, as the
+    networkx reference :func:`sharpeyes.network.reference.cut_off_weights_networkx`.
+
     Returns
     -------
     nodes, bridges
         ``nodes[v]`` for every node reachable from a platform (zero vectors included);
         ``bridges[(upper, lower)]`` for every bridge, ``upper`` the end on the platform side.
     """
-    graph = network.graph
+    result = cut_off_arrays(network)
     names = network.node_list
-    index = network.node_index
-    n = len(names)
-    root = n
-    adjacency: list[list[int]] = [[index[w] for w in graph.adj[v]] for v in names]
-    adjacency.append([index[p] for p in network.platforms])
-    for platform_name in network.platforms:
-        adjacency[index[platform_name]].append(root)
-    own = np.zeros((n + 1, len(CLASS_KEYS)), dtype=np.int64)
-    own[:n] = class_weights(network)
-    subtree = own.copy()
-    separated = np.zeros_like(own)
-    disc = [-1] * (n + 1)
-    low = [0] * (n + 1)
-    parent = [-1] * (n + 1)
-    bridges_idx: list[tuple[int, int]] = []
-    disc[root] = low[root] = 0
-    counter = 1
-    stack: list[tuple[int, int]] = [(root, 0)]
-    while stack:
-        v, position = stack[-1]
-        neighbours = adjacency[v]
-        advanced = False
-        while position < len(neighbours):
-            w = neighbours[position]
-            position += 1
-            if disc[w] == -1:
-                stack[-1] = (v, position)
-                parent[w] = v
-                disc[w] = low[w] = counter
-                counter += 1
-                stack.append((w, 0))
-                advanced = True
-                break
-            if w != parent[v] and disc[w] < low[v]:
-                low[v] = disc[w]
-        if advanced:
-            continue
-        stack.pop()
-        p = parent[v]
-        if p < 0:
-            continue
-        if low[v] < low[p]:
-            low[p] = low[v]
-        subtree[p] += subtree[v]
-        if p != root and low[v] >= disc[p]:
-            separated[p] += subtree[v]
-            if low[v] > disc[p]:
-                bridges_idx.append((p, v))
-    nodes_out = {names[i]: own[i] + separated[i] for i in range(n) if disc[i] != -1}
-    bridges_out = {(names[p], names[c]): subtree[c] for p, c in bridges_idx}
+    nodes_out = {names[i]: result.nodes[i] for i in np.flatnonzero(result.reachable).tolist()}
+    bridges_out = {
+        (names[p], names[c]): result.bridges[k]
+        for k, (p, c) in enumerate(
+            zip(result.bridge_upper.tolist(), result.bridge_lower.tolist(), strict=True)
+        )
+    }
     return nodes_out, bridges_out
+
+
+def cut_off_arrays(network: Network) -> CutOff:
+    """:func:`cut_off_weights` as arrays indexed by ``network.node_list`` position
+    (:class:`~sharpeyes.network.collapsed.CutOff`)."""
+    return cut_off(network.switch_graph, class_weights(network))
 
 
 def single_points_of_failure(

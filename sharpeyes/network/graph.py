@@ -22,8 +22,8 @@ A camera with none of these has no attachment and no path. Positions are WGS-84 
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -44,6 +44,7 @@ from sharpeyes.network.attach import (
     link_frame,
     node_tables,
 )
+from sharpeyes.network.collapsed import SwitchGraph, bfs_routes, tree_subtree_sums
 
 __all__ = [
     "CLASS_KEYS",
@@ -100,6 +101,32 @@ class Network:
         """Platform nodes, sorted."""
         return sorted(n for n, k in self.kinds.items() if k == "platform" and n in self.graph)
 
+    @cached_property
+    def switch_graph(self) -> SwitchGraph:
+        """The graph in CSR form for :mod:`~sharpeyes.network.collapsed` (``node_list`` positions):
+        each node's neighbours in networkx adjacency order, links in ``graph.edges`` order."""
+        index, adj = self.node_index, self.graph.adj
+        degree = np.fromiter((len(adj[v]) for v in self.node_list), np.int64, len(self.node_list))
+        indptr = np.zeros(len(self.node_list) + 1, dtype=np.int32)
+        np.cumsum(degree, out=indptr[1:])
+        indices = np.fromiter(
+            (index[w] for v in self.node_list for w in adj[v]), np.int32, int(indptr[-1])
+        )
+        ends = np.fromiter(
+            (index[x] for edge in self.graph.edges for x in edge),
+            np.int32,
+            2 * self.graph.number_of_edges(),
+        ).reshape(-1, 2)
+        return SwitchGraph(
+            node_count=len(self.node_list),
+            indptr=indptr,
+            indices=indices,
+            edge_a=ends[:, 0],
+            edge_b=ends[:, 1],
+            platforms=np.array([index[p] for p in self.platforms], dtype=np.int32),
+            is_centre=np.array([self.kinds.get(v) == "centre" for v in self.node_list], dtype=bool),
+        )
+
 
 @dataclass
 class Routes:
@@ -110,7 +137,8 @@ class Routes:
     ``depth`` hops to the platform (-1 unreachable); ``platform`` the platform reached; ``centre``
     the nearest monitoring centre on the route (the node itself when a centre). The dicts ``parent``
     … by node name are built from them (``depth_of``, ``parent_of``, ``platform_of``, ``centre_of``).
-    Ties between equally short routes go to the neighbour met first in input order.
+    Ties between equally short routes go to the neighbour met first in input order. The dicts are
+    built on first use (at 200,000 switches they are the largest part of the routes).
     """
 
     node_list: list[str]
@@ -120,15 +148,30 @@ class Routes:
     platform: np.ndarray
     centre: np.ndarray
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def depth_of(self) -> dict[str, int]:
         names = self.node_list
-        self.depth_of: dict[str, int] = {names[i]: int(self.depth[i]) for i in self.order}
-        self.parent_of: dict[str, str | None] = {
-            names[i]: (names[p] if (p := int(self.parent[i])) >= 0 else None) for i in self.order
+        return {names[i]: int(self.depth[i]) for i in self.order.tolist()}
+
+    @cached_property
+    def parent_of(self) -> dict[str, str | None]:
+        names = self.node_list
+        return {
+            names[i]: (names[p] if (p := int(self.parent[i])) >= 0 else None)
+            for i in self.order.tolist()
         }
-        self.platform_of: dict[str, str] = {names[i]: names[self.platform[i]] for i in self.order}
-        self.centre_of: dict[str, str | None] = {
-            names[i]: (names[c] if (c := int(self.centre[i])) >= 0 else None) for i in self.order
+
+    @cached_property
+    def platform_of(self) -> dict[str, str]:
+        names = self.node_list
+        return {names[i]: names[self.platform[i]] for i in self.order.tolist()}
+
+    @cached_property
+    def centre_of(self) -> dict[str, str | None]:
+        names = self.node_list
+        return {
+            names[i]: (names[c] if (c := int(self.centre[i])) >= 0 else None)
+            for i in self.order.tolist()
         }
 
 
@@ -235,39 +278,18 @@ def routes_from_platforms(network: Network) -> Routes:
 
     Rings: a BFS tree keeps one route per node, so in a ring traffic takes the shorter side and the
     ring's far link carries none in normal operation (it is the protection path). The single points of
-    failure check, not this one, accounts for the ring's redundancy.
+    failure check, not this one, accounts for the ring's redundancy. Computed on scipy's csgraph
+    (:func:`sharpeyes.network.collapsed.bfs_routes`); the networkx reference is
+    :func:`sharpeyes.network.reference.routes_networkx`.
     """
-    names, index, kinds = network.node_list, network.node_index, network.kinds
-    n = len(names)
-    adjacency = [[index[w] for w in network.graph.adj[v]] for v in names]
-    is_centre = [kinds.get(v) == "centre" for v in names]
-    parent = np.full(n, -1, dtype=np.int64)
-    depth = np.full(n, -1, dtype=np.int64)
-    platform = np.full(n, -1, dtype=np.int64)
-    centre = np.full(n, -1, dtype=np.int64)
-    order: list[int] = []
-    queue: deque[int] = deque()
-    for name in network.platforms:
-        p = index[name]
-        depth[p], platform[p] = 0, p
-        centre[p] = p if is_centre[p] else -1
-        queue.append(p)
-    while queue:
-        v = queue.popleft()
-        order.append(v)
-        dv, pv, cv = depth[v] + 1, platform[v], centre[v]
-        for w in adjacency[v]:
-            if depth[w] < 0:
-                depth[w], parent[w], platform[w] = dv, v, pv
-                centre[w] = w if is_centre[w] else cv
-                queue.append(w)
+    tree = bfs_routes(network.switch_graph)
     return Routes(
-        node_list=names,
-        order=np.array(order, dtype=np.int64),
-        parent=parent,
-        depth=depth,
-        platform=platform,
-        centre=centre,
+        node_list=network.node_list,
+        order=tree.order,
+        parent=tree.parent,
+        depth=tree.depth,
+        platform=tree.platform,
+        centre=tree.centre,
     )
 
 
@@ -289,14 +311,9 @@ def cameras_on_nodes(network: Network) -> np.ndarray:
 
 def subtree_sums(routes: Routes, values: np.ndarray) -> np.ndarray:
     """Sum of ``values`` (per node, ``node_list`` order, any trailing shape) over each node's BFS
-    subtree: what flows through a node on the routes to the platform."""
-    out = values.copy()
-    parent = routes.parent
-    for v in routes.order[::-1].tolist():
-        p = parent[v]
-        if p >= 0:
-            out[p] += out[v]
-    return out
+    subtree: what flows through a node on the routes to the platform (level by level, the same sums
+    to the bit as :func:`sharpeyes.network.reference.subtree_sums_loop`)."""
+    return tree_subtree_sums(routes, values)
 
 
 def class_weights(network: Network) -> np.ndarray:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import ConfigError
+from sharpeyes.network.collapsed import edge_lower_ends
 from sharpeyes.network.graph import (
     CLASS_KEYS,
     Network,
@@ -165,7 +166,7 @@ def link_loads(
         (only cameras that reach a platform), with ``device_id``.
     """
     cams = network.cameras
-    names, index = network.node_list, network.node_index
+    names = network.node_list
     idx = cams["attach_idx"].to_numpy(dtype=np.int64)
     reach = idx >= 0
     reach[reach] = routes.depth[idx[reach]] >= 0
@@ -174,30 +175,22 @@ def link_loads(
         routes, np.bincount(idx[reach], weights=bitrate[reach], minlength=len(names))
     )
     count = subtree_sums(routes, np.bincount(idx[reach], minlength=len(names)).astype(np.int64))
-    parent = routes.parent
-    records = []
-    for u, v, data in network.graph.edges(data=True):
-        iu, iv = index[u], index[v]
-        if parent[iv] == iu:
-            upper, lower = u, iv
-        elif parent[iu] == iv:
-            upper, lower = v, iu
-        else:
-            upper, lower = None, -1
-        records.append(
-            (
-                data.get("a", u),
-                data.get("b", v),
-                upper,
-                data.get("capacity_mbps", np.nan),
-                float(load[lower]) if lower >= 0 else 0.0,
-                int(count[lower]) if lower >= 0 else 0,
-                lower >= 0,
-            )
-        )
+    graph = network.switch_graph
+    lower = edge_lower_ends(graph, routes.parent)
+    on_route = lower >= 0
+    upper = np.where(lower == graph.edge_b, graph.edge_a, graph.edge_b)
+    node_names = np.array([*names, None], dtype=object)
+    edges = list(network.graph.edges(data=True))
     infra = pd.DataFrame(
-        records,
-        columns=["a", "b", "upper", "capacity_mbps", "load_mbps", "cameras", "on_route"],
+        {
+            "a": pd.Series([d.get("a", u) for u, _, d in edges], dtype=object),
+            "b": pd.Series([d.get("b", v) for _, v, d in edges], dtype=object),
+            "upper": node_names[np.where(on_route, upper, -1)],
+            "capacity_mbps": [d.get("capacity_mbps", np.nan) for _, _, d in edges],
+            "load_mbps": np.where(on_route, load[np.maximum(lower, 0)], 0.0).astype(float),
+            "cameras": np.where(on_route, count[np.maximum(lower, 0)], 0).astype(np.int64),
+            "on_route": on_route,
+        }
     )
     infra["capacity_mbps"] = pd.to_numeric(infra["capacity_mbps"], errors="coerce").astype(float)
     infra["utilisation"] = infra["load_mbps"] / infra["capacity_mbps"]
