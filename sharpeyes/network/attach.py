@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes.model.codes import CAMERA_DEVICE_TYPES
+from sharpeyes.network.lean import arrow_device_flags, is_lean, lean_county, lean_text
 
 #: Point-class columns of the by-class breakdowns; 0 stands for "class unknown".
 CLASS_KEYS: Final = (1, 2, 3, 4, 9, 0)
@@ -77,7 +78,12 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
             | {"is_camera": pd.Series(dtype=bool)}
         )
     frame = pd.DataFrame(index=pd.RangeIndex(len(cameras)))
-    if "device_id" in cameras:
+    lean_ids = "device_id" in cameras and is_lean(cameras["device_id"])
+    if lean_ids:
+        ids_text, is_camera, first = arrow_device_flags(cameras["device_id"])
+        frame["is_camera"] = is_camera
+        frame["_first"] = first
+    elif "device_id" in cameras:
         # recorders, platforms and organisations (GB/T 28181 type code not a camera's) are devices
         # that only extend parent chains
         ids = cameras["device_id"].reset_index(drop=True).astype("string").str.strip()
@@ -92,7 +98,11 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
     for column, dtype in columns.items():
         if column in cameras:
             values = cameras[column].reset_index(drop=True)
-            if dtype == "string" and column == "admin_code":
+            if column == "device_id" and lean_ids:
+                frame[column] = ids_text
+            elif dtype == "string" and is_lean(values) and column != "device_id":
+                frame[column] = lean_text(values) if column != "admin_code" else values
+            elif dtype == "string" and column == "admin_code":
                 frame[column] = values.astype("string")
             elif dtype == "string":
                 frame[column] = _text(values)
@@ -437,6 +447,9 @@ def camera_table(
         table = inventory.assign(in_inventory=True).reset_index(drop=True)
     table["point_class"] = table["point_class"].fillna(0).astype("int64")
     table.loc[~table["point_class"].isin(CLASS_KEYS), "point_class"] = 0
+    if isinstance(table["admin_code"].dtype, pd.CategoricalDtype):
+        table["unit"] = lean_county(table["admin_code"], table["device_id"])
+        return table, extra_ids
     admin = table["admin_code"].astype("string").str[:6]
     admin = admin.where(admin.str.len() == 6)
     missing = admin.isna()
