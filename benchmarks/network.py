@@ -330,7 +330,9 @@ def _store_url(workdir: Path, spec: ProvinceSpec) -> str:
         with Store.open(f"sqlite:///{partial}") as store:
             generate_province(store, spec)
         partial.rename(path)
-        print(f"  generated {spec.cameras:,} cameras into {path} in {time.perf_counter() - t0:.0f} s")
+        print(
+            f"  generated {spec.cameras:,} cameras into {path} in {time.perf_counter() - t0:.0f} s"
+        )
     return url
 
 
@@ -383,7 +385,9 @@ def _store_part(args: argparse.Namespace) -> None:
             f"  same figures: {same}; {runs[1]['peak_gib'] / lean['peak_gib']:.1f}× less memory, "
             f"{runs[1]['cpu_s'] / max(lean['cpu_s'], 1e-9):.1f}× less CPU than the path before"
         )
-    print(f"  goal: peak ≤ {GOAL_PEAK_GIB:.0f} GiB at 10M — {verdict} at this size; {lean['summary']}")
+    print(
+        f"  goal: peak ≤ {GOAL_PEAK_GIB:.0f} GiB at 10M — {verdict} at this size; {lean['summary']}"
+    )
 
 
 def _in_child(

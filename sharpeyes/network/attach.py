@@ -98,26 +98,9 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
     for column, dtype in columns.items():
         if column in cameras:
             values = cameras[column].reset_index(drop=True)
-            if column == "device_id" and lean_ids:
-                frame[column] = ids_text
-            elif dtype == "string" and is_lean(values) and column != "device_id":
-                frame[column] = lean_text(values) if column != "admin_code" else values
-            elif dtype == "string" and column == "admin_code":
-                frame[column] = values.astype("string")
-            elif dtype == "string":
-                frame[column] = _text(values)
-            elif dtype == "object":
-                frame[column] = values.astype(object)
-            elif dtype == "boolean":
-                frame[column] = values.astype("boolean")
-            elif dtype == "Int64":
-                if values.dtype.kind not in "iu":
-                    values = pd.to_numeric(values, errors="coerce")
-                frame[column] = values.astype("Int64")
-            else:
-                if values.dtype.kind != "f":
-                    values = pd.to_numeric(values, errors="coerce")
-                frame[column] = values.astype("float64")
+            frame[column] = (
+                ids_text if column == "device_id" and lean_ids else _typed(values, column, dtype)
+            )
         else:
             frame[column] = pd.Series(
                 np.nan
@@ -131,7 +114,27 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
     keep = frame["device_id"].notna().to_numpy(dtype=bool)
     if "_first" in frame:
         keep = keep & frame.pop("_first").to_numpy(dtype=bool)
-    return frame[keep].reset_index(drop=True)
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
+
+
+def _typed(values: pd.Series, column: str, dtype: str) -> pd.Series:
+    """One inventory column as the checks take it (text stripped, blanks missing; see
+    :func:`inventory_frame`); Arrow or categorical text stays categorical (:mod:`.lean`)."""
+    if dtype == "string" and is_lean(values) and column != "device_id":
+        return lean_text(values) if column != "admin_code" else values
+    if dtype == "string":
+        return values.astype("string") if column == "admin_code" else _text(values)
+    if dtype == "object":
+        return values.astype(object)
+    if dtype == "boolean":
+        return values.astype("boolean")
+    if dtype == "Int64":
+        if values.dtype.kind not in "iu":
+            values = pd.to_numeric(values, errors="coerce")
+        return values.astype("Int64")
+    if values.dtype.kind != "f":
+        values = pd.to_numeric(values, errors="coerce")
+    return values.astype("float64")
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -443,8 +446,10 @@ def camera_table(
             [inventory.assign(in_inventory=True), topo_only.assign(in_inventory=False)],
             ignore_index=True,
         )
-    else:
-        table = inventory.assign(in_inventory=True).reset_index(drop=True)
+    else:  # the columns shared with ``inventory`` (replaced below, never written in place)
+        table = inventory.copy(deep=False)
+        table.index = pd.RangeIndex(len(table))
+        table["in_inventory"] = True
     table["point_class"] = table["point_class"].fillna(0).astype("int64")
     table.loc[~table["point_class"].isin(CLASS_KEYS), "point_class"] = 0
     if isinstance(table["admin_code"].dtype, pd.CategoricalDtype):

@@ -89,7 +89,10 @@ def networking_rates(reach: pd.DataFrame) -> pd.DataFrame:
     sums = ["cameras", "networked_registry", "networked_unknown", "networked_graph"]
     parts = [
         frame.groupby(["unit", "point_class"], sort=True, observed=True)[sums].sum().reset_index(),
-        frame.groupby("unit", sort=True, observed=True)[sums].sum().reset_index().assign(point_class="all"),
+        frame.groupby("unit", sort=True, observed=True)[sums]
+        .sum()
+        .reset_index()
+        .assign(point_class="all"),
         frame.groupby("point_class", sort=True)[sums].sum().reset_index().assign(unit="all"),
         frame[sums].sum().to_frame().T.assign(unit="all", point_class="all"),
     ]

@@ -35,13 +35,43 @@ def _extra_cameras(switches: list[str]) -> pd.DataFrame:
             "device_id": [*ids, NVR, PLATFORM],
             "point_class": [1, 2, 3, 4, 9, 1, None, 2, None, None],
             "networked": [True, True, False, None, True, True, False, True, None, None],
-            "admin_code": [None, "210102", "210102", " 210102", None, "2101", "210102", None]
-            + [None, None],
+            "admin_code": [
+                None,
+                "210102",
+                "210102",
+                " 210102",
+                None,
+                "2101",
+                "210102",
+                None,
+                None,
+                None,
+            ],
             "resolution": [1080, 2160, None, 720, 1080, 576, 1080, 4000, None, None],
-            "uplink": [None, "NO-SUCH-SWITCH", switches[0], f" {switches[1]} ", None, None]
-            + [None, switches[2], None, None],
-            "parent_id": [NVR, NVR, None, None, "99999999999999999999", None, None, None]
-            + [PLATFORM, None],
+            "uplink": [
+                None,
+                "NO-SUCH-SWITCH",
+                switches[0],
+                f" {switches[1]} ",
+                None,
+                None,
+                None,
+                switches[2],
+                None,
+                None,
+            ],
+            "parent_id": [
+                NVR,
+                NVR,
+                None,
+                None,
+                "99999999999999999999",
+                None,
+                None,
+                None,
+                PLATFORM,
+                None,
+            ],
             "extra": [
                 json.dumps({"codec": "H.265"}),
                 None,
@@ -70,14 +100,16 @@ def _seeded(url: str) -> Store:
     generate_province(store, SPEC)
     nodes, links = store.network()
     switches = nodes.loc[nodes["kind"] == "access", "node_id"].astype(str).tolist()
-    store.import_cameras(
-        _extra_cameras(switches), empty_rejects(), source="test", file="extra.csv"
-    )
+    store.import_cameras(_extra_cameras(switches), empty_rejects(), source="test", file="extra.csv")
     cam = "2101020000132{:07d}"
     more_links = pd.DataFrame(
         {
-            "a": [cam.format(9_000_005), cam.format(9_000_006), cam.format(9_000_006)]
-            + ["21010200001310000077"],
+            "a": [
+                cam.format(9000005),
+                cam.format(9000006),
+                cam.format(9000006),
+                "21010200001310000077",
+            ],
             "b": [switches[3], switches[4], switches[5], switches[6]],
             "capacity_mbps": [1.0, 100.0, 100.0, None],
         }
@@ -107,6 +139,9 @@ def test_store_path_gives_the_frame_paths_report(store_url: str, tmp_path: Path)
     result = check_network(nodes, links, store.cameras())
     expected = result.document()
     assert document == expected
+    plain = store.cameras()
+    plain = plain.astype({c: object for c in ("device_id", "admin_code", "uplink", "parent_id")})
+    assert check_network(nodes, links, plain).document() == expected  # text as Python objects
     write_xlsx(result, tmp_path / "frame.xlsx")
     assert _sheets(tmp_path / "store.xlsx") == _sheets(tmp_path / "frame.xlsx")
 
