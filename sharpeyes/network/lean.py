@@ -43,7 +43,7 @@ def lean_text(series: pd.Series) -> pd.Series:
     codes = np.where(old >= 0, np.append(new_codes, -1)[old], -1)
     categories = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
     return pd.Series(
-        pd.Categorical.from_codes(codes, categories=categories),  # type: ignore[call-overload]
+        pd.Categorical.from_codes(codes, categories=categories),
         index=series.index,
     )
 
@@ -82,7 +82,7 @@ def lean_county(admin: pd.Series, device_ids: pd.Series) -> pd.Series:
     names = names.where(names.str.len() == 6)
     old = np.asarray(cat.codes, dtype=np.int64)
     county = pd.Series(
-        pd.Categorical.from_codes(  # type: ignore[call-overload]
+        pd.Categorical.from_codes(
             np.where(old >= 0, np.append(pd.factorize(names)[0], -1)[old], -1),
             categories=pd.Index(pd.unique(names.dropna()), dtype=object),
         ),
