@@ -44,6 +44,10 @@ TUNABLE: Mapping[str, tuple[float, ...]] = {
     "occlusion_fraction": (0.75, 1.0, 1.25, 1.5),
     "scene_difference": (0.8, 0.9, 1.0, 1.1, 1.2),
     "moved_shift_fraction": (0.7, 1.0, 1.3, 1.6),
+    "moved_aligned": (0.7, 0.85, 1.0, 1.15),
+    "moved_aligned_ratio": (0.7, 0.85, 1.0, 1.15),
+    "moved_min_support": (1.0, 2.0, 3.0),
+    "view_found_inliers": (0.5, 1.0, 2.0),
 }
 # ``frozen_change`` is not tuned here: the labelled frames never pass through an encoder, whose
 # noise is what a frozen stream still shows (the RTSP tests hold it at 0.4).

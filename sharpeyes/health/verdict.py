@@ -72,19 +72,27 @@ class HealthConfig:
         ``absolute`` grey levels.
     scene_difference:
         ``scene_change`` (the view is replaced or blocked) when 1 − ZNCC against the reference
-        thumbnail exceeds this and the reference view cannot be found in the picture.
+        thumbnail exceeds this and the reference view cannot be found in the picture (moved).
     moved_shift_fraction, moved_min_inliers, moved_inlier_share:
         ``moved`` when the reference view is found in the picture (a RANSAC homography of ORB
         matches with at least ``moved_min_inliers`` inliers, and at least ``moved_inlier_share``
         of the matches) shifted by more than this share of the picture's width.
-    moved_min_patches, moved_patch_correlation:
-        Where ORB finds no consistent match, the shift on which at least ``moved_min_patches``
-        patches of the reference's edge map agree (each found in the picture with a correlation
-        of at least ``moved_patch_correlation``), if the picture shifted back then matches the
-        reference view (difference below ``scene_difference``).
+    moved_min_support, moved_patch_correlation, moved_aligned, moved_aligned_ratio:
+        Where ORB finds no consistent match (a small, soft CIF picture), the thumbnail shift
+        (:func:`~sharpeyes.health.views.thumb_match`: phase correlation and patches of the
+        reference's edge map, each found with a correlation of at least
+        ``moved_patch_correlation``) on which at least ``moved_min_support`` estimators agree,
+        if the view is not in place (in-place difference above ``scene_difference``) and the
+        reference moved by it matches the picture (aligned difference below ``moved_aligned``)
+        much better than left in place (below ``moved_aligned_ratio`` × the in-place
+        difference): the view is the reference moved, not replaced.
+    view_found_inliers:
+        ORB matches with at least this many RANSAC inliers find the whole reference view: a
+        view that drifted a little (below the ``moved`` threshold) is then compared with the
+        reference moved by the drift for ``scene_change``, not in place.
     moved_phase_response:
-        Where neither finds the shift, a phase-correlation peak of at least this response (0–1)
-        between the thumbnails stands for it.
+        Phase correlation of the thumbnails with a peak of at least this response (0–1) and a
+        shift under half the ``moved`` threshold: the view is in place (no feature matching).
     frozen_change:
         ``frozen`` when no two consecutive sampled frames differ by more than this mean absolute
         difference (grey levels, on the blurred thumbnail).
@@ -120,8 +128,11 @@ class HealthConfig:
     moved_min_inliers: int = 20
     moved_inlier_share: float = 0.3
     moved_phase_response: float = 0.2
-    moved_min_patches: int = 2
+    moved_min_support: int = 1
     moved_patch_correlation: float = 0.5
+    moved_aligned: float = 0.7
+    moved_aligned_ratio: float = 0.6
+    view_found_inliers: int = 100
     frozen_change: float = 0.4
     min_frames: int = 2
     sample_frames: int = 5
@@ -216,13 +227,20 @@ class _Reference:
     flat: Any
 
 
-def _reference(ref: d.Prepared, config: HealthConfig) -> _Reference:
+def _reference(
+    ref: d.Prepared,
+    config: HealthConfig,
+    chroma: tuple[float, float, float, float] | None = None,
+) -> _Reference:
+    """The reference's measures (its ``chroma`` measured here when not given)."""
     flat = d.flat_blocks(
         ref.blocks,
         relative=config.occlusion_relative,
         absolute=config.occlusion_absolute,
     )
-    return _Reference(ref, d.blur_effect(ref.gray), d.chroma_measures(ref.bgr), flat)
+    if chroma is None:
+        chroma = d.chroma_measures(ref.bgr)
+    return _Reference(ref, d.blur_effect(ref.gray), chroma, flat)
 
 
 def _texture_measures(p: d.Prepared, out: dict[str, float], config: HealthConfig) -> None:
@@ -265,41 +283,79 @@ def is_ir(frame: d.Frame, *, config: HealthConfig = DEFAULT_CONFIG) -> bool:
 
 
 def _matched_shift(
-    p: d.Prepared, ref: d.Prepared, config: HealthConfig, out: dict[str, float]
+    p: d.Prepared,
+    ref: d.Prepared,
+    config: HealthConfig,
+    out: dict[str, float],
+    phase: tuple[float, float],
 ) -> tuple[float, float] | None:
-    """The view's shift (working-width px) from ORB + RANSAC at the analysis width; where that
-    finds no consistent match, from patches of the reference found in the picture, if at least
-    ``moved_min_patches`` agree and the picture matches the reference view once shifted back."""
+    """The view's shift (working-width px) from ORB + RANSAC at the analysis width
+    (``shift_source`` 1); where that finds no consistent match, the best thumbnail shift of
+    :func:`~sharpeyes.health.views.thumb_match` (``shift_source`` 2), with how many estimators
+    agree on it and how well it explains the picture (the verdict checks those,
+    :func:`_thumb_shift_verified`)."""
     width_px = config.analysis_width
     shift = v.view_shift(d.analysis_gray(p, width_px), d.analysis_gray(ref, width_px))
     out["match_inliers"] = float(shift.inliers)
     if shift.inliers >= config.moved_min_inliers and (
         shift.inliers >= config.moved_inlier_share * shift.matches
     ):
+        out["shift_source"] = 1.0
+        # the picture against the reference moved by the found shift: a view that drifted a
+        # little (below the ``moved`` threshold) is still the reference view, not a scene change
+        to_thumb = float(p.thumb.shape[1]) / (float(p.gray.shape[1]) * p.px_scale)
+        out["aligned_difference"] = v.aligned_difference(
+            p.thumb, ref.thumb, shift.dx_px * to_thumb, shift.dy_px * to_thumb
+        )
         return shift.dx_px / p.px_scale, shift.dy_px / p.px_scale
-    patches = v.patch_shift(p.thumb, ref.thumb, min_correlation=config.moved_patch_correlation)
-    out["match_patches"] = float(patches.agreeing)
-    if patches.agreeing < config.moved_min_patches:
+    thumb_w = float(p.thumb.shape[1])
+    match = v.thumb_match(
+        p.thumb,
+        ref.thumb,
+        min_shift_px=config.moved_shift_fraction * thumb_w,
+        phase=phase,
+        min_correlation=config.moved_patch_correlation,
+    )
+    if match is None:
         return None
-    aligned = v.aligned_difference(p.thumb, ref.thumb, patches.dx_px, patches.dy_px)
-    if not aligned < config.scene_difference:
-        return None
-    scale = float(p.gray.shape[1]) / float(p.thumb.shape[1])
-    return patches.dx_px * scale, patches.dy_px * scale
+    out["match_patches"] = float(match.support)
+    out["aligned_difference"] = match.aligned
+    out["in_place_difference"] = match.in_place
+    out["shift_source"] = 2.0
+    scale = float(p.gray.shape[1]) / thumb_w
+    return match.dx_px * scale, match.dy_px * scale
+
+
+def _thumb_shift_verified(m: Callable[[str], float], config: HealthConfig) -> bool:
+    """Whether a thumbnail shift (``shift_source`` 2) shows the reference moved: enough
+    estimators agree, the view is not in place, and the reference moved by the shift explains
+    the picture much better than left in place (see :class:`HealthConfig`)."""
+    aligned, in_place = m("aligned_difference"), m("in_place_difference")
+    return (
+        m("match_patches") >= config.moved_min_support
+        and in_place > config.scene_difference
+        and aligned < config.moved_aligned
+        and aligned < config.moved_aligned_ratio * in_place
+    )
 
 
 def _shift_measures(
     p: d.Prepared, ref: d.Prepared | None, *, config: HealthConfig, fov_deg: float | None
 ) -> dict[str, float]:
     """``shift_px`` (at the analysis width), ``shift_fraction`` (of the width), ``shift_deg``
-    (heading, from ``fov_deg``), ``match_inliers``. Phase correlation of the thumbnails first (a
+    (heading, from ``fov_deg``), ``shift_source`` (0 phase correlation, in place; 1 ORB; 2
+    thumbnails), ``match_inliers``, ``match_patches`` (estimators agreeing on the thumbnail
+    shift), ``aligned_difference`` and ``in_place_difference`` (of the thumbnail shift). Phase correlation of the thumbnails first (a
     fraction of a millisecond): when most of the picture is where it was, that is the answer;
-    otherwise ORB + RANSAC, and where ORB finds no consistent match, the phase-correlation shift
-    if most of the picture moved together."""
+    otherwise ORB + RANSAC, and where ORB finds no consistent match, the verified thumbnail shift
+    (:func:`_matched_shift`)."""
     nan = float("nan")
     out = {
         "match_inliers": nan,
         "match_patches": nan,
+        "aligned_difference": nan,
+        "in_place_difference": nan,
+        "shift_source": nan,
         "shift_px": nan,
         "shift_fraction": nan,
         "shift_deg": nan,
@@ -309,22 +365,18 @@ def _shift_measures(
     width = float(p.gray.shape[1])
     scale = width / float(p.thumb.shape[1])
     tdx, tdy, response = v.thumb_shift(p.thumb, ref.thumb)
-    dx: float | None = None
-    dy = 0.0
     if (
         response >= config.moved_phase_response
         and np.hypot(tdx, tdy) * scale < 0.5 * config.moved_shift_fraction * width
     ):
         # most of the picture is where it was: no need for feature matching (the costly part)
         dx, dy = tdx * scale, tdy * scale
+        out["shift_source"] = 0.0
     else:
-        found = _matched_shift(p, ref, config, out)
-        if found is not None:
-            dx, dy = found
-        elif response >= config.moved_phase_response:
-            dx, dy = tdx * scale, tdy * scale
-    if dx is None:
-        return out
+        found = _matched_shift(p, ref, config, out, (tdx, tdy))
+        if found is None:
+            return out
+        dx, dy = found
     out["shift_fraction"] = float(np.hypot(dx, dy)) / width
     out["shift_px"] = float(np.hypot(dx, dy)) * p.px_scale
     if fov_deg is not None and fov_deg == fov_deg and fov_deg > 0:
@@ -349,26 +401,32 @@ def measure_frames(
     Keys are stable: they are stored and shown."""
     if not frames:
         raise ValueError("measure_frames needs at least one frame")
-    prepared = [
-        d.prepare(f, width=config.analysis_width, work_width=config.work_width) for f in frames
-    ]
-    ref = (
-        d.prepare(reference, width=config.analysis_width, work_width=config.work_width)
-        if reference is not None
-        else None
-    )
-    rows = [_frame_measures(p, config) for p in prepared]
-    n = len(prepared)
+    n = len(frames)
     textured = _spread(n, config.texture_frames)
-    for i in textured:
-        _texture_measures(prepared[i], rows[i], config)
-    for i in _spread(n, config.stripe_frames):
-        rows[i]["stripe_strength"] = d.stripe_strength(prepared[i].gray)
+    striped = _spread(n, config.stripe_frames)
+    prepared: list[d.Prepared] = []
+    rows: list[dict[str, float]] = []
+    spectra = []
+    for i, frame in enumerate(frames):
+        # every measure of a frame while its pixels are still in the processor's cache
+        p = d.prepare(frame, width=config.analysis_width, work_width=config.work_width)
+        rows.append(_frame_measures(p, config))
+        if i in textured:
+            _texture_measures(p, rows[i], config)
+        if i in striped:
+            spectra.append(d.stripe_spectra(p.gray))
+        prepared.append(p)
+    for i, value in zip(striped, d.stripe_strengths_of(spectra), strict=True):
+        rows[i]["stripe_strength"] = value
+    ref = None
+    ref_chroma = (0.0, 0.0, 0.0, 0.0)
+    if reference is not None:
+        ref = d.prepare(reference, width=config.analysis_width, work_width=config.work_width)
+        ref_chroma = d.chroma_measures(ref.bgr)
     ir_mode = _median([rows[i]["chroma_p95"] for i in textured]) < config.ir_chroma
-    reference_ir = ref is not None and d.chroma_measures(ref.bgr)[3] < config.ir_chroma
-    same_mode = ref is not None and reference_ir == ir_mode
+    same_mode = ref is not None and (ref_chroma[3] < config.ir_chroma) == ir_mode
     if ref is not None and same_mode:
-        known = _reference(ref, config)
+        known = _reference(ref, config, ref_chroma)
         for i in textured:
             _texture_against(rows[i], known)
         for p, row in zip(prepared, rows, strict=True):
@@ -442,14 +500,21 @@ def _picture_faults(m: _Measure, config: HealthConfig) -> set[str]:
 def _view_faults(m: _Measure, config: HealthConfig, *, has_reference: bool) -> set[str]:
     """Faults of the view: moved (with occlusion), or scene_change / occlusion."""
     found: set[str] = set()
-    if m("shift_fraction") > config.moved_shift_fraction:
+    shifted = m("shift_fraction") > config.moved_shift_fraction
+    if shifted and m("shift_source") == 2.0:
+        shifted = _thumb_shift_verified(m, config)
+    if shifted:
         found.add("moved")
         if m("flat_fraction") > config.occlusion_fraction_no_reference:
             found.add("occlusion")
     elif has_reference:
         if m("occluded_fraction") > config.occlusion_fraction:
             found.add("occlusion")
-        if m("scene_difference") > config.scene_difference:
+        difference = m("scene_difference")
+        if m("shift_source") == 1.0 and m("match_inliers") >= config.view_found_inliers:
+            # the whole view found by ORB, shifted a little: compare once the shift is undone
+            difference = min(difference, m("aligned_difference"))
+        if difference > config.scene_difference:
             # the view is replaced: what is flat in the new view is not a covering on this one
             found.add("scene_change")
             found.discard("occlusion")

@@ -8,6 +8,7 @@ for the thumbnail functions, analysis-width pixels for :func:`view_shift`); diff
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -35,23 +36,29 @@ def scene_difference(
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    a = thumb
-    b = reference_thumb
+    a: NDArray[Any] = np.asarray(thumb, np.float32)
+    b: NDArray[Any] = np.asarray(reference_thumb, np.float32)
     if ignore is not None and ignore.any():
-        grown = cv2.dilate(ignore.astype(np.uint8), np.ones((3, 3), np.uint8))
-        keep = cv2.resize(
-            (1 - grown).astype(np.uint8), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST
-        ).astype(bool)
-        if np.count_nonzero(keep) < 0.15 * keep.size:
+        grown = cv2.dilate(ignore.astype(np.uint8), _CROSS3)
+        keep = cv2.resize(1 - grown, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST)
+        count = cv2.countNonZero(keep)
+        if count < 0.15 * keep.size:
             return 0.0
-        a = a[keep]
-        b = b[keep]
-    a = a - a.mean()
-    b = b - b.mean()
-    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+        # the ZNCC over the kept pixels, with OpenCV's masked means (no copies of the kept pixels)
+        weight = keep.astype(np.float32)
+        a = (a - np.float32(cv2.mean(a, keep)[0])) * weight
+        b = (b - np.float32(cv2.mean(b, keep)[0])) * weight
+    else:
+        a = a - float(a.mean())
+        b = b - float(b.mean())
+    fa, fb = a.ravel(), b.ravel()
+    denom = float(np.sqrt(float(np.dot(fa, fa)) * float(np.dot(fb, fb))))
     if denom < 1e-6:
         return 0.0
-    return 1.0 - float((a * b).sum()) / denom
+    return 1.0 - float(np.dot(fa, fb)) / denom
+
+
+_CROSS3 = np.ones((3, 3), np.uint8)
 
 
 # -- position drift ---------------------------------------------------------------------------------
@@ -124,11 +131,21 @@ def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[flo
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+    window = _hann(thumb.shape[1], thumb.shape[0])
     a = np.asarray(reference_thumb, np.float32)
     b = np.asarray(thumb, np.float32)
-    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    # the window applied here, not passed: OpenCV 5's phaseCorrelate with a window depends on
+    # its earlier calls (the same pair gives another shift after other pairs); this does not
+    (dx, dy), response = cv2.phaseCorrelate(a * window, b * window)
     return float(dx), float(dy), float(response)
+
+
+@functools.lru_cache(maxsize=16)
+def _hann(width: int, height: int) -> NDArray[Any]:
+    """The Hann window of phase correlation, made once per thumbnail size."""
+    window: NDArray[Any] = cv2.createHanningWindow((width, height), cv2.CV_32F)
+    window.setflags(write=False)
+    return window
 
 
 def _edges(thumb: NDArray[Any]) -> NDArray[Any]:
@@ -143,12 +160,47 @@ def _edges(thumb: NDArray[Any]) -> NDArray[Any]:
 class PatchShift:
     """Where patches of the reference view went (:func:`patch_shift`), in thumbnail pixels:
     the median shift of the largest group of patches that agree, ``agreeing`` its size, ``found``
-    the patches found at all."""
+    the patches found at all, ``shifts`` each found patch's shift."""
 
     dx_px: float
     dy_px: float
     agreeing: int
     found: int
+    shifts: tuple[tuple[float, float], ...] = ()
+
+
+def _patch_shifts(
+    now: NDArray[Any], ref: NDArray[Any], grid: int, size: float, min_correlation: float
+) -> list[tuple[float, float]]:
+    """Shift of each textured patch of ``ref`` (an edge map) found in ``now`` (anywhere in it:
+    the search covers the whole picture, so a shift larger than the patch is found too)."""
+    h, w = ref.shape[:2]
+    ph, pw = max(4, round(h * size)), max(4, round(w * size))
+    found: list[tuple[float, float]] = []
+    for gy, gx in itertools.product(range(grid), range(grid)):
+        y0 = round(gy * (h - ph) / max(1, grid - 1))
+        x0 = round(gx * (w - pw) / max(1, grid - 1))
+        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
+        if float(patch.std()) < 2.0:
+            continue  # a flat patch (sky, a wall) matches anywhere
+        _, best, _, (bx, by) = cv2.minMaxLoc(cv2.matchTemplate(now, patch, cv2.TM_CCOEFF_NORMED))
+        if best >= min_correlation:
+            found.append((float(bx - x0), float(by - y0)))
+    return found
+
+
+def _groups(moves: NDArray[Any], tolerance_px: float) -> list[NDArray[np.bool_]]:
+    """Disjoint groups of shifts that agree to ``tolerance_px``, largest first (greedy)."""
+    near = np.hypot(moves[:, None, 0] - moves[None, :, 0], moves[:, None, 1] - moves[None, :, 1])
+    close = near <= tolerance_px
+    left = np.ones(len(moves), bool)
+    groups: list[NDArray[np.bool_]] = []
+    while left.any():
+        counts = (close & left[None, :]).sum(axis=1) * left
+        member = close[int(np.argmax(counts))] & left
+        groups.append(member)
+        left &= ~member
+    return groups
 
 
 def patch_shift(
@@ -174,42 +226,120 @@ def patch_shift(
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
-    now, ref = _edges(thumb), _edges(reference_thumb)
-    h, w = ref.shape[:2]
-    ph, pw = max(4, round(h * size)), max(4, round(w * size))
-    found: list[tuple[float, float]] = []
-    for gy, gx in itertools.product(range(grid), range(grid)):
-        y0 = round(gy * (h - ph) / max(1, grid - 1))
-        x0 = round(gx * (w - pw) / max(1, grid - 1))
-        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
-        if float(patch.std()) < 2.0:
-            continue  # a flat patch (sky, a wall) matches anywhere
-        _, best, _, (bx, by) = cv2.minMaxLoc(cv2.matchTemplate(now, patch, cv2.TM_CCOEFF_NORMED))
-        if best >= min_correlation:
-            found.append((float(bx - x0), float(by - y0)))
+    w = thumb.shape[1]
+    found = _patch_shifts(_edges(thumb), _edges(reference_thumb), grid, size, min_correlation)
     if not found:
         return PatchShift(float("nan"), float("nan"), 0, 0)
     moves = np.array(found)
-    near = np.hypot(moves[:, None, 0] - moves[None, :, 0], moves[:, None, 1] - moves[None, :, 1])
-    close = near <= tolerance * w
-    group = moves[close[int(np.argmax(close.sum(axis=1)))]]
+    group = moves[_groups(moves, tolerance * w)[0]]
     return PatchShift(
-        float(np.median(group[:, 0])), float(np.median(group[:, 1])), len(group), len(found)
+        float(np.median(group[:, 0])),
+        float(np.median(group[:, 1])),
+        len(group),
+        len(found),
+        tuple(found),
     )
 
 
+@dataclass(frozen=True)
+class ThumbMatch:
+    """The best shift of the reference view found in the thumbnail (:func:`thumb_match`), in
+    thumbnail pixels: ``support`` is how many estimators agree on it (each patch of the
+    reference found there, and phase correlation); ``aligned`` the difference (1 − ZNCC, 0–2) of
+    the picture and the reference moved by it, where they overlap; ``in_place`` the same with the
+    reference left where it was. A turned camera: ``aligned`` low and well below ``in_place``;
+    a replaced view: no shift explains the picture better than none."""
+
+    dx_px: float
+    dy_px: float
+    support: int
+    aligned: float
+    in_place: float
+
+
+def _half(image: NDArray[Any]) -> NDArray[Any]:
+    h, w = image.shape[:2]
+    small: NDArray[Any] = cv2.resize(
+        image, (max(8, w // 2), max(8, h // 2)), interpolation=cv2.INTER_AREA
+    )
+    return small
+
+
+#: The least share of the picture a shifted reference must cover to explain it: on a sliver of
+#: overlap any smooth view correlates (a turn by more than about half the view is a new view).
+_MIN_OVERLAP = 0.45
+
+
+def _best_aligned(now: NDArray[Any], ref: NDArray[Any], dx: float, dy: float) -> float:
+    """:func:`aligned_difference` at the shift and its 8 neighbours (one pixel of the half-size
+    thumbnail: a turned camera's view also changes a little in perspective), the lowest."""
+    return min(
+        aligned_difference(now, ref, dx + ex, dy + ey, min_overlap=_MIN_OVERLAP)
+        for ex, ey in itertools.product((-1, 0, 1), repeat=2)
+    )
+
+
+def thumb_match(
+    thumb: NDArray[Any],
+    reference_thumb: NDArray[Any],
+    *,
+    min_shift_px: float,
+    phase: tuple[float, float] | None = None,
+    min_correlation: float = 0.5,
+    tolerance: float = 0.03,
+) -> ThumbMatch | None:
+    """The shift, larger than ``min_shift_px`` (thumbnail px), that best explains the picture
+    as the reference view moved: candidates are the phase-correlation shift (``phase``, or
+    computed) and each group of agreeing patches (:func:`patch_shift`, searched over the whole
+    picture); each is checked by the aligned difference on the half-size thumbnails. ``None``
+    when no candidate is that large. Thumbnails only (no full frame): about half a millisecond."""
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    w = thumb.shape[1]
+    if phase is None:
+        phase = thumb_shift(thumb, reference_thumb)[:2]
+    found = _patch_shifts(_edges(thumb), _edges(reference_thumb), 4, 0.3, min_correlation)
+    moves = np.array(found, np.float64).reshape(-1, 2)
+    candidates = [phase]
+    if len(moves):
+        candidates += [tuple(np.median(moves[g], axis=0)) for g in _groups(moves, tolerance * w)]
+    now, ref = _half(thumb), _half(reference_thumb)
+    k = now.shape[1] / w
+    in_place = scene_difference(now, ref)
+    best: ThumbMatch | None = None
+    for dx, dy in candidates:
+        if float(np.hypot(dx, dy)) <= min_shift_px:
+            continue
+        near = np.hypot(moves[:, 0] - dx, moves[:, 1] - dy) <= tolerance * w if len(moves) else []
+        support = int(np.count_nonzero(near)) + int(
+            float(np.hypot(phase[0] - dx, phase[1] - dy)) <= tolerance * w
+        )
+        aligned = _best_aligned(now, ref, dx * k, dy * k)
+        if best is None or aligned < best.aligned:
+            best = ThumbMatch(float(dx), float(dy), support, aligned, in_place)
+    return best
+
+
 def aligned_difference(
-    thumb: NDArray[Any], reference_thumb: NDArray[Any], dx_px: float, dy_px: float
+    thumb: NDArray[Any],
+    reference_thumb: NDArray[Any],
+    dx_px: float,
+    dy_px: float,
+    *,
+    min_overlap: float = 0.3,
 ) -> float:
     """:func:`scene_difference` of the picture and the reference view where they overlap once the
-    reference is moved by ``(dx_px, dy_px)`` thumbnail pixels (2 when they hardly overlap)."""
+    reference is moved by ``(dx_px, dy_px)`` thumbnail pixels (2 when they overlap on less than
+    ``min_overlap`` of the picture)."""
     if thumb.shape != reference_thumb.shape:
         reference_thumb = cv2.resize(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
     h, w = thumb.shape[:2]
     dx, dy = round(dx_px), round(dy_px)
-    if abs(dx) > 0.7 * w or abs(dy) > 0.7 * h:
+    if (w - abs(dx)) * (h - abs(dy)) < min_overlap * w * h or abs(dx) >= w or abs(dy) >= h:
         return 2.0
     now = thumb[max(0, dy) : h + min(0, dy), max(0, dx) : w + min(0, dx)]
     ref = reference_thumb[max(0, -dy) : h + min(0, -dy), max(0, -dx) : w + min(0, -dx)]
