@@ -203,9 +203,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
             + [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in column.chunks]
         ).astype(np.int32)
         names = column.chunks[0].dictionary.to_pylist() if column.num_chunks else []
-        return pd.Categorical.from_codes(
-            codes, categories=pd.Index(names, dtype=object)
-        )
+        return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
     encoded = column.combine_chunks().dictionary_encode()
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     categories = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
