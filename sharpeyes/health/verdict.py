@@ -358,7 +358,8 @@ def _shift_measures(
     """``shift_px`` (at the analysis width), ``shift_fraction`` (of the width), ``shift_deg``
     (heading, from ``fov_deg``), ``shift_source`` (0 phase correlation, in place; 1 ORB; 2
     thumbnails), ``match_inliers``, ``match_patches`` (estimators agreeing on the thumbnail
-    shift), ``aligned_difference`` and ``in_place_difference`` (of the thumbnail shift). Phase correlation of the thumbnails first (a
+    shift), ``aligned_difference`` and ``in_place_difference`` (of the thumbnail shift),
+    ``in_place_share`` (the reference's edge patches found in place, where phase correlation's peak is weak). Phase correlation of the thumbnails first (a
     fraction of a millisecond): when most of the picture is where it was, that is the answer;
     otherwise ORB + RANSAC, and where ORB finds no consistent match, the verified thumbnail shift
     (:func:`_matched_shift`)."""
