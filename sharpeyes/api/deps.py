@@ -85,12 +85,18 @@ class AppState:
 
     def versions(self) -> dict[str, str]:
         """The store's version stamps (``Store.versions()``), read at most every
-        :data:`VERSION_CHECK_S` seconds."""
+        :data:`VERSION_CHECK_S` seconds; a change of units or results empties the read cache."""
         now = time.monotonic()
         held = self._versions
         if held is not None and now - held[1] < VERSION_CHECK_S:
             return held[0]
         versions = reads.versions(self.store)
+        if held is not None and any(
+            held[0].get(topic) != versions.get(topic) for topic in ("units", "results")
+        ):
+            # a units import or a new report by another process (the CLI, the nightly job):
+            # unit lists and result documents are read again at once, not after the cache's TTL
+            self.cache.invalidate()
         self._versions = (versions, now)
         return versions
 
@@ -209,12 +215,12 @@ def camera_index(state: AppState) -> CameraIndex:
 
     When the store's cameras or health runs changed, the index of the new version is opened (built
     first if no process did yet) in a background thread while the current one keeps serving; only
-    the very first call waits. ``index.version`` is the (cameras, health) stamp it was made from.
+    the very first call waits. ``index.version`` is the (camera rows, health) stamp it was made from.
     """
     from sharpeyes.api.indexfile import open_index
 
     versions = state.versions()
-    wanted = (versions["cameras"], versions["health"])
+    wanted = (versions["camera_rows"], versions["health"])
     current = state._index
     if current is not None and getattr(current, "version", None) == wanted:
         return current
@@ -250,19 +256,21 @@ def camera_index(state: AppState) -> CameraIndex:
 
 def latest(state: AppState, kind: str) -> dict[str, Any] | None:
     """The latest saved result document of ``kind`` ("report", "gaps", "network", "plan", "health")."""
-    return state.cache.get(f"result:{kind}", lambda: reads.latest_result(state.store, kind))
+    return cached(state, f"result:{kind}", lambda: reads.latest_result(state.store, kind))  # type: ignore[no-any-return]
 
 
 def units_frame(state: AppState) -> pd.DataFrame:
     """Every administrative unit (GeoDataFrame, EPSG:4326)."""
-    return state.cache.get("units", lambda: reads.units(state.store))
+    return cached(state, "units", lambda: reads.units(state.store))  # type: ignore[no-any-return]
 
 
 def police_units_frame(state: AppState) -> pd.DataFrame:
     """Every police unit (GeoDataFrame, EPSG:4326): bureau, sub_bureau, station."""
-    return state.cache.get("police_units", lambda: reads.police_units(state.store))
+    return cached(state, "police_units", lambda: reads.police_units(state.store))  # type: ignore[no-any-return]
 
 
 def cached(state: AppState, key: str, loader: Callable[[], Any]) -> Any:
-    """Any derived value, cached like the rest."""
+    """Any derived value, cached like the rest: reloaded after the cache's TTL, and at once (within
+    :data:`VERSION_CHECK_S`) when the store's units or results changed."""
+    state.versions()
     return state.cache.get(key, loader)

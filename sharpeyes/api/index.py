@@ -17,21 +17,17 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from sharpeyes.api.tilemath import morton_keys, tile_key_range, world_xy
-from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
-
-#: Index of each status / verdict code in the compact arrays (0 = missing).
-STATUS_CODES: Final = {code: i + 1 for i, code in enumerate(STATUSES)}
-VERDICT_CODES: Final = {code: i + 1 for i, code in enumerate(VERDICTS)}
-CLASS_CODES: Final = tuple(int(c) for c in POINT_CLASSES)
+from sharpeyes.jobs.camera_index import (
+    ARRAYS,
+    CLASS_CODES,
+    STATUS_CODES,
+    VERDICT_CODES,
+    arrays_from_frame,
+)
+from sharpeyes.model.tilemath import tile_key_range, tile_key_ranges, world_xy
 
 #: A unit code's length → the camera column it is compared with (a prefix match).
 _UNIT_COLUMN: Final = {4: "admin_code", 6: "admin_code", 9: "township_code", 12: "village_code"}
-
-
-def _codes(values: pd.Series, table: dict[Any, int]) -> np.ndarray:
-    mapped = values.astype("object").map(table)
-    return mapped.fillna(0).to_numpy(dtype=np.int8)
 
 
 def _any_of(values: np.ndarray, wanted: list[int]) -> np.ndarray:
@@ -40,43 +36,6 @@ def _any_of(values: np.ndarray, wanted: list[int]) -> np.ndarray:
     for code in wanted:
         mask |= values == code
     return mask
-
-
-def _unit_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (-1: none) and the sorted unit codes they point into."""
-    categorical = pd.Categorical(values.astype("object").where(values.notna(), None))
-    categories = [str(c) for c in categorical.categories]
-    return np.asarray(categorical.codes, dtype=np.int32), categories
-
-
-def arrays_from_frame(cameras: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
-    """The index arrays of :class:`CameraIndex` from a camera frame (any order; sorted here)."""
-    frame = cameras.sort_values("device_id", kind="stable").reset_index(drop=True)
-    ids = frame["device_id"].astype(str).map(lambda text: text.encode("utf-8"))
-    width = max(1, max((len(b) for b in ids), default=1))
-    arrays: dict[str, np.ndarray] = {
-        "device_id": ids.to_numpy(dtype=f"S{width}"),
-        "lon": pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64),
-        "lat": pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64),
-        "point_class": pd.to_numeric(frame["point_class"], errors="coerce")
-        .fillna(0)
-        .to_numpy(dtype=np.int8),
-        "status": _codes(frame["status"], STATUS_CODES),
-    }
-    networked = frame["networked"].astype("object")
-    arrays["networked"] = np.where(
-        networked.isna(), -1, networked.fillna(False).astype(bool)
-    ).astype(np.int8)
-    categories: dict[str, list[str]] = {}
-    for column in ("admin_code", "township_code", "village_code"):
-        values = frame[column] if column in frame else pd.Series([None] * len(frame))
-        arrays[f"unit_{column}"], categories[column] = _unit_codes(values)
-    located = np.flatnonzero(np.isfinite(arrays["lon"]) & np.isfinite(arrays["lat"]))
-    keys = morton_keys(arrays["lon"][located], arrays["lat"][located])
-    order = np.argsort(keys, kind="stable")
-    arrays["tile_key"] = keys[order]
-    arrays["tile_rows"] = located[order].astype(np.int32)
-    return arrays, categories
 
 
 def verdict_codes(device_id: np.ndarray, verdicts: pd.Series) -> np.ndarray:
@@ -149,23 +108,11 @@ class CameraIndex:
     ``device_id`` is a fixed-width array of UTF-8 bytes (sorts like the text); ``units`` holds, per
     unit column, integer codes into a list of unit codes (``-1``: none). ``tile_key`` / ``tile_rows``
     order the located cameras along a Z-order curve of web-mercator cells at zoom
-    :data:`sharpeyes.api.tilemath.KEY_ZOOM`, so the cameras of any map tile are one slice
+    :data:`sharpeyes.model.tilemath.KEY_ZOOM`, so the cameras of any map tile are one slice
     (:meth:`tile_rows`). Arrays may be memory-mapped files (:mod:`sharpeyes.api.indexfile`).
     """
 
-    ARRAYS: Final = (
-        "device_id",
-        "lon",
-        "lat",
-        "point_class",
-        "status",
-        "networked",
-        "unit_admin_code",
-        "unit_township_code",
-        "unit_village_code",
-        "tile_key",
-        "tile_rows",
-    )
+    ARRAYS: Final = ARRAYS
 
     def __init__(self, cameras: pd.DataFrame, verdicts: pd.Series | None = None) -> None:
         arrays, categories = arrays_from_frame(cameras)
@@ -218,7 +165,29 @@ class CameraIndex:
         bbox: BBox | None = None,
     ) -> np.ndarray:
         """Boolean mask of the cameras that pass every given filter."""
-        mask = np.ones(len(self), dtype=bool)
+        mask = np.zeros(len(self), dtype=bool)
+        rows = self.select_rows(
+            unit=unit, point_classes=point_classes, statuses=statuses, verdicts=verdicts, bbox=bbox
+        )
+        mask[rows] = True
+        return mask
+
+    def select_rows(
+        self,
+        *,
+        unit: str | None = None,
+        point_classes: list[int] | None = None,
+        statuses: list[str] | None = None,
+        verdicts: list[str] | None = None,
+        bbox: BBox | None = None,
+    ) -> np.ndarray:
+        """Rows (ascending, so in ``device_id`` order) of the cameras that pass every filter.
+
+        With a ``bbox`` only the cameras of the few tiles covering it are looked at (Z-order
+        slices of the sorted keys), so a small box costs microseconds at any inventory size;
+        the other filters are then applied to those rows only.
+        """
+        rows = self._bbox_rows(bbox) if bbox is not None else np.arange(len(self), dtype=np.int64)
         if unit:
             column = _UNIT_COLUMN.get(len(unit), "admin_code")
             codes, categories = self.units[column]
@@ -227,37 +196,42 @@ class CameraIndex:
             # one slot per category and a last one for code -1 (no unit)
             wanted = np.zeros(len(categories) + 1, dtype=bool)
             wanted[[i for i, c in enumerate(categories) if c.startswith(prefix)]] = True
-            mask &= wanted[codes]
+            rows = rows[wanted[codes[rows]]]
         if point_classes:
-            mask &= _any_of(self.point_class, point_classes)
+            rows = rows[_any_of(self.point_class[rows], point_classes)]
         if statuses:
-            mask &= _any_of(self.status, [STATUS_CODES.get(s, -9) for s in statuses])
+            rows = rows[_any_of(self.status[rows], [STATUS_CODES.get(s, -9) for s in statuses])]
         if verdicts:
             # "not_probed" (未巡检): no result in the last finished run (code 0), never "offline"
             verdict_codes_wanted = [
                 0 if v == "not_probed" else VERDICT_CODES.get(v, -9) for v in verdicts
             ]
-            mask &= _any_of(self.verdict, verdict_codes_wanted)
-        if bbox is not None:
-            mask &= self._in_bbox(bbox)
-        return mask
+            rows = rows[_any_of(self.verdict[rows], verdict_codes_wanted)]
+        return rows
 
-    def _in_bbox(self, bbox: BBox) -> np.ndarray:
-        """Mask of the located cameras inside ``bbox``: only the cameras of the few tiles covering
-        it are looked at (Z-order slices), so a small box costs little at any inventory size."""
+    def _bbox_rows(self, bbox: BBox) -> np.ndarray:
+        """Sorted rows of the located cameras inside ``bbox``, from the tiles covering it."""
+        tiles = covering_tiles(bbox)
+        z = tiles[0][0]
+        lows, highs = tile_key_ranges(
+            z, np.array([t[1] for t in tiles]), np.array([t[2] for t in tiles])
+        )
+        starts = np.searchsorted(self.tile_key, lows)
+        stops = np.searchsorted(self.tile_key, highs)
         rows = np.concatenate(
             [np.empty(0, dtype=np.int64)]
-            + [self.tile_rows(z, x, y) for z, x, y in covering_tiles(bbox)]
+            + [self.tile_rows_sorted[a:b] for a, b in zip(starts, stops, strict=True) if b > a]
         )
         lon, lat = self.lon[rows], self.lat[rows]
         inside = (lon >= bbox.west) & (lon <= bbox.east) & (lat >= bbox.south) & (lat <= bbox.north)
-        mask = np.zeros(len(self), dtype=bool)
-        mask[rows[inside]] = True
-        return mask
+        return np.sort(rows[inside]).astype(np.int64)
 
     def page(self, mask: np.ndarray, *, limit: int, offset: int) -> tuple[int, list[str]]:
         """Total selected, and the device IDs of one page (in device_id order)."""
-        rows = np.flatnonzero(mask)
+        return self.page_rows(np.flatnonzero(mask), limit=limit, offset=offset)
+
+    def page_rows(self, rows: np.ndarray, *, limit: int, offset: int) -> tuple[int, list[str]]:
+        """Total of ``rows`` (ascending), and the device IDs of one page of them."""
         return len(rows), [x.decode() for x in self.device_id[rows[offset : offset + limit]]]
 
     def ids(self, rows: np.ndarray) -> list[str]:
@@ -266,8 +240,10 @@ class CameraIndex:
 
     def tile_rows(self, z: int, x: int, y: int) -> np.ndarray:
         """Rows of the located cameras inside web-mercator tile ``z/x/y`` (one binary search)."""
-        low, high = tile_key_range(z, x, y)
-        start, stop = np.searchsorted(self.tile_key, [low, high])
+        # the keys as uint64 like the array: a Python-int list would make numpy compare in float64
+        # after converting the whole (memory-mapped) key array, a millisecond per call at 1M
+        bounds = np.asarray(tile_key_range(z, x, y), dtype=np.uint64)
+        start, stop = np.searchsorted(self.tile_key, bounds)
         return np.asarray(self.tile_rows_sorted[start:stop])
 
     def verdict_of(self, device_ids: list[str]) -> dict[str, str | None]:

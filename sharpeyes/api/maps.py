@@ -71,13 +71,21 @@ class _Init(MacroElement):
     _template = Template(
         """{% macro script(this, kwargs) %}
         SharpeyesMap.init({map: {{ this._parent.get_name() }}, fovMinZoom: {{ this.fov_min_zoom }},
-            layers: {{ this.layers_js }}, panel: {{ this.panel_js }}});
+            layers: {{ this.layers_js }}, panel: {{ this.panel_js }}, fit: {{ this.fit_js }}});
         {% endmacro %}"""
     )
 
-    def __init__(self, layers: dict[str, Any], fov_min_zoom: int, panel: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        layers: dict[str, Any],
+        fov_min_zoom: int,
+        panel: dict[str, Any],
+        *,
+        fit: list[list[float]] | None = None,
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca: no hints
         self._name = "SharpeyesInit"
+        self.fit_js = json.dumps(fit)  # [[south, west], [north, east]] (WGS-84 degrees) or null
         self.fov_min_zoom = int(fov_min_zoom)
         self.layers_js = _js_object(layers)
         # "</" would end the script element early: JSON allows "<\/"
@@ -329,10 +337,13 @@ def build_map_html(
     if tiles is not None:
         layers["tiles"] = tiles
     grid_layers = _add_grid_layers(fmap)
+    # the view is fitted by SharpeyesMap.init before any layer asks for data (folium's fit_bounds
+    # ran after the layers had requested the zoom_start view's tiles: half the page's requests)
+    fit = None
     if bounds is not None:
         west, south, east, north = bounds
-        fmap.fit_bounds([[south, west], [north, east]])
+        fit = [[south, west], [north, east]]
     panel = panel_config(tiles=tiles is not None, archive=archive)
-    fmap.add_child(_Init(layers | grid_layers, FOV_MIN_ZOOM, panel))
+    fmap.add_child(_Init(layers | grid_layers, FOV_MIN_ZOOM, panel, fit=fit))
     fmap.add_child(_GridInit(grid_layers, GRID_MIN_ZOOM))
     return str(root.render())

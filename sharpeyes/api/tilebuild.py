@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sharpeyes.api.index import CLASS_CODES, VERDICT_CODES, CameraIndex
-from sharpeyes.api.tilemath import EXTENT, tile_bounds, tile_pixels
+from sharpeyes.api.index import CameraIndex
+from sharpeyes.jobs.camera_index import CLASS_CODES, VERDICT_CODES
 from sharpeyes.model.codes import STATUSES
+from sharpeyes.model.tilemath import EXTENT, tile_bounds, tile_pixels
 
 #: A cluster cell with at most this many cameras shows them one by one (below POINT_ZOOM).
 CELL_POINTS: Final = 8

@@ -36,7 +36,7 @@ convergence in a UTM or Gauss–Krüger zone is under 3°).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -57,6 +57,7 @@ __all__ = [
     "fov_defaults",
     "fov_defaults_table",
     "fov_sectors",
+    "fov_values",
     "project_points",
 ]
 
@@ -155,6 +156,68 @@ def hd_flags(cameras: pd.DataFrame, *, hd_min_lines: int = HD_MIN_LINES) -> pd.S
     return pd.Series(out, index=cameras.index if n else None, name="is_hd", dtype="boolean")
 
 
+def fov_values(
+    cameras: pd.DataFrame,
+    *,
+    hd_min_lines: int = HD_MIN_LINES,
+    hd: NDArray[np.bool_] | None = None,
+) -> dict[str, NDArray[Any]]:
+    """The filled ``heading_deg``, ``fov_deg``, ``range_m`` of :func:`fov_defaults` as arrays, with
+    what was blank (``heading_blank``, ``fov_blank``, ``range_blank``, ``no_direction``) and the
+    ``problem`` texts; no copy of the frame (``hd``: the HD flags when already known, unknown as
+    False)."""
+    n = len(cameras)
+    ctype = _float_column(cameras, "camera_type")
+    heading = _float_column(cameras, "heading_deg")
+    fov = _float_column(cameras, "fov_deg")
+    rng = _float_column(cameras, "range_m")
+    if hd is None:
+        hd = hd_flags(cameras, hd_min_lines=hd_min_lines).fillna(False).to_numpy(dtype=bool)
+
+    codes = np.where(np.isnan(ctype), 99, ctype).astype(int)
+    known = np.isin(codes, list(FOV_DEFAULTS))
+    codes = np.where(known, codes, 99)
+    types = np.array(sorted(FOV_DEFAULTS))
+    table = np.array([FOV_DEFAULTS[int(c)] for c in types]).reshape(len(types), 3)
+    row = np.searchsorted(types, codes)
+    d_fov = table[row, 0]
+    d_range = np.where(hd, table[row, 1], table[row, 2])
+
+    problem = np.full(n, "", dtype=object)
+    bad_range = np.isfinite(rng) & (rng <= 0)
+    for i in np.flatnonzero(bad_range):
+        problem[i] = f"range_m {rng[i]:g} is not positive: default used"
+    bad_fov = np.isfinite(fov) & (fov <= 0)
+    for i in np.flatnonzero(bad_fov):
+        problem[i] = (problem[i] + "; " if problem[i] else "") + (
+            f"fov_deg {fov[i]:g} is not positive: default used"
+        )
+    bad_heading = ~np.isfinite(heading) & ~np.isnan(heading)
+    heading[bad_heading] = np.nan
+
+    fov_blank = np.isnan(fov) | bad_fov
+    range_blank = np.isnan(rng) | bad_range
+    fov_f = np.where(fov_blank, d_fov, np.minimum(fov, 360.0))
+    range_f = np.where(range_blank, d_range, rng)
+    full = fov_f >= 360.0
+    heading_blank = np.isnan(heading)
+    no_direction = heading_blank & ~full
+    range_f = np.where(no_direction, range_f * np.sqrt(fov_f / 360.0), range_f)
+    fov_f = np.where(no_direction, 360.0, fov_f)
+    heading_f = np.where(heading_blank, 0.0, np.mod(heading, 360.0))
+
+    return {
+        "heading_deg": heading_f,
+        "fov_deg": fov_f,
+        "range_m": range_f,
+        "heading_blank": heading_blank,
+        "no_direction": no_direction,
+        "fov_blank": fov_blank,
+        "range_blank": range_blank,
+        "problem": problem,
+    }
+
+
 def fov_defaults(cameras: pd.DataFrame, *, hd_min_lines: int = HD_MIN_LINES) -> pd.DataFrame:
     """``cameras`` with ``heading_deg``, ``fov_deg`` and ``range_m`` filled from :data:`FOV_DEFAULTS`.
 
@@ -180,41 +243,14 @@ def fov_defaults(cameras: pd.DataFrame, *, hd_min_lines: int = HD_MIN_LINES) -> 
     """
     out = cameras.copy()
     n = len(out)
-    ctype = _float_column(out, "camera_type")
-    heading = _float_column(out, "heading_deg")
-    fov = _float_column(out, "fov_deg")
-    rng = _float_column(out, "range_m")
-    hd = hd_flags(out, hd_min_lines=hd_min_lines).fillna(False).to_numpy(dtype=bool)
-
-    codes = np.where(np.isnan(ctype), 99, ctype).astype(int)
-    known = np.isin(codes, list(FOV_DEFAULTS))
-    codes = np.where(known, codes, 99)
-    table = np.array([FOV_DEFAULTS[int(c)] for c in codes]).reshape(n, 3) if n else np.zeros((0, 3))
-    d_fov = table[:, 0]
-    d_range = np.where(hd, table[:, 1], table[:, 2])
-
-    problem = np.full(n, "", dtype=object)
-    bad_range = np.isfinite(rng) & (rng <= 0)
-    for i in np.flatnonzero(bad_range):
-        problem[i] = f"range_m {rng[i]:g} is not positive: default used"
-    bad_fov = np.isfinite(fov) & (fov <= 0)
-    for i in np.flatnonzero(bad_fov):
-        problem[i] = (problem[i] + "; " if problem[i] else "") + (
-            f"fov_deg {fov[i]:g} is not positive: default used"
-        )
-    bad_heading = ~np.isfinite(heading) & ~np.isnan(heading)
-    heading[bad_heading] = np.nan
-
-    fov_blank = np.isnan(fov) | bad_fov
-    range_blank = np.isnan(rng) | bad_range
-    fov_f = np.where(fov_blank, d_fov, np.minimum(fov, 360.0))
-    range_f = np.where(range_blank, d_range, rng)
-    full = fov_f >= 360.0
-    heading_blank = np.isnan(heading)
-    no_direction = heading_blank & ~full
-    range_f = np.where(no_direction, range_f * np.sqrt(fov_f / 360.0), range_f)
-    fov_f = np.where(no_direction, 360.0, fov_f)
-    heading_f = np.where(heading_blank, 0.0, np.mod(heading, 360.0))
+    v = fov_values(out, hd_min_lines=hd_min_lines)
+    heading_blank, no_direction, fov_blank, range_blank = (
+        v["heading_blank"],
+        v["no_direction"],
+        v["fov_blank"],
+        v["range_blank"],
+    )
+    heading_f, fov_f, range_f, problem = v["heading_deg"], v["fov_deg"], v["range_m"], v["problem"]
 
     defaulted = np.full(n, "", dtype=object)
     for mask, name in (

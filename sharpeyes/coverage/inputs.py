@@ -19,10 +19,13 @@ import pyproj
 import shapely
 
 from sharpeyes.coverage.area import leaf_partition
-from sharpeyes.coverage.fov import fov_defaults, hd_flags, project_points
+from sharpeyes.coverage.fov import fov_values, hd_flags, project_points
 from sharpeyes.coverage.units import (
     CameraPlacement,
+    _Codes,
+    _taken,
     assign_cameras,
+    placed_codes,
     unit_ancestors,
     unit_village_kinds,
 )
@@ -135,9 +138,18 @@ def _metric_crs_of(
     return pyproj.CRS.from_user_input(crs)
 
 
+def _city_codes(codes: _Codes, city_of: dict[str, str | None]) -> pd.api.extensions.ExtensionArray:
+    """Each camera's city (from its county), as an Arrow ``str`` column taken from the codes."""
+    cities = np.array([city_of.get(c) for c in codes.vocab] + [None], dtype=object)
+    city_vocab, city_rows = pd.factorize(cities, use_na_sentinel=True)[::-1]
+    rows = city_rows[codes.rows["county"]]  # row -1 (no county) reads the trailing None
+    return _taken(np.asarray(city_vocab, dtype=object), rows, pd.StringDtype(na_value=np.nan))
+
+
 def _camera_table(
     cameras: pd.DataFrame,
     placement: CameraPlacement,
+    codes: _Codes,
     city_of: dict[str, str | None],
     *,
     crs: pyproj.CRS,
@@ -146,10 +158,12 @@ def _camera_table(
 ) -> tuple[pd.DataFrame, bool]:
     """One row per camera (see :class:`CoverageInputs`), and whether a health run is known."""
     p = placement.placement
-    filled = fov_defaults(cameras, hd_min_lines=hd_min_lines)
     x, y = project_points(cameras, crs)
     hd = hd_flags(cameras, hd_min_lines=hd_min_lines)
-    hd_code = np.where(hd.isna().to_numpy(), -1, hd.fillna(False).to_numpy(dtype=bool).astype(int))
+    hd_known = ~hd.isna().to_numpy()
+    hd_true = hd.fillna(False).to_numpy(dtype=bool)
+    filled = fov_values(cameras, hd_min_lines=hd_min_lines, hd=hd_true)
+    hd_code = np.where(hd_known, hd_true.astype(int), -1)
     online, intact, probed, has_health = health_flags(cameras, health)
     networked = (
         cameras["networked"].astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -161,14 +175,14 @@ def _camera_table(
         if "point_class" in cameras
         else np.zeros(len(cameras), int)
     )
-    county = obj_array(p["county"])
+    text = pd.StringDtype(na_value=np.nan)  # what a frame makes of an object column of text
     table = pd.DataFrame(
         {
-            "device_id": p["device_id"].to_numpy(),
-            "city": [city_of.get(c) if c else None for c in county],
-            "county": county,
-            "township": obj_array(p["township"]),
-            "village": obj_array(p["village"]),
+            "device_id": p["device_id"].array,
+            "city": _city_codes(codes, city_of),
+            "county": codes.column("county", text),
+            "township": codes.column("township", text),
+            "village": codes.column("village", text),
             "point_class": pclass,
             "networked": networked,
             "hd": hd_code,
@@ -177,9 +191,9 @@ def _camera_table(
             "probed": probed & networked,
             "x": x,
             "y": y,
-            "heading_deg": filled["heading_deg"].to_numpy(dtype=float),
-            "fov_deg": filled["fov_deg"].to_numpy(dtype=float),
-            "range_m": filled["range_m"].to_numpy(dtype=float),
+            "heading_deg": np.asarray(filled["heading_deg"], dtype=float),
+            "fov_deg": np.asarray(filled["fov_deg"], dtype=float),
+            "range_m": np.asarray(filled["range_m"], dtype=float),
         }
     )
     return table, has_health
@@ -261,9 +275,9 @@ def prepare_inputs(
     anc = unit_ancestors(units)
     # a county's city is its ancestor at the city level, never the county itself
     city_of = dict(zip(anc["code"], anc["city"], strict=True))
-    placement = assign_cameras(cameras, units)
+    placement, codes = placed_codes(cameras, units)
     cam, has_health = _camera_table(
-        cameras, placement, city_of, crs=crs, health=health, hd_min_lines=hd_min_lines
+        cameras, placement, codes, city_of, crs=crs, health=health, hd_min_lines=hd_min_lines
     )
     leaves = (
         leaf_partition(with_geo.to_crs(crs), anc)

@@ -366,11 +366,7 @@ def _counts_of_partitions(
         futures = dask_client.map(_run_partition, parts, **kwargs, pure=False)
         results = dask_client.gather(futures)
     elif workers > 1 and len(parts) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from functools import partial
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(partial(_run_partition, **kwargs), parts))
+        results = _run_on_pool(parts, kwargs, workers)
     else:
         results = [_run_partition(p, **kwargs) for p in parts]
     frames = [r for r in results if len(r)]
@@ -382,6 +378,36 @@ def _counts_of_partitions(
 
 def _run_partition(part: Partition, **kwargs: Any) -> pd.DataFrame:
     return partial_counts(part, **kwargs)
+
+
+#: The partitions a forked pool works on: the workers inherit them, only their numbers are sent.
+_FORKED: list[Partition] = []
+
+
+def _run_forked(index: int, **kwargs: Any) -> pd.DataFrame:
+    return partial_counts(_FORKED[index], **kwargs)
+
+
+def _run_on_pool(
+    parts: list[Partition], kwargs: dict[str, Any], workers: int
+) -> list[pd.DataFrame]:
+    """The partitions on a process pool. Where processes fork, the workers inherit the partitions
+    and get only their numbers (no frame is pickled on the way there); elsewhere they are sent."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    global _FORKED
+    if "fork" not in multiprocessing.get_all_start_methods():
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(partial(_run_partition, **kwargs), parts))
+    _FORKED = parts
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return list(pool.map(partial(_run_forked, **kwargs), range(len(parts))))
+    finally:
+        _FORKED = []
 
 
 # -- the platform's own online rate beside the probe's ------------------------------------------

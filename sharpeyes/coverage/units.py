@@ -16,6 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from sharpeyes.coverage.locate import first_containing
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.divisions import (
     LEVELS,
@@ -25,12 +26,13 @@ from sharpeyes.model.divisions import (
     village_kinds,
 )
 from sharpeyes.model.frames import obj_array
-from sharpeyes.model.gb28181 import decode_ids
+from sharpeyes.model.gb28181 import id_admin_codes
 
 __all__ = [
     "LEVELS",
     "CameraPlacement",
     "assign_cameras",
+    "placed_codes",
     "unit_ancestors",
     "unit_village_kinds",
 ]
@@ -129,48 +131,89 @@ def _camera_xy_wgs84(cameras: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _positional_hits(
-    points: np.ndarray, has_pos: np.ndarray, units: gpd.GeoDataFrame, has_geo: np.ndarray
+    lon: np.ndarray, lat: np.ndarray, units: gpd.GeoDataFrame, has_geo: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Unit codes by point in polygon, finest level first; coarser levels only for the points no
-    finer unit holds. Returns the codes per level and which points fell inside some unit."""
-    n = len(points)
+    finer unit holds (:func:`~sharpeyes.coverage.locate.first_containing`: on a shared border the
+    unit listed first wins, not the tree's order, so that a subset of the units in the same order —
+    a county partition — places a point the same). Returns the unit's row per level (-1 none) and which points
+    fell inside some unit."""
+    n = len(lon)
     geo_all = units.geometry.to_numpy()
     unit_levels = obj_array(units["level"])
-    unit_codes = obj_array(units["code"])
     inside_any = np.zeros(n, dtype=bool)
-    remaining = has_pos.copy()
-    codes_by_level: dict[str, np.ndarray] = {}
+    remaining = np.isfinite(lon) & np.isfinite(lat)
+    rows_by_level: dict[str, np.ndarray] = {}
     for lvl in _PLACED_LEVELS:
-        found = np.full(n, None, dtype=object)
+        found = np.full(n, -1, dtype=np.int64)
         sel = np.flatnonzero((unit_levels == lvl) & has_geo)
         if len(sel) and remaining.any():
             todo = np.flatnonzero(remaining)
-            pi, ui = shapely.STRtree(geo_all[sel]).query(points[todo], predicate="intersects")
-            pos_idx = todo[pi]
-            # on a shared border the unit listed first wins (not the tree's order), so that a
-            # subset of the units in the same order (a county partition) places a point the same
-            order = np.lexsort((ui, pos_idx))
-            pos_idx, ui = pos_idx[order], ui[order]
-            first = np.r_[True, pos_idx[1:] != pos_idx[:-1]] if len(pos_idx) else np.zeros(0, bool)
-            found[pos_idx[first]] = unit_codes[sel][ui[first]]
-            inside_any[pos_idx[first]] = True
-            remaining[pos_idx[first]] = False
-        codes_by_level[lvl] = found
-    return codes_by_level, inside_any
+            hit = first_containing(lon[todo], lat[todo], geo_all[sel])
+            got = hit >= 0
+            found[todo[got]] = sel[hit[got]]
+            inside_any[todo[got]] = True
+            remaining[todo[got]] = False
+        rows_by_level[lvl] = found
+    return rows_by_level, inside_any
 
 
-def _fill_up_from_finest(codes_by_level: dict[str, np.ndarray], anc: pd.DataFrame) -> None:
-    """Coarser levels from the finest positional hit (its parent chain), so roll-ups agree."""
+@dataclass
+class _Codes:
+    """Codes per level twice: as object arrays (``None`` missing) for the few cameras filled one
+    by one, and as rows of ``vocab`` (-1 missing) from which the Arrow columns are taken."""
+
+    vocab: np.ndarray  # every code that can appear: the units', then their ancestors' others
+    objects: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
+
+    def patch(self, lvl: str, idx: np.ndarray) -> None:
+        """Re-read the rows of ``idx`` from the object codes (after filling them one by one)."""
+        where = {c: i for i, c in enumerate(self.vocab)}
+        self.rows[lvl][idx] = [
+            where.get(c, -1) if c is not None else -1 for c in self.objects[lvl][idx]
+        ]
+
+    def column(
+        self, lvl: str, dtype: str | pd.StringDtype = "string"
+    ) -> pd.api.extensions.ExtensionArray:
+        """The codes of ``lvl`` as a string array (one Arrow ``take``, no per-element conversion)."""
+        return _taken(self.vocab, self.rows[lvl], dtype)
+
+
+def _taken(
+    vocab: np.ndarray, rows: np.ndarray, dtype: str | pd.StringDtype
+) -> pd.api.extensions.ExtensionArray:
+    import pyarrow as pa
+
+    taken = pa.array(vocab.astype(object), type=pa.string()).take(pa.array(rows, mask=rows < 0))
+    return pd.array(pa.chunked_array([taken], type=pa.string()), dtype=dtype)
+
+
+def _codes_from_rows(
+    rows_by_level: dict[str, np.ndarray], units: gpd.GeoDataFrame, anc: pd.DataFrame
+) -> _Codes:
+    """Codes per level from the units found; coarser levels from the finest unit found (its
+    parent chain, where it has one), so that roll-ups agree."""
+    codes = obj_array(units["code"])
+    # each unit's own ancestors, row for row (``anc`` is indexed by code, codes are unique)
+    up = anc.reindex(pd.Index(codes.astype(str)))
+    up_obj = {lvl: obj_array(up[lvl]) for lvl in ("county", "township")}
+    extra = sorted({c for v in up_obj.values() for c in v if c is not None} - set(codes))
+    vocab = np.array([*codes, *extra], dtype=object)
+    where = {c: i for i, c in enumerate(vocab)}
+    up_rows = {
+        lvl: np.array([where[c] if c is not None else -1 for c in v], dtype=np.int64)
+        for lvl, v in up_obj.items()
+    }
+    rows = {lvl: rows_by_level[lvl].copy() for lvl in _PLACED_LEVELS}
     for fine in ("village", "township"):
-        hits = codes_by_level[fine]
-        mask = np.array([h is not None for h in hits])
-        if not mask.any():
-            continue
-        looked = anc.reindex(pd.Index(hits[mask].astype(str)))
+        hit = np.flatnonzero(rows_by_level[fine] >= 0)
         for coarse in ("county", "township") if fine == "village" else ("county",):
-            vals = looked[coarse].to_numpy(dtype=object)
-            ok = np.array([v is not None and v == v for v in vals])
-            codes_by_level[coarse][np.flatnonzero(mask)[ok]] = vals[ok]
+            vals = up_rows[coarse][rows_by_level[fine][hit]]
+            rows[coarse][hit[vals >= 0]] = vals[vals >= 0]
+    lookup = np.array([*vocab, None], dtype=object)  # row -1 reads the trailing None
+    return _Codes(vocab=vocab, objects={lvl: lookup[r] for lvl, r in rows.items()}, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -212,11 +255,15 @@ def _fill_by_own_codes(
     cameras: pd.DataFrame, codes_by_level: dict[str, np.ndarray], by: _ByCode
 ) -> None:
     """Villages and townships from the cameras' own codes where position says nothing."""
-    n = len(cameras)
     for lvl, column in (("village", "village_code"), ("township", "township_code")):
-        own = normalise_codes(cameras[column]) if column in cameras else np.full(n, None)
-        for i in by.targets(lvl, codes_by_level[lvl]):
-            code = own[i]
+        targets = by.targets(lvl, codes_by_level[lvl])
+        # only the cameras position says nothing about (normalising a million codes is slow)
+        own = (
+            normalise_codes(cameras[column].iloc[targets])
+            if column in cameras
+            else np.full(len(targets), None)
+        )
+        for i, code in zip(targets, own, strict=True):
             if code is None and lvl == "township" and codes_by_level["village"][i] is not None:
                 code = str(codes_by_level["village"][i])[:9]
             if _own_code_fits(code, lvl, i, codes_by_level, by):
@@ -226,60 +273,66 @@ def _fill_by_own_codes(
 def _fill_county(
     cameras: pd.DataFrame,
     codes_by_level: dict[str, np.ndarray],
-    id_county: np.ndarray,
+    id_county: pd.api.extensions.ExtensionArray,
     by: _ByCode,
 ) -> None:
     """Counties from the township or village found, else ``admin_code``, else the ID's county."""
-    n = len(cameras)
+    targets = by.targets("county", codes_by_level["county"])
     own_admin = (
-        normalise_codes(cameras["admin_code"]) if "admin_code" in cameras else np.full(n, None)
+        normalise_codes(cameras["admin_code"].iloc[targets])
+        if "admin_code" in cameras
+        else np.full(len(targets), None)
     )
-    for i in by.targets("county", codes_by_level["county"]):
+    own_id = obj_array(id_county[targets])
+    for i, admin, from_id in zip(targets, own_admin, own_id, strict=True):
         code = None
         for cand in (codes_by_level["township"][i], codes_by_level["village"][i]):
             if cand is not None:
                 code = by.county_of.get(cand) or str(cand)[:6]
                 break
         if code is None:
-            code = own_admin[i][:6] if own_admin[i] else id_county[i]
+            code = admin[:6] if admin else from_id
         if code is not None and code in by.known:
             codes_by_level["county"][i] = code
 
 
+def _device_ids(cameras: pd.DataFrame) -> object:
+    """The ``device_id`` column as a placement column: text stays Arrow text (no per-element copy)."""
+    ids = cameras["device_id"]
+    return ids.astype("str").array if isinstance(ids.dtype, pd.StringDtype) else ids.to_numpy()
+
+
 def _placement(
     cameras: pd.DataFrame,
-    codes_by_level: dict[str, np.ndarray],
-    id_county: np.ndarray,
+    codes: _Codes,
+    id_county: pd.api.extensions.ExtensionArray,
     *,
     has_pos: np.ndarray,
     inside_any: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
 ) -> CameraPlacement:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     n = len(cameras)
     placement = pd.DataFrame(
         {
-            "device_id": cameras["device_id"].to_numpy()
-            if "device_id" in cameras
-            else np.arange(n),
-            "county": pd.array(codes_by_level["county"], dtype="string"),
-            "township": pd.array(codes_by_level["township"], dtype="string"),
-            "village": pd.array(codes_by_level["village"], dtype="string"),
+            "device_id": _device_ids(cameras) if "device_id" in cameras else np.arange(n),
+            "county": codes.column("county"),
+            "township": codes.column("township"),
+            "village": codes.column("village"),
             "placed": has_pos & inside_any,
-            "id_county": pd.array(id_county, dtype="string"),
+            "id_county": id_county,
         },
         index=cameras.index,
     )
-    mism = (
-        has_pos
-        & inside_any
-        & placement["id_county"].notna().to_numpy()
-        & placement["county"].notna().to_numpy()
-        & (
-            placement["id_county"].fillna("").to_numpy()
-            != placement["county"].fillna("").to_numpy()
-        )
+    # an ID's county differs from the county found (Arrow compare: null where either is missing)
+    differs = pc.fill_null(
+        pc.not_equal(pa.array(placement["id_county"].array), pa.array(placement["county"].array)),
+        False,
     )
+    mism = has_pos & inside_any & np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
     placement["id_mismatch"] = mism
     out = has_pos & ~inside_any
     return CameraPlacement(
@@ -291,6 +344,11 @@ def _placement(
 
 
 def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlacement:
+    """Assign every camera to its county, township and village (see :func:`placed_codes`)."""
+    return placed_codes(cameras, units)[0]
+
+
+def placed_codes(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> tuple[CameraPlacement, _Codes]:
     """Assign every camera to its county, township and village.
 
     By position (point in polygon, STRtree) at each level that has polygons; coarser levels follow
@@ -307,6 +365,9 @@ def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlac
     CameraPlacement
         ``placement`` (aligned with ``cameras``), ``outside`` (cameras with a position inside no
         unit), ``mismatches`` (ID county ≠ county by position), ``unplaced`` (no position).
+    _Codes
+        The same ``county``, ``township``, ``village`` codes, as object arrays and as Arrow
+        columns (:meth:`_Codes.column`).
     """
     n = len(cameras)
     lon, lat = _camera_xy_wgs84(cameras)
@@ -316,15 +377,18 @@ def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlac
     )
     geo_all = units.geometry.to_numpy()
     has_geo = ~(shapely.is_missing(geo_all) | shapely.is_empty(geo_all))
-    points = shapely.points(np.where(has_pos, lon, 0.0), np.where(has_pos, lat, 0.0))
-    codes_by_level, inside_any = _positional_hits(points, has_pos, units, has_geo)
+    rows_by_level, inside_any = _positional_hits(lon, lat, units, has_geo)
     anc = unit_ancestors(units).set_index("code")
-    _fill_up_from_finest(codes_by_level, anc)
+    codes = _codes_from_rows(rows_by_level, units, anc)
+    codes_by_level = codes.objects
 
     # cameras without a position (or where no level has polygons): their own codes; a camera with
     # a position outside every polygon is listed, not counted by its codes
-    ids = decode_ids(cameras["device_id"]) if "device_id" in cameras else None
-    id_county = obj_array(ids["admin_code"]) if ids is not None else np.full(n, None)
+    id_county = (
+        id_admin_codes(cameras["device_id"])
+        if "device_id" in cameras
+        else pd.array([None] * n, dtype="string")
+    )
     levels_arr = obj_array(units["level"])
     by = _ByCode(
         usable=~has_pos | inside_any,
@@ -334,8 +398,12 @@ def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlac
         county_of={str(k): v for k, v in anc["county"].items()},
         township_of={str(k): v for k, v in anc["township"].items()},
     )
+    targets = {lvl: by.targets(lvl, codes_by_level[lvl]) for lvl in _PLACED_LEVELS}
     _fill_by_own_codes(cameras, codes_by_level, by)
     _fill_county(cameras, codes_by_level, id_county, by)
-    return _placement(
-        cameras, codes_by_level, id_county, has_pos=has_pos, inside_any=inside_any, lon=lon, lat=lat
+    for lvl, idx in targets.items():
+        codes.patch(lvl, idx)
+    placement = _placement(
+        cameras, codes, id_county, has_pos=has_pos, inside_any=inside_any, lon=lon, lat=lat
     )
+    return placement, codes

@@ -232,13 +232,20 @@ class _Reference:
     flat: Any
 
 
-def _reference(ref: d.Prepared, config: HealthConfig) -> _Reference:
+def _reference(
+    ref: d.Prepared,
+    config: HealthConfig,
+    chroma: tuple[float, float, float, float] | None = None,
+) -> _Reference:
+    """The reference's measures (its ``chroma`` measured here when not given)."""
     flat = d.flat_blocks(
         ref.blocks,
         relative=config.occlusion_relative,
         absolute=config.occlusion_absolute,
     )
-    return _Reference(ref, d.blur_effect(ref.gray), d.chroma_measures(ref.bgr), flat)
+    if chroma is None:
+        chroma = d.chroma_measures(ref.bgr)
+    return _Reference(ref, d.blur_effect(ref.gray), chroma, flat)
 
 
 def _texture_measures(p: d.Prepared, out: dict[str, float], config: HealthConfig) -> None:
@@ -419,26 +426,32 @@ def measure_frames(
     Keys are stable: they are stored and shown."""
     if not frames:
         raise ValueError("measure_frames needs at least one frame")
-    prepared = [
-        d.prepare(f, width=config.analysis_width, work_width=config.work_width) for f in frames
-    ]
-    ref = (
-        d.prepare(reference, width=config.analysis_width, work_width=config.work_width)
-        if reference is not None
-        else None
-    )
-    rows = [_frame_measures(p, config) for p in prepared]
-    n = len(prepared)
+    n = len(frames)
     textured = _spread(n, config.texture_frames)
-    for i in textured:
-        _texture_measures(prepared[i], rows[i], config)
-    for i in _spread(n, config.stripe_frames):
-        rows[i]["stripe_strength"] = d.stripe_strength(prepared[i].gray)
+    striped = _spread(n, config.stripe_frames)
+    prepared: list[d.Prepared] = []
+    rows: list[dict[str, float]] = []
+    spectra = []
+    for i, frame in enumerate(frames):
+        # every measure of a frame while its pixels are still in the processor's cache
+        p = d.prepare(frame, width=config.analysis_width, work_width=config.work_width)
+        rows.append(_frame_measures(p, config))
+        if i in textured:
+            _texture_measures(p, rows[i], config)
+        if i in striped:
+            spectra.append(d.stripe_spectra(p.gray))
+        prepared.append(p)
+    for i, value in zip(striped, d.stripe_strengths_of(spectra), strict=True):
+        rows[i]["stripe_strength"] = value
+    ref = None
+    ref_chroma = (0.0, 0.0, 0.0, 0.0)
+    if reference is not None:
+        ref = d.prepare(reference, width=config.analysis_width, work_width=config.work_width)
+        ref_chroma = d.chroma_measures(ref.bgr)
     ir_mode = _median([rows[i]["chroma_p95"] for i in textured]) < config.ir_chroma
-    reference_ir = ref is not None and d.chroma_measures(ref.bgr)[3] < config.ir_chroma
-    same_mode = ref is not None and reference_ir == ir_mode
+    same_mode = ref is not None and (ref_chroma[3] < config.ir_chroma) == ir_mode
     if ref is not None and same_mode:
-        known = _reference(ref, config)
+        known = _reference(ref, config, ref_chroma)
         for i in textured:
             _texture_against(rows[i], known)
         for p, row in zip(prepared, rows, strict=True):

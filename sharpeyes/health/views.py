@@ -134,7 +134,9 @@ def thumb_shift(thumb: NDArray[Any], reference_thumb: NDArray[Any]) -> tuple[flo
     window = _hann(thumb.shape[1], thumb.shape[0])
     a = np.asarray(reference_thumb, np.float32)
     b = np.asarray(thumb, np.float32)
-    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    # the window applied here, not passed: OpenCV 5's phaseCorrelate with a window depends on
+    # its earlier calls (the same pair gives another shift after other pairs); this does not
+    (dx, dy), response = cv2.phaseCorrelate(a * window, b * window)
     return float(dx), float(dy), float(response)
 
 

@@ -305,6 +305,8 @@ def import_files(
         relative_streams=relative_streams,
     )
     files, failed = _import_each(paths, one_file, progress=progress)
+    if files and not dry_run:
+        _index_cameras(store, progress=progress)
     totals: dict[str, Any] = {k: sum(int(f[k]) for f in files) for k in _COUNTS}
     if len(files) == 1 and not failed:
         rejects_path = files[0]["rejects"]
@@ -352,6 +354,22 @@ def _import_each(
     if bar is not None:
         bar.close()
     return files, failed
+
+
+def _index_cameras(store: Store, *, progress: bool) -> None:
+    """Build the map's camera index now, so that the API's first request finds it ready
+    (:mod:`sharpeyes.jobs.camera_index`; nothing to do when the cameras did not change)."""
+    from sharpeyes.jobs.camera_index import refresh_after_import
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=1, desc="camera index for the map", file=sys.stderr, unit="step")
+    refresh_after_import(store)
+    if bar is not None:
+        bar.update(1)
+        bar.close()
 
 
 def _summed_by_class(files: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

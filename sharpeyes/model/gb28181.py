@@ -110,3 +110,24 @@ def decode_ids(ids: pd.Series) -> pd.DataFrame:
         dtype=bool
     ) & np.asarray(valid)
     return out
+
+
+def id_admin_codes(ids: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """The 6-digit county code of each valid ID (``<NA>`` for invalid ones; a ``"string"`` array), as
+    :func:`decode_ids`'s ``admin_code`` but on Arrow strings in one pass (a million IDs in a fraction
+    of a second, where ``decode_ids`` builds every part)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim_whitespace(pa.array(ids.astype("string").array))
+    valid = pc.fill_null(
+        pc.and_(
+            pc.match_substring_regex(text, "^[0-9]{20}$"), pc.invert(pc.starts_with(text, "00"))
+        ),
+        False,
+    )
+    admin = pc.if_else(valid, pc.utf8_slice_codeunits(text, 0, 6), pa.scalar(None, pa.string()))
+    out: pd.api.extensions.ExtensionArray = pd.array(
+        pa.chunked_array([admin]) if isinstance(admin, pa.Array) else admin, dtype="string"
+    )
+    return out

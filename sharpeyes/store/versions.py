@@ -6,9 +6,12 @@ primary keys or small tables (milliseconds at a million cameras, on SQLite and P
 
 - ``cameras``: imports (count, newest id and finish time), the change log's newest id (camera edits
   write there too) and the newest camera id;
+- ``camera_rows``: the change log's newest id and the newest camera id (the camera index's content:
+  an unchanged re-import leaves it);
 - ``health``: the newest health run and its finish time (the verdicts shown on the map);
-- ``units``: the unit table's size, largest code and total name length, and the police units'
-  size and largest code (a units import of either hierarchy);
+- ``units``: the unit table's size, largest code, total name length, total extent and population,
+  and the police units' size, largest code and total name length (a units import of either
+  hierarchy; a scan of a few thousand small rows);
 - ``results``: the newest saved result (a report, gaps, plan …).
 """
 
@@ -29,10 +32,15 @@ _STAMPS: Final = {
         " (SELECT max(finished_at) FROM imports), (SELECT max(change_id) FROM changes),"
         " (SELECT max(camera_id) FROM cameras)"
     ),
+    # what the camera index is made of: every import or edit that changes a camera writes the
+    # change log; new cameras raise the newest camera id (an unchanged re-import changes neither)
+    "camera_rows": "SELECT (SELECT max(change_id) FROM changes), (SELECT max(camera_id) FROM cameras)",
     "health": "SELECT count(*), max(run_id), max(finished_at) FROM health_runs",
     "units": (
         "SELECT count(*), max(code), sum(length(coalesce(name, ''))),"
-        " (SELECT count(*) FROM police_units), (SELECT max(code) FROM police_units) FROM units"
+        " sum(coalesce(maxx - minx, 0) + coalesce(maxy - miny, 0)), sum(coalesce(population, 0)),"
+        " (SELECT count(*) FROM police_units), (SELECT max(code) FROM police_units),"
+        " (SELECT sum(length(coalesce(name, ''))) FROM police_units) FROM units"
     ),
     "results": "SELECT count(*), max(result_id) FROM results",
 }

@@ -89,6 +89,19 @@ def test_map_in_headless_chromium(server: Server) -> None:
         assert any("/tiles/cameras/" in u for u in page.requests)
         assert any("/tiles/units/township/" in u for u in page.requests)
         assert not any("/api/map/cameras" in u for u in page.requests)
+        # the view is fitted before the layers load: every camera tile is of the zoom shown
+        zoom = page.evaluate("window.sharpeyesMap.getZoom()")
+        tile_zooms = {
+            int(u.split("/tiles/cameras/")[1].split("/")[0])
+            for u in page.requests
+            if "/tiles/cameras/" in u
+        }
+        assert tile_zooms == {zoom}, (tile_zooms, zoom)
+        # offline and degraded are drawn from the camera layer's own tiles: no requests of their own
+        assert not [u for u in page.requests if "verdict=offline" in u or "verdict=degraded" in u]
+        offline = page.evaluate("window.sharpeyesLayers.verdicts.offline.tiles.shownCameras()")
+        assert 0 < offline < page.evaluate("window.sharpeyesLayers.cameras.tiles.shownCameras()")
+        assert page.evaluate("window.sharpeyesLayers.cameras.tiles.markerCount()") > 0
         shown = "window.sharpeyesLayers.cameras.tiles.shownCameras()"
         everything = page.evaluate(shown)
         rings = page.evaluate("document.querySelectorAll('.se-ring svg text').length")

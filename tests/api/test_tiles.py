@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from sharpeyes.api import create_app
-from sharpeyes.api.tilemath import tile_bounds
 from sharpeyes.jobs.auth import add_user, create_token
+from sharpeyes.model.tilemath import tile_bounds
 from sharpeyes.settings import Settings
 from sharpeyes.store import Store
 from tests.api import city

@@ -13,7 +13,7 @@ from sharpeyes._errors import InputError
 from sharpeyes.api.convert import clean, records
 from sharpeyes.api.deps import Editor, StateDep, Viewer, camera_index
 from sharpeyes.api.index import BBox
-from sharpeyes.api.jsonresp import dumps
+from sharpeyes.api.jsonresp import OrjsonResponse, dumps
 from sharpeyes.api.schemas import (
     CameraDetail,
     CameraEdit,
@@ -22,6 +22,7 @@ from sharpeyes.api.schemas import (
     CameraPage,
 )
 from sharpeyes.jobs import edits, reads
+from sharpeyes.jobs.camera_records import camera_records as plain_records
 from sharpeyes.model.codes import POINT_CLASSES, STATUSES, VERDICTS
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
@@ -70,10 +71,11 @@ def parse_unit(text: str | None) -> str | None:
 
 
 def camera_records(state: StateDep, device_ids: list[str]) -> list[dict[str, Any]]:
-    """Full records of ``device_ids`` in that order, credentials masked, last verdict added."""
+    """Full records of ``device_ids`` in that order, credentials masked, last verdict added
+    (plain values from the driver's rows: no frame, no per-camera pandas work)."""
     if not device_ids:
         return []
-    rows = {r["device_id"]: r for r in records(reads.cameras_by_id(state.store, device_ids))}
+    rows = plain_records(state.store, device_ids)
     verdicts = camera_index(state).verdict_of(device_ids)
     out = []
     for device_id in device_ids:
@@ -115,7 +117,7 @@ def list_cameras(
 ) -> Any:
     """Cameras in ``device_id`` order. ``format=geojson`` gives a FeatureCollection with ``total``."""
     index = camera_index(state)
-    mask = index.select(
+    rows = index.select_rows(
         unit=parse_unit(unit),
         point_classes=parse_list(
             point_class, tuple(int(c) for c in POINT_CLASSES), "point_class", int
@@ -124,14 +126,15 @@ def list_cameras(
         verdicts=parse_list(verdict, tuple(VERDICTS), "verdict"),
         bbox=parse_bbox(bbox),
     )
-    total, ids = index.page(mask, limit=limit, offset=offset)
+    total, ids = index.page_rows(rows, limit=limit, offset=offset)
     if format == "geojson":
         head = {"type": "FeatureCollection", "total": total, "limit": limit, "offset": offset}
         return StreamingResponse(
             _geojson_chunks(state, head, ids), media_type="application/geo+json"
         )
     items = camera_records(state, ids)
-    return CameraPage(total=total, limit=limit, offset=offset, items=items)
+    # written by orjson from plain values (no second validation of every record's fields)
+    return OrjsonResponse({"total": total, "limit": limit, "offset": offset, "items": items})
 
 
 #: Cameras read from the store per chunk of a streamed GeoJSON page.

@@ -255,7 +255,7 @@ def fov_geojson(state: AppState, box: BBox) -> dict[str, Any]:
     """Sectors of the cameras in ``box`` (at most :data:`FOV_MAX_CAMERAS`), WGS-84, from
     :func:`sharpeyes.jobs.coverage.camera_fields_of_view`."""
     index = camera_index(state)
-    _, ids = index.page(index.select(bbox=box), limit=FOV_MAX_CAMERAS, offset=0)
+    _, ids = index.page_rows(index.select_rows(bbox=box), limit=FOV_MAX_CAMERAS, offset=0)
     if not ids:
         return {"type": "FeatureCollection", "features": []}
     frame = camera_fields_of_view(state.store, ids, hd_min_lines=state.settings.hd_min_lines)

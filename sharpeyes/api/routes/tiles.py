@@ -13,15 +13,16 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from sharpeyes.api.deps import AppState, StateDep, Viewer, camera_index
-from sharpeyes.api.index import VERDICT_CODES
 from sharpeyes.api.maps import KPIS
 from sharpeyes.api.routes.cameras import parse_list
 from sharpeyes.api.routes.results import GAP_LAYERS, layer
 from sharpeyes.api.tilebuild import ShapeLayer, camera_rows, camera_tile
-from sharpeyes.api.tilemath import check_tile
 from sharpeyes.jobs import reads
+from sharpeyes.jobs.camera_index import VERDICT_CODES
+from sharpeyes.jobs.camera_records import camera_names
 from sharpeyes.model.codes import POINT_CLASSES, VERDICTS
 from sharpeyes.model.police import POLICE_LEVELS
+from sharpeyes.model.tilemath import check_tile
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -86,9 +87,7 @@ def cameras_tile(
 
     def build() -> bytes:
         rows = camera_rows(index, z, x, y, point_classes=classes, verdicts=codes)
-        return camera_tile(
-            index, rows, z, x, y, names=lambda ids: reads.camera_names(state.store, ids)
-        )
+        return camera_tile(index, rows, z, x, y, names=lambda ids: camera_names(state.store, ids))
 
     return _tile(request, state, "cameras", version, key, build)
 

@@ -300,10 +300,12 @@
     }
   }
 
-  /* Called by the page with the folium variables: {map, layers: {...}, fovMinZoom}. */
+  /* Called by the page with the folium variables: {map, layers: {...}, fovMinZoom, panel, fit}. */
   window.SharpeyesMap = {
     init: function (cfg) {
       var map = cfg.map, L_ = cfg.layers;
+      // the view first, without animation: every layer below asks for the tiles of this view only
+      if (cfg.fit) { map.fitBounds(cfg.fit, { animate: false }); }
       window.sharpeyesMap = map;
       window.sharpeyesLayers = L_;
       paneRenderer(map, "se-choro");

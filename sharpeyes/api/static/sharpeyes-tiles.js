@@ -14,6 +14,7 @@
   var CLASSES = [1, 2, 3, 4, 9];
   var CLASS_COLOURS = { 1: "#d7191c", 2: "#2b83ba", 3: "#1a9641", 4: "#7b3294", 9: "#636363" };
   var CLASS_LABELS = { 1: "一类", 2: "二类", 3: "三类", 4: "公安内部", 9: "其他" };
+  var SHARED_VERDICTS = ["offline", "degraded"];  // the verdicts counted in the cluster points
   var VERDICT_LABELS = { offline: "离线", degraded: "画面异常", unknown: "未知", ok: "正常" };
 
   function esc(text) {
@@ -35,6 +36,21 @@
       return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords).then(
         function (tile) { st.pending -= 1; st.loaded += 1; return tile; },
         function (err) { st.pending -= 1; st.failed += 1; throw err; });
+    }
+  });
+
+  /* Tile data shared by the layers that draw the same URL (the camera layer and the offline /
+     degraded layers): one request per tile, kept a few seconds after it settled. */
+  var shared = {};
+  var SharedCounted = Counted.extend({
+    _getVectorTilePromise: function (coords) {
+      var key = this._url + "|" + coords.z + "/" + coords.x + "/" + coords.y;
+      if (shared[key]) { return shared[key]; }
+      var promise = Counted.prototype._getVectorTilePromise.call(this, coords);
+      shared[key] = promise;
+      var forget = function () { setTimeout(function () { delete shared[key]; }, 5000); };
+      promise.then(forget, forget);
+      return promise;
     }
   });
 
@@ -93,9 +109,9 @@
 
   /* The camera tiles of `url`, their markers kept in `group` (a Leaflet layer group on the map).
      options: colour (one colour for every camera, e.g. a verdict layer; default: by class). */
-  var CameraTiles = Counted.extend({
+  var CameraTiles = SharedCounted.extend({
     initialize: function (url, group, options) {
-      Counted.prototype.initialize.call(this, url, tileOptions(options || {}));
+      SharedCounted.prototype.initialize.call(this, url, tileOptions(options || {}));
       this._group = group;
       this._tiles_ = {};
       this._classes = {};
@@ -151,6 +167,11 @@
       for (var i = 0; i < t.features.length; i++) {
         var f = t.features[i], p = f.properties;
         var ll = this._latlng(t.coords, f.geometry[0][0], t.extent);
+        var verdict = this.options.verdict;  // drawn from the shared camera tile: its cameras only
+        if (verdict && p.count !== undefined) {
+          if (!p[verdict]) { continue; }
+          p = { count: p[verdict] };
+        } else if (verdict && p.verdict !== verdict) { continue; }
         var marker = p.count !== undefined ? this._cluster(ll, p) : this._camera(ll, p);
         if (marker) { t.markers.push(marker); this._group.addLayer(marker); }
       }
@@ -236,8 +257,12 @@
 
   /* Cameras with one verdict (offline, degraded …) in one colour, in `group`. */
   function verdictLayer(map, group, verdict, colour) {
-    var tiles = new CameraTiles("/tiles/cameras/{z}/{x}/{y}.mvt?verdict=" + encodeURIComponent(verdict), group,
-      { colour: colour });
+    // offline and degraded are counted in every cluster of the camera tiles: drawn from the same
+    // tiles as the camera layer (no request of their own); other verdicts from tiles of their own
+    var tiles = SHARED_VERDICTS.indexOf(verdict) >= 0
+      ? new CameraTiles("/tiles/cameras/{z}/{x}/{y}.mvt", group, { colour: colour, verdict: verdict })
+      : new CameraTiles("/tiles/cameras/{z}/{x}/{y}.mvt?verdict=" + encodeURIComponent(verdict), group,
+        { colour: colour });
     group.addLayer(tiles);
     return tiles;
   }

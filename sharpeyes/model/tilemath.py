@@ -81,6 +81,16 @@ def tile_key_range(z: int, x: int, y: int) -> tuple[int, int]:
     return key << shift, (key + 1) << shift
 
 
+def tile_key_ranges(z: int, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[low, high) keys (uint64 arrays) of the tiles ``z/x[i]/y[i]`` (see :func:`tile_key_range`)."""
+    x, y = np.asarray(x, dtype=np.int64), np.asarray(y, dtype=np.int64)
+    if z > KEY_ZOOM:
+        x, y, z = x >> (z - KEY_ZOOM), y >> (z - KEY_ZOOM), KEY_ZOOM
+    key = _spread(x) | (_spread(y) << np.uint64(1))
+    shift = np.uint64(2 * (KEY_ZOOM - z))
+    return key << shift, (key + np.uint64(1)) << shift
+
+
 def tile_pixels(
     lon: np.ndarray, lat: np.ndarray, z: int, x: int, y: int
 ) -> tuple[np.ndarray, np.ndarray]:
