@@ -18,6 +18,7 @@ fresh PostGIS database made on that server (``COPY``), dropped afterwards.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gc
 import os
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _stages import StageClock, report
 from _util import gib, measure, median_runs, peak_rss_bytes, reset_peak_rss
 
 HEADERS = [
@@ -210,22 +212,29 @@ def baseline_import(path: Path, db: Path, rows: int) -> dict[str, int]:
 
 # -- sharpeyes, end to end -------------------------------------------------------------------------
 def sharpeyes_import(
-    path: Path, db: Path | str, *, stages: list[Any] | None = None
+    path: Path,
+    db: Path | str,
+    *,
+    stages: list[Any] | None = None,
+    clock: StageClock | None = None,
 ) -> dict[str, int]:
     """Reader + validation + store, as ``sharpeyes import`` does it (``db``: a SQLite file or URL,
-    already migrated: opening it is not timed)."""
+    already migrated: opening it is not timed); ``clock``: CPU seconds per stage go there."""
     from sharpeyes.ingest import read_cameras
     from sharpeyes.store import Store
 
     store = Store.open(db if isinstance(db, str) else f"sqlite:///{db}")
     try:
-        start, cpu0 = time.perf_counter(), _cpu()
-        cameras, rejects = read_cameras(path, fmt="csv", source="benchmark")
-        read_s, cpu1 = time.perf_counter() - start, _cpu()
-        result = store.import_cameras(cameras, rejects, source="benchmark", file=str(path))
-        store_s, cpu2 = time.perf_counter() - start - read_s, _cpu()
+        with clock.clocked() if clock is not None else contextlib.nullcontext():
+            start, cpu0 = time.perf_counter(), _cpu()
+            cameras, rejects = read_cameras(path, fmt="csv", source="benchmark")
+            read_s, cpu1 = time.perf_counter() - start, _cpu()
+            result = store.import_cameras(cameras, rejects, source="benchmark", file=str(path))
+            store_s, cpu2 = time.perf_counter() - start - read_s, _cpu()
     finally:
         store.close()
+    if clock is not None:
+        clock.finish(cpu1 - cpu0, cpu2 - cpu1)
     (STAGES if stages is None else stages).append((read_s, store_s, cpu1 - cpu0, cpu2 - cpu1))
     return {
         "accepted": result.accepted,
@@ -379,8 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         counts: dict[str, int] = {}
         target: list[Path] = []
 
+        clocks: list[StageClock] = []
+
         def ours() -> None:
-            counts.update(sharpeyes_import(registry, target.pop()))
+            clocks.append(StageClock())
+            counts.update(sharpeyes_import(registry, target.pop(), clock=clocks[-1]))
             gc.collect()
 
         reset_peak_rss()
@@ -404,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  of which {_split_text(STAGES)}; the empty store is created and migrated outside "
             f"the timing; {args.rows / (read_cpu + store_cpu):,.0f} rows per CPU-second"
         )
+        print("  CPU seconds per stage (median of the runs):")
+        print("\n".join(report(clocks, args.rows)))
 
         reimport(registry, work / "bench.db", args.rows, args.repeat)
         if args.pg_url:

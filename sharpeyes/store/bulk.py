@@ -405,9 +405,19 @@ def arrow_rows(batch: Batch, positions: np.ndarray) -> pa.Table:
     return pa.table(arrays)
 
 
-def insert_new(db: Database, conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
-    """INSERT the rows of ``table`` (and the same ``constants`` on every row) into ``cameras``."""
-    if db.dialect == "postgresql":
+def insert_new(
+    db: Database,
+    conn: Connection,
+    table: pa.Table,
+    constants: dict[str, Any],
+    *,
+    staging: Staging | None = None,
+) -> None:
+    """INSERT the rows of ``table`` (and the same ``constants`` on every row) into ``cameras``
+    (``staging``: the same rows already being staged, :func:`start_staging`)."""
+    if staging is not None:
+        staging.copy(constants)
+    elif db.dialect == "postgresql":
         _copy_csv(conn, table, constants)
     elif table.num_rows >= STAGE_ROWS:
         _insert_staged(conn, table, constants)
@@ -421,6 +431,14 @@ def insert_new(db: Database, conn: Connection, table: pa.Table, constants: dict[
             f"INSERT INTO cameras ({', '.join(names)}) VALUES ({marks})",
             ((*r, *tail) for r in zip(*columns, strict=True)),
         )
+
+
+def start_staging(db: Database, conn: Connection, table: pa.Table) -> Staging | None:
+    """The staging of ``table`` begun now, where :func:`insert_new` would stage it (SQLite, at
+    least :data:`STAGE_ROWS` rows), else ``None``."""
+    if db.dialect == "sqlite" and table.num_rows >= STAGE_ROWS:
+        return Staging(conn, table)
+    return None
 
 
 def _literal(value: Any) -> str:
@@ -454,34 +472,59 @@ def _stage(path: Path, table: pa.Table) -> None:
 
 
 def _insert_staged(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:
-    """Stage ``table`` in scratch files with ADBC, then ``INSERT … SELECT`` each on ``conn``.
+    """Stage ``table`` in scratch files with ADBC, then ``INSERT … SELECT`` each on ``conn``."""
+    staging = Staging(conn, table)
+    try:
+        staging.copy(constants)
+    finally:
+        staging.close()
 
-    The table is cut into up to :data:`STAGE_PARTS` parts of at least :data:`STAGE_PART_ROWS`
-    rows: a worker thread stages part k + 1 while ``conn`` copies part k (both drivers leave
-    Python's lock while SQLite works), in file order, all inside the import's transaction."""
-    folder = Path(tempfile.mkdtemp(prefix="sharpeyes-stage-", dir=_scratch_root(table.nbytes)))
-    n = table.num_rows
-    size = max(STAGE_PART_ROWS, -(-n // STAGE_PARTS))
-    parts = [table.slice(start, size) for start in range(0, n, size)]
-    names = ", ".join(table.column_names)
-    values = ", ".join(_literal(v) for v in constants.values())
-    aliases = [f"sharpeyes_stage_{next(_ALIASES)}" for _ in parts]
-    for alias in aliases:  # detached (and the folder removed) when the transaction is over
-        hold_staging(conn, alias, folder)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-stage") as pool:
-        staged = [pool.submit(_stage, folder / f"stage{k}.db", p) for k, p in enumerate(parts)]
-        try:
-            for k, (alias, done) in enumerate(zip(aliases, staged, strict=True)):
-                done.result()
-                path = str(folder / f"stage{k}.db")
-                conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (path,))
-                conn.exec_driver_sql(
-                    f"INSERT INTO cameras ({names}, {', '.join(constants)}) "
-                    f"SELECT {names}, {values} FROM {alias}.stage ORDER BY rowid"
-                )
-        finally:
-            for later in staged:
-                later.cancel()
+
+class Staging:
+    """New cameras staged in scratch files by ADBC in a worker thread, from the moment this is made.
+
+    The table is cut into up to :data:`STAGE_PARTS` parts of at least :data:`STAGE_PART_ROWS` rows;
+    :meth:`copy` then copies each part into ``cameras`` with ``INSERT … SELECT`` on ``conn``, in
+    file order, inside the import's transaction, while the worker stages the next part (both
+    drivers leave Python's lock while SQLite works). Made before the import's merge, so that the
+    first part is staged while the merge runs (the scratch files are not the store's). Always
+    :meth:`close` it (waits for the worker); the files go when the transaction ends
+    (:func:`sharpeyes.store.engine.release_staging`)."""
+
+    def __init__(self, conn: Connection, table: pa.Table) -> None:
+        self.conn = conn
+        self.folder = Path(
+            tempfile.mkdtemp(prefix="sharpeyes-stage-", dir=_scratch_root(table.nbytes))
+        )
+        n = table.num_rows
+        size = max(STAGE_PART_ROWS, -(-n // STAGE_PARTS))
+        parts = [table.slice(start, size) for start in range(0, n, size)]
+        self.names = ", ".join(table.column_names)
+        self.aliases = [f"sharpeyes_stage_{next(_ALIASES)}" for _ in parts]
+        for alias in self.aliases:  # detached (and the folder removed) when the transaction is over
+            hold_staging(conn, alias, self.folder)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-stage")
+        self.staged = [
+            self.pool.submit(_stage, self.folder / f"stage{k}.db", p) for k, p in enumerate(parts)
+        ]
+
+    def copy(self, constants: dict[str, Any]) -> None:
+        """``INSERT … SELECT`` every part into ``cameras`` (with ``constants`` on every row)."""
+        values = ", ".join(_literal(v) for v in constants.values())
+        for k, (alias, done) in enumerate(zip(self.aliases, self.staged, strict=True)):
+            done.result()
+            path = str(self.folder / f"stage{k}.db")
+            self.conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (path,))
+            self.conn.exec_driver_sql(
+                f"INSERT INTO cameras ({self.names}, {', '.join(constants)}) "
+                f"SELECT {self.names}, {values} FROM {alias}.stage ORDER BY rowid"
+            )
+
+    def close(self) -> None:
+        """Cancel the parts not begun and wait for the one being staged."""
+        for later in self.staged:
+            later.cancel()
+        self.pool.shutdown(wait=True)
 
 
 def _copy_csv(conn: Connection, table: pa.Table, constants: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -154,24 +155,33 @@ class CameraImports:
         )
         empty = self.queries.is_empty(conn)
         split = self._split(conn, batch, empty)
-        slow = np.flatnonzero(split.slow)
-        known = split.stored[slow].any()
-        merge = merge_cameras(
-            batch.rows(slow), self.queries.stored_rows(conn, batch.ids_at(slow)) if known else None
-        )
-        import_writes.write_known(
-            self.db, conn, merge, import_id, started, split.hash_of(batch, slow)
-        )
-        inserted = len(split.fresh) + int(merge.new.sum())
-        self._insert_new(
-            conn,
-            batch,
-            split.fresh,
-            merge,
-            import_id,
-            started,
-            bulk_load=empty and inserted >= BULK_THRESHOLD,
-        )
+        fresh_rows = bulk.arrow_rows(batch, split.fresh) if len(split.fresh) else None
+        # the new cameras named once are staged (worker thread) while the merge runs
+        staging = bulk.start_staging(self.db, conn, fresh_rows) if fresh_rows else None
+        try:
+            slow = np.flatnonzero(split.slow)
+            known = split.stored[slow].any()
+            merge = merge_cameras(
+                batch.rows(slow),
+                self.queries.stored_rows(conn, batch.ids_at(slow)) if known else None,
+            )
+            import_writes.write_known(
+                self.db, conn, merge, import_id, started, split.hash_of(batch, slow)
+            )
+            inserted = len(split.fresh) + int(merge.new.sum())
+            self._insert_new(
+                conn,
+                batch,
+                split.fresh,
+                merge,
+                import_id,
+                started,
+                bulk_load=empty and inserted >= BULK_THRESHOLD,
+                new_rows=(fresh_rows, staging),
+            )
+        finally:
+            if staging is not None:
+                staging.close()
         self._rehash_unchanged(conn, batch, slow, merge)
         import_writes.write_log(
             self.db,
@@ -228,10 +238,12 @@ class CameraImports:
         at: str,
         *,
         bulk_load: bool,
+        new_rows: tuple[pa.Table | None, bulk.Staging | None] = (None, None),
     ) -> None:
-        """Insert the new cameras: those named once column by column (:mod:`sharpeyes.store.bulk`),
-        the merged duplicates as rows; the secondary indexes rebuilt after a big load into an empty
-        table; then their credentials."""
+        """Insert the new cameras: those named once column by column (:mod:`sharpeyes.store.bulk`;
+        ``new_rows``: their Arrow rows and staging when begun already), the merged duplicates as
+        rows; the secondary indexes rebuilt after a big load into an empty table; then their
+        credentials."""
         if not len(fresh) and not merge.new.any():
             return
         dropped = self._drop_camera_indexes(conn) if bulk_load else []
@@ -241,7 +253,9 @@ class CameraImports:
             "updated_at": at,
         }
         if len(fresh):
-            bulk.insert_new(self.db, conn, bulk.arrow_rows(batch, fresh), constants)
+            table, staging = new_rows
+            table = bulk.arrow_rows(batch, fresh) if table is None else table
+            bulk.insert_new(self.db, conn, table, constants, staging=staging)
         if merge.new.any():
             import_writes.insert_merged(self.db, conn, merge.rows, merge.new, import_id, at)
         if dropped:
