@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 from fastapi import Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from sharpeyes.api.basemap import TileArchive
 from sharpeyes.api.cache import ReadCache
@@ -71,6 +72,20 @@ class AppState:
             self._auth[key] = (principal, now)
         return principal
 
+    def remembered_principal(self, key: str) -> tuple[Principal | None] | None:
+        """The lookup remembered under ``key`` (in a 1-tuple) while fresh, else ``None``: no I/O."""
+        hit = self._auth.get(key)
+        if hit is not None and time.monotonic() - hit[1] < AUTH_CACHE_S:
+            return (hit[0],)
+        return None
+
+    def fresh_versions(self) -> dict[str, str] | None:
+        """The version stamps while they are trusted (:data:`VERSION_CHECK_S`), else ``None``: no I/O."""
+        held = self._versions
+        if held is not None and time.monotonic() - held[1] < VERSION_CHECK_S:
+            return held[0]
+        return None
+
     def forget_principals(self) -> None:
         """Drop remembered lookups (after users or tokens changed)."""
         with self._auth_lock:
@@ -101,8 +116,9 @@ class AppState:
         return versions
 
 
-def get_state(request: Request) -> AppState:
-    """The :class:`AppState` of the running app."""
+async def get_state(request: Request) -> AppState:
+    """The :class:`AppState` of the running app (a coroutine: FastAPI runs it on the event loop,
+    not in a worker thread)."""
     state: AppState = request.app.state.sharpeyes
     return state
 
@@ -118,29 +134,60 @@ class LoginRequiredError(Exception):
         self.next_path = next_path
 
 
+def _auth_key(
+    request: Request, state: AppState
+) -> tuple[str, str, Callable[[], Principal | None]] | None:
+    """How the caller is looked up: (cache key, "bearer"/"session", lookup); ``None`` without
+    usable credentials."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        return "t:" + token, "bearer", lambda: principal_for_token(state.store, token)
+    session_id = read_session(state.session_key, request.cookies.get(SESSION_COOKIE))
+    if session_id is None:
+        return None
+    return "s:" + session_id, "session", lambda: principal_for_session(state.store, session_id)
+
+
 def authenticate(request: Request, state: AppState) -> tuple[Principal | None, str | None]:
     """The caller from ``Authorization: Bearer`` or the session cookie, and how ("bearer"/"session").
 
     A session is looked up in the store (cached :data:`AUTH_CACHE_S` seconds), so logout, removing the
     user and a password change end it.
     """
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None, None
-        token = token.strip()
-        principal = state.cached_principal(
-            "t:" + token, lambda: principal_for_token(state.store, token)
-        )
-        return principal, "bearer" if principal else None
-    session_id = read_session(state.session_key, request.cookies.get(SESSION_COOKIE))
-    if session_id is None:
+    found = _auth_key(request, state)
+    if found is None:
         return None, None
-    principal = state.cached_principal(
-        "s:" + session_id, lambda: principal_for_session(state.store, session_id)
-    )
-    return principal, "session" if principal else None
+    key, how, lookup = found
+    principal = state.cached_principal(key, lookup)
+    return principal, how if principal else None
+
+
+def authenticate_remembered(
+    request: Request, state: AppState
+) -> tuple[Principal | None, str | None] | None:
+    """:func:`authenticate` when it needs no store lookup (no credentials, or a lookup remembered
+    within :data:`AUTH_CACHE_S`), else ``None``: safe to call on the event loop."""
+    found = _auth_key(request, state)
+    if found is None:
+        return None, None
+    key, how, _ = found
+    hit = state.remembered_principal(key)
+    if hit is None:
+        return None
+    return hit[0], how if hit[0] else None
+
+
+async def caller(request: Request, state: AppState) -> tuple[Principal | None, str | None]:
+    """:func:`authenticate` on the event loop when remembered, else in a worker thread (the store
+    is read): a remembered caller costs no thread hand-off."""
+    remembered = authenticate_remembered(request, state)
+    if remembered is not None:
+        return remembered
+    return await run_in_threadpool(authenticate, request, state)
 
 
 def session_csrf(state: AppState, cookie: str | None) -> str | None:
@@ -172,12 +219,12 @@ def _check(principal: Principal | None, role: str) -> Principal:
     return principal
 
 
-def require(role: str) -> Callable[..., Principal]:
+def require(role: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller, who must have ``role`` or above (401 without credentials, 403 below)."""
     role_rank(role)
 
-    def dependency(request: Request, state: StateDep) -> Principal:
-        principal, how = authenticate(request, state)
+    async def dependency(request: Request, state: StateDep) -> Principal:
+        principal, how = await caller(request, state)
         request.state.auth_via = how
         return _check(principal, role)
 
@@ -185,12 +232,12 @@ def require(role: str) -> Callable[..., Principal]:
     return dependency
 
 
-def require_page(role: str) -> Callable[..., Principal]:
+def require_page(role: str) -> Callable[..., Awaitable[Principal]]:
     """Like :func:`require` for HTML pages: without credentials, a redirect to the login form."""
     role_rank(role)
 
-    def dependency(request: Request, state: StateDep) -> Principal:
-        principal, how = authenticate(request, state)
+    async def dependency(request: Request, state: StateDep) -> Principal:
+        principal, how = await caller(request, state)
         request.state.auth_via = how
         if principal is None and "authorization" not in request.headers:
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -252,6 +299,17 @@ def camera_index(state: AppState) -> CameraIndex:
 
         threading.Thread(target=refresh, daemon=True, name="sharpeyes-index").start()
     return current
+
+
+def held_camera_index(state: AppState) -> CameraIndex | None:
+    """The open camera index when it is known current without I/O (version stamps fresh and
+    matching), else ``None`` (then :func:`camera_index`, in a worker thread)."""
+    versions = state.fresh_versions()
+    current = state._index
+    if versions is None or current is None:
+        return None
+    wanted = (versions["camera_rows"], versions["health"])
+    return current if getattr(current, "version", None) == wanted else None
 
 
 def latest(state: AppState, kind: str) -> dict[str, Any] | None:

@@ -34,6 +34,15 @@ class TileCache:
         """The ETag of a tile (quoted, as HTTP wants it)."""
         return '"' + _digest(f"{layer}|{version}|{key}", 24) + '"'
 
+    def peek(self, layer: str, version: str, key: str) -> bytes | None:
+        """The tile if it is held in memory (no disk, no build), else ``None``."""
+        slot = (layer, version, key)
+        with self._lock:
+            data = self._memory.get(slot)
+            if data is not None:
+                self._memory.move_to_end(slot)
+            return data
+
     def get(self, layer: str, version: str, key: str, build: Callable[[], bytes]) -> bytes:
         """The tile, from memory, else from disk, else ``build()`` (then kept in both)."""
         slot = (layer, version, key)

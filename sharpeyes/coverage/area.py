@@ -15,8 +15,9 @@ their vertex spacing).
 
 **Fast** (:func:`covered_area_raster`): a grid of ``cell_m`` metres over the leaves; each leaf's
 cells are labelled once (``rasterio.features.rasterize``) and each camera marks the cells whose
-centres lie in its sector, computed analytically with numpy on the camera's window of cells
-(distance ≤ range and bearing within the horizontal angle), without building polygons. Covered area
+centres lie in its sector (distance ≤ range and bearing within the horizontal angle), as runs of
+cells per raster row computed from the sector's geometry (:mod:`sharpeyes.coverage.sector_rows`),
+without building polygons. Covered area
 of a leaf = (covered cells / cells of the leaf) × the leaf's vector area. Its error against the exact
 figure is measured by ``tests/coverage/test_area.py`` and stated in ``docs/coverage.md``.
 
@@ -34,6 +35,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from sharpeyes.coverage.sector_rows import mark_sectors
 from sharpeyes.model.frames import obj_array
 
 __all__ = [
@@ -176,76 +178,6 @@ def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]
     return out
 
 
-def _mark_sectors(
-    grid: NDArray[np.uint8],
-    bit: int,
-    origin_x: float,
-    origin_y: float,
-    cell_m: float,
-    x: FloatArray,
-    y: FloatArray,
-    heading_deg: FloatArray,
-    fov_deg: FloatArray,
-    range_m: FloatArray,
-    *,
-    chunk_cells: int = 4_000_000,
-) -> None:
-    """OR ``bit`` into ``grid[row, col]`` for every cell whose centre lies in a camera's sector.
-
-    Row 0 is the top (max y) of the grid, as in a raster; ``origin_x/origin_y`` the top-left corner.
-    """
-    nrows, ncols = grid.shape
-    flat = grid.reshape(-1)
-    ok = np.isfinite(x) & np.isfinite(y) & (range_m > 0)
-    x, y, h, f, r = x[ok], y[ok], heading_deg[ok], fov_deg[ok], range_m[ok]
-    half = np.ceil(r / cell_m).astype(np.int64)
-    col_c = np.floor((x - origin_x) / cell_m).astype(np.int64)
-    row_c = np.floor((origin_y - y) / cell_m).astype(np.int64)
-    full = f >= 360.0
-    theta = np.deg2rad(h)
-    half_fov = np.deg2rad(np.minimum(f, 360.0)) / 2.0
-    # unit vectors of the two edges (bearing from north, clockwise: (sin, cos))
-    lx, ly = np.sin(theta - half_fov), np.cos(theta - half_fov)
-    rx, ry = np.sin(theta + half_fov), np.cos(theta + half_fov)
-    narrow = half_fov <= np.pi / 2
-    # windows reaching past the grid's edge need the bounds test; the others skip it
-    at_edge = (col_c - half < 0) | (col_c + half >= ncols) | (row_c - half < 0)
-    at_edge |= row_c + half >= nrows
-    # cameras are taken in batches of one window size and one shape (disc, sector up to 180°,
-    # wider sector), so that each batch evaluates only the test it needs
-    kinds = ((True, True), (False, True), (False, False))
-    for k in np.unique(half):
-        w = 2 * k + 1
-        offs = np.arange(-k, k + 1)
-        d_col = np.tile(offs, w)
-        d_row = np.repeat(offs, w)
-        step = max(1, chunk_cells // (w * w))
-        for disc, is_narrow in kinds:
-            mask = (half == k) & (full == disc)
-            if not disc:
-                mask &= narrow == is_narrow
-            sel = np.flatnonzero(mask)
-            for s in range(0, len(sel), step):
-                idx = sel[s : s + step]
-                cols = col_c[idx, None] + d_col[None, :]
-                rows = row_c[idx, None] + d_row[None, :]
-                vx = origin_x + (cols + 0.5) * cell_m - x[idx, None]
-                vy = origin_y - (rows + 0.5) * cell_m - y[idx, None]
-                inside = vx * vx + vy * vy <= (r[idx, None] ** 2)
-                if not disc:
-                    # in the sector when v is clockwise of the left edge and anticlockwise of the
-                    # right one (fields up to 180°), or either of the two (wider fields)
-                    c_left = ly[idx, None] * vx - lx[idx, None] * vy >= 0
-                    c_right = vy * rx[idx, None] - vx * ry[idx, None] >= 0
-                    if is_narrow:
-                        inside &= c_left & c_right
-                    else:
-                        inside &= c_left | c_right
-                if at_edge[idx].any():
-                    inside &= (rows >= 0) & (rows < nrows) & (cols >= 0) & (cols < ncols)
-                flat[rows[inside] * ncols + cols[inside]] |= np.uint8(bit)
-
-
 def _rasterize_labels(
     rasterize: Any,
     leaves: NDArray[np.object_],
@@ -359,7 +291,7 @@ def covered_area_raster(
     group_of = np.zeros(len(x), dtype=np.int64) if groups is None else groups
     for g in np.unique(group_of):
         sel = group_of == g
-        _mark_sectors(
+        mark_sectors(
             grid,
             1 << int(g),
             minx,

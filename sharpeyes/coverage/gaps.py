@@ -8,6 +8,7 @@ inputs and given in metres / m² / km²), ready for GeoJSON, GeoPackage or CSV (
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -19,7 +20,6 @@ import pyproj
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.area import covered_area_exact
 from sharpeyes.coverage.counts import camera_sectors, places_covered
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
 from sharpeyes.coverage.levels import UnitLevels, unit_levels
@@ -158,7 +158,9 @@ def _uncovered_roads(inputs: CoverageInputs, min_length_m: float) -> gpd.GeoData
     if len(sectors):
         tree = shapely.STRtree(sectors)
         ri, si = tree.query(geo, predicate="intersects")
-        order = np.argsort(ri, kind="stable")
+        # each road's sectors in camera order, whatever the tree: the same union for the same
+        # cameras, so a county task (docs/coverage.md, "Scale") cuts the same stretches
+        order = np.lexsort((si, ri))
         ri, si = ri[order], si[order]
         cuts = np.flatnonzero(np.diff(ri)) + 1
         for r_idx, s_idx in zip(np.split(ri, cuts), np.split(si, cuts), strict=True):
@@ -185,10 +187,37 @@ def _uncovered_roads(inputs: CoverageInputs, min_length_m: float) -> gpd.GeoData
     return frame.to_crs(WGS84)
 
 
-def h3_grid(inputs: CoverageInputs, *, resolution: int = 8) -> gpd.GeoDataFrame:
+def _hex_coverage(sectors: np.ndarray, hexes: np.ndarray) -> np.ndarray:
+    """Area (m²) of each hexagon inside the union of ``sectors`` (metric CRS): per hexagon, the
+    union of the sectors meeting it, in camera order — what other hexagons or cameras exist
+    changes nothing, so a county task's figure is the one-process figure."""
+    out = np.zeros(len(hexes), dtype=float)
+    ok = ~(shapely.is_missing(sectors) | shapely.is_empty(sectors))
+    polys, index = sectors[ok], np.flatnonzero(ok)
+    if not len(polys) or not len(hexes):
+        return out
+    hi, si = shapely.STRtree(polys).query(hexes, predicate="intersects")
+    order = np.lexsort((index[si], hi))
+    hi, si = hi[order], si[order]
+    cuts = np.flatnonzero(np.diff(hi)) + 1
+    for h_idx, s_idx in zip(np.split(hi, cuts), np.split(si, cuts), strict=True):
+        if len(h_idx):
+            hexagon = hexes[h_idx[0]]
+            seen = shapely.union_all(shapely.intersection(polys[s_idx], hexagon))
+            out[h_idx[0]] = float(shapely.area(seen))
+    return out
+
+
+def h3_grid(
+    inputs: CoverageInputs,
+    *,
+    resolution: int = 8,
+    keep: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> gpd.GeoDataFrame:
     """H3 hexagons (``resolution``, default 8: about 0.74 km² each) holding a camera, and their
     neighbours: ``h3`` index, ``cameras``, ``networked``, ``density_km2``, ``area_km2`` and
-    ``coverage`` (share of the hexagon inside some camera's field of view, exact vector)."""
+    ``coverage`` (share of the hexagon inside some camera's field of view, exact vector).
+    ``keep``: which of the (sorted) cell indexes to measure (a county task's own cells)."""
     import h3
 
     cam = inputs.cameras
@@ -219,6 +248,10 @@ def h3_grid(inputs: CoverageInputs, *, resolution: int = 8) -> gpd.GeoDataFrame:
     for c in uniq:
         ring.update(h3.grid_disk(str(c), 1))
     all_cells = np.array(sorted(ring))
+    if keep is not None:
+        all_cells = all_cells[np.asarray(keep(all_cells), dtype=bool)]
+        if not len(all_cells):
+            return empty
     pos = {c: i for i, c in enumerate(uniq)}
     n_cam = np.array([counts[pos[c]] if c in pos else 0 for c in all_cells])
     n_net = np.array([int(net_counts[pos[c]]) if c in pos else 0 for c in all_cells])
@@ -226,7 +259,7 @@ def h3_grid(inputs: CoverageInputs, *, resolution: int = 8) -> gpd.GeoDataFrame:
     hexes = gpd.GeoSeries(polys, crs=WGS84)
     hex_m = hexes.to_crs(inputs.crs).to_numpy()
     area = shapely.area(hex_m)
-    covered = covered_area_exact(camera_sectors(cam), hex_m)
+    covered = _hex_coverage(np.asarray(camera_sectors(cam), dtype=object), hex_m)
     return gpd.GeoDataFrame(
         {
             "h3": all_cells.astype(str),
@@ -249,6 +282,7 @@ def find_gaps(
     village_classes: tuple[int, ...] = CLASSES,
     h3_resolution: int = 8,
     min_road_gap_m: float = 1.0,
+    keep_cells: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Gaps:
     """Every gap layer from prepared inputs (:func:`~sharpeyes.coverage.kpis.prepare_inputs`).
 
@@ -266,6 +300,8 @@ def find_gaps(
         H3 resolution of the grid (0–15; 8 ≈ 0.74 km², 9 ≈ 0.11 km²).
     min_road_gap_m
         Uncovered road pieces shorter than this (metres) are left out.
+    keep_cells
+        Which H3 cells to measure (see :func:`h3_grid`); all by default.
     """
     if not 0 <= h3_resolution <= 15:
         raise InputError(f"H3 resolution must be 0–15, got {h3_resolution}", field="h3_resolution")
@@ -274,7 +310,7 @@ def find_gaps(
         villages=_uncovered_villages(inputs, units, village_classes),
         places=_uncovered_places(inputs, places),
         roads=_uncovered_roads(inputs, min_road_gap_m),
-        cells=h3_grid(inputs, resolution=h3_resolution),
+        cells=h3_grid(inputs, resolution=h3_resolution, keep=keep_cells),
         metric_crs=inputs.crs.to_string(),
         h3_resolution=h3_resolution,
         levels=unit_levels(units),

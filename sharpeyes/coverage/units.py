@@ -343,6 +343,15 @@ def _placement(
     )
 
 
+def _polygon_levels(units: pd.DataFrame, levels: np.ndarray, has_geo: np.ndarray) -> set[str]:
+    """The placed levels that have polygons: ``units.attrs["polygon_levels"]`` when ``units`` is a
+    part of the hierarchy (a county task's, :mod:`sharpeyes.jobs.partitioned`), else found here."""
+    given = units.attrs.get("polygon_levels")
+    if given is not None:
+        return {str(lvl) for lvl in given if lvl in _PLACED_LEVELS}
+    return {lvl for lvl in _PLACED_LEVELS if ((levels == lvl) & has_geo).any()}
+
+
 def assign_cameras(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> CameraPlacement:
     """Assign every camera to its county, township and village (see :func:`placed_codes`)."""
     return placed_codes(cameras, units)[0]
@@ -393,7 +402,7 @@ def placed_codes(cameras: pd.DataFrame, units: gpd.GeoDataFrame) -> tuple[Camera
     by = _ByCode(
         usable=~has_pos | inside_any,
         has_pos=has_pos,
-        poly_levels={lvl for lvl in _PLACED_LEVELS if ((levels_arr == lvl) & has_geo).any()},
+        poly_levels=_polygon_levels(units, levels_arr, has_geo),
         known=set(obj_array(units["code"])),
         county_of={str(k): v for k, v in anc["county"].items()},
         township_of={str(k): v for k, v in anc["township"].items()},

@@ -355,7 +355,9 @@ def compute_report(
         "health_run": run_id,
         "platform_probe_disagreements": disagreements,
         "hd_source": hd_source,
-        "resolution_mismatches": _mismatches(store, hd_min_lines=hd_min_lines),
+        "resolution_mismatches": _records(on_dask.resolution_mismatches)
+        if on_dask is not None
+        else _mismatches(store, hd_min_lines=hd_min_lines),
         **_placement_lists(placement),
         "grid_rows": grid_rows,
     }
@@ -396,19 +398,29 @@ def compute_gaps(
     hd_min_lines: int = HD_MIN_LINES,
     inputs: tuple[CoverageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]
     | None = None,
+    dask_address: str | None = None,
 ) -> tuple[Gaps, int]:
     """Find the gaps and save them as result ``"gaps"``: ``villages``, ``places``, ``roads``,
     ``cells`` (GeoJSON FeatureCollections, WGS-84), ``summary`` (counts), ``metric_crs``,
-    ``h3_resolution``, ``generated_at``."""
-    if inputs is None:
-        prepared, units, places, _ = _inputs(store, hd_min_lines=hd_min_lines)
-        grid_gaps = grid_part(store, prepared, None, area="none", cell_m=10.0)[2]
-    else:
-        prepared, units, places, grid_gaps = inputs
-    gaps = find_gaps(
-        prepared, units, places=places if len(places) else None, h3_resolution=h3_resolution
-    )
-    gaps.grids = grid_gaps
+    ``h3_resolution``, ``generated_at``. ``dask_address``: one task per county
+    (:mod:`sharpeyes.jobs.partitioned_gaps`) unless the store cannot be split so."""
+    gaps = None
+    if inputs is None and dask_address:
+        from sharpeyes.jobs.partitioned_gaps import gaps_on_dask
+
+        gaps = gaps_on_dask(
+            store, dask_address, h3_resolution=h3_resolution, hd_min_lines=hd_min_lines
+        )
+    if gaps is None:
+        if inputs is None:
+            prepared, units, places, _ = _inputs(store, hd_min_lines=hd_min_lines)
+            grid_gaps = grid_part(store, prepared, None, area="none", cell_m=10.0)[2]
+        else:
+            prepared, units, places, grid_gaps = inputs
+        gaps = find_gaps(
+            prepared, units, places=places if len(places) else None, h3_resolution=h3_resolution
+        )
+        gaps.grids = grid_gaps
     document = {
         **gaps.to_feature_collections(),
         "summary": gaps.summary(),
@@ -524,10 +536,8 @@ def write_report(
     elif fmt == "csv":
         _write_csv_files(out, mom.csv_rows(), grid_rows, only_grids=level == "grid", lang=lang)
     else:
-        # on a Dask run the gaps are found in one process (docs/scale.md)
-        gaps, gaps_id = compute_gaps(
-            store, inputs=None if inputs is None else (inputs, units, places, grid_gaps)
-        )
+        held_inputs = None if inputs is None else (inputs, units, places, grid_gaps)
+        gaps, gaps_id = compute_gaps(store, inputs=held_inputs, dask_address=dask_address)
         gaps_summary = {"gaps_result_id": gaps_id, **gaps.summary()}
         sheets = gap_sheets(gaps, placement, document["resolution_mismatches"], MISMATCH_COLUMNS)
         sheets.update(grid_gap_sheet(gaps.grids))
@@ -563,13 +573,11 @@ def write_gaps(
 ) -> dict[str, Any]:
     """Find the gaps, save them as result ``"gaps"`` and write them (geojson, gpkg or csv).
 
-    ``dask_address``: accepted, but the gaps run in this process (docs/scale.md)."""
-    if dask_address:
-        log.warning("--dask: the gaps are not split by county yet; they run in one process")
+    ``dask_address``: one Dask task per county (docs/scale.md)."""
     fmt = fmt.lower()
     if fmt not in ("geojson", "gpkg", "csv"):
         raise InputError(f"unknown gaps format {fmt!r}: use geojson, gpkg or csv", field="format")
-    gaps, result_id = compute_gaps(store, h3_resolution=h3_resolution)
+    gaps, result_id = compute_gaps(store, h3_resolution=h3_resolution, dask_address=dask_address)
     paths = _write_gap_files(gaps, out, fmt=fmt)
     return {
         "result_id": result_id,

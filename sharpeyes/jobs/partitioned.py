@@ -55,6 +55,15 @@ from sharpeyes.coverage.fov import fov_defaults
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs, prepare_inputs
 from sharpeyes.coverage.kpis import rates_from_counts
 from sharpeyes.coverage.units import CameraPlacement, unit_ancestors
+from sharpeyes.jobs.partitioned_lists import (
+    RemainderTask,
+    TaskLists,
+    county_boxes,
+    reduce_lists,
+    remainder_lists,
+    task_lists,
+    with_hierarchy,
+)
 from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.crs import metric_crs
 from sharpeyes.model.frames import obj_array
@@ -79,7 +88,6 @@ log = logging.getLogger(__name__)
 
 #: Degrees added around a box read from the store (a float's rounding in the projection back).
 _MARGIN_DEG: Final = 1e-7
-_LISTED: Final = 200
 
 
 @dataclass(frozen=True)
@@ -120,8 +128,7 @@ class CountyResult:
     counts: pd.DataFrame
     placed: int = 0
     id_mismatch: int = 0
-    outside: pd.DataFrame = field(default_factory=pd.DataFrame)
-    mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lists: TaskLists = field(default_factory=TaskLists)
     unplaced: pd.DataFrame = field(default_factory=pd.DataFrame)
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -155,6 +162,7 @@ class PartitionedReport:
     metric_crs: str
     run_id: int | None
     tasks: pd.DataFrame
+    resolution_mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def camera_placement(self) -> CameraPlacement:
         """The placement findings as :class:`~sharpeyes.coverage.units.CameraPlacement` (the lists;
@@ -323,9 +331,14 @@ def run_report_partitioned(
             plan, why = partition_plan(store, opts)
         if plan is None:
             raise AnalysisError(f"the work cannot be split by county: {why}")
-    futures = client.map(county_counts, county_tasks(store_url, plan, opts), pure=False)
-    results: list[CountyResult] = client.gather(futures)
-    return _reduce(results, plan)
+    from sharpeyes.jobs.task_url import task_store_url
+
+    with task_store_url(store_url) as url:  # the tasks carry no password
+        futures = client.map(county_counts, county_tasks(url, plan, opts), pure=False)
+        rest = RemainderTask(url, county_boxes(plan.units), plan.run_id, opts.hd_min_lines)
+        remainder = client.submit(remainder_lists, rest, pure=False)
+        results: list[CountyResult] = client.gather(futures)
+        return _reduce(results, plan, remainder.result())
 
 
 def county_tasks(store_url: str, plan: PartitionPlan, options: ReportOptions) -> list[CountyTask]:
@@ -345,7 +358,9 @@ def county_tasks(store_url: str, plan: PartitionPlan, options: ReportOptions) ->
     ]
 
 
-def _reduce(results: list[CountyResult], plan: PartitionPlan) -> PartitionedReport:
+def _reduce(
+    results: list[CountyResult], plan: PartitionPlan, remainder: TaskLists
+) -> PartitionedReport:
     """One KPI table from the counties' counts, added in the single-process order."""
     # county order, then largest partition first (a stable sort, as county_partitions + kpis do)
     ordered = sorted(sorted(results, key=lambda r: r.county), key=lambda r: -r.size)
@@ -364,33 +379,26 @@ def _reduce(results: list[CountyResult], plan: PartitionPlan) -> PartitionedRepo
         road_classes=plan.road_classes,
     )
     kpis.attrs["metric_crs"] = plan.crs.to_string()
+    lists = reduce_lists([*(r.lists for r in results), remainder])
     placed = sum(r.placed for r in results)
     placement = {
         "cameras": plan.cameras,
         "placed": placed,
-        "outside_every_unit": plan.cameras - placed - plan.unplaced,
+        "outside_every_unit": len(lists["outside"]),
         "unplaced_no_position": plan.unplaced,
         "id_county_mismatch": sum(r.id_mismatch for r in results),
     }
     return PartitionedReport(
         kpis=kpis,
         placement=placement,
-        outside=_listed([r.outside for r in results]),
-        mismatches=_listed([r.mismatches for r in results]),
+        outside=lists["outside"],
+        mismatches=lists["mismatches"],
         unplaced=next((r.unplaced for r in results if len(r.unplaced)), pd.DataFrame()),
         metric_crs=plan.crs.to_string(),
         run_id=plan.run_id,
         tasks=pd.DataFrame([{"county": r.county, **r.stats} for r in results]),
+        resolution_mismatches=lists["resolution"],
     )
-
-
-def _listed(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The counties' lists in one, by device ID, each camera once, at most :data:`_LISTED`."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame()
-    out = pd.concat(frames, ignore_index=True).drop_duplicates("device_id")
-    return out.sort_values("device_id", kind="stable").head(_LISTED).reset_index(drop=True)
 
 
 # -- the task -----------------------------------------------------------------------------------
@@ -438,7 +446,15 @@ def county_counts(task: CountyTask) -> CountyResult:
     """One county's additive counts, read from the store by the task itself (module docstring)."""
     started = time.perf_counter()
     with contextlib.closing(Store.open(task.store_url)) as store:
-        local, box, read = _county_inputs(store, task)
+        local, box, cams, health = _county_inputs(store, task)
+        lists = task_lists(
+            store,
+            local.placement,
+            county=task.county,
+            registry=cams,
+            health=health,
+            hd_min_lines=task.options.hd_min_lines,
+        )
     part = _partition(local, task, box)
     opts = task.options
     counts = pd.DataFrame(columns=["unit_code", "point_class"])
@@ -453,20 +469,18 @@ def county_counts(task: CountyTask) -> CountyResult:
         )
     p = local.placement.placement
     mine = obj_array(p["county"]) == task.county
-    outside = local.placement.outside
     return CountyResult(
         county=task.county,
         size=len(part.covering) + len(part.cameras),
         counts=counts,
         placed=int((p["placed"].to_numpy(dtype=bool) & mine).sum()),
         id_mismatch=int((p["id_mismatch"].to_numpy(dtype=bool) & mine).sum()),
-        outside=outside.head(_LISTED).reset_index(drop=True),
-        mismatches=p[p["id_mismatch"].to_numpy(dtype=bool) & mine].head(_LISTED),
+        lists=lists,
         unplaced=local.placement.unplaced.reset_index(drop=True)
         if task.county == _first_county(local)
         else pd.DataFrame(),
         stats={
-            "cameras_read": read,
+            "cameras_read": len(cams),
             "counted": len(part.cameras),
             "covering": len(part.covering),
             "seconds": round(time.perf_counter() - started, 3),
@@ -487,9 +501,12 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
-def _county_inputs(store: Any, task: CountyTask) -> tuple[CoverageInputs, np.ndarray | None, int]:
+def _county_inputs(
+    store: Any, task: CountyTask
+) -> tuple[CoverageInputs, np.ndarray | None, pd.DataFrame, pd.DataFrame | None]:
     """The county's inputs prepared as :func:`prepare_inputs` prepares the whole store's, its
-    metric extent, and how many cameras were read."""
+    metric extent, the cameras read (the registry's, before any stream resolution) and their
+    health results."""
     from sharpeyes.health.resolution import with_stream_resolution
 
     crs = pyproj.CRS.from_user_input(task.crs)
@@ -501,7 +518,9 @@ def _county_inputs(store: Any, task: CountyTask) -> tuple[CoverageInputs, np.nda
     if len(own):
         own_geo = reads.units_by_code(store, own["code"])
         box, extent = _read_box(own, own_geo, crs, task.max_range_m)
-    local_units = reads.units_by_code(store, _local_units(units, anc, task.county, box))
+    local_units = with_hierarchy(
+        reads.units_by_code(store, _local_units(units, anc, task.county, box)), units
+    )
 
     def cameras() -> Any:
         positionless = reads.cameras_without_position(store)
@@ -511,7 +530,7 @@ def _county_inputs(store: Any, task: CountyTask) -> tuple[CoverageInputs, np.nda
         return pd.concat([found, positionless], ignore_index=True) if len(positionless) else found
 
     key = f"{task.county}-{_box_key(box, task.options.hd_min_lines)}"
-    cams = reads.cached_frame(store, key, cameras)
+    cams = registry = reads.cached_frame(store, key, cameras)
     health = None
     if task.run_id is not None and len(cams):
         health = reads.health_of(store, task.run_id, cams["device_id"].astype(str).tolist())
@@ -531,7 +550,7 @@ def _county_inputs(store: Any, task: CountyTask) -> tuple[CoverageInputs, np.nda
     )
     first = sorted({str(c) for c in anc["county"].dropna()})
     local.units.attrs["first_county"] = first[0] if first else None
-    return local, extent, len(cams)
+    return local, extent, registry, health
 
 
 def _box_key(box: Any, hd_min_lines: int) -> str:

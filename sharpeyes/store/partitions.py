@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -38,12 +39,16 @@ __all__ = [
     "Box",
     "cached_frame",
     "camera_count",
+    "camera_order",
     "cameras_in_box",
+    "cameras_outside_boxes",
     "cameras_without_position",
     "count_without_position",
     "distinct_values",
     "health_count",
     "health_of",
+    "layer_by_ids",
+    "layer_extents",
     "layer_in_box",
     "range_groups",
     "unit_table",
@@ -70,6 +75,39 @@ def cameras_in_box(store: Any, box: Box) -> gpd.GeoDataFrame:
     """Cameras whose position lies in ``box`` (inclusive), in ``camera_id`` order — the order of
     :meth:`~sharpeyes.store.Store.cameras`; no credentials."""
     return store.cameras(bbox=box)
+
+
+def cameras_outside_boxes(store: Any, boxes: Sequence[Box]) -> gpd.GeoDataFrame:
+    """Cameras with a position in none of ``boxes`` (each inclusive, as :func:`cameras_in_box`
+    reads them), in ``camera_id`` order: the exact complement of the boxes' cameras among those
+    with a position. A scan on either back end (no index answers *outside*); a province has few."""
+    db, _ = _store_parts(store)
+    cam = s.cameras
+    inside = [
+        sa.and_(cam.c.lon.between(x0, x1), cam.c.lat.between(y0, y1)) for x0, y0, x1, y1 in boxes
+    ]
+    where: list[Any] = [cam.c.lon.is_not(None), cam.c.lat.is_not(None)]
+    if inside:
+        where.append(sa.not_(sa.or_(*inside)))
+    stmt = sa.select(*(cam.c[c] for c in RECORD_FIELDS)).where(*where).order_by(cam.c.camera_id)
+    with db.read() as conn:
+        records = db.raw_rows(conn, stmt)
+    return camera_frame(records, list(RECORD_FIELDS))
+
+
+def camera_order(store: Any, device_ids: Iterable[str]) -> dict[str, int]:
+    """``device_id → camera_id`` (the store's order) of some cameras."""
+    db, _ = _store_parts(store)
+    cam = s.cameras
+    ids = sorted({str(d) for d in device_ids})
+    out: dict[str, int] = {}
+    with db.read() as conn:
+        for i in range(0, len(ids), _IN_CHUNK):
+            stmt = sa.select(cam.c.device_id, cam.c.camera_id).where(
+                cam.c.device_id.in_(ids[i : i + _IN_CHUNK])
+            )
+            out.update({str(d): int(c) for d, c in conn.execute(stmt).all()})
+    return out
 
 
 def count_without_position(store: Any) -> int:
@@ -188,6 +226,45 @@ def layer_in_box(store: Any, table: str, box: Box) -> gpd.GeoDataFrame:
             )
         ]
     return layers.read_layer(t, columns, where)
+
+
+_LAYERS: Final = {
+    "places": (s.places, ("place_id", "name", "category", "geometry")),
+    "roads": (s.roads, ("road_id", "name", "road_class", "geometry")),
+}
+
+
+def layer_extents(store: Any, table: str) -> pd.DataFrame:
+    """Every place's or road's id and extent (``minx … maxy``, degrees) in the store's order:
+    a few numbers per row, from which the client decides which task takes which."""
+    db, _ = _store_parts(store)
+    t, columns = _LAYERS[table]
+    key = t.c[columns[0]]
+    with db.read() as conn:
+        rows = conn.execute(sa.select(key, *(t.c[c] for c in _EXTENT)).order_by(key)).all()
+    frame = pd.DataFrame.from_records(rows, columns=["id", *_EXTENT], coerce_float=False)
+    frame["id"] = frame["id"].astype(str)
+    for c in _EXTENT:
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    return frame
+
+
+def layer_by_ids(store: Any, table: str, ids: Sequence[str]) -> gpd.GeoDataFrame:
+    """Places or roads by id, in the store's order (by id)."""
+    _, layers = _store_parts(store)
+    t, columns = _LAYERS[table]
+    key = t.c[columns[0]]
+    wanted = sorted({str(i) for i in ids})
+    parts = [
+        layers.read_layer(t, columns, [key.in_(wanted[i : i + _IN_CHUNK])])
+        for i in range(0, len(wanted), _IN_CHUNK)
+    ] or [layers.read_layer(t, columns, [sa.false()])]
+    if len(parts) == 1:
+        return parts[0]
+    order = {v: k for k, v in enumerate(layer_extents(store, table)["id"])}
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.iloc[np.argsort([order[str(v)] for v in frame[columns[0]]], kind="stable")]
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry="geometry", crs=WGS84)
 
 
 def health_of(store: Any, run_id: int, device_ids: Sequence[str]) -> pd.DataFrame:

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from sharpeyes.api.deps import AppState, StateDep, Viewer, camera_index
+from sharpeyes.api.deps import AppState, StateDep, Viewer, camera_index, held_camera_index
 from sharpeyes.api.maps import KPIS
 from sharpeyes.api.routes.cameras import parse_list
 from sharpeyes.api.routes.results import GAP_LAYERS, layer
@@ -38,7 +39,7 @@ _RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
-def _tile(
+async def _tile(
     request: Request,
     state: AppState,
     layer_name: str,
@@ -46,12 +47,24 @@ def _tile(
     key: str,
     build: Callable[[], bytes],
 ) -> Response:
+    """The tile's answer: 304 for its ETag, else the tile from the LRU on the event loop (no thread
+    hand-off), else read from disk or built in a worker thread."""
     etag = state.tiles.etag(layer_name, version, key)
     headers = {**TILE_HEADERS, "ETag": etag}
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    data = state.tiles.get(layer_name, version, key, build)
+    data = state.tiles.peek(layer_name, version, key)
+    if data is None:
+        data = await run_in_threadpool(state.tiles.get, layer_name, version, key, build)
     return Response(data, media_type=MVT, headers=headers)
+
+
+async def _results_version(state: AppState) -> str:
+    """:func:`results_version`, on the event loop while the stamps are fresh."""
+    versions = state.fresh_versions()
+    if versions is None:
+        return await run_in_threadpool(results_version, state)
+    return f"{versions['units']}|{versions['results']}"
 
 
 def _checked(z: int, x: int, y: int) -> None:
@@ -61,7 +74,7 @@ def _checked(z: int, x: int, y: int) -> None:
 
 
 @router.get("/cameras/{z}/{x}/{y}.mvt", summary="Cameras as a vector tile", responses=_RESPONSES)
-def cameras_tile(
+async def cameras_tile(
     z: int,
     x: int,
     y: int,
@@ -81,7 +94,9 @@ def cameras_tile(
     classes = parse_list(point_class, tuple(int(c) for c in POINT_CLASSES), "point_class", int)
     wanted = parse_list(verdict, (*VERDICTS, "not_probed"), "verdict")
     codes = None if wanted is None else [VERDICT_CODES.get(v, 0) for v in wanted]
-    index = camera_index(state)
+    index = held_camera_index(state)
+    if index is None:  # stamps to re-read or an index to open: the store is read
+        index = await run_in_threadpool(camera_index, state)
     version = "|".join(getattr(index, "version", ("", "")))
     key = f"{z}/{x}/{y}/{point_class or ''}/{verdict or ''}".replace(",", "_")
 
@@ -89,7 +104,7 @@ def cameras_tile(
         rows = camera_rows(index, z, x, y, point_classes=classes, verdicts=codes)
         return camera_tile(index, rows, z, x, y, names=lambda ids: camera_names(state.store, ids))
 
-    return _tile(request, state, "cameras", version, key, build)
+    return await _tile(request, state, "cameras", version, key, build)
 
 
 def _kept(state: AppState, name: str, version: str, load: Callable[[], ShapeLayer]) -> ShapeLayer:
@@ -140,7 +155,7 @@ def unit_layer(state: AppState, level: str, version: str) -> ShapeLayer:
     summary="Units with their KPIs as a vector tile",
     responses=_RESPONSES,
 )
-def units_tile(
+async def units_tile(
     level: str, z: int, x: int, y: int, request: Request, state: StateDep, user: Viewer
 ) -> Response:
     """Layer ``units``: the unit polygons of ``level`` (county, township, village …) with
@@ -148,10 +163,14 @@ def units_tile(
     _checked(z, x, y)
     if not level.isidentifier() or len(level) > 32:
         raise HTTPException(400, f"level: {level!r} is not a unit level")
-    version = results_version(state)
-    shapes = unit_layer(state, level, version)
-    return _tile(
-        request, state, f"units.{level}", version, f"{z}/{x}/{y}", lambda: shapes.tile(z, x, y)
+    version = await _results_version(state)
+    return await _tile(
+        request,
+        state,
+        f"units.{level}",
+        version,
+        f"{z}/{x}/{y}",
+        lambda: unit_layer(state, level, version).tile(z, x, y),
     )
 
 
@@ -173,15 +192,19 @@ def gap_layer(state: AppState, name: str, version: str) -> ShapeLayer:
 @router.get(
     "/gaps/{name}/{z}/{x}/{y}.mvt", summary="A gaps layer as a vector tile", responses=_RESPONSES
 )
-def gaps_tile(
+async def gaps_tile(
     name: str, z: int, x: int, y: int, request: Request, state: StateDep, user: Viewer
 ) -> Response:
     """Layer ``gaps``: ``villages``, ``places``, ``roads`` or ``cells`` of the latest gaps result."""
     _checked(z, x, y)
     if name not in GAP_LAYERS:
         raise HTTPException(404, f"no gaps layer {name!r}: one of {list(GAP_LAYERS)}")
-    version = results_version(state)
-    shapes = gap_layer(state, name, version)
-    return _tile(
-        request, state, f"gaps.{name}", version, f"{z}/{x}/{y}", lambda: shapes.tile(z, x, y)
+    version = await _results_version(state)
+    return await _tile(
+        request,
+        state,
+        f"gaps.{name}",
+        version,
+        f"{z}/{x}/{y}",
+        lambda: gap_layer(state, name, version).tile(z, x, y),
     )
