@@ -14,12 +14,20 @@ access / 40, 50 centres, 1 platform):
    :func:`sharpeyes.network.check_network` from frames to the report document with its layers, once
    with ``engine="networkx"`` (the plain-Python graph code the package had) and once on csgraph,
    each in its own child process, plus the array checks at that size; the ratios.
-3. The single-point-of-failure check beside the plain networkx approach (remove each candidate node
+3. **The user's path on a store** (``--store-cameras``, default 1,000,000; 0 skips): the synthetic
+   province of :mod:`sharpeyes.demo.province` at that many cameras (``--store-cities`` cities,
+   default 2; a switch per 50 cameras) generated into a SQLite file (``--workdir``, kept for the
+   next run), then ``sharpeyes network check``'s job (:func:`sharpeyes.jobs.network.check`: the
+   store's column reader, the checks, the report saved) in a child process, peak RSS beside the
+   goal; beside it, at up to ``--store-baseline-max`` cameras, the canonical frame
+   (``store.cameras()`` into :func:`~sharpeyes.network.check_network`), the path before.
+4. The single-point-of-failure check beside the plain networkx approach (remove each candidate node
    from the full graph with cameras as nodes, recount) on ``--baseline-cameras`` (default 20,000),
    asserted to give the same counts.
 
     python benchmarks/network.py [--cameras 10000000] [--frame-cameras 1000000]
                                  [--baseline-cameras 20000] [--repeat 3]
+                                 [--store-cameras 1000000] [--store-cities 2] [--workdir DIR]
 """
 
 from __future__ import annotations
@@ -31,7 +39,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +50,9 @@ import numpy as np
 import pandas as pd
 from _util import peak_rss_bytes
 
+from sharpeyes.demo.province import ProvinceSpec
+from sharpeyes.jobs import network as network_jobs
+from sharpeyes.jobs.province import generate_province
 from sharpeyes.network import (
     build_network,
     check_network,
@@ -49,6 +62,7 @@ from sharpeyes.network import (
 from sharpeyes.network.collapsed import SwitchGraph, check_arrays
 from sharpeyes.network.graph import CLASS_KEYS
 from sharpeyes.network.reference import cut_off_weights_networkx, routes_networkx
+from sharpeyes.store import Store, bulk
 
 GOAL_PEAK_GIB = 4.0
 
@@ -295,10 +309,95 @@ def _graph_part(
     return run
 
 
-def _in_child(kind: str, cameras: int, centres: int, repeat: int) -> dict[str, Any]:
+def _store_spec(cameras: int, cities: int) -> ProvinceSpec:
+    """The synthetic province at ``cameras`` cameras (a switch per 50) with ``cities`` cities."""
+    spec = ProvinceSpec.scaled(min(1.0, cameras / ProvinceSpec().cameras))
+    spec = replace(spec, cities=min(cities, spec.counties), cameras=cameras)
+    return replace(spec, switches=max(spec.villages, cameras // 50))
+
+
+def _store_url(workdir: Path, spec: ProvinceSpec) -> str:
+    """A SQLite file holding the province of ``spec`` with its network (generated once)."""
+    path = workdir / f"province-{spec.cameras}-{spec.cities}.db"
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        t0 = time.perf_counter()
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        # one transaction holds every staged part ATTACHed till its end, and SQLite allows 10:
+        # a province of more than ~10 counties goes in by the plain insert (generation, untimed)
+        bulk.STAGE_ROWS = 2**62  # type: ignore[misc]
+        with Store.open(f"sqlite:///{partial}") as store:
+            generate_province(store, spec)
+        partial.rename(path)
+        print(
+            f"  generated {spec.cameras:,} cameras into {path} in {time.perf_counter() - t0:.0f} s"
+        )
+    return url
+
+
+def _store_child(kind: str, url: str) -> dict[str, Any]:
+    """``network check`` on the store at ``url`` in this (child) process: ``store`` the job (the
+    column reader), ``store-frames`` the canonical frame into ``check_network`` (the path before)."""
+    with Store.open(url) as store:
+        inputs_peak = peak_rss_bytes()
+        t0, c0 = time.perf_counter(), time.process_time()
+        if kind == "store":
+            document = network_jobs.check(store)
+        else:
+            nodes, links = store.network()
+            document = check_network(nodes, links, store.cameras()).document()
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    s = document["summary"]
+    keys = ("cameras", "cameras_with_path", "networked_without_path", "single_points_of_failure")
+    return {
+        "kind": kind,
+        "wall_s": seconds,
+        "cpu_s": cpu,
+        "peak_gib": peak_rss_bytes() / 1024**3,
+        "inputs_peak_gib": inputs_peak / 1024**3,
+        "made_s": 0.0,
+        "switches": sum(v for k, v in s["nodes_by_kind"].items() if k != "camera"),
+        "summary": {k: int(s[k]) for k in (*keys, "bridges", "overloaded_links")},
+    }
+
+
+def _store_part(args: argparse.Namespace) -> None:
+    spec = _store_spec(args.store_cameras, args.store_cities)
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="sharpeyes-network-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    url = _store_url(workdir, spec)
+    runs = [_in_child("store", args.store_cameras, args.centres, 1, url=url)]
+    if args.store_cameras <= args.store_baseline_max:
+        runs.append(_in_child("store-frames", args.store_cameras, args.centres, 1, url=url))
+    lean = runs[0]
+    verdict = "met" if lean["peak_gib"] <= GOAL_PEAK_GIB else "NOT met"
+    print(
+        f"the user's path, `network check` on a SQLite store: {spec.cameras:,} cameras, "
+        f"{lean['switches']:,} nodes ({spec.cities} cities, {spec.counties} counties, "
+        f"{spec.villages:,} villages)"
+    )
+    print(_line("jobs.network.check (column reader)", lean))
+    if len(runs) > 1:
+        print(_line("store.cameras() → check_network (before)", runs[1]))
+        same = runs[1]["summary"] == lean["summary"]
+        print(
+            f"  same figures: {same}; {runs[1]['peak_gib'] / lean['peak_gib']:.1f}× less memory, "
+            f"{runs[1]['cpu_s'] / max(lean['cpu_s'], 1e-9):.1f}× less CPU than the path before"
+        )
+    print(
+        f"  goal: peak ≤ {GOAL_PEAK_GIB:.0f} GiB at 10M — {verdict} at this size; {lean['summary']}"
+    )
+
+
+def _in_child(
+    kind: str, cameras: int, centres: int, repeat: int, *, url: str | None = None
+) -> dict[str, Any]:
     """Run :func:`_child` in a fresh interpreter (its own peak RSS) and read its JSON line."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
     command += ["--cameras", str(cameras), "--centres", str(centres), "--repeat", str(repeat)]
+    if url is not None:
+        command += ["--child-url", url]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"child {kind} at {cameras:,} cameras failed:\n{done.stderr[-3000:]}")
@@ -400,15 +499,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--centres", type=int, default=50)
     parser.add_argument("--baseline-cameras", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--store-cameras", type=int, default=1_000_000)
+    parser.add_argument("--store-cities", type=int, default=2)
+    parser.add_argument("--store-baseline-max", type=int, default=2_000_000)
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--skip-frames", action="store_true", help="only the store part")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--child-url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child and args.child_url:
+        print(json.dumps(_store_child(args.child, args.child_url)))
+        return 0
     if args.child:
         print(json.dumps(_child(args.child, args.cameras, args.centres, args.repeat)))
+        return 0
+    if args.skip_frames:
+        _store_part(args)
+        load = os.getloadavg()
+        print(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
         return 0
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
     big = _province(args)
     _same_size(args, big)
+    if args.store_cameras:
+        _store_part(args)
     status = _plain_comparison(args)
     load = os.getloadavg()
     print(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")

@@ -155,3 +155,42 @@ def tune(
                 if value > best + 1e-9:
                     best, config = value, trial
     return config
+
+
+#: ``moved_in_place_share`` values :func:`choose_in_place_share` tries, lowest (fastest) first.
+IN_PLACE_SHARES = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9, 1.0)
+
+
+def choose_in_place_share(
+    measured: Sequence[Measured],
+    *,
+    base: HealthConfig = DEFAULT_CONFIG,
+    faults: Sequence[str] = ("moved", "scene_change"),
+) -> float:
+    """The lowest ``moved_in_place_share`` (the most samples on the fast path) that changes no
+    verdict for the worse on ``measured`` — the tuning samples, measured with the test off
+    (``moved_in_place_share`` > 1, so every sample also has the slow shift measures): precision
+    and recall of ``faults`` at every strength and the false alarms no worse than with the test
+    off, and at least twice the largest share of any turned (``moved``) sample — a margin for
+    what stays in place when a real camera turns (an OSD clock, a dirty dome). 1.0 when every
+    value costs something."""
+    off = score(measured, config=replace(base, moved_in_place_share=2.0))
+    turned = [m.get("in_place_share", math.nan) for x, m in measured if x.fault == "moved"]
+    floor = 2.0 * max((s for s in turned if not math.isnan(s)), default=0.0)
+
+    def no_worse(trial: Scores) -> bool:
+        for key, sc in off.by_fault.items():
+            if key[0] not in faults:
+                continue
+            now = trial.by_fault[key]
+            for a, b in ((now.precision, sc.precision), (now.recall, sc.recall)):
+                if not math.isnan(b) and not (a >= b - 1e-9):
+                    return False
+        return all(trial.false_alarm_rate[c] <= r + 1e-9 for c, r in off.false_alarm_rate.items())
+
+    for share in IN_PLACE_SHARES:
+        if share < floor:
+            continue
+        if no_worse(score(measured, config=replace(base, moved_in_place_share=share))):
+            return share
+    return 1.0

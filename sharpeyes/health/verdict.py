@@ -91,6 +91,10 @@ class HealthConfig:
     moved_phase_response:
         Phase correlation of the thumbnails with a peak of at least this response (0–1) and a
         shift under half the ``moved`` threshold: the view is in place (no feature matching).
+    moved_in_place_share:
+        Where that peak is weak (a busy scene), at least this share of the reference's textured
+        edge patches found within 2 thumbnail px of their place
+        (:func:`~sharpeyes.health.views.in_place_share`): the view is in place too.
     frozen_change:
         ``frozen`` when no two consecutive sampled frames differ by more than this mean absolute
         difference (grey levels, on the blurred thumbnail).
@@ -126,6 +130,7 @@ class HealthConfig:
     moved_min_inliers: int = 20
     moved_inlier_share: float = 0.3
     moved_phase_response: float = 0.2
+    moved_in_place_share: float = 0.4
     moved_min_support: int = 1
     moved_patch_correlation: float = 0.5
     moved_aligned: float = 0.7
@@ -353,13 +358,29 @@ def _thumb_shift_verified(m: Callable[[str], float], config: HealthConfig) -> bo
     )
 
 
+def _patches_in_place(
+    p: d.Prepared, ref: d.Prepared, config: HealthConfig, out: dict[str, float]
+) -> bool:
+    """Whether enough of the reference's edge patches are where they were (``in_place_share``,
+    about 0.2 ms): the view is in place, no feature matching needed."""
+    share = v.in_place_share(
+        p.thumb,
+        ref.thumb,
+        min_correlation=config.moved_patch_correlation,
+        enough=config.moved_in_place_share,
+    )
+    out["in_place_share"] = share
+    return share >= config.moved_in_place_share
+
+
 def _shift_measures(
     p: d.Prepared, ref: d.Prepared | None, *, config: HealthConfig, fov_deg: float | None
 ) -> dict[str, float]:
     """``shift_px`` (at the analysis width), ``shift_fraction`` (of the width), ``shift_deg``
     (heading, from ``fov_deg``), ``shift_source`` (0 phase correlation, in place; 1 ORB; 2
     thumbnails), ``match_inliers``, ``match_patches`` (estimators agreeing on the thumbnail
-    shift), ``aligned_difference`` and ``in_place_difference`` (of the thumbnail shift). Phase correlation of the thumbnails first (a
+    shift), ``aligned_difference`` and ``in_place_difference`` (of the thumbnail shift),
+    ``in_place_share`` (the reference's edge patches found in place, where phase correlation's peak is weak). Phase correlation of the thumbnails first (a
     fraction of a millisecond): when most of the picture is where it was, that is the answer;
     otherwise ORB + RANSAC, and where ORB finds no consistent match, the verified thumbnail shift
     (:func:`_matched_shift`)."""
@@ -369,6 +390,7 @@ def _shift_measures(
         "match_patches": nan,
         "aligned_difference": nan,
         "in_place_difference": nan,
+        "in_place_share": nan,
         "shift_source": nan,
         "shift_px": nan,
         "shift_fraction": nan,
@@ -385,6 +407,9 @@ def _shift_measures(
     ):
         # most of the picture is where it was: no need for feature matching (the costly part)
         dx, dy = tdx * scale, tdy * scale
+        out["shift_source"] = 0.0
+    elif _patches_in_place(p, ref, config, out):
+        dx = dy = 0.0  # the background's patches are within 2 thumbnail px of their place
         out["shift_source"] = 0.0
     else:
         found = _matched_shift(p, ref, config, out, (tdx, tdy))
@@ -514,7 +539,9 @@ def _picture_faults(m: _Measure, config: HealthConfig) -> set[str]:
 def _view_faults(m: _Measure, config: HealthConfig, *, has_reference: bool) -> set[str]:
     """Faults of the view: moved (with occlusion), or scene_change / occlusion."""
     found: set[str] = set()
-    shifted = m("shift_fraction") > config.moved_shift_fraction
+    # patches in place: the slow shift measures (if taken, as by tuning) do not count
+    in_place = m("in_place_share") >= config.moved_in_place_share
+    shifted = not in_place and m("shift_fraction") > config.moved_shift_fraction
     if shifted and m("shift_source") == 2.0:
         shifted = _thumb_shift_verified(m, config)
     if shifted:
@@ -525,7 +552,8 @@ def _view_faults(m: _Measure, config: HealthConfig, *, has_reference: bool) -> s
         if m("occluded_fraction") > config.occlusion_fraction:
             found.add("occlusion")
         difference = m("scene_difference")
-        if m("shift_source") == 1.0 and m("match_inliers") >= config.view_found_inliers:
+        found_whole = m("match_inliers") >= config.view_found_inliers
+        if not in_place and m("shift_source") == 1.0 and found_whole:
             # the whole view found by ORB, shifted a little: compare once the shift is undone
             difference = min(difference, m("aligned_difference"))
         if difference > config.scene_difference:

@@ -189,6 +189,55 @@ def _patch_shifts(
     return found
 
 
+def in_place_share(
+    thumb: NDArray[Any],
+    reference_thumb: NDArray[Any],
+    *,
+    grid: int = 4,
+    size: float = 0.3,
+    radius_px: int = 2,
+    min_correlation: float = 0.5,
+    enough: float = 2.0,
+) -> float:
+    """Share (0–1) of the reference's textured patches found where they were: ``grid``×``grid``
+    patches (``size`` of the width and height) of the reference thumbnail's edge map, each
+    searched for only within ``radius_px`` thumbnail pixels of its place in the picture's edge
+    map (``TM_CCOEFF_NORMED`` ≥ ``min_correlation``). 0 when no patch is textured. The search
+    stops once the share is sure to reach ``enough`` (the share returned is then at least
+    ``enough``) or sure not to (about 0.2 ms instead of 0.4 ms).
+
+    The cheap test that the view is in place on a busy scene (a person filling the picture, where
+    phase correlation's peak is weak): the background's patches are still where they were, while
+    a turned view (≥ 9 % of the width, 14 px of a 160-px thumbnail) leaves none within reach.
+    """
+    if thumb.shape != reference_thumb.shape:
+        reference_thumb = cv2.resize(
+            reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    now, ref = _edges(thumb), _edges(reference_thumb)
+    h, w = ref.shape[:2]
+    ph, pw = max(4, round(h * size)), max(4, round(w * size))
+    places = []
+    for gy, gx in itertools.product(range(grid), range(grid)):
+        y0 = round(gy * (h - ph) / max(1, grid - 1))
+        x0 = round(gx * (w - pw) / max(1, grid - 1))
+        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
+        if float(cv2.meanStdDev(patch)[1][0, 0]) >= 2.0:  # a flat patch matches anywhere
+            places.append((y0, x0, patch))
+    if not places:
+        return 0.0
+    needed = enough * len(places)
+    found = 0
+    for tried, (y0, x0, patch) in enumerate(places):
+        ya, xa = max(0, y0 - radius_px), max(0, x0 - radius_px)
+        window = now[ya : y0 + ph + radius_px, xa : x0 + pw + radius_px]
+        _, best, _, _ = cv2.minMaxLoc(cv2.matchTemplate(window, patch, cv2.TM_CCOEFF_NORMED))
+        found += best >= min_correlation
+        if enough <= 1.0 and (found >= needed or found + len(places) - tried - 1 < needed):
+            break
+    return found / len(places)
+
+
 def _groups(moves: NDArray[Any], tolerance_px: float) -> list[NDArray[np.bool_]]:
     """Disjoint groups of shifts that agree to ``tolerance_px``, largest first (greedy)."""
     near = np.hypot(moves[:, None, 0] - moves[None, :, 0], moves[:, None, 1] - moves[None, :, 1])

@@ -18,6 +18,7 @@ from sharpeyes.ingest.topology import topology_from_files
 from sharpeyes.network import BitrateTable, check_network, write_json, write_xlsx
 from sharpeyes.network.check import frame_records
 from sharpeyes.network.load import OVERLOAD_THRESHOLD
+from sharpeyes.store.network_reads import network_cameras
 
 FORMATS = ("json", "xlsx")
 
@@ -110,7 +111,7 @@ def check(
         raise ConfigError(f"threshold must be above 0, got {threshold}")
     table = BitrateTable.from_file(bitrates) if isinstance(bitrates, (str, Path)) else bitrates
     nodes, links = store.network()
-    cameras = store.cameras()
+    cameras = _inventory(store)
     if len(nodes) == 0 and (
         len(cameras) == 0 or "parent_id" not in cameras or cameras["parent_id"].isna().all()
     ):
@@ -134,3 +135,10 @@ def check(
                 json.dumps(collection, ensure_ascii=False), encoding="utf-8"
             )
     return document
+
+
+def _inventory(store: _NetworkStore) -> pd.DataFrame:
+    """The inventory's attachment columns from the store's column reader (Arrow text, categorical
+    names: no Python object per camera), or the canonical frame from a store without one."""
+    db = getattr(store, "db", None)
+    return store.cameras() if db is None else network_cameras(db)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes.model.codes import CAMERA_DEVICE_TYPES
+from sharpeyes.network.lean import arrow_device_flags, is_lean, lean_county, lean_text
 
 #: Point-class columns of the by-class breakdowns; 0 stands for "class unknown".
 CLASS_KEYS: Final = (1, 2, 3, 4, 9, 0)
@@ -77,7 +78,12 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
             | {"is_camera": pd.Series(dtype=bool)}
         )
     frame = pd.DataFrame(index=pd.RangeIndex(len(cameras)))
-    if "device_id" in cameras:
+    lean_ids = "device_id" in cameras and is_lean(cameras["device_id"])
+    if lean_ids:
+        ids_text, is_camera, first = arrow_device_flags(cameras["device_id"])
+        frame["is_camera"] = is_camera
+        frame["_first"] = first
+    elif "device_id" in cameras:
         # recorders, platforms and organisations (GB/T 28181 type code not a camera's) are devices
         # that only extend parent chains
         ids = cameras["device_id"].reset_index(drop=True).astype("string").str.strip()
@@ -92,22 +98,9 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
     for column, dtype in columns.items():
         if column in cameras:
             values = cameras[column].reset_index(drop=True)
-            if dtype == "string" and column == "admin_code":
-                frame[column] = values.astype("string")
-            elif dtype == "string":
-                frame[column] = _text(values)
-            elif dtype == "object":
-                frame[column] = values.astype(object)
-            elif dtype == "boolean":
-                frame[column] = values.astype("boolean")
-            elif dtype == "Int64":
-                if values.dtype.kind not in "iu":
-                    values = pd.to_numeric(values, errors="coerce")
-                frame[column] = values.astype("Int64")
-            else:
-                if values.dtype.kind != "f":
-                    values = pd.to_numeric(values, errors="coerce")
-                frame[column] = values.astype("float64")
+            frame[column] = (
+                ids_text if column == "device_id" and lean_ids else _typed(values, column, dtype)
+            )
         else:
             frame[column] = pd.Series(
                 np.nan
@@ -121,7 +114,27 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
     keep = frame["device_id"].notna().to_numpy(dtype=bool)
     if "_first" in frame:
         keep = keep & frame.pop("_first").to_numpy(dtype=bool)
-    return frame[keep].reset_index(drop=True)
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
+
+
+def _typed(values: pd.Series, column: str, dtype: str) -> pd.Series:
+    """One inventory column as the checks take it (text stripped, blanks missing; see
+    :func:`inventory_frame`); Arrow or categorical text stays categorical (:mod:`.lean`)."""
+    if dtype == "string" and is_lean(values) and column != "device_id":
+        return lean_text(values) if column != "admin_code" else values
+    if dtype == "string":
+        return values.astype("string") if column == "admin_code" else _text(values)
+    if dtype == "object":
+        return values.astype(object)
+    if dtype == "boolean":
+        return values.astype("boolean")
+    if dtype == "Int64":
+        if values.dtype.kind not in "iu":
+            values = pd.to_numeric(values, errors="coerce")
+        return values.astype("Int64")
+    if values.dtype.kind != "f":
+        values = pd.to_numeric(values, errors="coerce")
+    return values.astype("float64")
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -433,10 +446,15 @@ def camera_table(
             [inventory.assign(in_inventory=True), topo_only.assign(in_inventory=False)],
             ignore_index=True,
         )
-    else:
-        table = inventory.assign(in_inventory=True).reset_index(drop=True)
+    else:  # the columns shared with ``inventory`` (replaced below, never written in place)
+        table = inventory.copy(deep=False)
+        table.index = pd.RangeIndex(len(table))
+        table["in_inventory"] = True
     table["point_class"] = table["point_class"].fillna(0).astype("int64")
     table.loc[~table["point_class"].isin(CLASS_KEYS), "point_class"] = 0
+    if isinstance(table["admin_code"].dtype, pd.CategoricalDtype):
+        table["unit"] = lean_county(table["admin_code"], table["device_id"])
+        return table, extra_ids
     admin = table["admin_code"].astype("string").str[:6]
     admin = admin.where(admin.str.len() == 6)
     missing = admin.isna()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ from sharpeyes.network.graph import (
 from sharpeyes.network.load import (
     OVERLOAD_THRESHOLD,
     BitrateTable,
+    access_loads,
     camera_bitrates,
     cameras_per_centre,
     link_loads,
@@ -61,18 +63,28 @@ class NetworkCheck:
     bridges: pd.DataFrame
     single_uplink: pd.DataFrame
     link_load: pd.DataFrame
-    access_load: pd.DataFrame
+    access_overloaded: pd.DataFrame
     centres: pd.DataFrame
     bitrate_assumed: int
     codec_assumed: int
     bitrates: BitrateTable
     threshold: float
+    bitrate_mbps: np.ndarray
+
+    @cached_property
+    def access_load(self) -> pd.DataFrame:
+        """Every camera's own access link that reaches a platform (built on first use: a row per
+        camera; the report needs only :attr:`access_overloaded`)."""
+        idx = self.network.cameras["attach_idx"].to_numpy(dtype=np.int64)
+        reach = idx >= 0
+        reach[reach] = self.routes.depth[idx[reach]] >= 0
+        return access_loads(self.network, self.bitrate_mbps, reach, threshold=self.threshold)
 
     @property
     def overloaded(self) -> pd.DataFrame:
         """Overloaded links (infrastructure and camera access links), highest utilisation first."""
         infra = self.link_load[self.link_load["overloaded"]].assign(link="infrastructure")
-        access = self.access_load[self.access_load["overloaded"]].assign(link="access")
+        access = self.access_overloaded.assign(link="access")
         columns = ["a", "b", "link", "load_mbps", "capacity_mbps", "utilisation", "cameras"]
         frame = pd.concat([infra[columns], access[columns]], ignore_index=True)
         return frame.sort_values("utilisation", ascending=False, kind="stable").reset_index(
@@ -183,7 +195,7 @@ class NetworkCheck:
         nodes with ``node, kind, name, cameras`` (hanging on it), ``cameras_behind``, ``has_path``,
         ``hops``, ``centre``.
         """
-        overloaded_access = self.access_load[self.access_load["overloaded"]]
+        overloaded_access = self.access_overloaded
         pos = self._map_positions(overloaded_access)
         return {
             "links": _collection(self._link_features(pos, overloaded_access)),
@@ -324,7 +336,9 @@ def check_network(
     rate, assumed, codec_assumed = camera_bitrates(
         network.cameras["resolution"], network.cameras["codec"], table
     )
-    infra_load, access_load = link_loads(network, routes, rate, threshold=threshold)
+    infra_load, access_over = link_loads(
+        network, routes, rate, threshold=threshold, overloaded_access_only=True
+    )
     return NetworkCheck(
         network=network,
         routes=routes,
@@ -336,12 +350,13 @@ def check_network(
         bridges=bridges(network, weights=weights),
         single_uplink=single_uplink_nodes(network, routes, weights=weights),
         link_load=infra_load,
-        access_load=access_load,
+        access_overloaded=access_over,
         centres=cameras_per_centre(network, routes),
         bitrate_assumed=int(assumed.sum()),
         codec_assumed=int(codec_assumed.sum()),
         bitrates=table,
         threshold=threshold,
+        bitrate_mbps=rate.to_numpy(dtype=float),
     )
 
 

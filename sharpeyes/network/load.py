@@ -147,8 +147,10 @@ def link_loads(
     bitrate_mbps: pd.Series,
     *,
     threshold: float = OVERLOAD_THRESHOLD,
+    overloaded_access_only: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Load on every infrastructure link and on every camera access link.
+    """Load on every infrastructure link and on every camera access link (only the overloaded
+    ones with ``overloaded_access_only``).
 
     Parameters
     ----------
@@ -196,7 +198,28 @@ def link_loads(
     infra["utilisation"] = infra["load_mbps"] / infra["capacity_mbps"]
     infra["overloaded"] = (infra["utilisation"] > threshold).fillna(False).astype(bool)
 
+    return infra, access_loads(
+        network, bitrate, reach, threshold=threshold, overloaded_only=overloaded_access_only
+    )
+
+
+def access_loads(
+    network: Network,
+    bitrate: np.ndarray,
+    reach: np.ndarray,
+    *,
+    threshold: float,
+    overloaded_only: bool = False,
+) -> pd.DataFrame:
+    """Each camera's own access link (cameras that reach a platform, ``reach``; bitrate in
+    Mbit/s per row of ``network.cameras``); with ``overloaded_only`` only the overloaded ones
+    (a province's report needs no row per camera)."""
+    cams = network.cameras
     direct = reach & ~cams["in_graph"].to_numpy(dtype=bool)
+    if overloaded_only:
+        capacity = cams["link_capacity_mbps"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            direct &= bitrate / capacity > threshold
     access = pd.DataFrame(
         {
             "device_id": cams.loc[direct, "device_id"].to_numpy(dtype=object),
@@ -211,7 +234,7 @@ def link_loads(
     access["on_route"] = True
     access["utilisation"] = access["load_mbps"] / access["capacity_mbps"]
     access["overloaded"] = (access["utilisation"] > threshold).fillna(False).astype(bool)
-    return infra, access
+    return access
 
 
 def cameras_per_centre(network: Network, routes: Routes) -> pd.DataFrame:

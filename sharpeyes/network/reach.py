@@ -78,7 +78,7 @@ def networking_rates(reach: pd.DataFrame) -> pd.DataFrame:
     inv = reach[reach["in_inventory"].to_numpy(dtype=bool)]
     frame = pd.DataFrame(
         {
-            "unit": inv["unit"].fillna("unknown"),
+            "unit": _units(inv["unit"]),
             "point_class": inv["point_class"],
             "cameras": 1,
             "networked_registry": inv["networked"].astype("boolean").fillna(False).astype(int),
@@ -88,11 +88,16 @@ def networking_rates(reach: pd.DataFrame) -> pd.DataFrame:
     )
     sums = ["cameras", "networked_registry", "networked_unknown", "networked_graph"]
     parts = [
-        frame.groupby(["unit", "point_class"], sort=True)[sums].sum().reset_index(),
-        frame.groupby("unit", sort=True)[sums].sum().reset_index().assign(point_class="all"),
+        frame.groupby(["unit", "point_class"], sort=True, observed=True)[sums].sum().reset_index(),
+        frame.groupby("unit", sort=True, observed=True)[sums]
+        .sum()
+        .reset_index()
+        .assign(point_class="all"),
         frame.groupby("point_class", sort=True)[sums].sum().reset_index().assign(unit="all"),
         frame[sums].sum().to_frame().T.assign(unit="all", point_class="all"),
     ]
+    for part in parts[:2]:
+        part["unit"] = part["unit"].astype(object)
     parts[0]["point_class"] = parts[0]["point_class"].astype(str)
     parts[2]["point_class"] = parts[2]["point_class"].astype(str)
     out = pd.concat(parts, ignore_index=True)[["unit", "point_class", *sums]]
@@ -102,3 +107,14 @@ def networking_rates(reach: pd.DataFrame) -> pd.DataFrame:
     out["rate_registry"] = out["networked_registry"] / cameras
     out["rate_graph"] = out["networked_graph"] / cameras
     return out
+
+
+def _units(unit: pd.Series) -> pd.Series:
+    """County codes with ``"unknown"`` for none; a ``Categorical`` (the store's lean columns) gets
+    its categories in text order, so grouping sorts as on plain text."""
+    if not isinstance(unit.dtype, pd.CategoricalDtype):
+        return unit.fillna("unknown")
+    if "unknown" not in unit.cat.categories:
+        unit = unit.cat.add_categories(["unknown"])
+    unit = unit.fillna("unknown")
+    return unit.cat.reorder_categories(sorted(unit.cat.categories))

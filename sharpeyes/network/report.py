@@ -140,7 +140,7 @@ def write_xlsx(check: NetworkCheck, path: str | Path) -> Path:
     loads = pd.concat(
         [
             check.link_load.assign(link="基础链路"),
-            check.access_load[check.access_load["overloaded"]].assign(link="摄像机接入链路"),
+            check.access_overloaded.assign(link="摄像机接入链路"),
         ],
         ignore_index=True,
     )[

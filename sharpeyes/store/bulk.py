@@ -52,7 +52,7 @@ from sharpeyes.ingest.merge import (
 from sharpeyes.ingest.record import finish_record
 from sharpeyes.model.columns import CAMERA_DTYPES, REJECT_COLUMNS
 from sharpeyes.store import schema as s
-from sharpeyes.store.engine import Database, hold_staging
+from sharpeyes.store.engine import Database, hold_staging, staging_room
 
 #: Fields of an import row, as hashed and merged (credentials included).
 HASHED_FIELDS: Final[tuple[str, ...]] = (*RECORD_FIELDS, *CREDENTIAL_FIELDS)
@@ -419,9 +419,9 @@ def insert_new(
         staging.copy(constants)
     elif db.dialect == "postgresql":
         _copy_csv(conn, table, constants)
-    elif table.num_rows >= STAGE_ROWS:
+    elif table.num_rows >= STAGE_ROWS and staging_room(conn) > 0:
         _insert_staged(conn, table, constants)
-    else:
+    else:  # few rows, or no room left to ATTACH a scratch file in this transaction
         names = [*table.column_names, *constants]
         marks = ", ".join(["?"] * len(names))
         tail = tuple(constants.values())
@@ -436,7 +436,7 @@ def insert_new(
 def start_staging(db: Database, conn: Connection, table: pa.Table) -> Staging | None:
     """The staging of ``table`` begun now, where :func:`insert_new` would stage it (SQLite, at
     least :data:`STAGE_ROWS` rows), else ``None``."""
-    if db.dialect == "sqlite" and table.num_rows >= STAGE_ROWS:
+    if db.dialect == "sqlite" and table.num_rows >= STAGE_ROWS and staging_room(conn) > 0:
         return Staging(conn, table)
     return None
 
@@ -497,7 +497,10 @@ class Staging:
             tempfile.mkdtemp(prefix="sharpeyes-stage-", dir=_scratch_root(table.nbytes))
         )
         n = table.num_rows
-        size = max(STAGE_PART_ROWS, -(-n // STAGE_PARTS))
+        # parts: as many as the transaction may still ATTACH (a long load in one transaction, e.g.
+        # the synthetic province county by county, must not pass SQLite's limit)
+        room = max(1, min(STAGE_PARTS, staging_room(conn)))
+        size = max(STAGE_PART_ROWS, -(-n // room))
         parts = [table.slice(start, size) for start in range(0, n, size)]
         self.names = ", ".join(table.column_names)
         self.aliases = [f"sharpeyes_stage_{next(_ALIASES)}" for _ in parts]

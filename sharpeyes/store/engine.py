@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -201,6 +202,17 @@ def hold_staging(conn: Connection, alias: str, folder: Path) -> None:
     """Remember a scratch database ``folder`` attached as ``alias`` to ``conn`` in this transaction
     (SQLite cannot DETACH inside the transaction that read it): :func:`release_staging` removes it."""
     conn.info.setdefault(_STAGING, []).append((alias, folder))
+
+
+def staging_room(conn: Connection) -> int:
+    """How many more scratch databases this transaction may ATTACH to ``conn`` (SQLite's limit of
+    attached databases, 10 in a default build, less those held until the transaction ends)."""
+    raw = conn.connection.driver_connection
+    try:
+        limit = int(raw.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED))  # type: ignore[union-attr]
+    except (AttributeError, sqlite3.Error):
+        limit = 10
+    return max(0, limit - len(conn.info.get(_STAGING, [])))
 
 
 def release_staging(conn: Connection) -> None:

@@ -86,3 +86,32 @@ def test_thumb_match_finds_a_pan_larger_than_its_patches(street: list[np.ndarray
     # the view in place: no shift larger than the threshold explains it better than none
     same = v.thumb_match(reference.thumb, reference.thumb, min_shift_px=0.09 * w)
     assert same is None or same.in_place < 0.01, same
+
+
+def test_a_busy_view_in_place_takes_the_fast_path_and_a_turned_one_does_not() -> None:
+    """carphone at 640×360, the person moving: phase correlation's peak is weak, but the car's
+    interior is where it was, so the edge patches find the view in place (no ORB, no thumbnail
+    match); the same view turned is still found ``moved`` the slow way."""
+    car = read_video(sample_video_paths()["carphone"])[:60]
+    reference, frames = car[0], car[27:52:6]
+    still = analyse_frames(frames, reference=reference, fov_deg=60.0)
+    assert still.faults == [], still.measures
+    assert still.measures["shift_source"] == 0.0, still.measures
+    assert np.isnan(still.measures["match_inliers"]), still.measures  # ORB never ran
+    turned = apply_fault(frames, "moved", "light", np.random.default_rng(3))
+    moved = analyse_frames(turned, reference=reference, fov_deg=60.0)
+    assert "moved" in moved.faults, moved.measures
+    assert moved.measures["in_place_share"] < 0.2, moved.measures
+
+
+def test_in_place_share_is_high_in_place_and_low_once_turned(car: list[np.ndarray]) -> None:
+    def thumb(f: np.ndarray) -> np.ndarray:
+        return d.prepare(f, width=640, work_width=320).thumb
+
+    ref = thumb(car[0])
+    assert v.in_place_share(thumb(car[27]), ref) >= 0.8
+    for strength in ("light", "strong"):
+        turned = apply_fault(car[25:28], "moved", strength, np.random.default_rng(4))
+        assert v.in_place_share(thumb(turned[-1]), ref) <= 0.2, strength
+    # told when it is enough: the search stops early, the share still reaches it
+    assert 0.4 <= v.in_place_share(thumb(car[27]), ref, enough=0.4) <= 1.0

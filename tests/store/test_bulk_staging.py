@@ -120,3 +120,21 @@ def test_failure_in_a_later_part_leaves_the_store_as_it_was(
     # and the store takes the same import afterwards
     monkeypatch.setattr(bulk, "_stage", real_stage)
     assert store.import_cameras(_registry(45), None, source="b", file="b").inserted == 45
+
+
+def test_a_long_load_in_one_transaction_stays_within_sqlites_attach_limit(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the synthetic province loads county after county in ONE transaction: 15 staged blocks of
+    # 4 parts each would ATTACH 60 scratch files, past SQLite's limit of 10
+    from sharpeyes.store.loads import load_cameras
+    from tests.store._frames import camera_frame
+
+    _in_parts(monkeypatch)
+    _scratch(monkeypatch, tmp_path)
+    store = Store.open(sqlite_url)
+    blocks = [camera_frame(40, start=40 * k) for k in range(15)]
+    assert load_cameras(store.db, blocks) == 600
+    ids = set(store.cameras()["device_id"])
+    assert ids == {d for b in blocks for d in b["device_id"]}
+    assert not _stage_threads()
