@@ -43,7 +43,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,7 @@ from sharpeyes.coverage.fov import fov_defaults
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs, prepare_inputs
 from sharpeyes.coverage.kpis import rates_from_counts
 from sharpeyes.coverage.units import CameraPlacement, unit_ancestors
+from sharpeyes.jobs.county_reads import read_county
 from sharpeyes.jobs.partitioned_lists import (
     RemainderTask,
     TaskLists,
@@ -62,7 +63,6 @@ from sharpeyes.jobs.partitioned_lists import (
     reduce_lists,
     remainder_lists,
     task_lists,
-    with_hierarchy,
 )
 from sharpeyes.model.codes import HD_MIN_LINES, PLACE_CATEGORIES, ROAD_CLASSES
 from sharpeyes.model.crs import metric_crs
@@ -85,9 +85,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Degrees added around a box read from the store (a float's rounding in the projection back).
-_MARGIN_DEG: Final = 1e-7
 
 
 @dataclass(frozen=True)
@@ -402,46 +399,6 @@ def _reduce(
 
 
 # -- the task -----------------------------------------------------------------------------------
-def _read_box(
-    own: pd.DataFrame, units_geo: Any, crs: pyproj.CRS, max_range_m: float
-) -> tuple[tuple[float, float, float, float], np.ndarray]:
-    """The box (degrees) a county task reads, and the county's metric extent widened by the longest
-    range: a superset of the single-process ``county_partitions`` covering box."""
-    metric = units_geo.to_crs(crs).geometry.to_numpy()
-    minx, miny, maxx, maxy = shapely.total_bounds(metric)
-    widened = shapely.buffer(shapely.box(minx, miny, maxx, maxy), max_range_m, join_style="mitre")
-    to_deg = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    bx0, by0, bx1, by1 = (float(v) for v in shapely.bounds(widened))
-    x0, y0, x1, y1 = to_deg.transform_bounds(bx0, by0, bx1, by1, densify_pts=64)
-    box = (
-        min(x0, float(own["minx"].min())) - _MARGIN_DEG,
-        min(y0, float(own["miny"].min())) - _MARGIN_DEG,
-        max(x1, float(own["maxx"].max())) + _MARGIN_DEG,
-        max(y1, float(own["maxy"].max())) + _MARGIN_DEG,
-    )
-    return box, np.array([minx, miny, maxx, maxy])
-
-
-def _local_units(units: pd.DataFrame, anc: pd.DataFrame, county: str, box: Any) -> list[str]:
-    """Codes a county task places things against: its county's units, every unit whose extent
-    meets ``box``, and the ancestors of both."""
-    in_county = (anc["county"] == county).to_numpy(dtype=bool)
-    near = np.zeros(len(units), bool)
-    if box is not None:
-        x0, y0, x1, y1 = box
-        near = (
-            (units["maxx"] >= x0)
-            & (units["minx"] <= x1)
-            & (units["maxy"] >= y0)
-            & (units["miny"] <= y1)
-        ).to_numpy(dtype=bool)
-    chosen = anc[in_county | near]
-    codes = set(chosen["code"])
-    for c in ("city", "county", "township", "village"):
-        codes.update(str(v) for v in chosen[c].dropna())
-    return sorted(codes)
-
-
 def county_counts(task: CountyTask) -> CountyResult:
     """One county's additive counts, read from the store by the task itself (module docstring)."""
     started = time.perf_counter()
@@ -510,27 +467,9 @@ def _county_inputs(
     from sharpeyes.health.resolution import with_stream_resolution
 
     crs = pyproj.CRS.from_user_input(task.crs)
-    units = reads.unit_table(store)
-    anc = unit_ancestors(units)
-    in_county = (anc["county"] == task.county).to_numpy(dtype=bool)
-    own = units[in_county & units["minx"].notna().to_numpy(dtype=bool)]
-    box = extent = None
-    if len(own):
-        own_geo = reads.units_by_code(store, own["code"])
-        box, extent = _read_box(own, own_geo, crs, task.max_range_m)
-    local_units = with_hierarchy(
-        reads.units_by_code(store, _local_units(units, anc, task.county, box)), units
-    )
-
-    def cameras() -> Any:
-        positionless = reads.cameras_without_position(store)
-        if box is None:
-            return positionless
-        found = reads.cameras_in_box(store, box)
-        return pd.concat([found, positionless], ignore_index=True) if len(positionless) else found
-
-    key = f"{task.county}-{_box_key(box, task.options.hd_min_lines)}"
-    cams = registry = reads.cached_frame(store, key, cameras)
+    county = read_county(store, task.county, crs, task.max_range_m, task.options.hd_min_lines)
+    box, extent, local_units = county.box, county.extent, county.local_units
+    cams = registry = county.cameras
     health = None
     if task.run_id is not None and len(cams):
         health = reads.health_of(store, task.run_id, cams["device_id"].astype(str).tolist())
@@ -548,15 +487,9 @@ def _county_inputs(
         hd_min_lines=task.options.hd_min_lines,
         crs=crs,
     )
-    first = sorted({str(c) for c in anc["county"].dropna()})
+    first = sorted({str(c) for c in county.ancestors["county"].dropna()})
     local.units.attrs["first_county"] = first[0] if first else None
     return local, extent, registry, health
-
-
-def _box_key(box: Any, hd_min_lines: int) -> str:
-    if box is None:
-        return "none"
-    return "_".join(f"{v:.7f}" for v in box) + f"_{hd_min_lines}"
 
 
 def _partition(local: CoverageInputs, task: CountyTask, extent: np.ndarray | None) -> Partition:

@@ -47,12 +47,10 @@ from sharpeyes.coverage.gaps import Gaps, find_gaps
 from sharpeyes.coverage.inputs import CLASSES, prepare_inputs
 from sharpeyes.coverage.levels import unit_levels
 from sharpeyes.coverage.units import unit_ancestors
+from sharpeyes.jobs.county_reads import read_county
 from sharpeyes.jobs.partitioned import (
     PartitionPlan,
     ReportOptions,
-    _box_key,
-    _local_units,
-    _read_box,
     partition_plan,
 )
 from sharpeyes.jobs.partitioned_lists import county_boxes, with_hierarchy
@@ -199,26 +197,8 @@ def _county_side(store: Any, task: GapsTask) -> tuple[Any, gpd.GeoDataFrame, gpd
     """The county's inputs (every camera within the margin of its extent), its units, the places
     it takes (as read, row for row with the inputs')."""
     crs = pyproj.CRS.from_user_input(task.crs)
-    units = reads.unit_table(store)
-    anc = unit_ancestors(units)
-    mine = (anc["county"] == task.county).to_numpy(dtype=bool)
-    own = units[mine & units["minx"].notna().to_numpy(dtype=bool)]
-    box = None
-    if len(own):
-        box, _ = _read_box(own, reads.units_by_code(store, own["code"]), crs, task.margin_m)
-    geo_units = with_hierarchy(
-        reads.units_by_code(store, _local_units(units, anc, task.county, box)), units
-    )
-
-    def cameras() -> Any:
-        positionless = reads.cameras_without_position(store)
-        if box is None:
-            return positionless
-        found = reads.cameras_in_box(store, box)
-        return pd.concat([found, positionless], ignore_index=True) if len(positionless) else found
-
-    key = f"gaps-{task.county}-{_box_key(box, task.hd_min_lines)}"
-    cams = reads.cached_frame(store, key, cameras)
+    county = read_county(store, task.county, crs, task.margin_m, task.hd_min_lines, key="gaps-")
+    box, geo_units, cams = county.box, county.local_units, county.cameras
     places = reads.layer_in_box(store, "places", box) if box is not None else None
     roads = reads.layer_by_ids(store, "roads", task.roads)
     local = prepare_inputs(

@@ -6,11 +6,16 @@ villages of 1 km × 2 km. Metres are relative to (X0, Y0) in EPSG:32651 (about 1
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+
+from tests.conftest import unavailable
 
 METRIC = "EPSG:32651"
 X0, Y0 = 500_000.0, 4_700_000.0
@@ -97,3 +102,15 @@ def units() -> gpd.GeoDataFrame:
 @pytest.fixture
 def cameras() -> gpd.GeoDataFrame:
     return tiny_cameras()
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    """A LocalCluster of 2 workers for the partitioned (``--dask``) tests, one per test module."""
+    from sharpeyes.jobs.partitioned import dask_client
+
+    try:
+        with dask_client("local:2") as c:
+            yield c
+    except OSError as exc:  # pragma: no cover - depends on the machine
+        unavailable(f"dask.distributed LocalCluster ({exc})")

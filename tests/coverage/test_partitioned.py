@@ -9,7 +9,6 @@ import pickle
 import subprocess
 import sys
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +21,14 @@ from sharpeyes.jobs import coverage as jobs
 from sharpeyes.jobs.partitioned import (
     ReportOptions,
     county_tasks,
-    dask_client,
     partition_plan,
     run_report_partitioned,
 )
 from sharpeyes.jobs.task_url import task_store_url
 from sharpeyes.model.columns import empty_rejects
 from sharpeyes.store import Store
-from tests.conftest import unavailable
 
 pytestmark = pytest.mark.dask
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    try:
-        with dask_client("local:2") as c:
-            yield c
-    except OSError as exc:  # pragma: no cover - depends on the machine
-        unavailable(f"dask.distributed LocalCluster ({exc})")
 
 
 def _city_store(url: str) -> Store:

@@ -7,28 +7,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sharpeyes.jobs import coverage as jobs
-from sharpeyes.jobs.partitioned import dask_client
 from sharpeyes.jobs.partitioned_gaps import run_gaps_partitioned
-from tests.conftest import unavailable
 from tests.coverage.test_partitioned_lists import _odd_city
 
 pytestmark = pytest.mark.dask
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    try:
-        with dask_client("local:2") as c:
-            yield c
-    except OSError as exc:  # pragma: no cover - depends on the machine
-        unavailable(f"dask.distributed LocalCluster ({exc})")
 
 
 def test_county_tasks_give_the_single_process_gaps(store_url: str, client: Any) -> None:

@@ -4,7 +4,6 @@ single-process lists, row for row and in the same order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -15,23 +14,13 @@ import shapely
 from sharpeyes.coverage.synthetic import synthetic_city
 from sharpeyes.health.resolution import resolution_mismatches
 from sharpeyes.jobs import coverage as jobs
-from sharpeyes.jobs.partitioned import dask_client, run_report_partitioned
+from sharpeyes.jobs.partitioned import run_report_partitioned
 from sharpeyes.jobs.report_beside import listed_records
 from sharpeyes.model.columns import empty_rejects
 from sharpeyes.store import Store
 from sharpeyes.store.health_extra import finished_results
-from tests.conftest import unavailable
 
 pytestmark = pytest.mark.dask
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
-    try:
-        with dask_client("local:2") as c:
-            yield c
-    except OSError as exc:  # pragma: no cover - depends on the machine
-        unavailable(f"dask.distributed LocalCluster ({exc})")
 
 
 def _odd_city(url: str) -> Store:

@@ -1,0 +1,112 @@
+"""The reads a county task starts with, from the store itself: its box, its units and their
+neighbours, its cameras (shared by the report's tasks, :mod:`sharpeyes.jobs.partitioned`, and the
+gaps', :mod:`sharpeyes.jobs.partitioned_gaps`). Boxes are in degrees (WGS-84, EPSG:4326); extents
+and margins in metres of the task's metric CRS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from sharpeyes.coverage.units import unit_ancestors
+from sharpeyes.jobs.partitioned_lists import with_hierarchy
+from sharpeyes.store import partitions as reads
+
+__all__ = ["CountyRead", "read_county"]
+
+#: Degrees added around a box read from the store (a float's rounding in the projection back).
+_MARGIN_DEG: Final = 1e-7
+
+
+def _read_box(
+    own: pd.DataFrame, units_geo: Any, crs: pyproj.CRS, max_range_m: float
+) -> tuple[tuple[float, float, float, float], np.ndarray]:
+    """The box (degrees) a county task reads, and the county's metric extent widened by the longest
+    range: a superset of the single-process ``county_partitions`` covering box."""
+    metric = units_geo.to_crs(crs).geometry.to_numpy()
+    minx, miny, maxx, maxy = shapely.total_bounds(metric)
+    widened = shapely.buffer(shapely.box(minx, miny, maxx, maxy), max_range_m, join_style="mitre")
+    to_deg = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    bx0, by0, bx1, by1 = (float(v) for v in shapely.bounds(widened))
+    x0, y0, x1, y1 = to_deg.transform_bounds(bx0, by0, bx1, by1, densify_pts=64)
+    box = (
+        min(x0, float(own["minx"].min())) - _MARGIN_DEG,
+        min(y0, float(own["miny"].min())) - _MARGIN_DEG,
+        max(x1, float(own["maxx"].max())) + _MARGIN_DEG,
+        max(y1, float(own["maxy"].max())) + _MARGIN_DEG,
+    )
+    return box, np.array([minx, miny, maxx, maxy])
+
+
+def _local_units(units: pd.DataFrame, anc: pd.DataFrame, county: str, box: Any) -> list[str]:
+    """Codes a county task places things against: its county's units, every unit whose extent
+    meets ``box``, and the ancestors of both."""
+    in_county = (anc["county"] == county).to_numpy(dtype=bool)
+    near = np.zeros(len(units), bool)
+    if box is not None:
+        x0, y0, x1, y1 = box
+        near = (
+            (units["maxx"] >= x0)
+            & (units["minx"] <= x1)
+            & (units["maxy"] >= y0)
+            & (units["miny"] <= y1)
+        ).to_numpy(dtype=bool)
+    chosen = anc[in_county | near]
+    codes = set(chosen["code"])
+    for c in ("city", "county", "township", "village"):
+        codes.update(str(v) for v in chosen[c].dropna())
+    return sorted(codes)
+
+
+def _box_key(box: Any, hd_min_lines: int) -> str:
+    if box is None:
+        return "none"
+    return "_".join(f"{v:.7f}" for v in box) + f"_{hd_min_lines}"
+
+
+@dataclass(frozen=True)
+class CountyRead:
+    """What a county task reads from the store itself: the unit table (no geometry) and its
+    ancestors (:func:`unit_ancestors`), the county's read box (its extent grown by ``margin_m``, in the task's metric CRS) and metric extent, its
+    units and their neighbours with geometry, and the cameras in the box plus those with no
+    position (cached per box on SQLite)."""
+
+    units: pd.DataFrame
+    ancestors: pd.DataFrame
+    box: Any
+    extent: Any
+    local_units: pd.DataFrame
+    cameras: pd.DataFrame
+
+
+def read_county(
+    store: Any, county: str, crs: pyproj.CRS, margin_m: float, hd_min_lines: int, *, key: str = ""
+) -> CountyRead:
+    """The reads every county task starts with (:class:`CountyRead`), shared by the report's and
+    the gaps' tasks; ``key`` prefixes the SQLite cache file's name."""
+    units = reads.unit_table(store)
+    anc = unit_ancestors(units)
+    in_county = (anc["county"] == county).to_numpy(dtype=bool)
+    own = units[in_county & units["minx"].notna().to_numpy(dtype=bool)]
+    box = extent = None
+    if len(own):
+        box, extent = _read_box(own, reads.units_by_code(store, own["code"]), crs, margin_m)
+    local_units = with_hierarchy(
+        reads.units_by_code(store, _local_units(units, anc, county, box)), units
+    )
+
+    def cameras() -> Any:
+        positionless = reads.cameras_without_position(store)
+        if box is None:
+            return positionless
+        found = reads.cameras_in_box(store, box)
+        return pd.concat([found, positionless], ignore_index=True) if len(positionless) else found
+
+    cache_key = f"{key}{county}-{_box_key(box, hd_min_lines)}"
+    cams = reads.cached_frame(store, cache_key, cameras)
+    return CountyRead(units, anc, box, extent, local_units, cams)
