@@ -169,20 +169,30 @@ class PatchShift:
     shifts: tuple[tuple[float, float], ...] = ()
 
 
+def _textured_patches(
+    ref: NDArray[Any], grid: int, size: float
+) -> list[tuple[int, int, NDArray[Any]]]:
+    """``(y0, x0, patch)`` of the ``grid``×``grid`` patches (``size`` of the width and height,
+    spread evenly) of an edge map that have texture: a flat patch (sky, a wall) matches anywhere."""
+    h, w = ref.shape[:2]
+    ph, pw = max(4, round(h * size)), max(4, round(w * size))
+    places = []
+    for gy, gx in itertools.product(range(grid), range(grid)):
+        y0 = round(gy * (h - ph) / max(1, grid - 1))
+        x0 = round(gx * (w - pw) / max(1, grid - 1))
+        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
+        if float(cv2.meanStdDev(patch)[1][0, 0]) >= 2.0:
+            places.append((y0, x0, patch))
+    return places
+
+
 def _patch_shifts(
     now: NDArray[Any], ref: NDArray[Any], grid: int, size: float, min_correlation: float
 ) -> list[tuple[float, float]]:
     """Shift of each textured patch of ``ref`` (an edge map) found in ``now`` (anywhere in it:
     the search covers the whole picture, so a shift larger than the patch is found too)."""
-    h, w = ref.shape[:2]
-    ph, pw = max(4, round(h * size)), max(4, round(w * size))
     found: list[tuple[float, float]] = []
-    for gy, gx in itertools.product(range(grid), range(grid)):
-        y0 = round(gy * (h - ph) / max(1, grid - 1))
-        x0 = round(gx * (w - pw) / max(1, grid - 1))
-        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
-        if float(patch.std()) < 2.0:
-            continue  # a flat patch (sky, a wall) matches anywhere
+    for y0, x0, patch in _textured_patches(ref, grid, size):
         _, best, _, (bx, by) = cv2.minMaxLoc(cv2.matchTemplate(now, patch, cv2.TM_CCOEFF_NORMED))
         if best >= min_correlation:
             found.append((float(bx - x0), float(by - y0)))
@@ -215,21 +225,14 @@ def in_place_share(
             reference_thumb, (thumb.shape[1], thumb.shape[0]), interpolation=cv2.INTER_AREA
         )
     now, ref = _edges(thumb), _edges(reference_thumb)
-    h, w = ref.shape[:2]
-    ph, pw = max(4, round(h * size)), max(4, round(w * size))
-    places = []
-    for gy, gx in itertools.product(range(grid), range(grid)):
-        y0 = round(gy * (h - ph) / max(1, grid - 1))
-        x0 = round(gx * (w - pw) / max(1, grid - 1))
-        patch = ref[y0 : y0 + ph, x0 : x0 + pw]
-        if float(cv2.meanStdDev(patch)[1][0, 0]) >= 2.0:  # a flat patch matches anywhere
-            places.append((y0, x0, patch))
+    places = _textured_patches(ref, grid, size)
     if not places:
         return 0.0
     needed = enough * len(places)
     found = 0
     for tried, (y0, x0, patch) in enumerate(places):
         ya, xa = max(0, y0 - radius_px), max(0, x0 - radius_px)
+        ph, pw = patch.shape[:2]
         window = now[ya : y0 + ph + radius_px, xa : x0 + pw + radius_px]
         _, best, _, _ = cv2.minMaxLoc(cv2.matchTemplate(window, patch, cv2.TM_CCOEFF_NORMED))
         found += best >= min_correlation
