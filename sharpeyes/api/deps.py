@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from sharpeyes.api.basemap import TileArchive
@@ -249,6 +249,13 @@ def require_page(role: str) -> Callable[..., Awaitable[Principal]]:
 
 
 Viewer = Annotated[Principal, Depends(require("viewer"))]
+
+#: The camera layer's filters, as the map, its downloads and its tiles take them.
+PointClassQuery = Annotated[str | None, Query(description="comma-separated classes")]
+VerdictQuery = Annotated[
+    str | None,
+    Query(description="comma-separated verdicts of the last finished run, or not_probed"),
+]
 Editor = Annotated[Principal, Depends(require("editor"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 PageViewer = Annotated[Principal, Depends(require_page("viewer"))]

@@ -13,7 +13,9 @@ from sharpeyes.api.convert import feature_collection
 from sharpeyes.api.deps import (
     AppState,
     PageViewer,
+    PointClassQuery,
     StateDep,
+    VerdictQuery,
     Viewer,
     cached,
     camera_index,
@@ -92,11 +94,8 @@ def map_cameras(
     user: Viewer,
     bbox: Annotated[str, Query(description="west,south,east,north in WGS-84 degrees")],
     zoom: Annotated[int, Query(ge=0, le=22)],
-    point_class: Annotated[str | None, Query(description="comma-separated classes")] = None,
-    verdict: Annotated[
-        str | None,
-        Query(description="comma-separated verdicts of the last finished run, or not_probed"),
-    ] = None,
+    point_class: PointClassQuery = None,
+    verdict: VerdictQuery = None,
 ) -> Any:
     """Individual cameras when few are in view (or from zoom 17), else counts on a grid of about
     64 screen pixels (``kind`` = ``points`` or ``clusters``; ``total`` cameras in view)."""
@@ -125,11 +124,8 @@ DOWNLOAD_MAX_CAMERAS: Final = 2_000_000
 def download_cameras(
     state: StateDep,
     user: Viewer,
-    point_class: Annotated[str | None, Query(description="comma-separated classes")] = None,
-    verdict: Annotated[
-        str | None,
-        Query(description="comma-separated verdicts of the last finished run, or not_probed"),
-    ] = None,
+    point_class: PointClassQuery = None,
+    verdict: VerdictQuery = None,
 ) -> Any:
     """Every located camera of the layer (all of them, not one page) with its record and last
     verdict, WGS-84 points, stream URLs masked; served as an attachment."""

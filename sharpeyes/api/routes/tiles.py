@@ -8,12 +8,20 @@ its ETag names that version, so a browser revalidating a tile gets a 304 without
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from sharpeyes.api.deps import AppState, StateDep, Viewer, camera_index, held_camera_index
+from sharpeyes.api.deps import (
+    AppState,
+    PointClassQuery,
+    StateDep,
+    VerdictQuery,
+    Viewer,
+    camera_index,
+    held_camera_index,
+)
 from sharpeyes.api.maps import KPIS
 from sharpeyes.api.routes.cameras import parse_list
 from sharpeyes.api.routes.results import GAP_LAYERS, layer
@@ -81,11 +89,8 @@ async def cameras_tile(
     request: Request,
     state: StateDep,
     user: Viewer,
-    point_class: Annotated[str | None, Query(description="comma-separated classes")] = None,
-    verdict: Annotated[
-        str | None,
-        Query(description="comma-separated verdicts of the last finished run, or not_probed"),
-    ] = None,
+    point_class: PointClassQuery = None,
+    verdict: VerdictQuery = None,
 ) -> Response:
     """Layer ``cameras``: below zoom 17, clusters with ``count`` and per-class counts ``c1`` …
     ``c9`` (and ``offline``, ``degraded``) where a 64-px cell holds more than 8 cameras; every other
