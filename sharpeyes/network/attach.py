@@ -56,9 +56,10 @@ def _codec_from_extra(extra: pd.Series) -> pd.Series:
     return out
 
 
-def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
+def inventory_frame(cameras: pd.DataFrame | None, *, keep_order: bool = False) -> pd.DataFrame:
     """The inventory's columns the checks use, typed; ``is_camera`` false for recorders, platforms
-    and organisations (GB/T 28181 type code not a camera's); one row per device ID."""
+    and organisations (GB/T 28181 type code not a camera's); one row per device ID.
+    ``keep_order`` also keeps the store's ``camera_id`` (a block's rows in store order)."""
     columns = {
         "device_id": "string",
         "name": "object",
@@ -109,6 +110,8 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
                 index=frame.index,
                 dtype="object" if dtype == "string" else dtype,
             )
+    if keep_order:
+        frame["camera_id"] = cameras["camera_id"].to_numpy(dtype=np.int64)
     if "codec" not in cameras and "extra" in cameras:
         frame["codec"] = _codec_from_extra(cameras["extra"].reset_index(drop=True))
     keep = frame["device_id"].notna().to_numpy(dtype=bool)
@@ -244,12 +247,8 @@ def link_frame(links: pd.DataFrame) -> pd.DataFrame:
     """Links with both ends named: ``a, b, capacity_mbps`` (Mbit/s, NaN unknown), ``medium``,
     ``length_m``."""
     if not len(links):
-        return pd.DataFrame(
-            {
-                c: pd.Series(dtype="object")
-                for c in ("a", "b", "capacity_mbps", "medium", "length_m")
-            }
-        )
+        columns = ("a", "b", "capacity_mbps", "medium", "length_m")
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     frame = pd.DataFrame(
         {
             "a": _text(links["a"]),
@@ -450,11 +449,17 @@ def camera_table(
         table = inventory.copy(deep=False)
         table.index = pd.RangeIndex(len(table))
         table["in_inventory"] = True
+    return class_and_unit(table), extra_ids
+
+
+def class_and_unit(table: pd.DataFrame) -> pd.DataFrame:
+    """``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` or the ID) into
+    ``table`` (the camera table's last step, also run on each block of a streamed inventory)."""
     table["point_class"] = table["point_class"].fillna(0).astype("int64")
     table.loc[~table["point_class"].isin(CLASS_KEYS), "point_class"] = 0
     if isinstance(table["admin_code"].dtype, pd.CategoricalDtype):
         table["unit"] = lean_county(table["admin_code"], table["device_id"])
-        return table, extra_ids
+        return table
     admin = table["admin_code"].astype("string").str[:6]
     admin = admin.where(admin.str.len() == 6)
     missing = admin.isna()
@@ -463,7 +468,7 @@ def camera_table(
         valid = ids.str.fullmatch(r"[0-9]{20}").fillna(False).astype(bool)
         admin[missing] = ids.str[:6].where(valid)
     table["unit"] = _text(admin)
-    return table, extra_ids
+    return table
 
 
 @dataclass
