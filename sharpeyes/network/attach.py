@@ -17,6 +17,7 @@ import pandas as pd
 
 from sharpeyes.model.codes import CAMERA_DEVICE_TYPES
 from sharpeyes.network.lean import arrow_device_flags, is_lean, lean_county, lean_text
+from sharpeyes.network.problems import topology_only_problem, uplink_problem
 
 #: Point-class columns of the by-class breakdowns; 0 stands for "class unknown".
 CLASS_KEYS: Final = (1, 2, 3, 4, 9, 0)
@@ -169,7 +170,7 @@ def is_camera_id(value: object) -> bool:
     return code is not None and text[:2] != "00" and code in CAMERA_DEVICE_TYPES
 
 
-def _walk_parent_chain(
+def walk_parent_chain(
     start: str,
     parent_of: Mapping[str, str],
     graph: nx.Graph,
@@ -426,17 +427,7 @@ def camera_table(
         dict.fromkeys(candidates[positions_in(candidates, inventory_index) < 0].tolist())
     )
     if extra_ids:
-        problems.append(
-            {
-                "file": "nodes",
-                "column": "node_id",
-                "value": extra_ids[0],
-                "reason": f"{len(extra_ids)} camera(s) of the topology are not in the inventory "
-                f"({', '.join(extra_ids[:5])}{', …' if len(extra_ids) > 5 else ''}): counted with "
-                "class unknown",
-                "problem": "camera_not_in_inventory",
-            }
-        )
+        problems.append(topology_only_problem(extra_ids))
         topo_only = pd.DataFrame({"device_id": pd.Series(extra_ids, dtype=object)})
         topo_only["name"] = pd.Series([names.get(c) for c in extra_ids], dtype=object)
         topo_only["lon"] = [positions.get(c, (np.nan, np.nan))[0] for c in extra_ids]
@@ -552,19 +543,7 @@ def attach_by_uplink(
     if not bad_uplink.any():
         return
     shown = list(zip(device[bad_uplink][:5], uplink[bad_uplink][:5], strict=True))
-    problems.append(
-        {
-            "file": "cameras",
-            "column": "uplink",
-            "value": str(shown[0][1]),
-            "reason": f"{int(bad_uplink.sum())} camera(s) name an uplink node that is not in the "
-            "topology ("
-            + ", ".join(f"{d} → {u}" for d, u in shown)
-            + (", …" if bad_uplink.sum() > 5 else "")
-            + "): tried the GB/T 28181 parent chain instead",
-            "problem": "camera_uplink_unknown",
-        }
-    )
+    problems.append(uplink_problem(int(bad_uplink.sum()), shown))
 
 
 def attach_by_parent_chain(
@@ -586,7 +565,7 @@ def attach_by_parent_chain(
     )
     parents = table["parent_id"].to_numpy(dtype=object)[need]
     unique = pd.unique(parents)
-    resolved = [_walk_parent_chain(pid, parent_of, graph, chain_kinds) for pid in unique]
+    resolved = [walk_parent_chain(pid, parent_of, graph, chain_kinds) for pid in unique]
     order = {n: i for i, n in enumerate(graph.nodes)}
     resolved_idx = np.array([order[r] if r is not None else -1 for r in resolved], dtype=np.int64)
     chain_idx = resolved_idx[pd.Index(unique, dtype=object).get_indexer(parents)]

@@ -70,7 +70,9 @@ class CameraTotals:
     positions: dict[str, tuple[float, float]]
 
     @classmethod
-    def of(cls, network: Network, reach: pd.DataFrame, overloaded_access: pd.DataFrame) -> Any:
+    def of(
+        cls, network: Network, reach: pd.DataFrame, overloaded_access: pd.DataFrame
+    ) -> CameraTotals:
         """From the per-camera frames of :func:`check_network`."""
         inventory = reach["in_inventory"].to_numpy(dtype=bool)
         has_path = reach["has_path"].to_numpy(dtype=bool)
@@ -100,7 +102,7 @@ class CameraTotals:
 def attached_by(via_counts: np.ndarray) -> dict[str, int]:
     """The summary's ``attached_by``: camera rows per rule, as ``value_counts`` orders them."""
     codes = np.repeat(np.arange(-1, 3, dtype=np.int8), np.asarray(via_counts, dtype=np.int64))
-    counts = pd.Series(pd.Categorical.from_codes(codes, categories=list(VIA_RULES)))
+    counts = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(list(VIA_RULES))))
     return {
         ("none" if not isinstance(k, str) else k): int(v)
         for k, v in counts.value_counts(dropna=False).items()
