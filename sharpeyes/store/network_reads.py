@@ -343,6 +343,8 @@ def _copied_blocks(conn: Any, where: str) -> Iterator[pd.DataFrame]:
                     sink.write(chunk)
         finally:
             cursor.close()
+        if not sink.tell():
+            return  # no rows: pyarrow refuses an empty CSV
         sink.seek(0)
         reader = pacsv.open_csv(
             sink,
