@@ -87,11 +87,8 @@ class AttachRules:
     def _chain_index(self) -> Any:
         return pd.Index(self.chain_parents, dtype=object)
 
-    def attach(self, cams: pd.DataFrame) -> tuple[Attachment, np.ndarray]:
-        """Rules 1–3 on a camera table (:func:`prepare_block`): the attachment and which cameras
-        name an uplink that is no node."""
-        device = cams["device_id"].to_numpy(dtype=object)
-        att = Attachment.none(len(cams))
+    def _by_link(self, att: Attachment, device: np.ndarray) -> None:
+        """Rule 1: the camera's access link (or the camera itself, a graph node)."""
         at = positions_in(device, self._link_index)
         hit = at >= 0
         att.attach_idx[hit] = self.link_node[at[hit]]
@@ -100,8 +97,23 @@ class AttachRules:
         att.link_b[hit] = self.link_b[at[hit]]
         att.link_cap[hit] = self.link_capacity[at[hit]]
         att.in_graph[hit] = self.link_in_graph[at[hit]]
+
+    def _uplink_codes(self, uplink: pd.Series) -> np.ndarray:
+        """Rule 2's node for every row (-1 none); a ``Categorical`` by its categories alone."""
+        if isinstance(uplink.dtype, pd.CategoricalDtype):
+            names = uplink.cat.categories.to_numpy(dtype=object)
+            found = np.append(positions_in(names, self._uplink_index), -1)
+            return found[np.asarray(uplink.cat.codes, dtype=np.int64)]
+        return positions_in(uplink.to_numpy(dtype=object), self._uplink_index)
+
+    def attach(self, cams: pd.DataFrame) -> tuple[Attachment, np.ndarray]:
+        """Rules 1–3 on a camera table (:func:`prepare_block`): the attachment and which cameras
+        name an uplink that is no node."""
+        att = Attachment.none(len(cams))
+        if len(self.link_cameras):
+            self._by_link(att, cams["device_id"].to_numpy(dtype=object))
         need = (att.attach_idx < 0) & cams["uplink"].notna().to_numpy(dtype=bool)
-        codes = positions_in(cams["uplink"].to_numpy(dtype=object)[need], self._uplink_index)
+        codes = self._uplink_codes(cams["uplink"])[need]
         ok = np.zeros(len(cams), dtype=bool)
         ok[np.flatnonzero(need)[codes >= 0]] = True
         att.attach_idx[ok] = codes[codes >= 0]
