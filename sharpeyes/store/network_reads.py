@@ -299,12 +299,12 @@ def camera_blocks(db: Any, part: CameraSlice | None = None) -> Iterator[pd.DataF
             yield from _generic_blocks(conn, where)
 
 
-def _block_frame(batch: pa.RecordBatch | pa.Table) -> pd.DataFrame:
-    frame = pd.DataFrame(index=pd.RangeIndex(batch.num_rows))
-    frame["camera_id"] = batch.column("camera_id").to_numpy(zero_copy_only=False).astype(np.int64)
+def _block_frame(table: pa.Table) -> pd.DataFrame:
+    frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    frame["camera_id"] = table.column("camera_id").to_numpy().astype(np.int64)
     for name in _COLUMNS[1:]:
-        frame[name] = _column(name, pa.chunked_array([batch.column(name)]))
-    frame["extra"] = pd.array(batch.column("extra").to_pylist(), dtype="string")
+        frame[name] = _column(name, table.column(name))
+    frame["extra"] = pd.array(table.column("extra").to_pylist(), dtype="string")
     return frame
 
 
