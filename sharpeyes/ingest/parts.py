@@ -1,5 +1,5 @@
 """A registry read in consecutive parts of rows, so that a store can write one part while the reader
-validates the next (:meth:`sharpeyes.store.Store.import_camera_parts`).
+validates the next (:func:`sharpeyes.store.part_writes.import_camera_parts`).
 
 Concatenated (:func:`sharpeyes.ingest.normalize.concat_results`), the parts are exactly what
 :func:`sharpeyes.ingest.read_cameras` returns for the same file: validation is row by row except
@@ -61,7 +61,6 @@ def _csv_parts(
     """The CSV branch of :func:`sharpeyes.ingest.table.cameras_from_table`, validated in parts."""
     from sharpeyes.ingest.normalize import (
         SourceInfo,
-        empty_cameras,
         normalize_cameras,
         raw_ids,
         rejects_rows,
@@ -69,6 +68,7 @@ def _csv_parts(
     from sharpeyes.ingest.options import loaded_mapping, options_for, read_options
     from sharpeyes.ingest.stages import duplicate_messages
     from sharpeyes.ingest.table import read_csv_sheet
+    from sharpeyes.model.columns import empty_cameras
 
     read = read_options(options, overrides)
     cmap = loaded_mapping(read)

@@ -10,7 +10,7 @@ the import's warnings and rejects, and the import's row in ``imports``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from sharpeyes.ingest.merge import (
 )
 from sharpeyes.model.columns import REJECT_COLUMNS
 from sharpeyes.model.jsonable import dumps, loads
-from sharpeyes.store import bulk, import_writes, part_writes
+from sharpeyes.store import bulk, import_writes
 from sharpeyes.store import schema as s
 from sharpeyes.store._rows import by_class, count_refused, reject_frame
 from sharpeyes.store._values import na
@@ -108,25 +108,6 @@ class CameraImports:
             dry_run=dry_run,
         )
 
-    def import_camera_parts(
-        self,
-        parts: Iterable[tuple[pd.DataFrame, pd.DataFrame | None]],
-        *,
-        source: str | None,
-        file: str | None,
-        dry_run: bool = False,
-        file_sha256: str | None = None,
-    ) -> ImportResult:
-        """:meth:`import_cameras` of the concatenated ``parts`` (consecutive row parts of one
-        file), in ONE transaction; into an empty SQLite camera table each part's new cameras are
-        written while the next part is made (:mod:`sharpeyes.store.part_writes`)."""
-        source = source or (Path(file).name if file else None)
-        return self._in_transaction(
-            lambda conn: self._import_parts(conn, parts, source, file, file_sha256),
-            file=file,
-            dry_run=dry_run,
-        )
-
     def _in_transaction(
         self, work: Callable[[Connection], ImportResult], *, file: str | None, dry_run: bool
     ) -> ImportResult:
@@ -172,7 +153,7 @@ class CameraImports:
         batch = bulk.keyed_batch(cameras, source=source)
         import_id = self._import_row(conn, source, file, file_sha256, started, len(cameras))
         empty = self.queries.is_empty(conn)
-        head = _Head(import_id, started, len(cameras), source, file)
+        head = Head(import_id, started, len(cameras), source, file)
         return self._finish(conn, batch, rejects, head, empty=empty)
 
     def _import_row(
@@ -191,60 +172,12 @@ class CameraImports:
             ),
         )
 
-    def _import_parts(
-        self,
-        conn: Connection,
-        parts: Iterable[tuple[pd.DataFrame, pd.DataFrame | None]],
-        source: str | None,
-        file: str | None,
-        file_sha256: str | None,
-    ) -> ImportResult:
-        """:meth:`_import` of consecutive parts; into an empty SQLite camera table the new
-        cameras named once in their part are written part by part (a worker thread) while the
-        next part is made, the secondary indexes dropped first and built after."""
-        if self.db.dialect != "sqlite" or not self.queries.is_empty(conn):
-            listed = list(parts)
-            rejects = [r for _, r in listed if r is not None and len(r)]
-            frames = [c for c, _ in listed]
-            cameras = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-            return self._import(
-                conn, cameras, pd.concat(rejects) if rejects else None, source, file, file_sha256
-            )
-        started = now()
-        import_id = self._import_row(conn, source, file, file_sha256, started, 0)
-        dropped = self._drop_camera_indexes(conn)
-        writer = part_writes.PartWriter(conn, _stamps(import_id, started))
-        batches: list[bulk.Batch] = []
-        all_rejects: list[pd.DataFrame] = []
-        rows = 0
-        try:
-            for cameras, rejects in parts:  # the reader makes the next part while SQLite writes
-                rows += len(cameras)
-                if rejects is not None and len(rejects):
-                    all_rejects.append(rejects)
-                batches.append(bulk.keyed_batch(cameras, source=source))
-                once = np.flatnonzero(~batches[-1].dup)
-                if len(once):
-                    writer.submit(bulk.arrow_rows(batches[-1], once))
-            writer.finish()
-        finally:
-            writer.close()
-        batch = part_writes.joined(batches)
-        repeated = part_writes.repeated_ids(batches, batch)
-        if repeated:  # named again in a later part: the merge of duplicates writes them
-            self.db.executemany(
-                conn, "DELETE FROM cameras WHERE device_id = ?", [(i,) for i in repeated]
-            )
-        head = _Head(import_id, started, rows, source, file)
-        rejected = pd.concat(all_rejects, ignore_index=True) if all_rejects else None
-        return self._finish(conn, batch, rejected, head, empty=True, loaded=dropped)
-
     def _finish(
         self,
         conn: Connection,
         batch: bulk.Batch,
         rejects: pd.DataFrame | None,
-        head: _Head,
+        head: Head,
         *,
         empty: bool,
         loaded: list[str] | None = None,
@@ -353,7 +286,7 @@ class CameraImports:
             return
         else:
             dropped = self._drop_camera_indexes(conn) if bulk_load else []
-        constants = _stamps(import_id, at)
+        constants = stamps(import_id, at)
         if len(fresh) and loaded is None:
             table, staging = new_rows
             table = bulk.arrow_rows(batch, fresh) if table is None else table
@@ -429,7 +362,7 @@ class CameraImports:
 
 
 @dataclass(frozen=True)
-class _Head:
+class Head:
     """What an import knows before its cameras are written: its row in ``imports``, its time,
     the input rows, source and file."""
 
@@ -440,7 +373,7 @@ class _Head:
     file: str | None
 
 
-def _stamps(import_id: int, at: str) -> dict[str, Any]:
+def stamps(import_id: int, at: str) -> dict[str, Any]:
     """The columns every new camera of an import gets."""
     return {
         "created_import_id": int(import_id),

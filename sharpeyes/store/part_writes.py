@@ -1,5 +1,5 @@
-"""New cameras of an import given in parts (:meth:`sharpeyes.store.Store.import_camera_parts`),
-written into an empty SQLite camera table while the reader validates the next part.
+"""An import of one file given as consecutive parts of rows (:func:`import_camera_parts`): into an
+empty SQLite camera table, each part's new cameras are written while the reader validates the next.
 
 One worker thread takes each part's new cameras, in file order: ADBC stages them in a scratch file
 (Arrow arrays bound in C, as :mod:`sharpeyes.store.bulk` does), then the import's own connection
@@ -13,9 +13,10 @@ taken out again before the merge writes the camera made of all its rows.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,97 @@ import pyarrow as pa
 from sqlalchemy.engine import Connection
 
 from sharpeyes.store import bulk
-from sharpeyes.store.engine import hold_staging, staging_room
+from sharpeyes.store.engine import hold_staging, now, staging_room
+from sharpeyes.store.imports import CameraImports, Head, ImportResult, stamps
+
+if TYPE_CHECKING:
+    from sharpeyes.store.repository import Store
+
+#: (cameras, rejects) of consecutive rows of one file.
+Parts = Iterable[tuple[pd.DataFrame, pd.DataFrame | None]]
 
 #: The scratch folder is in ``/dev/shm`` when it has room for this much (bytes) three times over.
 _SCRATCH_BYTES = 1 << 28
+
+
+def import_camera_parts(
+    store: Store,
+    parts: Parts,
+    *,
+    source: str | None,
+    file: str | None,
+    dry_run: bool = False,
+    file_sha256: str | None = None,
+) -> ImportResult:
+    """:meth:`sharpeyes.store.Store.import_cameras` of one file given as consecutive (cameras,
+    rejects) parts of rows (:func:`sharpeyes.ingest.parts.camera_parts`): ONE transaction, the
+    same outcome as the concatenated frame. Each part is asked for inside the transaction; into an
+    empty SQLite inventory its new cameras are written while the next part is read."""
+    imports = store._imports
+    source = source or (Path(file).name if file else None)
+    return imports._in_transaction(
+        lambda conn: _import_parts(imports, conn, parts, source, file, file_sha256),
+        file=file,
+        dry_run=dry_run,
+    )
+
+
+def _import_parts(
+    imports: CameraImports,
+    conn: Connection,
+    parts: Parts,
+    source: str | None,
+    file: str | None,
+    file_sha256: str | None,
+) -> ImportResult:
+    """The import of consecutive parts on ``conn``: into an empty SQLite camera table the new
+    cameras named once in their part are written part by part (:class:`PartWriter`) while the
+    next part is made, the secondary indexes dropped first and built after; else the parts are
+    joined and imported as one frame."""
+    if imports.db.dialect != "sqlite" or not imports.queries.is_empty(conn):
+        listed = list(parts)
+        refused = [r for _, r in listed if r is not None and len(r)]
+        frames = [c for c, _ in listed]
+        cameras = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        rejects = pd.concat(refused, ignore_index=True) if refused else None
+        return imports._import(conn, cameras, rejects, source, file, file_sha256)
+    started = now()
+    import_id = imports._import_row(conn, source, file, file_sha256, started, 0)
+    dropped = imports._drop_camera_indexes(conn)
+    batches, all_rejects, rows = _write_parts(conn, parts, source, stamps(import_id, started))
+    batch = joined(batches)
+    repeated = repeated_ids(batches, batch)
+    if repeated:  # named again in a later part: the merge of duplicates writes them
+        imports.db.executemany(
+            conn, "DELETE FROM cameras WHERE device_id = ?", [(i,) for i in repeated]
+        )
+    head = Head(import_id, started, rows, source, file)
+    rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else None
+    return imports._finish(conn, batch, rejects, head, empty=True, loaded=dropped)
+
+
+def _write_parts(
+    conn: Connection, parts: Parts, source: str | None, constants: dict[str, Any]
+) -> tuple[list[bulk.Batch], list[pd.DataFrame], int]:
+    """Each part's keyed rows made (this thread) and its new cameras named once in the part
+    written (the writer's thread): (keyed rows per part, the parts' rejects, input rows)."""
+    writer = PartWriter(conn, constants)
+    batches: list[bulk.Batch] = []
+    all_rejects: list[pd.DataFrame] = []
+    rows = 0
+    try:
+        for cameras, refused in parts:  # the reader makes the next part while SQLite writes
+            rows += len(cameras)
+            if refused is not None and len(refused):
+                all_rejects.append(refused)
+            batches.append(bulk.keyed_batch(cameras, source=source))
+            once = np.flatnonzero(~batches[-1].dup)
+            if len(once):
+                writer.submit(bulk.arrow_rows(batches[-1], once))
+        writer.finish()
+    finally:
+        writer.close()
+    return batches, all_rejects, rows
 
 
 class PartWriter:

@@ -115,23 +115,6 @@ class Store:
             cameras, rejects, source=source, file=file, dry_run=dry_run, file_sha256=file_sha256
         )
 
-    def import_camera_parts(
-        self,
-        parts: Iterable[tuple[pd.DataFrame, pd.DataFrame | None]],
-        *,
-        source: str | None,
-        file: str | None,
-        dry_run: bool = False,
-        file_sha256: str | None = None,
-    ) -> ImportResult:
-        """:meth:`import_cameras` of one file given as consecutive (cameras, rejects) parts of
-        rows (:func:`sharpeyes.ingest.parts.camera_parts`), in ONE transaction, with the same
-        outcome as the concatenated frame. Into an empty SQLite inventory each part is written
-        while the next one is read and validated (both cores at work)."""
-        return self._imports.import_camera_parts(
-            parts, source=source, file=file, dry_run=dry_run, file_sha256=file_sha256
-        )
-
     def cameras(
         self,
         *,
