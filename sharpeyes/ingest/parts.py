@@ -22,7 +22,7 @@ from sharpeyes._errors import InputError
 from sharpeyes.ingest.options import ReadOptions, ReadOptionsFields
 
 #: A CSV file is validated in this many parts …
-PART_COUNT: Final = 4
+PART_COUNT: Final = 8
 #: … of at least this many rows (a smaller file is one part).
 MIN_PART_ROWS: Final = 50_000
 
