@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -224,6 +224,33 @@ def healthy_samples(
                 start += max(1, span // 2)
                 w += 1
     return samples
+
+
+#: Besides each tuning shot as it is (640 px across), the same shot shrunk to this width (QCIF,
+#: a small substream): the tuning shots are all large pictures, and the view measures (the
+#: thumbnail match of ``moved`` above all) behave differently on a small one.
+TUNING_SMALL_WIDTH = 176
+
+
+def at_width(samples: Sequence[Sample], width: int = TUNING_SMALL_WIDTH) -> list[Sample]:
+    """The samples (frames and reference) shrunk to ``width`` pixels across, named ``…/w<width>``
+    (still of the same shot: the same camera's smaller stream)."""
+
+    def shrink(frame: Frame) -> Frame:
+        h, w = frame.shape[:2]
+        size = (width, max(1, round(h * width / w)))
+        small: Frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+        return small
+
+    return [
+        replace(
+            x,
+            name=f"{x.name}/w{width}",
+            frames=[shrink(f) for f in x.frames],
+            reference=shrink(x.reference),
+        )
+        for x in samples
+    ]
 
 
 def split(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
