@@ -259,15 +259,17 @@ def shot_objectives(
 def _margin_middle(grid: Sequence[float], rows: Sequence[Sequence[float]], at: int) -> int:
     """The middle of the run of grid values around ``at`` that no tuning shot tells apart from it
     (every shot's objective within 1e-9): the threshold placed with the widest margin to the
-    healthy and to the faulty samples the tuning shots hold, not at the edge of either (where
-    they bound the run on one side only, the grid's end, the measure's plausible limit, bounds
-    the other)."""
+    healthy and to the faulty samples the tuning shots hold, not at the edge of either. Where
+    they bound the run on one side only (it reaches the grid's end) the threshold stays: the
+    tuning samples say nothing about how far the other side reaches."""
     same = [all(abs(a - b) <= 1e-9 for a, b in zip(r, rows[at], strict=True)) for r in rows]
     lo, hi = at, at
     while lo > 0 and same[lo - 1]:
         lo -= 1
     while hi < len(grid) - 1 and same[hi + 1]:
         hi += 1
+    if lo == 0 or hi == len(grid) - 1:
+        return at  # the tuning samples bound the run on one side only: nothing to centre in
     middle = (lo + hi) / 2
     return math.floor(middle) if at <= middle else math.ceil(middle)
 
@@ -315,7 +317,14 @@ def tune_by_shots(
             current = float(getattr(config, name))
             at = min(range(len(grid)), key=lambda i: abs(grid[i] - current))
             if allowed:
-                at = max(allowed, key=lambda i: (_second_best(gains[i]), float(np.mean(gains[i]))))
+                keys = {i: (_second_best(gains[i]), float(np.mean(gains[i]))) for i in allowed}
+                best = max(keys.values())
+                ties = [
+                    i
+                    for i in allowed
+                    if all(abs(a - b) <= 1e-9 for a, b in zip(keys[i], best, strict=True))
+                ]
+                at = ties[len(ties) // 2]  # the middle of equally good values, not an edge
             config = _with(config, name, grid[_margin_middle(grid, rows, at)])
     return config
 
@@ -339,7 +348,20 @@ def leave_one_shot_out(
     return out
 
 
-def prior(base: HealthConfig = DEFAULT_CONFIG) -> HealthConfig:
+#: The defaults as they were before the protocol (#13 item 4), where it starts from: the
+#: thresholds it changed in the shipped defaults are set back here, so that what it derives does
+#: not depend on what it derived before.
+EARLIER_DEFAULTS = replace(
+    DEFAULT_CONFIG,
+    dark_mean_luma=36.0,
+    noise_sigma=9.0,
+    stripe_amplitude=2.9,
+    moved_in_place_share=0.4,
+    moved_aligned_single=0.7,  # new: 0.7, as ``moved_aligned``, is the check it adds turned off
+)
+
+
+def prior(base: HealthConfig = EARLIER_DEFAULTS) -> HealthConfig:
     """Where the protocol starts: ``base``, but each threshold of :data:`LOOKED_AT_HELD_OUT` at
     the middle of its grid (the lower middle for an even grid)."""
     config = base
@@ -350,7 +372,7 @@ def prior(base: HealthConfig = DEFAULT_CONFIG) -> HealthConfig:
 
 
 def derive_thresholds(
-    measured: Sequence[Measured], *, base: HealthConfig = DEFAULT_CONFIG
+    measured: Sequence[Measured], *, base: HealthConfig = EARLIER_DEFAULTS
 ) -> HealthConfig:
     """The whole protocol that produces the shipped defaults from the tuning samples alone
     (measured with the in-place patch test off, ``moved_in_place_share`` > 1):
