@@ -50,6 +50,9 @@ LEAF_COLUMNS: Final = ("leaf_id", "city", "county", "township", "village", "area
 
 FloatArray = NDArray[np.float64]
 
+#: Cells tallied per chunk by :func:`_covered_cells`.
+_TALLY_CELLS: Final = 1 << 18
+
 
 def leaf_partition(units_metric: gpd.GeoDataFrame, ancestors: pd.DataFrame) -> gpd.GeoDataFrame:
     """The finest polygons that tile the units (see module docstring).
@@ -228,11 +231,17 @@ def _covered_cells(
     One pass over the grid: cells per (leaf, bit pattern); every figure is a sum of its columns.
     """
     n_patterns = 1 << max(n_groups, 1)
-    key = labels.astype(np.int64) * n_patterns
-    key += grid.reshape(-1)
-    table = np.bincount(key, minlength=(n_leaves + 1) * n_patterns)
+    size = (n_leaves + 1) * n_patterns
+    flat = grid.reshape(-1)
+    key_type = np.int32 if size < 2**31 else np.int64
+    table = np.zeros(size, dtype=np.int64)
+    # in chunks of cells, so that the keys stay in the processor's cache
+    for start in range(0, len(labels), _TALLY_CELLS):
+        key = labels[start : start + _TALLY_CELLS].astype(key_type)
+        key *= n_patterns
+        key += flat[start : start + _TALLY_CELLS]
+        table += np.bincount(key, minlength=size)
     table = table.reshape(n_leaves + 1, n_patterns)[1:]
-    del key
     total_cells = table.sum(axis=1)
     patterns = np.arange(n_patterns)
     rows_cells = [total_cells - table[:, 0]] + [

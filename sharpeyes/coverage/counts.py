@@ -29,6 +29,10 @@ __all__ = [
 ]
 
 
+#: Columns of the covering cameras that :func:`partial_counts` reads.
+_COVERING_COLUMNS = ("x", "y", "heading_deg", "fov_deg", "range_m", "networked", "point_class")
+
+
 @dataclass
 class Partition:
     """One county's share of the work (picklable, for process pools and Dask workers)."""
@@ -55,32 +59,37 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     counties = sorted({str(c) for c in cam_uniq if c} | {str(c) for c in leaf_county if c})
     number = {str(c): i for i, c in enumerate(cam_uniq) if c}
     max_range = float(np.nanmax(cam["range_m"])) if len(cam) else 0.0
-    has_xy = np.isfinite(cam["x"].to_numpy()) & np.isfinite(cam["y"].to_numpy())
-    pts = shapely.points(
-        np.where(has_xy, cam["x"].to_numpy(), 0.0), np.where(has_xy, cam["y"].to_numpy(), 0.0)
-    )
-    tree = shapely.STRtree(pts)
+    x, y = cam["x"].to_numpy(dtype=float), cam["y"].to_numpy(dtype=float)
+    has_xy = np.isfinite(x) & np.isfinite(y)
+    # the columns partial_counts reads: fewer (string) columns to copy per partition
+    counted_frame = cam[[c for c in cam.columns if c != "device_id"]]
+    covering_frame = cam[[c for c in _COVERING_COLUMNS if c in cam.columns]]
     parts = []
     road_geo = inputs.roads.geometry.to_numpy()
     road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
     for county in [*counties, None]:
         leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
-        counted = cam[cam_inv == (number.get(county, -2) if county else -1)]
+        number_of = number.get(county, -2) if county else -1
+        counted = counted_frame.iloc[np.flatnonzero(cam_inv == number_of)]
         if len(leaves):
             # the county's bounding box widened by the longest range: a superset of the cameras
-            # that can see into it (the exact and raster paths clip to the leaves themselves)
+            # that can see into it (the exact and raster paths clip to the leaves themselves);
+            # cameras in the box's envelope, as an STRtree query of the points finds them
             minx, miny, maxx, maxy = shapely.total_bounds(leaves.geometry.to_numpy())
             region = shapely.box(minx, miny, maxx, maxy)
-            near = tree.query(shapely.buffer(region, max_range, join_style="mitre"))
-            near = near[has_xy[near]]
-            covering = cam.iloc[np.sort(near)]
+            bx0, by0, bx1, by1 = shapely.bounds(
+                shapely.buffer(region, max_range, join_style="mitre")
+            )
+            with np.errstate(invalid="ignore"):
+                near = np.flatnonzero(has_xy & (x >= bx0) & (x <= bx1) & (y >= by0) & (y <= by1))
+            covering = covering_frame.iloc[near]
             roads = (
                 inputs.roads.iloc[np.sort(road_tree.query(region, predicate="intersects"))]
                 if road_tree is not None
                 else inputs.roads.iloc[0:0]
             )
         else:
-            covering = cam.iloc[0:0]
+            covering = covering_frame.iloc[0:0]
             roads = inputs.roads.iloc[0:0]
         villages = inputs.villages[obj_array(inputs.villages["county"]) == county]
         places = inputs.places[obj_array(inputs.places["county"]) == county]
@@ -102,6 +111,14 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     return parts
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Number per row (``-1`` where missing) and the distinct values in order of first appearance,
+    as ``pd.factorize`` of the column's object array gives them, without building that array
+    (an Arrow string column is dictionary-encoded in one pass)."""
+    inv, uniq = pd.factorize(column, use_na_sentinel=True)
+    return np.asarray(inv), np.asarray(uniq, dtype=object)
+
+
 def _group_sum(
     codes: pd.DataFrame, values: dict[str, np.ndarray], classes: np.ndarray | None
 ) -> pd.DataFrame:
@@ -115,13 +132,13 @@ def _group_sum(
     for lvl in CODE_COLUMNS:
         if lvl not in codes:
             continue
-        inv, uniq = pd.factorize(obj_array(codes[lvl]), use_na_sentinel=True)
+        inv, uniq = _factorize(codes[lvl])
         ok = inv >= 0
         if not ok.any():
             continue
         inv_ok = inv[ok]
         m = len(uniq)
-        uniq_obj = np.asarray(uniq, dtype=object)
+        uniq_obj = uniq
         unit_parts.append(uniq_obj)
         class_parts.append(np.zeros(m, dtype=np.int64))
         blocks.append(
