@@ -190,12 +190,14 @@ def _rasterize_labels(
     transform: Any,
 ) -> NDArray[np.int32]:
     """Leaf number (1-based, 0 outside) of each cell whose centre lies in a leaf."""
+    # the smallest type that holds every leaf number: fewer bytes to write and read
+    dtype = np.uint16 if len(leaves) < 65_535 else np.int32
     labels: NDArray[np.int32] = rasterize(
         ((g, i + 1) for i, g in enumerate(leaves) if has[i]),
         out_shape=(nrows, ncols),
         transform=transform,
         fill=0,
-        dtype=np.int32,
+        dtype=dtype,
         all_touched=False,
     )
     return labels

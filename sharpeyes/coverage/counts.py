@@ -295,37 +295,53 @@ def _village_counts(part: Partition, village_classes: Iterable[int]) -> list[pd.
 def _near_places_or_roads(part: Partition, cams: pd.DataFrame) -> np.ndarray:
     """Which of ``cams`` stand close enough to a place or a road for their field of view to
     reach it (a superset: within the longest range, +1 %, of a place or of a road stretch of at
-    most 200 m, by bounding boxes)."""
+    most 200 m, by bounding boxes). Candidates first from a coarse grid, so that the spatial
+    tree holds a few thousand points, not every camera."""
     x = cams["x"].to_numpy(dtype=float)
     y = cams["y"].to_numpy(dtype=float)
     reach = float(np.nanmax(cams["range_m"].to_numpy(dtype=float))) * 1.01 + 1.0
-    targets = []
+    boxes = []
     if len(part.places):
-        targets.append(
-            shapely.points(part.places["x"].to_numpy(float), part.places["y"].to_numpy(float))
-        )
+        px, py = part.places["x"].to_numpy(float), part.places["y"].to_numpy(float)
+        boxes.append(np.column_stack([px, py, px, py]))
     if len(part.roads):
         lines = shapely.segmentize(part.roads.geometry.to_numpy(), 200.0)
         coords, idx = shapely.get_coordinates(lines, return_index=True)
         same = idx[1:] == idx[:-1]  # consecutive vertices of one line make a stretch
         a, b = coords[:-1][same], coords[1:][same]
-        targets.append(
-            shapely.box(
-                np.minimum(a[:, 0], b[:, 0]),
-                np.minimum(a[:, 1], b[:, 1]),
-                np.maximum(a[:, 0], b[:, 0]),
-                np.maximum(a[:, 1], b[:, 1]),
-            )
-        )
+        boxes.append(np.column_stack([np.minimum(a, b), np.maximum(a, b)]))
     near = np.zeros(len(cams), dtype=bool)
     ok = np.isfinite(x) & np.isfinite(y)
-    if not targets or not ok.any():
+    if not boxes or not ok.any():
         return near
-    tree = shapely.STRtree(shapely.points(x[ok], y[ok]))
-    b = shapely.bounds(np.concatenate(targets))
-    boxes = shapely.box(b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach)
-    hit = np.unique(tree.query(boxes)[1])
-    near[np.flatnonzero(ok)[hit]] = True
+    b = np.concatenate(boxes)
+    b = b[np.isfinite(b).all(axis=1)]
+    if not len(b):
+        return near
+    # cells of at least `reach` metres: a camera within `reach` of a box is in a cell at most one
+    # cell (each way) from a cell the box meets (cells ≥ 50 m and ≤ 2,048 a side: few of them)
+    x0, y0 = min(x[ok].min(), b[:, 0].min()) - reach, min(y[ok].min(), b[:, 1].min()) - reach
+    extent = max(max(x[ok].max(), b[:, 2].max()) - x0, max(y[ok].max(), b[:, 3].max()) - y0)
+    cell = max(reach, 50.0, extent / 2048.0)
+    c0 = ((b[:, :2] - (x0, y0)) // cell).astype(np.int64)
+    c1 = ((b[:, 2:] - (x0, y0)) // cell).astype(np.int64)
+    cx = ((x[ok] - x0) // cell).astype(np.int64)
+    cy = ((y[ok] - y0) // cell).astype(np.int64)
+    shape = (int(max(c1[:, 0].max(), cx.max())) + 3, int(max(c1[:, 1].max(), cy.max())) + 3)
+    hit = np.zeros(shape, dtype=bool)
+    span = c1 - c0
+    for dx in range(int(span[:, 0].max()) + 3):
+        for dy in range(int(span[:, 1].max()) + 3):
+            sel = (dx <= span[:, 0] + 2) & (dy <= span[:, 1] + 2)
+            hit[c0[sel, 0] + dx, c0[sel, 1] + dy] = True  # the cells met, grown by one
+    cand = np.flatnonzero(ok)[hit[cx + 1, cy + 1]]
+    if not len(cand):
+        return near
+    # the candidates within `reach` of a box, by bounding boxes (the same set as an STRtree of
+    # every camera would give, so the sectors built and their order are the same)
+    tree = shapely.STRtree(shapely.points(x[cand], y[cand]))
+    grown = shapely.box(b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach)
+    near[cand[np.unique(tree.query(grown)[1])]] = True
     return near
 
 
