@@ -41,6 +41,7 @@ from sharpeyes.model.frames import obj_array
 __all__ = [
     "LEAF_COLUMNS",
     "covered_area_exact",
+    "covered_area_exact_subsets",
     "covered_area_raster",
     "leaf_partition",
 ]
@@ -116,16 +117,15 @@ def leaf_partition(units_metric: gpd.GeoDataFrame, ancestors: pd.DataFrame) -> g
     return frame[list(LEAF_COLUMNS)]
 
 
-def _connected_groups(polys: NDArray[np.object_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Component label per polygon (touching bounding boxes) and component sizes."""
+def _components(
+    n: int, a: NDArray[np.int64], b: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Component label per node of the graph with edges ``a–b`` (labels in order of each
+    component's first node), and component sizes."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    n = len(polys)
-    tree = shapely.STRtree(polys)
-    a, b = tree.query(polys)
-    keep = a < b
-    graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (a[keep], b[keep])), shape=(n, n))
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64), np.bincount(labels).astype(np.int64)
 
@@ -145,18 +145,53 @@ def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]
     ndarray
         Covered area per leaf, m².
     """
-    out = np.zeros(len(leaves), dtype=float)
+    return covered_area_exact_subsets(sectors, leaves, [np.ones(len(sectors), dtype=bool)])[0]
+
+
+def covered_area_exact_subsets(
+    sectors: NDArray[np.object_], leaves: NDArray[np.object_], subsets: list[NDArray[np.bool_]]
+) -> list[FloatArray]:
+    """:func:`covered_area_exact` of ``sectors[mask]`` for each mask of ``subsets`` (for instance
+    all cameras, then each point class), sharing the spatial queries: the sectors that meet a
+    leaf and the pairs of sectors whose bounding boxes touch are found once, and each subset's
+    connected groups are those of its part of that graph (the same groups, unions and figures as
+    separate calls)."""
+    outs = [np.zeros(len(leaves), dtype=float) for _ in subsets]
     polys = np.asarray(sectors, dtype=object)
-    polys = polys[~(shapely.is_missing(polys) | shapely.is_empty(polys))]
-    if len(polys) == 0 or len(leaves) == 0:
-        return out
+    idx = np.flatnonzero(~(shapely.is_missing(polys) | shapely.is_empty(polys)))
+    if len(idx) == 0 or len(leaves) == 0:
+        return outs
     leaf_arr = np.asarray(leaves, dtype=object)
     # only sectors that can touch a leaf take part
-    touching = np.unique(shapely.STRtree(leaf_arr).query(polys)[0])
-    polys = polys[touching]
-    if len(polys) == 0:
-        return out
-    labels, sizes = _connected_groups(polys)
+    idx = idx[np.unique(shapely.STRtree(leaf_arr).query(polys[idx])[0])]
+    if len(idx) == 0:
+        return outs
+    a, b = shapely.STRtree(polys[idx]).query(polys[idx])
+    keep = a < b
+    a, b = a[keep], b[keep]
+    shapely.prepare(leaf_arr)
+    leaf_tree = shapely.STRtree(leaf_arr)
+    for k, mask in enumerate(subsets):
+        inside = np.asarray(mask, dtype=bool)[idx]
+        if not inside.any():
+            continue
+        pos = np.cumsum(inside) - 1  # position of each sector within the subset
+        edge = inside[a] & inside[b]
+        labels, sizes = _components(int(inside.sum()), pos[a[edge]], pos[b[edge]])
+        outs[k] = _credit_groups(polys[idx[inside]], labels, sizes, leaf_arr, leaf_tree)
+    return outs
+
+
+def _credit_groups(
+    polys: NDArray[np.object_],
+    labels: NDArray[np.int64],
+    sizes: NDArray[np.int64],
+    leaf_arr: NDArray[np.object_],
+    leaf_tree: shapely.STRtree,
+) -> FloatArray:
+    """Union each connected group once and credit it to the (prepared) leaves it meets: whole
+    when a leaf covers it, else by intersection."""
+    out = np.zeros(len(leaf_arr), dtype=float)
     lone = sizes[labels] == 1
     groups = [polys[lone]]
     multi = np.flatnonzero(~lone)
@@ -166,9 +201,7 @@ def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]
         unions = [shapely.union_all(polys[g]) for g in np.split(order, cuts)]
         groups.append(np.array(unions, dtype=object))
     pieces = np.concatenate(groups)
-    shapely.prepare(leaf_arr)
-    tree = shapely.STRtree(leaf_arr)
-    pi, li = tree.query(pieces, predicate="intersects")
+    pi, li = leaf_tree.query(pieces, predicate="intersects")
     if len(pi) == 0:
         return out
     whole = shapely.covers(leaf_arr[li], pieces[pi])

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sharpeyes.coverage.area import covered_area_exact, covered_area_raster
+from sharpeyes.coverage.area import covered_area_exact_subsets, covered_area_raster
 from sharpeyes.coverage.fov import sector_polygons
 from sharpeyes.coverage.inputs import CLASSES, CODE_COLUMNS, AreaMethod, CoverageInputs
 from sharpeyes.model.frames import obj_array
@@ -380,13 +380,10 @@ def _covered_areas(
     if area == "exact":
         # a union per class: unioning the classes' unions again for all cameras cost more than a
         # second union from the sectors (measured at 200,000 cameras on the benchmark city)
-        geo = leaves.geometry.to_numpy()
-        return {
-            cls: covered_area_exact(
-                sectors[np.ones(len(covering), bool) if cls is None else cpc == cls], geo
-            )
-            for cls in (None, *(CLASSES if area_by_class else ()))
-        }
+        classes = (None, *(CLASSES if area_by_class else ()))
+        masks = [np.ones(len(covering), bool) if c is None else cpc == c for c in classes]
+        found = covered_area_exact_subsets(sectors, leaves.geometry.to_numpy(), masks)
+        return dict(zip(classes, found, strict=True))
     res = _raster_areas(part, group, cell_m)
     covered: dict[int | None, np.ndarray] = {None: res[0]}
     if area_by_class:
