@@ -24,6 +24,7 @@ __all__ = [
     "Partition",
     "camera_sectors",
     "county_partitions",
+    "exact_area_classes",
     "partial_counts",
     "places_covered",
 ]
@@ -463,6 +464,23 @@ def _road_counts(part: Partition, sectors: np.ndarray) -> list[pd.DataFrame]:
     return frames
 
 
+def exact_area_classes(part: Partition, classes: tuple[int | None, ...]) -> dict[int | None, np.ndarray]:
+    """Exact covered m² per leaf of the partition, by all covering cameras (``None``) and by the
+    cameras of each class given: what :func:`partial_counts` computes for its exact areas, for a
+    process pool that spreads one partition's classes over several processes (the same unions of
+    the same sectors in the same order, so the same figures)."""
+    covering = part.covering
+    cpc = covering["point_class"].to_numpy(dtype=int)
+    masks = [np.ones(len(covering), bool) if c is None else cpc == c for c in classes]
+    any_class = np.logical_or.reduce(masks)
+    idx = np.flatnonzero(any_class)
+    sectors = camera_sectors(covering.iloc[idx])
+    found = covered_area_exact_subsets(
+        sectors, part.leaves.geometry.to_numpy(), [m[idx] for m in masks]
+    )
+    return dict(zip(classes, found, strict=True))
+
+
 def partial_counts(
     part: Partition,
     *,
@@ -470,18 +488,21 @@ def partial_counts(
     cell_m: float = 10.0,
     area_by_class: bool = True,
     village_classes: Iterable[int] = CLASSES,
+    covered: dict[int | None, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
 
     Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
     communities, communities_covered, area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
+    ``covered``: the covered m² per leaf already computed (:func:`exact_area_classes`), by class.
     """
     frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)
     sectors = _partition_sectors(part, area)
     if len(part.leaves):
-        covered = _covered_areas(
-            part, sectors, area=area, cell_m=cell_m, area_by_class=area_by_class
-        )
+        if covered is None:
+            covered = _covered_areas(
+                part, sectors, area=area, cell_m=cell_m, area_by_class=area_by_class
+            )
         frames += _area_counts(part, covered)
     if len(part.places):
         frames += _place_counts(part, sectors)
