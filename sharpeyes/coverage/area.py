@@ -50,6 +50,8 @@ __all__ = [
 LEAF_COLUMNS: Final = ("leaf_id", "city", "county", "township", "village", "area_m2", "geometry")
 
 FloatArray = NDArray[np.float64]
+#: Leaf numbers of raster cells (``uint16`` when every leaf number fits, else ``int32``).
+LabelArray = NDArray[np.unsignedinteger[Any] | np.signedinteger[Any]]
 
 #: Cells tallied per chunk by :func:`_covered_cells`.
 _TALLY_CELLS: Final = 1 << 18
@@ -240,11 +242,11 @@ def _rasterize_labels(
     nrows: int,
     ncols: int,
     transform: Any,
-) -> NDArray[np.int32]:
+) -> LabelArray:
     """Leaf number (1-based, 0 outside) of each cell whose centre lies in a leaf."""
     # the smallest type that holds every leaf number: fewer bytes to write and read
     dtype = np.uint16 if len(leaves) < 65_535 else np.int32
-    labels: NDArray[np.int32] = rasterize(
+    labels: LabelArray = rasterize(
         ((g, i + 1) for i, g in enumerate(leaves) if has[i]),
         out_shape=(nrows, ncols),
         transform=transform,
@@ -263,7 +265,7 @@ def _leaf_labels(
     maxy: float,
     shape: tuple[int, int],
     cell_m: float,
-) -> NDArray[np.int32]:
+) -> LabelArray:
     """Leaf number + 1 of every cell (0 outside), flattened; the grid's top-left is (minx, maxy)."""
     from affine import Affine
     from rasterio.features import rasterize
@@ -278,7 +280,7 @@ def _leaf_labels(
 
 
 def _covered_cells(
-    labels: NDArray[np.int32], grid: NDArray[np.uint8], *, n_leaves: int, n_groups: int
+    labels: LabelArray, grid: NDArray[np.uint8], *, n_leaves: int, n_groups: int
 ) -> tuple[NDArray[np.int64], list[NDArray[np.int64]]]:
     """Cells per leaf, and covered cells per leaf for all cameras and then for each group's bit.
 
@@ -291,7 +293,7 @@ def _covered_cells(
     table = np.zeros(size, dtype=np.int64)
     # in chunks of cells, so that the keys stay in the processor's cache
     for start in range(0, len(labels), _TALLY_CELLS):
-        key = labels[start : start + _TALLY_CELLS].astype(key_type)
+        key: NDArray[np.signedinteger[Any]] = labels[start : start + _TALLY_CELLS].astype(key_type)
         key *= n_patterns
         key += flat[start : start + _TALLY_CELLS]
         table += np.bincount(key, minlength=size)

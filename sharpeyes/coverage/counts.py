@@ -464,7 +464,9 @@ def _road_counts(part: Partition, sectors: np.ndarray) -> list[pd.DataFrame]:
     return frames
 
 
-def exact_area_classes(part: Partition, classes: tuple[int | None, ...]) -> dict[int | None, np.ndarray]:
+def exact_area_classes(
+    part: Partition, classes: tuple[int | None, ...]
+) -> dict[int | None, np.ndarray]:
     """Exact covered m² per leaf of the partition, by all covering cameras (``None``) and by the
     cameras of each class given: what :func:`partial_counts` computes for its exact areas, for a
     process pool that spreads one partition's classes over several processes (the same unions of
