@@ -346,7 +346,7 @@ def _near_places_or_roads(part: Partition, cams: pd.DataFrame) -> np.ndarray:
     return near
 
 
-def _partition_sectors(part: Partition, area: AreaMethod) -> np.ndarray:
+def _partition_sectors(part: Partition, area: str) -> np.ndarray:
     """Sectors of the covering cameras: all of them for exact areas, else only the networked ones
     near a place or a road, that places and roads count (the others stay ``None``, which both
     helpers skip)."""
@@ -354,6 +354,10 @@ def _partition_sectors(part: Partition, area: AreaMethod) -> np.ndarray:
     sectors = np.full(len(covering), None, dtype=object)
     if area == "exact" and len(part.leaves):
         return camera_sectors(covering)
+    if area == "networked":
+        net = np.flatnonzero(covering["networked"].to_numpy(dtype=bool))
+        sectors[net] = camera_sectors(covering.iloc[net])
+        return sectors
     if len(part.places) or len(part.roads):
         net_cov = covering["networked"].to_numpy(dtype=bool)
         if net_cov.any():
@@ -499,7 +503,9 @@ def partial_counts(
     ``covered``: the covered m² per leaf already computed (:func:`exact_area_classes`), by class.
     """
     frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)
-    sectors = _partition_sectors(part, area)
+    # with the areas given, places and roads need the networked cameras' sectors only (the same
+    # sectors, in the same order, as the exact path's trees of networked sectors hold)
+    sectors = _partition_sectors(part, "networked" if covered is not None else area)
     if len(part.leaves):
         if covered is None:
             covered = _covered_areas(

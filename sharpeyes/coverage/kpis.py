@@ -432,23 +432,28 @@ def _count_task(part: Partition | int, covered: Any, **kwargs: Any) -> pd.DataFr
 def _run_exact_on_pool(
     parts: list[Partition], kwargs: dict[str, Any], workers: int
 ) -> list[pd.DataFrame]:
-    """Exact areas on a process pool, balanced: each partition's area of all cameras and of each
-    class is a task of its own (largest first), and its counts a last task once they are in, so
+    """Exact areas on a process pool, balanced: each partition's area of all cameras and its areas
+    of the classes are tasks of their own (largest first), and its counts a last task once they are in, so
     that seven equal counties do not leave one process idle for a whole county. The figures are
     those of :func:`partial_counts` on the whole partition (the same unions, in the same order)."""
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
     global _FORKED
+    # two tasks per partition: all cameras, and the classes (which share their spatial queries)
     classes: list[tuple[int | None, ...]] = [(None,)]
     if kwargs.get("area_by_class", True):
-        classes += [(c,) for c in sorted(CLASSES, reverse=True)]
+        classes.append(tuple(sorted(CLASSES, reverse=True)))
     tasks = []
     for i, part in enumerate(parts):
         if len(part.leaves):
             cpc = part.covering["point_class"].to_numpy(dtype=int)
             for cls in classes:
-                size = len(cpc) if cls[0] is None else int((cpc == cls[0]).sum())
+                size = (
+                    len(cpc)
+                    if cls[0] is None
+                    else int(np.isin(cpc, [c for c in cls if c is not None]).sum())
+                )
                 tasks.append((size, i, cls))
     tasks.sort(key=lambda t: -t[0])
     forked = "fork" in multiprocessing.get_all_start_methods()
