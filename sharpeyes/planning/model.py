@@ -341,7 +341,8 @@ class MaximalCoverage:
         small = nnz <= exact_small_nnz
         medium = nnz <= exact_max_nnz
         if method == "auto" and not small:
-            run.lagrangian_plans(time_limit_s)
+            run.tabu(time_limit_s)
+            run.lagrangian_bound(time_limit_s)
         time_for_lp = run.left_s() >= LP_MIN_S
         if method == "exact" or (method == "auto" and medium and not small and time_for_lp):
             run.lp_and_kernel()
