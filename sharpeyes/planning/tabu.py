@@ -72,37 +72,40 @@ class SwapMoves:
         #: E[k, c]: weight of what c covers that only slot k's site covers (slots × candidates).
         self.E = np.zeros((slots, state.n_cand))
         self.value = 0.0
-        self._near: dict[int, tuple[IntArray, IntArray, FloatArray]] = {}
+        self._near: dict[int, tuple[IntArray, FloatArray, IntArray, IntArray, FloatArray]] = {}
+        self._scores = np.empty_like(self.E)
+        self._barred = ~state.eligible
         for k, j in enumerate(list(chosen)[:slots]):
             self.add(int(j), k)
 
-    def _neighbours(self, c: int) -> tuple[IntArray, IntArray, FloatArray]:
-        """For each (item of row c, candidate covering it): the item's position, the candidate,
-        the item's weight (cached: a search moves the same few hundred sites in and out)."""
+    def _neighbours(self, c: int) -> tuple[IntArray, FloatArray, IntArray, IntArray, FloatArray]:
+        """Row c's items and their weights, then for each (item, candidate covering it) the item's
+        position, the candidate and the item's weight (cached: a search moves the same few hundred
+        sites in and out)."""
         found = self._near.get(c)
         if found is None:
             items = self.state.row(c)
+            w_items = self.state.w[items]
             pos, cands = _expand(self.at, items)
-            found = (pos, cands, self.state.w[items][pos])
+            found = (items, w_items, pos, cands, w_items[pos])
             self._near[c] = found
         return found
 
     def add(self, c: int, k: int) -> None:
         """Put candidate ``c`` into the empty slot ``k``."""
-        st = self.state
-        items = st.row(c)
-        pos, cands, wts = self._neighbours(c)
+        items, w_items, pos, cands, wts = self._neighbours(c)
         cnt = self.cnt[items]
         fresh = cnt == 0
-        self.value += float(st.w[items][fresh].sum())
+        self.value += float(w_items[fresh].sum())
         f = fresh[pos]
-        moved = np.bincount(cands[f], weights=wts[f], minlength=st.n_cand)
+        moved = np.bincount(cands[f], weights=wts[f], minlength=self.state.n_cand)
         self.gain -= moved
         self.E[k] += moved
-        s = (cnt == 1)[pos]
+        once = cnt == 1
+        s = once[pos]
         if s.any():
             np.subtract.at(self.E, (self.owner[items][pos[s]], cands[s]), wts[s])
-            self.owner[items[cnt == 1]] = -1
+            self.owner[items[once]] = -1
         self.owner[items[fresh]] = k
         self.cnt[items] += 1
         self.sel[k] = c
@@ -110,18 +113,16 @@ class SwapMoves:
 
     def remove(self, k: int) -> None:
         """Empty slot ``k``."""
-        st = self.state
         r = int(self.sel[k])
         self.sel[k] = -1
         self.slot_of[r] = -1
-        items = st.row(r)
-        pos, cands, wts = self._neighbours(r)
+        items, w_items, pos, cands, wts = self._neighbours(r)
         cnt = self.cnt[items]
         self.cnt[items] -= 1
         lost = cnt == 1
-        self.value -= float(st.w[items][lost].sum())
+        self.value -= float(w_items[lost].sum())
         f = lost[pos]
-        self.gain += np.bincount(cands[f], weights=wts[f], minlength=st.n_cand)
+        self.gain += np.bincount(cands[f], weights=wts[f], minlength=self.state.n_cand)
         self.E[k] = 0.0  # slot k owned exactly the items it lost
         self.owner[items[lost]] = -1
         two = (cnt == 2)[pos]
@@ -155,9 +156,11 @@ class SwapMoves:
         loss = self.losses()
         if blocked_slots is not None:
             loss = np.where(blocked_slots, np.inf, loss)
-        delta = (self.E - loss[:, None]).max(axis=0)
+        np.subtract(self.E, loss[:, None], out=self._scores)
+        delta = self._scores.max(axis=0)
         delta += self.gain
-        delta[(self.slot_of >= 0) | ~self.state.eligible] = -np.inf
+        delta[self.slot_of >= 0] = -np.inf
+        delta[self._barred] = -np.inf
         return delta, loss
 
     def slot_for(self, c: int, loss: FloatArray) -> int:
