@@ -314,9 +314,8 @@ class MaximalCoverage:
             relaxation with a MIP over the sites it uses, then the full MIP until proved optimal
             or out of time; ``auto`` greedy and swap, then the full MIP if the reduced instance
             has at most ``exact_small_nnz`` non-zeros; else (count budgets) tabu search for half
-            the budget and the smoothed Lagrangian dual bound until 95 % of it, then the LP and
-            kernel MIP if the instance has at most ``exact_max_nnz`` non-zeros and a second is
-            left.
+            the budget and the smoothed Lagrangian dual until 95 % of it, then the LP and kernel
+            MIP if the instance has at most ``exact_max_nnz`` non-zeros and a second is left.
         time_limit_s : float
             Wall-clock budget of the whole solve, seconds (default 2): the answer is the best
             plan found within it, with the best bound proven (``trace`` shows how both grew).
