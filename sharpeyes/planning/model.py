@@ -342,7 +342,7 @@ class MaximalCoverage:
         medium = nnz <= exact_max_nnz
         if method == "auto" and not small:
             run.tabu(time_limit_s)
-            run.lagrangian_bound(time_limit_s)
+            run.lagrangian_bound(time_limit_s, lp_next=medium)
         time_for_lp = run.left_s() >= LP_MIN_S
         if method == "exact" or (method == "auto" and medium and not small and time_for_lp):
             run.lp_and_kernel()

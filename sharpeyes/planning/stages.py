@@ -28,7 +28,7 @@ __all__ = ["DUAL_END", "DUAL_MAX_S", "LP_MIN_S", "TABU_SHARE", "SolveRun"]
 TABU_SHARE = 0.5
 #: The Lagrangian dual (the bound) runs until this share of the budget has gone ...
 DUAL_END = 0.95
-#: ... but for no more than this many seconds (its last steps gain little; the LP comes next).
+#: ... but for no more than this many seconds if the LP comes next (its last steps gain little).
 DUAL_MAX_S = 3.0
 #: The LP relaxation and kernel MIP run only with at least this many seconds left.
 LP_MIN_S = 1.0
@@ -113,11 +113,14 @@ class SolveRun:
         self.status = "tabu"
         self._step("tabu", "tabu", t0, self.status, moves=result.moves, restarts=result.restarts)
 
-    def lagrangian_bound(self, time_limit_s: float) -> bool:
-        """The Lagrangian (LP) dual bound by smoothed projected gradient (count budget)."""
+    def lagrangian_bound(self, time_limit_s: float, *, lp_next: bool) -> bool:
+        """The Lagrangian (LP) dual bound by smoothed projected gradient (count budget); at most
+        :data:`DUAL_MAX_S` seconds when the LP (``lp_next``) may follow."""
         t0 = time.perf_counter()
         value = self.state.objective(self.chosen)
-        deadline = min(self.started + DUAL_END * time_limit_s, t0 + DUAL_MAX_S)
+        deadline = self.started + DUAL_END * time_limit_s
+        if lp_next:
+            deadline = min(deadline, t0 + DUAL_MAX_S)
         result = smoothed_dual(
             self.state,
             deadline=max(deadline, t0 + 0.01),
