@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,7 +61,13 @@ def _expand(at: sp.csr_matrix, items: IntArray) -> tuple[IntArray, IntArray]:
 class SwapMoves:
     """The exact value of every 1-swap of a plan, kept up to date move by move (count budget)."""
 
-    def __init__(self, state: SolveState, chosen: Sequence[int], slots: int) -> None:
+    def __init__(
+        self,
+        state: SolveState,
+        chosen: Sequence[int],
+        slots: int,
+        cache: dict[int, tuple[IntArray, FloatArray, IntArray, IntArray, FloatArray]] | None = None,
+    ) -> None:
         self.state = state
         self.at = state.transposed
         self.n_slots = slots
@@ -72,7 +79,7 @@ class SwapMoves:
         #: E[k, c]: weight of what c covers that only slot k's site covers (slots × candidates).
         self.E = np.zeros((slots, state.n_cand))
         self.value = 0.0
-        self._near: dict[int, tuple[IntArray, FloatArray, IntArray, IntArray, FloatArray]] = {}
+        self._near = {} if cache is None else cache
         self._scores = np.empty_like(self.E)
         self._barred = ~state.eligible
         for k, j in enumerate(list(chosen)[:slots]):
@@ -184,14 +191,14 @@ class SwapMoves:
         return [int(j) for j in self.sel if j >= 0]
 
 
+@dataclass
 class TabuResult:
-    """The best plan a tabu search found, its covered weight, and the moves it made."""
+    """The best plan a tabu search found, its covered weight, the moves made, the restarts."""
 
-    def __init__(self, chosen: list[int], objective: float, moves: int, restarts: int) -> None:
-        self.chosen = chosen
-        self.objective = objective
-        self.moves = moves
-        self.restarts = restarts
+    chosen: list[int]
+    objective: float
+    moves: int
+    restarts: int
 
 
 def tabu_search(
@@ -240,7 +247,7 @@ def tabu_search(
             if on_improve is not None:
                 on_improve(best_value)
         elif since_best >= stall_limit:
-            moves = _restart(state, best, slots, rng)
+            moves = _restart(moves, best, rng)
             free_at[:] = 0
             fixed_to[:] = 0
             since_best, restarts = 0, restarts + 1
@@ -248,8 +255,9 @@ def tabu_search(
     return TabuResult(best, value, done + step, restarts)
 
 
-def _restart(state: SolveState, best: list[int], slots: int, rng: np.random.Generator) -> SwapMoves:
+def _restart(moves: SwapMoves, best: list[int], rng: np.random.Generator) -> SwapMoves:
     """The best plan with a few of its sites swapped for random eligible candidates."""
+    state = moves.state
     plan = list(best)
     outside = np.flatnonzero(state.eligible & ~np.isin(np.arange(state.n_cand), plan))
     n_kick = min(len(outside), max(2, int(KICK * len(plan))))
@@ -258,4 +266,4 @@ def _restart(state: SolveState, best: list[int], slots: int, rng: np.random.Gene
         new = rng.choice(outside, size=len(drop), replace=False)
         for d, n in zip(drop.tolist(), new.tolist(), strict=True):
             plan[d] = int(n)
-    return SwapMoves(state, plan, slots)
+    return SwapMoves(state, plan, moves.n_slots, cache=moves._near)
