@@ -185,7 +185,8 @@ def province_units(spec: ProvinceSpec) -> ProvinceUnits:
         shares = _split(total, len(parents))
         children: list[tuple[str, tuple[float, float, float, float], bool]] = []
         for (parent, box, street), n in zip(parents, shares, strict=True):
-            cells = _tile(box, int(n), aspect)
+            # _tile takes the ratio of metres per degree (longitude / latitude), not m per degree
+            cells = _tile(box, int(n), aspect / _M_PER_DEG)
             for code, cell in zip(_codes(parent, level, int(n), street=street), cells, strict=True):
                 children.append((code, (cell[0], cell[1], cell[2], cell[3]), False))
                 codes.append(code)
