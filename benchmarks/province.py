@@ -27,7 +27,6 @@ network checks still read the whole inventory in one process).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -36,16 +35,17 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _county_cost import county_sample
 from _util import gib, peak_rss_bytes, reset_peak_rss
 
-from sharpeyes.demo.province import ProvinceSpec
+from sharpeyes.demo.province import GENERATOR_VERSION, ProvinceSpec
 from sharpeyes.jobs.province import generate_province
 from sharpeyes.store import Store
 
@@ -76,23 +76,33 @@ def _database(base_url: str, name: str, *, fresh: bool) -> str:
     return url.render_as_string(hide_password=False)
 
 
+#: The stages run by default (``--stages`` picks others): every KPI on the fast path, the gaps and
+#: the network checks. ``report exact`` is picked by name: one full-size county's exact area costs
+#: far more than its fast path (docs/scale.md).
+DEFAULT_STAGES: Final = ("report fast", "gaps", "network check")
+
+
 def stages() -> tuple[str, dict[str, Stage]]:
     """(how they run, the stages by name): each takes the store and the scheduler's address.
 
-    The report goes through ``compute_report(dask_address=…)``: with ``sharpeyes.jobs.partitioned``
-    (issue #15 item 3) one task per county reads its county from the store; without it the KPI
-    partitions are computed here and shipped to the cluster. Gaps and network checks run in this
-    process (not partitioned yet).
+    Every stage is given the cluster: the report (``compute_report(dask_address=…)``,
+    :mod:`sharpeyes.jobs.partitioned`) and the gaps (``compute_gaps(dask_address=…)``,
+    :mod:`sharpeyes.jobs.partitioned_gaps`) as one task per county reading its county from the
+    store; the network checks (``network.check(dask_address=…)``) split by county where the
+    installed sharpeyes does, in this process otherwise (it says so on the log).
     """
     from sharpeyes.jobs import network
     from sharpeyes.jobs.coverage import compute_gaps, compute_report
 
-    partitioned = importlib.util.find_spec("sharpeyes.jobs.partitioned") is not None
     how = (
-        "report: one task per county reading its county from the store; gaps, network: client"
-        if partitioned
-        else "report: read here, KPI partitions shipped to the cluster; gaps, network: client"
+        "report and gaps: one task per county reading its county from the store; "
+        "network check: given the cluster"
     )
+
+    def gaps(store: Store, address: str) -> dict[str, Any]:
+        found, _ = compute_gaps(store, dask_address=address)
+        return {"summary": found.summary()}
+
     return how, {
         "report exact": lambda store, address: compute_report(
             store, area="exact", dask_address=address
@@ -100,9 +110,19 @@ def stages() -> tuple[str, dict[str, Stage]]:
         "report fast": lambda store, address: compute_report(
             store, area="fast", dask_address=address
         ),
-        "gaps": lambda store, address: compute_gaps(store),
-        "network check": lambda store, address: network.check(store),
+        "gaps": gaps,
+        "network check": lambda store, address: network.check(store, dask_address=address),
     }
+
+
+def picked(only: list[str] | None) -> list[str]:
+    """The stages ``--stages`` names (prefixes; ``all``: every stage), or the defaults."""
+    names = list(stages()[1])
+    if not only:
+        return list(DEFAULT_STAGES)
+    if "all" in only:
+        return names
+    return [k for k in names if any(k.startswith(o) for o in only)]
 
 
 def _worker_peaks(client: Any) -> list[int]:
@@ -128,9 +148,8 @@ def run_on_cluster(
     """The stages on a fresh LocalCluster of ``workers`` processes: wall s and peak bytes each."""
     from dask.distributed import Client, LocalCluster
 
-    how, todo = stages()
-    if only:
-        todo = {k: v for k, v in todo.items() if any(k.startswith(o) for o in only)}
+    how, every = stages()
+    todo = {k: every[k] for k in picked(only)}
     out: dict[str, Any] = {"how": how, "stages": {}}
     with (
         LocalCluster(
@@ -173,54 +192,6 @@ def run_on_cluster(
                 print(f"    county tasks: {out['stages'][name]['tasks']}", flush=True)
     out["total"] = sum(s["seconds"] for s in out["stages"].values())
     out["cpu_total"] = sum(s["cpu_seconds"] for s in out["stages"].values())
-    return out
-
-
-def _county_task_cost(task: Any) -> dict[str, Any]:
-    """Run one county task (in a fresh process): wall and CPU seconds, peak RSS, cameras read."""
-    from sharpeyes.jobs.partitioned import county_counts
-
-    cpu = cpu_seconds()
-    start = time.perf_counter()
-    result = county_counts(task)
-    return {
-        "county": task.county,
-        "area": task.options.area,
-        "seconds": time.perf_counter() - start,
-        "cpu_seconds": cpu_seconds() - cpu,
-        "peak_rss": peak_rss_bytes(),
-        "cameras_read": result.stats["cameras_read"],
-        "counted": result.stats["counted"],
-    }
-
-
-def county_sample(url: str, n: int) -> list[dict[str, Any]]:
-    """The cost of ``n`` county tasks of the report (exact, then fast), each alone in a fresh worker
-    process: what one worker spends on one county, without a cluster's scheduling around it."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from sharpeyes.jobs.partitioned import ReportOptions, county_tasks, partition_plan
-
-    out = []
-    for area in ("exact", "fast"):
-        options = ReportOptions(area=area)
-        with Store.open(url) as store:
-            plan, why = partition_plan(store, options)
-        if plan is None:
-            raise SystemExit(f"cannot split by county: {why}")
-        for task in county_tasks(url, plan, options)[:n]:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(1, mp_context=context, max_tasks_per_child=1) as pool:
-                cost = pool.submit(_county_task_cost, task).result()
-            out.append(cost)
-            print(
-                f"  county {cost['county']} ({area}): {cost['seconds']:.1f} s wall, "
-                f"CPU {cost['cpu_seconds']:.1f} s, peak {gib(cost['peak_rss'])}, "
-                f"{cost['counted']:,} cameras counted, {cost['cameras_read']:,} read "
-                f"| load {os.getloadavg()[0]:.1f}",
-                flush=True,
-            )
     return out
 
 
@@ -278,13 +249,20 @@ def main() -> None:
     parser.add_argument(
         "--stages",
         default="",
-        help="comma-separated prefixes of the stages to run (report exact, report fast, gaps, network check; default all)",
+        help="comma-separated prefixes of the stages to run (report exact, report fast, gaps, "
+        "network check, all; default: " + ", ".join(DEFAULT_STAGES) + ")",
     )
     parser.add_argument(
         "--county-sample",
         type=int,
         default=0,
-        help="first time N county tasks alone (exact and fast), one fresh process each",
+        help="first time N county tasks alone, one fresh process each: the report's of the "
+        "report stages picked, and the gaps'",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="with --county-sample: the first task of each kind under cProfile (.prof files here)",
     )
     parser.add_argument("--reuse", action="store_true", help="keep an already generated database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
@@ -292,7 +270,9 @@ def main() -> None:
     args = parser.parse_args()
     spec = ProvinceSpec.scaled(args.scale, seed=args.seed)
     base = os.environ.get("SHARPEYES_BENCH_PG_URL", DEFAULT_PG)
-    name = f"sharpeyes_province_{str(args.scale).replace('.', '_')}_s{args.seed}"
+    name = (
+        f"sharpeyes_province_{str(args.scale).replace('.', '_')}_s{args.seed}_v{GENERATOR_VERSION}"
+    )
     print(
         f"# province benchmark: {spec.cities} cities, {spec.counties} counties, "
         f"{spec.townships:,} townships, {spec.villages:,} villages, {spec.cameras:,} cameras, "
@@ -319,15 +299,17 @@ def main() -> None:
                 flush=True,
             )
             figures["generate"] = {"seconds": seconds, "counts": counts, "rows_per_s": rate}
+    only = [o.strip() for o in args.stages.split(",") if o.strip()] or None
     if args.county_sample:
         print(f"# {args.county_sample} county task(s) alone, in a fresh process each", flush=True)
-        figures["county_sample"] = county_sample(url, args.county_sample)
+        figures["county_sample"] = county_sample(
+            url, args.county_sample, _sample_kinds(only), profile_dir=args.profile
+        )
     runs: dict[int, dict[str, Any]] = {}
     # the single-process path ships each county's inputs in the task graph; dask warns of its size
     warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
     for workers in (int(w) for w in args.workers.split(",") if int(w) > 0):
         print(f"# LocalCluster of {workers} worker(s)", flush=True)
-        only = [o.strip() for o in args.stages.split(",") if o.strip()] or None
         runs[workers] = run_on_cluster(url, workers, memory_limit=args.memory_limit, only=only)
     for line in _summary(spec, runs) if runs else []:
         print(line)
@@ -337,6 +319,14 @@ def main() -> None:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
     if not args.keep:
         _drop(base, name)
+
+
+def _sample_kinds(only: list[str] | None) -> list[tuple[str, str]]:
+    """The county tasks ``--county-sample`` times: the report's of each report stage picked (exact,
+    fast), the gaps' if picked."""
+    names = picked(only)
+    kinds = [("report", n.split()[1]) for n in names if n.startswith("report ")]
+    return kinds + ([("gaps", "")] if "gaps" in names else [])
 
 
 def _progress(spec: ProvinceSpec) -> Callable[[str], None]:
