@@ -1,7 +1,8 @@
 """What one county task costs at full size (``benchmarks/province.py --county-sample N [--profile]``):
-each task alone in a fresh process (no cluster, no other task beside it), its wall and CPU seconds,
-peak memory and cameras read; with ``--profile``, the first task of each kind under cProfile, its
-time split into the phases a county task goes through (reads from the store, inputs, computing).
+each task alone in a fresh process (no cluster, no other task beside it), run twice there — cold
+(a worker's first task) and warm (its later ones) — with its wall and CPU seconds, peak memory and
+cameras read; with ``--profile``, the first task of each kind under cProfile (cold), its time split
+into the phases a county task goes through (reads from the store, inputs, computing).
 """
 
 from __future__ import annotations
@@ -64,12 +65,20 @@ def phases(stats: pstats.Stats) -> dict[str, float]:
     return out
 
 
-def run_task(kind: str, task: Any, profile_to: str | None) -> dict[str, Any]:
-    """One county task (in a fresh process): ``kind`` is ``report`` or ``gaps``."""
+def run_task(kind: str, task: Any, profile_to: str | None) -> list[dict[str, Any]]:
+    """One county task in this (fresh) process, twice: *cold* (the first task of a worker: the unit
+    table read and walked up, after the imports and the store's first open, which a worker pays
+    once) and *warm* (every later task of a worker, the steady state). ``kind``: report or gaps."""
     from sharpeyes.jobs.partitioned import county_counts
     from sharpeyes.jobs.partitioned_gaps import county_gaps
+    from sharpeyes.store import Store
 
+    Store.open(task.store_url).close()  # alembic's scripts, the driver: once per worker
     fn = county_counts if kind == "report" else county_gaps
+    return [_timed(fn, kind, task, profile_to, "cold"), _timed(fn, kind, task, None, "warm")]
+
+
+def _timed(fn: Any, kind: str, task: Any, profile_to: str | None, state: str) -> dict[str, Any]:
     profiler = cProfile.Profile() if profile_to else None
     cpu, start = cpu_seconds(), time.perf_counter()
     if profiler:
@@ -80,6 +89,7 @@ def run_task(kind: str, task: Any, profile_to: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "county": task.county,
         "kind": kind,
+        "state": state,
         "seconds": time.perf_counter() - start,
         "cpu_seconds": cpu_seconds() - cpu,
         "peak_rss": _peak_rss_bytes(),
@@ -142,9 +152,10 @@ def county_sample(
                     profile_dir.mkdir(parents=True, exist_ok=True)
                     prof = str(profile_dir / f"{kind}-{area or 'h3'}-{task.county}.prof")
                 with ProcessPoolExecutor(1, mp_context=context, max_tasks_per_child=1) as pool:
-                    cost = pool.submit(run_task, kind, task, prof).result()
-                out.append(cost)
-                _say(cost)
+                    costs = pool.submit(run_task, kind, task, prof).result()
+                for cost in costs:
+                    out.append(cost)
+                    _say(cost)
     return out
 
 
@@ -157,7 +168,8 @@ def _say(cost: dict[str, Any]) -> None:
         else f"{cost['villages']:,} uncovered villages, {cost['cells']:,} H3 cells"
     )
     print(
-        f"  county {cost['county']} ({label}{', profiled' if cost['profiled'] else ''}): "
+        f"  county {cost['county']} ({label}, {cost['state']}"
+        f"{', profiled' if cost['profiled'] else ''}): "
         f"{cost['seconds']:.1f} s wall, CPU {cost['cpu_seconds']:.1f} s, "
         f"peak {cost['peak_rss'] / 2**30:.2f} GiB, {what} | load {cost['load']:.1f}",
         flush=True,
