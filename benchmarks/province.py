@@ -210,15 +210,17 @@ def _cpu_speedup(one: dict[str, Any] | None, two: dict[str, Any] | None, name: s
 def _summary(spec: ProvinceSpec, runs: dict[int, dict[str, Any]]) -> list[str]:
     one, two = runs.get(1), runs.get(2)
     lines = [f"# how the stages ran: {next(iter(runs.values()))['how']}"]
+    cpu_run = one or two or next(iter(runs.values()))
+    cpu_of = "1" if one else str(next(k for k, v in runs.items() if v is cpu_run))
     lines.append(
         f"{'stage':<16}{'1 worker':>10}{'2 workers':>11}{'speed-up':>10}"
-        f"{'CPU-s (1)':>11}{'CPU speed-up':>14}  peak/worker (2)"
+        f"{f'CPU-s ({cpu_of})':>11}{'CPU speed-up':>14}  peak/worker (2)"
     )
     for name in next(iter(runs.values()))["stages"]:
         a = one["stages"][name]["seconds"] if one else float("nan")
         b = two["stages"][name]["seconds"] if two else float("nan")
         peak = max((two or one or {})["stages"][name]["worker_peaks"] or [0])
-        cpu = one["stages"][name]["cpu_seconds"] if one else float("nan")
+        cpu = cpu_run["stages"][name]["cpu_seconds"]
         lines.append(
             f"{name:<16}{a:>9.1f}s{b:>10.1f}s{a / b:>9.2f}x{cpu:>11.1f}"
             f"{_cpu_speedup(one, two, name):>13.2f}x  {gib(peak)}"
@@ -227,12 +229,12 @@ def _summary(spec: ProvinceSpec, runs: dict[int, dict[str, Any]]) -> list[str]:
     b = two["total"] if two else float("nan")
     lines.append(f"{'everything':<22}{a:>9.1f}s{b:>10.1f}s{a / b:>9.2f}x")
     lines.append(f"goal: everything ≤ {GOAL_S:.0f} s on 2 workers: {b:.1f} s")
-    if one:
-        per_county = one["total"] / spec.counties
-        cpu_county = one["cpu_total"] / spec.counties
-        per_100k = one["cpu_total"] / (spec.cameras / 100_000)
+    if cpu_run:
+        per_county = cpu_run["total"] / spec.counties
+        cpu_county = cpu_run["cpu_total"] / spec.counties
+        per_100k = cpu_run["cpu_total"] / (spec.cameras / 100_000)
         lines.append(
-            f"cost on 1 worker: {per_county:.2f} s wall, {cpu_county:.2f} CPU-s per county "
+            f"cost on {cpu_of} worker(s): {per_county:.2f} s wall, {cpu_county:.2f} CPU-s per county "
             f"({spec.cameras / spec.counties:,.0f} cameras); {per_100k:.2f} CPU-s per 100,000 cameras"
         )
     return lines
