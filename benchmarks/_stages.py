@@ -1,10 +1,12 @@
 """Per-stage CPU clocks of one SQLite import (benchmarks/ingest.py), and the wall time the same work
 would take on 2 idle cores (the critical path over the stages that overlap).
 
-The clocks wrap the import's own functions for the duration of a run (no change to the package):
-CPU seconds of the whole process for stages that run alone (pyarrow's and SQLite's helper threads
-included), of the one thread for the two stages that overlap (ADBC staging in its worker thread,
-``INSERT … SELECT`` on the import's connection).
+The clocks wrap the import's own functions for the duration of a run (no change to the package).
+The import is given in parts: the main thread validates part k + 1 while the store's writer thread
+stages and inserts part k. So the stages that run beside the writer are clocked on their own
+thread (validation, keyed rows: the main thread; staging and insert: the writer's), the stages that
+run alone on the whole process (the CSV parse, before the first part; the index build, after the
+last; pyarrow's and SQLite's helper threads included).
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from typing import Any
 #: Stage names in the order they run, with what each is.
 STAGES: dict[str, str] = {
     "parse": "CSV parse (pyarrow, both cores)",
-    "validate": "validation (normalize_cameras)",
+    "validate": "validation (normalize_cameras, main thread)",
     "read_rest": "reader, the rest",
-    "keyed": "keyed rows + row hashes",
-    "stage": "ADBC staging (worker thread)",
-    "insert": "INSERT … SELECT (import's connection)",
+    "keyed": "keyed rows + row hashes (main thread)",
+    "stage": "ADBC staging (writer thread)",
+    "insert": "INSERT … SELECT (writer thread)",
     "indexes": "secondary indexes rebuilt",
     "store_rest": "store, the rest (split, log, credentials, commit)",
 }
@@ -62,14 +64,14 @@ class StageClock:
     def clocked(self) -> Iterator[StageClock]:
         """Wrap the stage functions while the block runs."""
         from sharpeyes.ingest import normalize, table
-        from sharpeyes.store import bulk, imports
+        from sharpeyes.store import bulk, imports, part_writes
 
         targets = [
             (table, "read_csv_sheet", "parse", _process_cpu),
-            (normalize, "normalize_cameras", "validate", _process_cpu),
-            (bulk, "keyed_batch", "keyed", _process_cpu),
+            (normalize, "normalize_cameras", "validate", time.thread_time),
+            (bulk, "keyed_batch", "keyed", time.thread_time),
             (bulk, "_stage", "stage", time.thread_time),
-            (bulk.Staging, "copy", "insert", time.thread_time),
+            (part_writes.PartWriter, "_write", "insert", time.thread_time),
             (imports.CameraImports, "_create_camera_indexes", "indexes", _process_cpu),
         ]
         saved = [(owner, attr, getattr(owner, attr)) for owner, attr, _, _ in targets]
@@ -82,21 +84,23 @@ class StageClock:
                 setattr(owner, attr, fn)
 
     def finish(self, read_cpu: float, store_cpu: float) -> None:
-        """Fill the two remainders from the reader's and the store's total CPU seconds."""
-        self.cpu["read_rest"] = max(0.0, read_cpu - self.cpu["parse"] - self.cpu["validate"])
-        # the staging thread's CPU is part of the store's total, beside the insert's
-        named = sum(self.cpu[k] for k in ("keyed", "stage", "insert", "indexes"))
-        self.cpu["store_rest"] = max(0.0, store_cpu - named)
+        """The insert without its staging; the remainder of the run's total CPU seconds (the
+        ingest pool's share of validation, the split, log, credentials, commit)."""
+        self.cpu["insert"] = max(0.0, self.cpu["insert"] - self.cpu["stage"])
+        self.cpu["read_rest"] = 0.0
+        named = sum(self.cpu[k] for k in STAGES if k not in ("read_rest", "store_rest"))
+        self.cpu["store_rest"] = max(0.0, read_cpu + store_cpu - named)
 
     def idle_wall_estimate(self, cores: int = 2) -> float:
-        """Seconds on ``cores`` idle cores: every stage in turn at its CPU seconds, except the CSV
-        parse (spread over the cores) and the staging beside the insert (only the first part's
-        staging waits; then the slower of the two)."""
+        """Seconds on ``cores`` idle cores: the CSV parse spread over the cores; then the main
+        thread (validation, keyed rows) beside the writer (staging, insert), the slower of the two,
+        plus the writer's last part, which nothing overlaps; then the index build (its sorts on
+        the cores) and the rest, in turn."""
         c = self.cpu
-        first = c["stage"] / self.parts if self.parts else 0.0
-        overlapped = first + max(c["stage"] - first, c["insert"])
-        serial = sum(c[k] for k in ("validate", "read_rest", "keyed", "indexes", "store_rest"))
-        return c["parse"] / cores + serial + overlapped
+        parts = max(1, self.parts)
+        writer = c["stage"] + c["insert"]
+        overlapped = max(c["validate"] + c["keyed"], writer) + writer / parts
+        return c["parse"] / cores + overlapped + c["indexes"] / cores + c["store_rest"]
 
 
 def report(clocks: list[StageClock], rows: int) -> list[str]:
@@ -109,7 +113,8 @@ def report(clocks: list[StageClock], rows: int) -> list[str]:
     estimates = sorted(c.idle_wall_estimate() for c in clocks)
     wall = estimates[len(estimates) // 2]
     out.append(
-        f"    ESTIMATE, not a measurement: on 2 idle cores the critical path (stages in turn, the "
-        f"parse on both cores, staging beside the insert) is {wall:.2f} s → {rows / wall:,.0f} rows/s"
+        f"    ESTIMATE, not a measurement: on 2 idle cores the critical path (the parse and the "
+        f"index sorts on both cores, the writer beside the validation) is {wall:.2f} s → "
+        f"{rows / wall:,.0f} rows/s"
     )
     return out

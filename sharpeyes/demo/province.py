@@ -190,7 +190,7 @@ def province_units(spec: ProvinceSpec) -> ProvinceUnits:
         shares = _split(total, len(parents))
         children: list[tuple[str, tuple[float, float, float, float], bool]] = []
         for (parent, box, street), n in zip(parents, shares, strict=True):
-            cells = _tile(box, int(n), aspect)
+            cells = _tile(box, int(n), aspect)  # aspect: metres per degree of longitude
             for code, cell in zip(_codes(parent, level, int(n), street=street), cells, strict=True):
                 children.append((code, (cell[0], cell[1], cell[2], cell[3]), False))
                 codes.append(code)

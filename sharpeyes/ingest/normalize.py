@@ -64,13 +64,17 @@ class SourceInfo:
     ``file`` the file name shown in rejects; ``sheet`` a sheet/layer/message per row (or one for
     all); ``rows`` the 1-based row number of every raw row in its source (spreadsheet row numbers
     including the header for tables; feature or item ordinals for other formats); ``notes`` the
-    reader's own warnings per row ("" for none), put first in ``warnings``.
+    reader's own warnings per row ("" for none), put first in ``warnings``; ``duplicates`` the
+    duplicate-ID warnings of a part of a file, told over the whole file.
     """
 
     file: str
     rows: np.ndarray
     sheet: np.ndarray | str | None = None
     notes: np.ndarray | None = None
+    #: when the frame is a part of a file: each row's duplicate-ID warning told over the whole
+    #: file ("" for none; :func:`sharpeyes.ingest.stages.duplicate_messages`), else ``None``
+    duplicates: np.ndarray | None = None
 
 
 # -- the one canonicalisation ---------------------------------------------------------------------
@@ -124,7 +128,7 @@ def normalize_cameras(
     # two independent column jobs run on the pool for big frames while the stages go on
     pool = _executor() if n >= _PARALLEL_ROWS else None
     raw_id = columns.get("device_id")
-    later_dup = pool.submit(ax.duplicated, raw_id) if pool else None
+    later_dup = pool.submit(ax.duplicated, raw_id) if pool and where.duplicates is None else None
     extra_inputs = {**extra, **({"key": columns.values["key"]} if columns.has("key") else {})}
     later_json = pool.submit(ax.json_objects, extra_inputs, n) if pool else None
 
@@ -185,9 +189,12 @@ def _run_stages(
     out: dict[str, Any] = {"device_id": ident.device_id, "name": columns.get("name")}
     out["admin_code"] = stages.admin_codes(columns, notes, ident)
     stages.id_type_codes(ident, notes)
-    stages.duplicate_ids(
-        raw_id, where.rows, notes, later_dup.result() if later_dup is not None else None
-    )
+    if where.duplicates is not None:  # a part of a file: told over the whole file
+        notes.warn(where.duplicates != "", where.duplicates)
+    else:
+        stages.duplicate_ids(
+            raw_id, where.rows, notes, later_dup.result() if later_dup is not None else None
+        )
     out["point_class"], out["camera_type"] = stages.classes(
         columns, notes, point_class=opts.point_class
     )
@@ -203,6 +210,14 @@ def _run_stages(
     )
     stages.mandatory_coordinates(out["point_class"], coords.have, notes)
     return out, coords, urls, ident
+
+
+def raw_ids(raw: pd.DataFrame, opts: Options) -> pa.ChunkedArray | None:
+    """The raw ``device_id`` column of ``raw`` as :func:`normalize_cameras` reads it (``None``
+    when no column is one)."""
+    targets = opts.mapping.resolve(raw.columns)
+    positions = [k for k, target in enumerate(targets.values()) if target == "device_id"]
+    return ax.text(raw.iloc[:, positions[-1]]) if positions else None
 
 
 def _raw_columns(raw: pd.DataFrame, opts: Options) -> tuple[RawColumns, dict[str, pa.ChunkedArray]]:
@@ -245,6 +260,7 @@ def _drop_blank_rows(
         rows=where.rows[filled],
         sheet=where.sheet[filled] if isinstance(where.sheet, np.ndarray) else where.sheet,
         notes=None if where.notes is None else np.asarray(where.notes)[filled],
+        duplicates=None if where.duplicates is None else where.duplicates[filled],
     )
     return kept, {k: v.filter(keep) for k, v in extra.items()}, where
 

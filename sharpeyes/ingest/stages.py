@@ -327,9 +327,19 @@ def duplicate_ids(
     raw_id: pa.ChunkedArray, rows: np.ndarray, notes: Notes, dup: np.ndarray | None = None
 ) -> None:
     """Warn on IDs given more than once in this file, naming the other rows (``rows``: 1-based)."""
+    messages = duplicate_messages(raw_id, rows, dup)
+    if messages is not None:
+        notes.warn(messages != "", messages)
+
+
+def duplicate_messages(
+    raw_id: pa.ChunkedArray, rows: np.ndarray, dup: np.ndarray | None = None
+) -> np.ndarray | None:
+    """The duplicate-ID warning of each row ("" for none; ``None`` when no ID repeats): the IDs
+    given more than once, naming the other rows (``rows``: 1-based)."""
     dup = ax.duplicated(raw_id) if dup is None else dup
     if not dup.any():
-        return
+        return None
     rows_of: dict[str, list[int]] = {}
     dup_ids = ax.take(raw_id, dup)
     dup_idx = np.flatnonzero(dup)
@@ -340,7 +350,7 @@ def duplicate_ids(
         others = [r for r in rows_of[str(value)] if r != int(rows[i])]
         shown = ", ".join(str(r) for r in others[:5]) + (" …" if len(others) > 5 else "")
         messages[i] = f"duplicate device ID in this file (also row {shown})"
-    notes.warn(dup, messages)
+    return messages
 
 
 # -- code columns --------------------------------------------------------------------------------

@@ -106,9 +106,9 @@ def import_file(
     relative_streams: bool = True,
 ) -> dict[str, Any]:
     """Read one registry and merge it into ``store`` in one transaction; see :func:`import_files`."""
-    from sharpeyes.ingest import ReadOptions, read_cameras
-    from sharpeyes.ingest.files import check_input_file, reading
-    from sharpeyes.ingest.warning_rows import by_reason, warning_records
+    from sharpeyes.ingest import ReadOptions
+    from sharpeyes.ingest.files import check_input_file
+    from sharpeyes.ingest.warning_rows import by_reason
 
     p = check_input_file(path, "camera registry")
     started = time.perf_counter()
@@ -126,23 +126,8 @@ def import_file(
         progress=progress,
         source_rows=True,
     )
-    with reading(p, "camera registry"):
-        cameras, rejects = read_cameras(p, options, fmt=fmt)
-    warnings = warning_records(cameras)
-    if relative_streams:
-        _resolve_file_streams(cameras, p.parent)
-    else:
-        _refuse_relative_streams(cameras, p.name)
-    # the source is --source, else the mapping file's `source`, else the file name (the reader decides)
-    named = cameras["source"].dropna()
-    src = source or (str(named.iloc[0]) if len(named) else p.name)
-    read_s = time.perf_counter() - started
-    if stages is not None:
-        stages.set_description(f"{p.name}: store {len(cameras):,} cameras")
-        stages.update(1)
-    rejects = mask_rejects(rejects)
-    result = store.import_cameras(
-        cameras, rejects, source=src, file=str(p), dry_run=dry_run, file_sha256=file_sha256(p)
+    result, src, warnings, rejects, read_s = _read_and_store(
+        store, p, options, fmt, source, dry_run=dry_run, relative=relative_streams, stages=stages
     )
     seconds = time.perf_counter() - started
     rejects_path, report_path = _report_paths(p, Path(rejects_dir) if rejects_dir else None)
@@ -178,6 +163,59 @@ def import_file(
         stages.update(2)
         stages.close()
     return document
+
+
+def _read_and_store(
+    store: Store,
+    p: Path,
+    options: Any,
+    fmt: str,
+    source: str | None,
+    *,
+    dry_run: bool,
+    relative: bool,
+    stages: Any,
+) -> tuple[Any, str, list[dict[str, Any]], pd.DataFrame, float]:
+    """Read the registry at ``p`` and merge it into ``store``: (the store's result, the source,
+    the warnings, the masked rejects, seconds spent reading). With ``relative`` file streams
+    resolved the file is read in parts that the store writes while the next is validated;
+    otherwise read whole (an upload, whose relative file streams are refused)."""
+    from sharpeyes.ingest import read_cameras
+    from sharpeyes.ingest.files import reading
+    from sharpeyes.ingest.warning_rows import warning_records
+    from sharpeyes.jobs.ingest_parts import RegistryParts
+    from sharpeyes.store.part_writes import import_camera_parts
+
+    started = time.perf_counter()
+    if relative:  # read in parts: the store writes one while the next is validated
+        parts = RegistryParts(
+            p, options, fmt, partial(_resolve_file_streams, folder=p.parent), mask_rejects
+        )
+        # the source is --source, else the mapping file's `source`, else the file name
+        src = source or parts.first_source() or p.name
+        if stages is not None:
+            stages.set_description(f"{p.name}: read, validate and store")
+            stages.update(1)
+        result = import_camera_parts(
+            store, parts, source=src, file=str(p), dry_run=dry_run, file_sha256=file_sha256(p)
+        )
+        warnings, rejects, read_s = parts.warnings, parts.all_rejects(), parts.read_s
+    else:
+        with reading(p, "camera registry"):
+            cameras, rejects = read_cameras(p, options, fmt=fmt)
+        warnings = warning_records(cameras)
+        _refuse_relative_streams(cameras, p.name)
+        named = cameras["source"].dropna()
+        src = source or (str(named.iloc[0]) if len(named) else p.name)
+        read_s = time.perf_counter() - started
+        if stages is not None:
+            stages.set_description(f"{p.name}: store {len(cameras):,} cameras")
+            stages.update(1)
+        rejects = mask_rejects(rejects)
+        result = store.import_cameras(
+            cameras, rejects, source=src, file=str(p), dry_run=dry_run, file_sha256=file_sha256(p)
+        )
+    return result, src, warnings, rejects, read_s
 
 
 def _reject_records(rejects: pd.DataFrame) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ the import's warnings and rejects, and the import's row in ``imports``.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from sharpeyes.store import schema as s
 from sharpeyes.store._rows import by_class, count_refused, reject_frame
 from sharpeyes.store._values import na
 from sharpeyes.store.cameras import CameraQueries
-from sharpeyes.store.engine import Database, insert_id, now, release_staging
+from sharpeyes.store.engine import Database, insert_id, now, parallel_sorts, release_staging
 from sharpeyes.store.import_writes import Split, warning_rows
 
 #: Above this many rows, a load into an empty camera table drops the secondary indexes first and
@@ -100,13 +102,23 @@ class CameraImports:
         """Merge a canonical camera frame into the inventory in ONE transaction (rolled back on
         ``dry_run``); see :meth:`sharpeyes.store.Store.import_cameras`."""
         source = source or (Path(file).name if file else None)
+        return self._in_transaction(
+            lambda conn: self._import(conn, cameras, rejects, source, file, file_sha256),
+            file=file,
+            dry_run=dry_run,
+        )
+
+    def _in_transaction(
+        self, work: Callable[[Connection], ImportResult], *, file: str | None, dry_run: bool
+    ) -> ImportResult:
+        """``work`` inside one write transaction, rolled back on failure or ``dry_run``."""
         try:
             with self.db.engine.connect() as conn:
                 if self.db.dialect == "sqlite":
                     conn.execution_options(sqlite_begin="IMMEDIATE")
                 trans = conn.begin()
                 try:
-                    result = self._import(conn, cameras, rejects, source, file, file_sha256)
+                    result = work(conn)
                     result.dry_run = dry_run
                     if dry_run:
                         trans.rollback()
@@ -139,23 +151,48 @@ class CameraImports:
         cameras, for files and platform syncs alike."""
         started = now()
         batch = bulk.keyed_batch(cameras, source=source)
+        import_id = self._import_row(conn, source, file, file_sha256, started, len(cameras))
+        empty = self.queries.is_empty(conn)
+        head = Head(import_id, started, len(cameras), source, file)
+        return self._finish(conn, batch, rejects, head, empty=empty)
+
+    def _import_row(
+        self,
+        conn: Connection,
+        source: str | None,
+        file: str | None,
+        file_sha256: str | None,
+        started: str,
+        rows: int,
+    ) -> int:
+        return insert_id(
+            conn,
+            s.imports.insert().values(
+                source=source, file=file, file_sha256=file_sha256, started_at=started, rows=rows
+            ),
+        )
+
+    def _finish(
+        self,
+        conn: Connection,
+        batch: bulk.Batch,
+        rejects: pd.DataFrame | None,
+        head: Head,
+        *,
+        empty: bool,
+        loaded: list[str] | None = None,
+    ) -> ImportResult:
+        """The import of ``batch`` after its row in ``imports`` (``loaded``: its new cameras
+        named once are written already, and these secondary indexes are to be built)."""
+        import_id, started, source, file = head.import_id, head.started, head.source, head.file
         if len(batch.keyless):
             batch.keyless["file"] = file
         all_rejects = reject_frame(rejects, batch.keyless)
         refused, not_cameras = count_refused(all_rejects)
-        import_id = insert_id(
-            conn,
-            s.imports.insert().values(
-                source=source,
-                file=file,
-                file_sha256=file_sha256,
-                started_at=started,
-                rows=len(cameras),
-            ),
-        )
-        empty = self.queries.is_empty(conn)
         split = self._split(conn, batch, empty)
-        fresh_rows = bulk.arrow_rows(batch, split.fresh) if len(split.fresh) else None
+        fresh_rows = (
+            bulk.arrow_rows(batch, split.fresh) if len(split.fresh) and loaded is None else None
+        )
         # the new cameras named once are staged (worker thread) while the merge runs
         staging = bulk.start_staging(self.db, conn, fresh_rows) if fresh_rows else None
         try:
@@ -178,6 +215,7 @@ class CameraImports:
                 started,
                 bulk_load=empty and inserted >= BULK_THRESHOLD,
                 new_rows=(fresh_rows, staging),
+                loaded=loaded,
             )
         finally:
             if staging is not None:
@@ -194,7 +232,7 @@ class CameraImports:
         )
         result = _result(batch, merge, split, refused=refused, inserted=inserted)
         result.rows, result.not_cameras, result.source, result.file = (
-            len(cameras),
+            head.rows,
             not_cameras,
             source,
             file,
@@ -202,10 +240,7 @@ class CameraImports:
         conn.execute(
             s.imports.update()
             .where(s.imports.c.import_id == import_id)
-            .values(
-                finished_at=now(),
-                **{k: getattr(result, k) for k in _IMPORT_COUNTS if k != "rows"},
-            )
+            .values(finished_at=now(), **{k: getattr(result, k) for k in _IMPORT_COUNTS})
         )
         result.import_id = int(import_id)
         return result
@@ -239,20 +274,20 @@ class CameraImports:
         *,
         bulk_load: bool,
         new_rows: tuple[pa.Table | None, bulk.Staging | None] = (None, None),
+        loaded: list[str] | None = None,
     ) -> None:
         """Insert the new cameras: those named once column by column (:mod:`sharpeyes.store.bulk`;
-        ``new_rows``: their Arrow rows and staging when begun already), the merged duplicates as
-        rows; the secondary indexes rebuilt after a big load into an empty table; then their
-        credentials."""
-        if not len(fresh) and not merge.new.any():
+        ``new_rows``: their Arrow rows and staging when begun already; ``loaded``: written
+        already, these indexes dropped), the merged duplicates as rows; the secondary indexes
+        rebuilt after a big load into an empty table; then their credentials."""
+        if loaded is not None:
+            dropped = loaded
+        elif not len(fresh) and not merge.new.any():
             return
-        dropped = self._drop_camera_indexes(conn) if bulk_load else []
-        constants = {
-            "created_import_id": int(import_id),
-            "updated_import_id": int(import_id),
-            "updated_at": at,
-        }
-        if len(fresh):
+        else:
+            dropped = self._drop_camera_indexes(conn) if bulk_load else []
+        constants = stamps(import_id, at)
+        if len(fresh) and loaded is None:
             table, staging = new_rows
             table = bulk.arrow_rows(batch, fresh) if table is None else table
             bulk.insert_new(self.db, conn, table, constants, staging=staging)
@@ -313,16 +348,38 @@ class CameraImports:
         return names
 
     def _create_camera_indexes(self, conn: Connection, names: list[str]) -> None:
-        if self.db.dialect == "sqlite":
-            conn.exec_driver_sql("PRAGMA threads = 2")  # the index sorts may use a helper thread
-        for name in names:
-            if name == "ix_cameras_geom":
-                conn.exec_driver_sql("CREATE INDEX ix_cameras_geom ON cameras USING GIST (geom)")
-            else:
-                cols = ", ".join(s.CAMERA_INDEXES[name])
-                conn.exec_driver_sql(f"CREATE INDEX {name} ON cameras ({cols})")
+        with parallel_sorts(conn) if self.db.dialect == "sqlite" else contextlib.nullcontext():
+            for name in names:
+                if name == "ix_cameras_geom":
+                    conn.exec_driver_sql(
+                        "CREATE INDEX ix_cameras_geom ON cameras USING GIST (geom)"
+                    )
+                else:
+                    cols = ", ".join(s.CAMERA_INDEXES[name])
+                    conn.exec_driver_sql(f"CREATE INDEX {name} ON cameras ({cols})")
         if self.db.dialect == "postgresql":
             conn.exec_driver_sql("ANALYZE cameras")
+
+
+@dataclass(frozen=True)
+class Head:
+    """What an import knows before its cameras are written: its row in ``imports``, its time,
+    the input rows, source and file."""
+
+    import_id: int
+    started: str
+    rows: int
+    source: str | None
+    file: str | None
+
+
+def stamps(import_id: int, at: str) -> dict[str, Any]:
+    """The columns every new camera of an import gets."""
+    return {
+        "created_import_id": int(import_id),
+        "updated_import_id": int(import_id),
+        "updated_at": at,
+    }
 
 
 def _result(

@@ -1,0 +1,195 @@
+"""An import of one file given as consecutive parts of rows (:func:`import_camera_parts`): into an
+empty SQLite camera table, each part's new cameras are written while the reader validates the next.
+
+One worker thread takes each part's new cameras, in file order: ADBC stages them in a scratch file
+(Arrow arrays bound in C, as :mod:`sharpeyes.store.bulk` does), then the import's own connection
+ATTACHes it and copies it into ``cameras`` with ``INSERT … SELECT … ON CONFLICT (device_id) DO
+NOTHING`` inside the import's transaction. Both drivers leave Python's lock while SQLite works, so
+the reader (the main thread) and SQLite use the two cores at once. A device ID that a later part
+names again is left to the import's merge of duplicates (:func:`repeated_ids`): its first row is
+taken out again before the merge writes the camera made of all its rows.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy.engine import Connection
+
+from sharpeyes.store import bulk
+from sharpeyes.store.engine import hold_staging, now, staging_room
+from sharpeyes.store.imports import CameraImports, Head, ImportResult, stamps
+
+if TYPE_CHECKING:
+    from sharpeyes.store.repository import Store
+
+#: (cameras, rejects) of consecutive rows of one file.
+Parts = Iterable[tuple[pd.DataFrame, pd.DataFrame | None]]
+
+#: The scratch folder is in ``/dev/shm`` when it has room for this much (bytes) three times over.
+_SCRATCH_BYTES = 1 << 28
+
+
+def import_camera_parts(
+    store: Store,
+    parts: Parts,
+    *,
+    source: str | None,
+    file: str | None,
+    dry_run: bool = False,
+    file_sha256: str | None = None,
+) -> ImportResult:
+    """:meth:`sharpeyes.store.Store.import_cameras` of one file given as consecutive (cameras,
+    rejects) parts of rows (:func:`sharpeyes.ingest.parts.camera_parts`): ONE transaction, the
+    same outcome as the concatenated frame. Each part is asked for inside the transaction; into an
+    empty SQLite inventory its new cameras are written while the next part is read."""
+    imports = store._imports
+    source = source or (Path(file).name if file else None)
+    return imports._in_transaction(
+        lambda conn: _import_parts(imports, conn, parts, source, file, file_sha256),
+        file=file,
+        dry_run=dry_run,
+    )
+
+
+def _import_parts(
+    imports: CameraImports,
+    conn: Connection,
+    parts: Parts,
+    source: str | None,
+    file: str | None,
+    file_sha256: str | None,
+) -> ImportResult:
+    """The import of consecutive parts on ``conn``: into an empty SQLite camera table the new
+    cameras named once in their part are written part by part (:class:`PartWriter`) while the
+    next part is made, the secondary indexes dropped first and built after; else the parts are
+    joined and imported as one frame."""
+    if imports.db.dialect != "sqlite" or not imports.queries.is_empty(conn):
+        listed = list(parts)
+        refused = [r for _, r in listed if r is not None and len(r)]
+        frames = [c for c, _ in listed]
+        cameras = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        rejects = pd.concat(refused, ignore_index=True) if refused else None
+        return imports._import(conn, cameras, rejects, source, file, file_sha256)
+    started = now()
+    import_id = imports._import_row(conn, source, file, file_sha256, started, 0)
+    dropped = imports._drop_camera_indexes(conn)
+    batches, all_rejects, rows = _write_parts(conn, parts, source, stamps(import_id, started))
+    batch = joined(batches)
+    repeated = repeated_ids(batches, batch)
+    if repeated:  # named again in a later part: the merge of duplicates writes them
+        imports.db.executemany(
+            conn, "DELETE FROM cameras WHERE device_id = ?", [(i,) for i in repeated]
+        )
+    head = Head(import_id, started, rows, source, file)
+    rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else None
+    return imports._finish(conn, batch, rejects, head, empty=True, loaded=dropped)
+
+
+def _write_parts(
+    conn: Connection, parts: Parts, source: str | None, constants: dict[str, Any]
+) -> tuple[list[bulk.Batch], list[pd.DataFrame], int]:
+    """Each part's keyed rows made (this thread) and its new cameras named once in the part
+    written (the writer's thread): (keyed rows per part, the parts' rejects, input rows)."""
+    writer = PartWriter(conn, constants)
+    batches: list[bulk.Batch] = []
+    all_rejects: list[pd.DataFrame] = []
+    rows = 0
+    try:
+        for cameras, refused in parts:  # the reader makes the next part while SQLite writes
+            rows += len(cameras)
+            if refused is not None and len(refused):
+                all_rejects.append(refused)
+            batches.append(bulk.keyed_batch(cameras, source=source))
+            once = np.flatnonzero(~batches[-1].dup)
+            if len(once):
+                writer.submit(bulk.arrow_rows(batches[-1], once))
+        writer.finish()
+    finally:
+        writer.close()
+    return batches, all_rejects, rows
+
+
+class PartWriter:
+    """Writes each part's new cameras (an Arrow table of :func:`sharpeyes.store.bulk.arrow_rows`)
+    on a worker thread, in the order given, with the same ``constants`` on every row. Call
+    :meth:`finish` (waits, raises the first failure), and always :meth:`close`."""
+
+    def __init__(self, conn: Connection, constants: dict[str, Any]) -> None:
+        self.conn = conn
+        self.raw: Any = conn.connection.driver_connection
+        self.tail = ", ".join(constants)
+        self.values = ", ".join(bulk._literal(v) for v in constants.values())
+        self.folder: Path | None = None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-parts")
+        self.pending: list[Future[None]] = []
+
+    def submit(self, table: pa.Table) -> None:
+        """Queue one part's new cameras (a failure of an earlier part is raised here)."""
+        for done in self.pending:
+            if done.done():
+                done.result()
+        alias = None
+        if table.num_rows >= bulk.STAGE_ROWS and staging_room(self.conn) > 0:
+            if self.folder is None:
+                root = bulk._scratch_root(_SCRATCH_BYTES)
+                self.folder = Path(tempfile.mkdtemp(prefix="sharpeyes-parts-", dir=root))
+            alias = f"sharpeyes_part_{len(self.pending)}"
+            # detached (and the folder removed) when the transaction is over
+            hold_staging(self.conn, alias, self.folder)
+        self.pending.append(self.pool.submit(self._write, table, alias))
+
+    def _write(self, table: pa.Table, alias: str | None) -> None:
+        names = ", ".join(table.column_names)
+        upsert = "ON CONFLICT (device_id) DO NOTHING"
+        if alias is None or self.folder is None:  # few rows: bound one by one
+            marks = ", ".join(["?"] * table.num_columns)
+            columns = [table.column(c).to_pylist() for c in table.column_names]
+            self.raw.executemany(
+                f"INSERT INTO cameras ({names}, {self.tail}) VALUES ({marks}, {self.values}) "
+                + upsert,
+                zip(*columns, strict=True),
+            )
+            return
+        path = self.folder / f"{alias}.db"
+        bulk._stage(path, table)
+        self.raw.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+        self.raw.execute(
+            f"INSERT INTO cameras ({names}, {self.tail}) SELECT {names}, {self.values} "
+            f"FROM {alias}.stage WHERE true ORDER BY rowid {upsert}"
+        )
+
+    def finish(self) -> None:
+        """Wait for every part; raises the first part's failure."""
+        for done in self.pending:
+            done.result()
+
+    def close(self) -> None:
+        """Cancel the parts not begun and wait for the one being written."""
+        for later in self.pending:
+            later.cancel()
+        self.pool.shutdown(wait=True)
+
+
+def joined(batches: list[bulk.Batch]) -> bulk.Batch:
+    """The keyed rows of several parts as one import's (IDs named more than once told over all)."""
+    if len(batches) == 1:
+        return batches[0]
+    frame = pd.concat([b.frame for b in batches], ignore_index=True)
+    dup = frame["device_id"].duplicated(keep=False).to_numpy(dtype=bool)
+    keyless = pd.concat([b.keyless for b in batches], ignore_index=True)
+    return bulk.Batch(frame, np.concatenate([b.hashes for b in batches]), dup, keyless)
+
+
+def repeated_ids(batches: list[bulk.Batch], whole: bulk.Batch) -> list[str]:
+    """The device IDs named once in a part but again in another: the first part wrote them."""
+    named_once = np.concatenate([~b.dup for b in batches])
+    positions = np.flatnonzero(whole.dup & named_once)
+    return sorted(set(whole.ids_at(positions).tolist()))
