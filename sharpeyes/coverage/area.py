@@ -44,6 +44,7 @@ __all__ = [
     "covered_area_exact_subsets",
     "covered_area_raster",
     "leaf_partition",
+    "nested_pairs",
 ]
 
 #: Columns of the leaf frame: its codes at each level (``<NA>`` below the leaf's own level).
@@ -173,7 +174,7 @@ def covered_area_exact_subsets(
     a, b = shapely.STRtree(polys[idx]).query(polys[idx])
     keep = a < b
     a, b = a[keep], b[keep]
-    outer, inner = _nested_pairs(polys[idx], a, b)
+    outer, inner = nested_pairs(polys[idx], a, b)
     shapely.prepare(leaf_arr)
     leaf_tree = shapely.STRtree(leaf_arr)
     for k, mask in enumerate(subsets):
@@ -189,7 +190,7 @@ def covered_area_exact_subsets(
     return outs
 
 
-def _nested_pairs(
+def nested_pairs(
     polys: NDArray[np.object_], a: NDArray[np.int64], b: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Of the pairs ``a–b`` (touching bounding boxes), those where one polygon lies in the other's

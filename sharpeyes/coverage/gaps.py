@@ -20,6 +20,7 @@ import pyproj
 import shapely
 
 from sharpeyes._errors import InputError
+from sharpeyes.coverage.area import nested_pairs
 from sharpeyes.coverage.counts import camera_sectors, places_covered
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
 from sharpeyes.coverage.levels import UnitLevels, unit_levels
@@ -110,7 +111,9 @@ def _uncovered_villages(
     return out.reset_index(drop=True)
 
 
-def _uncovered_places(inputs: CoverageInputs, places: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _uncovered_places(
+    inputs: CoverageInputs, places: gpd.GeoDataFrame | None, sectors: np.ndarray
+) -> gpd.GeoDataFrame:
     pl = inputs.places
     if places is None or len(pl) == 0:
         return gpd.GeoDataFrame(
@@ -124,7 +127,7 @@ def _uncovered_places(inputs: CoverageInputs, places: gpd.GeoDataFrame | None) -
             },
             geometry=gpd.GeoSeries([], crs=WGS84),
         )
-    covered = places_covered(pl, inputs.cameras, camera_sectors(inputs.cameras))[:, 0]
+    covered = places_covered(pl, inputs.cameras, sectors)[:, 0]
     miss = ~covered
     names = obj_array(places["name"]) if "name" in places else np.full(len(places), None)
     geo = places.geometry.to_crs(WGS84).to_numpy()
@@ -142,7 +145,9 @@ def _uncovered_places(inputs: CoverageInputs, places: gpd.GeoDataFrame | None) -
     )
 
 
-def _uncovered_roads(inputs: CoverageInputs, min_length_m: float) -> gpd.GeoDataFrame:
+def _uncovered_roads(
+    inputs: CoverageInputs, min_length_m: float, all_sectors: np.ndarray
+) -> gpd.GeoDataFrame:
     roads = inputs.roads
     empty = gpd.GeoDataFrame(
         {"road_id": [], "road_class": [], "length_m": []}, geometry=gpd.GeoSeries([], crs=WGS84)
@@ -150,8 +155,7 @@ def _uncovered_roads(inputs: CoverageInputs, min_length_m: float) -> gpd.GeoData
     if len(roads) == 0:
         return empty
     cam = inputs.cameras
-    net = cam[cam["networked"].to_numpy(dtype=bool)]
-    sectors = camera_sectors(net)
+    sectors = all_sectors[cam["networked"].to_numpy(dtype=bool)]
     sectors = sectors[~shapely.is_missing(sectors)]
     geo = roads.geometry.to_numpy()
     rest = geo.copy()
@@ -187,24 +191,66 @@ def _uncovered_roads(inputs: CoverageInputs, min_length_m: float) -> gpd.GeoData
     return frame.to_crs(WGS84)
 
 
+def _outermost(polys: np.ndarray) -> np.ndarray:
+    """Which polygons lie in the interior of no other (:func:`~sharpeyes.coverage.area.nested_pairs`):
+    the union of the others is the same point set. A sector nested in another meets every cell
+    the other meets, so what is left for a cell depends on the cell's own sectors only."""
+    a, b = shapely.STRtree(polys).query(polys)
+    keep = a < b
+    _, inner = nested_pairs(polys, a[keep], b[keep])
+    out = np.ones(len(polys), dtype=bool)
+    out[inner] = False
+    return out
+
+
+def _clipped_pieces(polys: np.ndarray, hexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's sector inside its hexagon (pairwise arrays, metric CRS), and whether the sector
+    covers the whole hexagon. A sector in the hexagon's interior is taken whole (no
+    intersection); only those crossing its border are clipped."""
+    shapely.prepare(hexes)
+    inside = shapely.contains_properly(hexes, polys)
+    pieces = polys.copy()
+    cross = ~inside
+    pieces[cross] = shapely.intersection(polys[cross], hexes[cross])
+    hb, pb = shapely.bounds(hexes), shapely.bounds(polys)
+    # a sector covering the hexagon has a bounding box holding the hexagon's: tested first
+    maybe = cross & (pb[:, :2] <= hb[:, :2]).all(axis=1) & (pb[:, 2:] >= hb[:, 2:]).all(axis=1)
+    covers = np.zeros(len(polys), dtype=bool)
+    if maybe.any():
+        covers[maybe] = shapely.covers(polys[maybe], hexes[maybe])
+    return pieces, covers
+
+
 def _hex_coverage(sectors: np.ndarray, hexes: np.ndarray) -> np.ndarray:
     """Area (m²) of each hexagon inside the union of ``sectors`` (metric CRS): per hexagon, the
     union of the sectors meeting it, in camera order — what other hexagons or cameras exist
-    changes nothing, so a county task's figure is the one-process figure."""
+    changes nothing, so a county task's figure is the one-process figure. Cheaper than a union
+    of every clipped sector (docs/coverage.md, "Gaps"): sectors nested in another are left out,
+    sectors inside the hexagon are not clipped, a hexagon inside one sector is covered whole and
+    one with a single sector needs no union."""
     out = np.zeros(len(hexes), dtype=float)
     ok = ~(shapely.is_missing(sectors) | shapely.is_empty(sectors))
     polys, index = sectors[ok], np.flatnonzero(ok)
     if not len(polys) or not len(hexes):
         return out
+    outer = _outermost(polys)
+    polys, index = polys[outer], index[outer]
     hi, si = shapely.STRtree(polys).query(hexes, predicate="intersects")
     order = np.lexsort((index[si], hi))
     hi, si = hi[order], si[order]
+    pieces, covers = _clipped_pieces(polys[si], hexes[hi])
     cuts = np.flatnonzero(np.diff(hi)) + 1
-    for h_idx, s_idx in zip(np.split(hi, cuts), np.split(si, cuts), strict=True):
-        if len(h_idx):
-            hexagon = hexes[h_idx[0]]
-            seen = shapely.union_all(shapely.intersection(polys[s_idx], hexagon))
-            out[h_idx[0]] = float(shapely.area(seen))
+    for h_idx, cell_pieces, cell_covers in zip(
+        np.split(hi, cuts), np.split(pieces, cuts), np.split(covers, cuts), strict=True
+    ):
+        if not len(h_idx):
+            continue
+        if cell_covers.any():
+            out[h_idx[0]] = float(shapely.area(hexes[h_idx[0]]))
+        elif len(cell_pieces) == 1:
+            out[h_idx[0]] = float(shapely.area(cell_pieces[0]))
+        else:
+            out[h_idx[0]] = float(shapely.area(shapely.union_all(cell_pieces)))
     return out
 
 
@@ -213,11 +259,13 @@ def h3_grid(
     *,
     resolution: int = 8,
     keep: Callable[[np.ndarray], np.ndarray] | None = None,
+    sectors: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """H3 hexagons (``resolution``, default 8: about 0.74 km² each) holding a camera, and their
     neighbours: ``h3`` index, ``cameras``, ``networked``, ``density_km2``, ``area_km2`` and
     ``coverage`` (share of the hexagon inside some camera's field of view, exact vector).
-    ``keep``: which of the (sorted) cell indexes to measure (a county task's own cells)."""
+    ``keep``: which of the (sorted) cell indexes to measure (a county task's own cells);
+    ``sectors``: the cameras' :func:`~sharpeyes.coverage.counts.camera_sectors`, when made already."""
     import h3
 
     cam = inputs.cameras
@@ -259,7 +307,9 @@ def h3_grid(
     hexes = gpd.GeoSeries(polys, crs=WGS84)
     hex_m = hexes.to_crs(inputs.crs).to_numpy()
     area = shapely.area(hex_m)
-    covered = _hex_coverage(np.asarray(camera_sectors(cam), dtype=object), hex_m)
+    if sectors is None:
+        sectors = camera_sectors(cam)
+    covered = _hex_coverage(np.asarray(sectors, dtype=object), hex_m)
     return gpd.GeoDataFrame(
         {
             "h3": all_cells.astype(str),
@@ -306,11 +356,12 @@ def find_gaps(
     if not 0 <= h3_resolution <= 15:
         raise InputError(f"H3 resolution must be 0–15, got {h3_resolution}", field="h3_resolution")
     units = units.to_crs(WGS84) if units.crs is not None else units.set_crs(WGS84)
+    sectors = np.asarray(camera_sectors(inputs.cameras), dtype=object)  # once, for three layers
     return Gaps(
         villages=_uncovered_villages(inputs, units, village_classes),
-        places=_uncovered_places(inputs, places),
-        roads=_uncovered_roads(inputs, min_road_gap_m),
-        cells=h3_grid(inputs, resolution=h3_resolution, keep=keep_cells),
+        places=_uncovered_places(inputs, places, sectors),
+        roads=_uncovered_roads(inputs, min_road_gap_m, sectors),
+        cells=h3_grid(inputs, resolution=h3_resolution, keep=keep_cells, sectors=sectors),
         metric_crs=inputs.crs.to_string(),
         h3_resolution=h3_resolution,
         levels=unit_levels(units),
