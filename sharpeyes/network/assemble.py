@@ -45,6 +45,7 @@ from sharpeyes.network.load import (
     cameras_per_centre,
     infrastructure_loads,
     node_loads,
+    with_access_load,
 )
 from sharpeyes.network.problems import topology_only_problem, uplink_problem
 from sharpeyes.network.reach import rates_from_sums
@@ -247,11 +248,7 @@ def _reach_frame(part: BlockPart, rules: AttachRules) -> pd.DataFrame:
 
 def _access_frame(part: BlockPart, threshold: float) -> pd.DataFrame:
     access = part.access.drop(columns=["camera_id", "lon", "lat"]).reset_index(drop=True)
-    access["cameras"] = 1
-    access["on_route"] = True
-    access["utilisation"] = access["load_mbps"] / access["capacity_mbps"]
-    access["overloaded"] = (access["utilisation"] > threshold).fillna(False).astype(bool)
-    return access
+    return with_access_load(access, threshold)
 
 
 def check_from_parts(
