@@ -24,9 +24,6 @@ import pandas as pd
 from sharpeyes.model.topology import problems_frame, structure_problems
 from sharpeyes.network.attach import (
     CLASS_KEYS,
-    LinkEnds,
-    add_camera_links,
-    add_infrastructure_links,
     class_and_unit,
     inventory_frame,
     link_frame,
@@ -42,12 +39,13 @@ from sharpeyes.network.failure import (
     single_points_of_failure,
     single_uplink_nodes,
 )
-from sharpeyes.network.graph import Network, Routes, routes_from_platforms
+from sharpeyes.network.graph import Network, Routes, routes_from_platforms, topology_graph
 from sharpeyes.network.load import (
     BitrateTable,
     cameras_per_centre,
     infrastructure_loads,
     node_loads,
+    with_access_load,
 )
 from sharpeyes.network.problems import topology_only_problem, uplink_problem
 from sharpeyes.network.reach import rates_from_sums
@@ -99,7 +97,6 @@ def network_skeleton(
     the topology and ``inventory_ids``: the inventory's device IDs among :func:`lookup_ids` (as
     stored; stripped, and recorders or platforms left out here as there)."""
     problems: list[dict[str, object]] = []
-    kinds_all, names, positions = node_tables(nodes)
     found = inventory_frame(
         pd.DataFrame({"device_id": pd.Series(list(inventory_ids), dtype=object)})
     )
@@ -107,19 +104,9 @@ def network_skeleton(
         found.loc[found["is_camera"].to_numpy(dtype=bool), "device_id"].to_numpy(dtype=object),
         dtype=object,
     )
-    topo_cameras = [n for n, k in kinds_all.items() if k == "camera"]
-    infra_kinds = {n: k for n, k in kinds_all.items() if k != "camera"}
-    graph = nx.Graph()
-    graph.add_nodes_from(infra_kinds)
-    frame = link_frame(links)
-    ends = LinkEnds.of(
-        frame, pd.Index(list(infra_kinds), dtype=object), inventory_index, set(topo_cameras)
-    )
-    usable = add_infrastructure_links(graph, frame, ends, problems)
-    single, graph_cameras = add_camera_links(graph, frame, ends, usable, problems)
-    candidates = np.array(
-        [*topo_cameras, *pd.unique(single["camera"]).tolist(), *sorted(graph_cameras)], dtype=object
-    )
+    topo = topology_graph(nodes, links, inventory_index, problems)
+    graph, infra_kinds, names, positions = topo.graph, topo.infra_kinds, topo.names, topo.positions
+    single, graph_cameras, candidates = topo.single, topo.graph_cameras, topo.candidates
     extra_ids = list(
         dict.fromkeys(candidates[positions_in(candidates, inventory_index) < 0].tolist())
     )
@@ -261,11 +248,7 @@ def _reach_frame(part: BlockPart, rules: AttachRules) -> pd.DataFrame:
 
 def _access_frame(part: BlockPart, threshold: float) -> pd.DataFrame:
     access = part.access.drop(columns=["camera_id", "lon", "lat"]).reset_index(drop=True)
-    access["cameras"] = 1
-    access["on_route"] = True
-    access["utilisation"] = access["load_mbps"] / access["capacity_mbps"]
-    access["overloaded"] = (access["utilisation"] > threshold).fillna(False).astype(bool)
-    return access
+    return with_access_load(access, threshold)
 
 
 def check_from_parts(

@@ -260,6 +260,13 @@ def access_loads(
             "load_mbps": bitrate[direct],
         }
     )
+    return with_access_load(access, threshold)
+
+
+def with_access_load(access: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """``access`` (one camera's access link a row, ``load_mbps`` and ``capacity_mbps`` in
+    Mbit/s) with ``cameras`` 1, ``on_route``, ``utilisation`` and ``overloaded`` (above
+    ``threshold``, a share of the capacity; unknown capacity is never overloaded)."""
     access["cameras"] = 1
     access["on_route"] = True
     access["utilisation"] = access["load_mbps"] / access["capacity_mbps"]

@@ -11,20 +11,9 @@ import scipy.sparse as sp
 
 from sharpeyes.planning.dual import smoothed_dual
 from sharpeyes.planning.heuristics import SolveState, greedy
-from sharpeyes.planning.matrix import coverage_matrix_from_radius
 from sharpeyes.planning.model import MaximalCoverage
 from sharpeyes.planning.tabu import SwapMoves, tabu_search
-
-
-def _instance(seed: int, n_cand: int = 150, n_dem: int = 2000, p: int = 10) -> MaximalCoverage:
-    rng = np.random.default_rng(seed)
-    centres = rng.uniform(0, 4000, (8, 2))
-    dem = centres[rng.integers(0, 8, n_dem)] + rng.normal(0, 300, (n_dem, 2))
-    cand = rng.uniform(0, 4000, (n_cand, 2))
-    w = rng.integers(1, 10, n_dem).astype(float)
-    return MaximalCoverage.from_coverage_matrix(
-        coverage_matrix_from_radius(cand, dem, 350), w, budget=p
-    )
+from tests.planning.instances import clustered_instance
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -62,7 +51,7 @@ def test_tabu_finds_the_optimum_of_small_instances() -> None:
 
 
 def test_tabu_improves_on_a_poor_start_and_is_for_count_budgets_only() -> None:
-    model = _instance(4, n_cand=300, n_dem=4000, p=15)
+    model = clustered_instance(4, n_cand=300, n_dem=4000, p=15)
     state = SolveState(model)
     poor = list(range(15))
     found = tabu_search(state, poor, deadline=time.perf_counter() + 60, max_moves=400)
@@ -78,7 +67,7 @@ def test_tabu_improves_on_a_poor_start_and_is_for_count_budgets_only() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_smoothed_dual_bound_holds_over_the_optimum_and_is_tight(seed: int) -> None:
-    model = _instance(seed)
+    model = clustered_instance(seed)
     state = SolveState(model)
     dual = smoothed_dual(state, deadline=time.perf_counter() + 60, max_steps=800)
     assert dual is not None
@@ -93,7 +82,7 @@ def test_smoothed_dual_bound_holds_over_the_optimum_and_is_tight(seed: int) -> N
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_two_second_plan_beats_greedy_and_carries_a_true_bound(seed: int) -> None:
     # large enough that auto runs tabu and the dual (not the full MIP)
-    model = _instance(seed, n_cand=400, n_dem=6000, p=20)
+    model = clustered_instance(seed, n_cand=400, n_dem=6000, p=20)
     model.solve("auto", exact_small_nnz=0, exact_max_nnz=0)
     assert model.method == "greedy+swap+tabu+lagrangian"
     lazy = MaximalCoverage.from_coverage_matrix(model.coverage, model.weights, budget=20)
