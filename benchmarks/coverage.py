@@ -2,6 +2,7 @@
 
     python benchmarks/coverage.py                  # 1,000,000 cameras, 7 counties, 126 townships, 1,134 villages
     python benchmarks/coverage.py --cameras 100000 --naive-max 30000
+    python benchmarks/coverage.py --province-county   # one full-size province county, CPU-s
 
 Prints, in one run:
 - prepare_inputs (assigning cameras, places and roads to units) beside its goal (≤ 2 s at 1M) and
@@ -114,6 +115,45 @@ def per_village(sectors: np.ndarray, villages: np.ndarray) -> np.ndarray:
     return out
 
 
+def province_county(sizes: list[int]) -> None:
+    """CPU seconds of one full-size county of the synthetic province (``sharpeyes.demo.province``
+    at scale 1: 100,000 cameras, 600 villages of about 1.5 km), exact and fast area, on inputs made
+    as a county task makes them (``jobs/partitioned.py``: the county's units and its city, its
+    cameras, places and the roads meeting it, the province's metric CRS), one process; first on
+    subsamples of ``sizes`` cameras, to see the growth."""
+    from sharpeyes.coverage.counts import county_partitions, partial_counts
+    from sharpeyes.demo.province import ProvinceSpec, county_parts, province_roads, province_units
+    from sharpeyes.model.crs import metric_crs
+
+    units = province_units(ProvinceSpec.scaled(1.0))
+    part = next(county_parts(units))
+    codes = units.units["code"].astype(str)
+    local = units.units[codes.str.startswith(part.county) | (codes == part.county[:4] + "00")]
+    county_box = shapely.box(*local[local["level"] == "county"].total_bounds)
+    roads = province_roads(units)
+    roads = roads[roads.intersects(county_box)]
+    crs = metric_crs(units.units)
+    print(f"# one province county at full size ({part.county}: {len(part.cameras):,} cameras)")
+    rng = np.random.default_rng(0)
+    for n in [*sizes, len(part.cameras)]:
+        cams = part.cameras
+        if n < len(cams):
+            cams = cams.iloc[np.sort(rng.choice(len(cams), n, replace=False))]
+        inputs = prepare_inputs(
+            cams, local, places=part.places, roads=roads if len(roads) else None, crs=crs
+        )
+        county = next(p for p in county_partitions(inputs) if p.county == part.county)
+        cpu = {}
+        for area in ("exact", "fast"):
+            start = _cpu_seconds()
+            partial_counts(county, area=area)  # type: ignore[arg-type]
+            cpu[area] = _cpu_seconds() - start
+        print(
+            f"{len(cams):>9,} cameras, {len(county.leaves)} leaves: exact {cpu['exact']:6.1f} CPU-s "
+            f"({cpu['exact'] / len(cams) * 1000:.3f} per 1,000 cameras), fast {cpu['fast']:5.1f} CPU-s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -136,7 +176,15 @@ def main() -> None:
         help="stop growing the naive size past this many seconds",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--province-county",
+        action="store_true",
+        help="only time one full-size county of the synthetic province (10k, 25k, 50k, 100k cameras)",
+    )
     args = parser.parse_args()
+    if args.province_county:
+        province_county([10_000, 25_000, 50_000])
+        return
     repeat = args.repeat or (1 if args.cameras >= 500_000 else 3)
 
     print(

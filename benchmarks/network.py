@@ -18,9 +18,12 @@ access / 40, 50 centres, 1 platform):
    province of :mod:`sharpeyes.demo.province` at that many cameras (``--store-cities`` cities,
    default 2; a switch per 50 cameras) generated into a SQLite file (``--workdir``, kept for the
    next run), then ``sharpeyes network check``'s job (:func:`sharpeyes.jobs.network.check`: the
-   store's column reader, the checks, the report saved) in a child process, peak RSS beside the
-   goal; beside it, at up to ``--store-baseline-max`` cameras, the canonical frame
-   (``store.cameras()`` into :func:`~sharpeyes.network.check_network`), the path before.
+   cameras streamed block by block and reduced per switch, the checks, the report saved) in a
+   child process, peak RSS beside the goal (≤ 4 GiB at 10M); beside it, in the same run, the
+   paths before: the column reader's whole inventory into :func:`~sharpeyes.network.check_network`
+   (up to ``--store-lean-max`` cameras, default 10M) and the canonical frame (``store.cameras()``,
+   up to ``--store-baseline-max``, default 2M); with ``--store-dask N`` also ``--dask local:N``
+   (a task per county; the client's peak).
 4. The single-point-of-failure check beside the plain networkx approach (remove each candidate node
    from the full graph with cameras as nodes, recount) on ``--baseline-cameras`` (default 20,000),
    asserted to give the same counts.
@@ -28,6 +31,10 @@ access / 40, 50 centres, 1 platform):
     python benchmarks/network.py [--cameras 10000000] [--frame-cameras 1000000]
                                  [--baseline-cameras 20000] [--repeat 3]
                                  [--store-cameras 1000000] [--store-cities 2] [--workdir DIR]
+                                 [--store-lean-max 10000000] [--store-dask 0] [--skip-frames]
+
+    # the store path at 10M (generates the SQLite file once, kept in DIR for the next run)
+    python benchmarks/network.py --skip-frames --store-cameras 10000000 --workdir DIR
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ from sharpeyes.network.collapsed import SwitchGraph, check_arrays
 from sharpeyes.network.graph import CLASS_KEYS
 from sharpeyes.network.reference import cut_off_weights_networkx, routes_networkx
 from sharpeyes.store import Store, bulk
+from sharpeyes.store.network_reads import network_cameras
 
 GOAL_PEAK_GIB = 4.0
 
@@ -336,14 +344,20 @@ def _store_url(workdir: Path, spec: ProvinceSpec) -> str:
     return url
 
 
-def _store_child(kind: str, url: str) -> dict[str, Any]:
+def _store_child(kind: str, url: str, dask: int = 0) -> dict[str, Any]:
     """``network check`` on the store at ``url`` in this (child) process: ``store`` the job (the
-    column reader), ``store-frames`` the canonical frame into ``check_network`` (the path before)."""
+    cameras streamed block by block and reduced per switch; with ``dask`` a task per county on a
+    LocalCluster of that many workers), ``store-lean`` the column reader's whole inventory into
+    ``check_network`` (the path before this one), ``store-frames`` the canonical frame into
+    ``check_network`` (the path before that)."""
     with Store.open(url) as store:
         inputs_peak = peak_rss_bytes()
         t0, c0 = time.perf_counter(), time.process_time()
         if kind == "store":
-            document = network_jobs.check(store)
+            document = network_jobs.check(store, dask_address=f"local:{dask}" if dask else None)
+        elif kind == "store-lean":
+            nodes, links = store.network()
+            document = check_network(nodes, links, network_cameras(store.db)).document()
         else:
             nodes, links = store.network()
             document = check_network(nodes, links, store.cameras()).document()
@@ -367,37 +381,46 @@ def _store_part(args: argparse.Namespace) -> None:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="sharpeyes-network-"))
     workdir.mkdir(parents=True, exist_ok=True)
     url = _store_url(workdir, spec)
-    runs = [_in_child("store", args.store_cameras, args.centres, 1, url=url)]
-    if args.store_cameras <= args.store_baseline_max:
-        runs.append(_in_child("store-frames", args.store_cameras, args.centres, 1, url=url))
-    lean = runs[0]
-    verdict = "met" if lean["peak_gib"] <= GOAL_PEAK_GIB else "NOT met"
     print(
-        f"the user's path, `network check` on a SQLite store: {spec.cameras:,} cameras, "
-        f"{lean['switches']:,} nodes ({spec.cities} cities, {spec.counties} counties, "
-        f"{spec.villages:,} villages)"
+        f"the user's path, `network check` on a SQLite store: {spec.cameras:,} cameras "
+        f"({spec.cities} cities, {spec.counties} counties, {spec.villages:,} villages)"
     )
-    print(_line("jobs.network.check (column reader)", lean))
-    if len(runs) > 1:
-        print(_line("store.cameras() → check_network (before)", runs[1]))
-        same = runs[1]["summary"] == lean["summary"]
+    streamed = _in_child("store", args.store_cameras, args.centres, 1, url=url)
+    verdict = "met" if streamed["peak_gib"] <= GOAL_PEAK_GIB else "NOT met"
+    print(f"  {streamed['switches']:,} nodes")
+    print(_line("jobs.network.check (streamed per block)", streamed))
+    print(
+        f"  goal: peak ≤ {GOAL_PEAK_GIB:.0f} GiB at 10M — {verdict} at this size "
+        f"({streamed['peak_gib']:.2f} GiB); {streamed['summary']}"
+    )
+    before = [
+        ("store-lean", "network_cameras → check_network (before)", args.store_lean_max),
+        ("store-frames", "store.cameras() → check_network (before that)", args.store_baseline_max),
+    ]
+    for kind, label, most in before:
+        if args.store_cameras > most:
+            continue
+        run = _in_child(kind, args.store_cameras, args.centres, 1, url=url)
+        print(_line(label, run))
         print(
-            f"  same figures: {same}; {runs[1]['peak_gib'] / lean['peak_gib']:.1f}× less memory, "
-            f"{runs[1]['cpu_s'] / max(lean['cpu_s'], 1e-9):.1f}× less CPU than the path before"
+            f"  same figures: {run['summary'] == streamed['summary']}; "
+            f"{run['peak_gib'] / streamed['peak_gib']:.1f}× the memory, "
+            f"{run['cpu_s'] / max(streamed['cpu_s'], 1e-9):.1f}× the CPU of the streamed path"
         )
-    print(
-        f"  goal: peak ≤ {GOAL_PEAK_GIB:.0f} GiB at 10M — {verdict} at this size; {lean['summary']}"
-    )
+    if args.store_dask:
+        run = _in_child("store", args.store_cameras, args.centres, 1, url=url, dask=args.store_dask)
+        print(_line(f"--dask local:{args.store_dask} (client process only)", run))
+        print(f"  same figures: {run['summary'] == streamed['summary']}")
 
 
 def _in_child(
-    kind: str, cameras: int, centres: int, repeat: int, *, url: str | None = None
+    kind: str, cameras: int, centres: int, repeat: int, *, url: str | None = None, dask: int = 0
 ) -> dict[str, Any]:
     """Run :func:`_child` in a fresh interpreter (its own peak RSS) and read its JSON line."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
     command += ["--cameras", str(cameras), "--centres", str(centres), "--repeat", str(repeat)]
     if url is not None:
-        command += ["--child-url", url]
+        command += ["--child-url", url, "--store-dask", str(dask)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"child {kind} at {cameras:,} cameras failed:\n{done.stderr[-3000:]}")
@@ -502,13 +525,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-cameras", type=int, default=1_000_000)
     parser.add_argument("--store-cities", type=int, default=2)
     parser.add_argument("--store-baseline-max", type=int, default=2_000_000)
+    parser.add_argument("--store-lean-max", type=int, default=10_000_000)
+    parser.add_argument("--store-dask", type=int, default=0, help="also on local:N (0: no)")
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--skip-frames", action="store_true", help="only the store part")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child-url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child and args.child_url:
-        print(json.dumps(_store_child(args.child, args.child_url)))
+        print(json.dumps(_store_child(args.child, args.child_url, args.store_dask)))
         return 0
     if args.child:
         print(json.dumps(_child(args.child, args.cameras, args.centres, args.repeat)))

@@ -41,6 +41,7 @@ from sharpeyes.model.frames import obj_array
 __all__ = [
     "LEAF_COLUMNS",
     "covered_area_exact",
+    "covered_area_exact_subsets",
     "covered_area_raster",
     "leaf_partition",
 ]
@@ -49,6 +50,11 @@ __all__ = [
 LEAF_COLUMNS: Final = ("leaf_id", "city", "county", "township", "village", "area_m2", "geometry")
 
 FloatArray = NDArray[np.float64]
+#: Leaf numbers of raster cells (``uint16`` when every leaf number fits, else ``int32``).
+LabelArray = NDArray[np.unsignedinteger[Any] | np.signedinteger[Any]]
+
+#: Cells tallied per chunk by :func:`_covered_cells`.
+_TALLY_CELLS: Final = 1 << 18
 
 
 def leaf_partition(units_metric: gpd.GeoDataFrame, ancestors: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -113,16 +119,15 @@ def leaf_partition(units_metric: gpd.GeoDataFrame, ancestors: pd.DataFrame) -> g
     return frame[list(LEAF_COLUMNS)]
 
 
-def _connected_groups(polys: NDArray[np.object_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Component label per polygon (touching bounding boxes) and component sizes."""
+def _components(
+    n: int, a: NDArray[np.int64], b: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Component label per node of the graph with edges ``a–b`` (labels in order of each
+    component's first node), and component sizes."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    n = len(polys)
-    tree = shapely.STRtree(polys)
-    a, b = tree.query(polys)
-    keep = a < b
-    graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (a[keep], b[keep])), shape=(n, n))
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64), np.bincount(labels).astype(np.int64)
 
@@ -142,18 +147,72 @@ def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]
     ndarray
         Covered area per leaf, m².
     """
-    out = np.zeros(len(leaves), dtype=float)
+    return covered_area_exact_subsets(sectors, leaves, [np.ones(len(sectors), dtype=bool)])[0]
+
+
+def covered_area_exact_subsets(
+    sectors: NDArray[np.object_], leaves: NDArray[np.object_], subsets: list[NDArray[np.bool_]]
+) -> list[FloatArray]:
+    """:func:`covered_area_exact` of ``sectors[mask]`` for each mask of ``subsets`` (for instance
+    all cameras, then each point class), sharing the spatial queries: the sectors that meet a
+    leaf and the pairs of sectors whose bounding boxes touch are found once, and each subset's
+    connected groups are those of its part of that graph. A sector in the interior of another
+    sector of the same subset is left out of the union (the union is the same point set; its
+    area agrees to about 1e-14 relative with the union that includes it, measured at 1M
+    cameras — a fifth less union work on the benchmark city)."""
+    outs = [np.zeros(len(leaves), dtype=float) for _ in subsets]
     polys = np.asarray(sectors, dtype=object)
-    polys = polys[~(shapely.is_missing(polys) | shapely.is_empty(polys))]
-    if len(polys) == 0 or len(leaves) == 0:
-        return out
+    idx = np.flatnonzero(~(shapely.is_missing(polys) | shapely.is_empty(polys)))
+    if len(idx) == 0 or len(leaves) == 0:
+        return outs
     leaf_arr = np.asarray(leaves, dtype=object)
     # only sectors that can touch a leaf take part
-    touching = np.unique(shapely.STRtree(leaf_arr).query(polys)[0])
-    polys = polys[touching]
-    if len(polys) == 0:
-        return out
-    labels, sizes = _connected_groups(polys)
+    idx = idx[np.unique(shapely.STRtree(leaf_arr).query(polys[idx])[0])]
+    if len(idx) == 0:
+        return outs
+    a, b = shapely.STRtree(polys[idx]).query(polys[idx])
+    keep = a < b
+    a, b = a[keep], b[keep]
+    outer, inner = _nested_pairs(polys[idx], a, b)
+    shapely.prepare(leaf_arr)
+    leaf_tree = shapely.STRtree(leaf_arr)
+    for k, mask in enumerate(subsets):
+        inside = np.asarray(mask, dtype=bool)[idx]
+        # a sector wholly inside another of the subset adds nothing to its union: left out
+        inside[inner[inside[outer] & inside[inner]]] = False
+        if not inside.any():
+            continue
+        pos = np.cumsum(inside) - 1  # position of each sector within the subset
+        edge = inside[a] & inside[b]
+        labels, sizes = _components(int(inside.sum()), pos[a[edge]], pos[b[edge]])
+        outs[k] = _credit_groups(polys[idx[inside]], labels, sizes, leaf_arr, leaf_tree)
+    return outs
+
+
+def _nested_pairs(
+    polys: NDArray[np.object_], a: NDArray[np.int64], b: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Of the pairs ``a–b`` (touching bounding boxes), those where one polygon lies in the other's
+    interior (``contains_properly``), as (outer, inner); bounding boxes are tested first."""
+    bd = shapely.bounds(polys)
+    a_holds = (bd[a, :2] <= bd[b, :2]).all(axis=1) & (bd[a, 2:] >= bd[b, 2:]).all(axis=1)
+    b_holds = (bd[b, :2] <= bd[a, :2]).all(axis=1) & (bd[b, 2:] >= bd[a, 2:]).all(axis=1)
+    outer = np.concatenate([a[a_holds], b[b_holds]])
+    inner = np.concatenate([b[a_holds], a[b_holds]])
+    nested = shapely.contains_properly(polys[outer], polys[inner])
+    return outer[nested], inner[nested]
+
+
+def _credit_groups(
+    polys: NDArray[np.object_],
+    labels: NDArray[np.int64],
+    sizes: NDArray[np.int64],
+    leaf_arr: NDArray[np.object_],
+    leaf_tree: shapely.STRtree,
+) -> FloatArray:
+    """Union each connected group once and credit it to the (prepared) leaves it meets: whole
+    when a leaf covers it, else by intersection."""
+    out = np.zeros(len(leaf_arr), dtype=float)
     lone = sizes[labels] == 1
     groups = [polys[lone]]
     multi = np.flatnonzero(~lone)
@@ -163,9 +222,7 @@ def covered_area_exact(sectors: NDArray[np.object_], leaves: NDArray[np.object_]
         unions = [shapely.union_all(polys[g]) for g in np.split(order, cuts)]
         groups.append(np.array(unions, dtype=object))
     pieces = np.concatenate(groups)
-    shapely.prepare(leaf_arr)
-    tree = shapely.STRtree(leaf_arr)
-    pi, li = tree.query(pieces, predicate="intersects")
+    pi, li = leaf_tree.query(pieces, predicate="intersects")
     if len(pi) == 0:
         return out
     whole = shapely.covers(leaf_arr[li], pieces[pi])
@@ -185,14 +242,16 @@ def _rasterize_labels(
     nrows: int,
     ncols: int,
     transform: Any,
-) -> NDArray[np.int32]:
+) -> LabelArray:
     """Leaf number (1-based, 0 outside) of each cell whose centre lies in a leaf."""
-    labels: NDArray[np.int32] = rasterize(
+    # the smallest type that holds every leaf number: fewer bytes to write and read
+    dtype = np.uint16 if len(leaves) < 65_535 else np.int32
+    labels: LabelArray = rasterize(
         ((g, i + 1) for i, g in enumerate(leaves) if has[i]),
         out_shape=(nrows, ncols),
         transform=transform,
         fill=0,
-        dtype=np.int32,
+        dtype=dtype,
         all_touched=False,
     )
     return labels
@@ -206,7 +265,7 @@ def _leaf_labels(
     maxy: float,
     shape: tuple[int, int],
     cell_m: float,
-) -> NDArray[np.int32]:
+) -> LabelArray:
     """Leaf number + 1 of every cell (0 outside), flattened; the grid's top-left is (minx, maxy)."""
     from affine import Affine
     from rasterio.features import rasterize
@@ -221,18 +280,24 @@ def _leaf_labels(
 
 
 def _covered_cells(
-    labels: NDArray[np.int32], grid: NDArray[np.uint8], *, n_leaves: int, n_groups: int
+    labels: LabelArray, grid: NDArray[np.uint8], *, n_leaves: int, n_groups: int
 ) -> tuple[NDArray[np.int64], list[NDArray[np.int64]]]:
     """Cells per leaf, and covered cells per leaf for all cameras and then for each group's bit.
 
     One pass over the grid: cells per (leaf, bit pattern); every figure is a sum of its columns.
     """
     n_patterns = 1 << max(n_groups, 1)
-    key = labels.astype(np.int64) * n_patterns
-    key += grid.reshape(-1)
-    table = np.bincount(key, minlength=(n_leaves + 1) * n_patterns)
+    size = (n_leaves + 1) * n_patterns
+    flat = grid.reshape(-1)
+    key_type = np.int32 if size < 2**31 else np.int64
+    table = np.zeros(size, dtype=np.int64)
+    # in chunks of cells, so that the keys stay in the processor's cache
+    for start in range(0, len(labels), _TALLY_CELLS):
+        key: NDArray[np.signedinteger[Any]] = labels[start : start + _TALLY_CELLS].astype(key_type)
+        key *= n_patterns
+        key += flat[start : start + _TALLY_CELLS]
+        table += np.bincount(key, minlength=size)
     table = table.reshape(n_leaves + 1, n_patterns)[1:]
-    del key
     total_cells = table.sum(axis=1)
     patterns = np.arange(n_patterns)
     rows_cells = [total_cells - table[:, 0]] + [

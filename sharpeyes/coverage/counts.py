@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sharpeyes.coverage.area import covered_area_exact, covered_area_raster
+from sharpeyes.coverage.area import covered_area_exact_subsets, covered_area_raster
 from sharpeyes.coverage.fov import sector_polygons
 from sharpeyes.coverage.inputs import CLASSES, CODE_COLUMNS, AreaMethod, CoverageInputs
 from sharpeyes.model.frames import obj_array
@@ -24,9 +24,14 @@ __all__ = [
     "Partition",
     "camera_sectors",
     "county_partitions",
+    "exact_area_classes",
     "partial_counts",
     "places_covered",
 ]
+
+
+#: Columns of the covering cameras that :func:`partial_counts` reads.
+_COVERING_COLUMNS = ("x", "y", "heading_deg", "fov_deg", "range_m", "networked", "point_class")
 
 
 @dataclass
@@ -55,32 +60,37 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     counties = sorted({str(c) for c in cam_uniq if c} | {str(c) for c in leaf_county if c})
     number = {str(c): i for i, c in enumerate(cam_uniq) if c}
     max_range = float(np.nanmax(cam["range_m"])) if len(cam) else 0.0
-    has_xy = np.isfinite(cam["x"].to_numpy()) & np.isfinite(cam["y"].to_numpy())
-    pts = shapely.points(
-        np.where(has_xy, cam["x"].to_numpy(), 0.0), np.where(has_xy, cam["y"].to_numpy(), 0.0)
-    )
-    tree = shapely.STRtree(pts)
+    x, y = cam["x"].to_numpy(dtype=float), cam["y"].to_numpy(dtype=float)
+    has_xy = np.isfinite(x) & np.isfinite(y)
+    # the columns partial_counts reads: fewer (string) columns to copy per partition
+    counted_frame = cam[[c for c in cam.columns if c != "device_id"]]
+    covering_frame = cam[[c for c in _COVERING_COLUMNS if c in cam.columns]]
     parts = []
     road_geo = inputs.roads.geometry.to_numpy()
     road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
     for county in [*counties, None]:
         leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
-        counted = cam[cam_inv == (number.get(county, -2) if county else -1)]
+        number_of = number.get(county, -2) if county else -1
+        counted = counted_frame.iloc[np.flatnonzero(cam_inv == number_of)]
         if len(leaves):
             # the county's bounding box widened by the longest range: a superset of the cameras
-            # that can see into it (the exact and raster paths clip to the leaves themselves)
+            # that can see into it (the exact and raster paths clip to the leaves themselves);
+            # cameras in the box's envelope, as an STRtree query of the points finds them
             minx, miny, maxx, maxy = shapely.total_bounds(leaves.geometry.to_numpy())
             region = shapely.box(minx, miny, maxx, maxy)
-            near = tree.query(shapely.buffer(region, max_range, join_style="mitre"))
-            near = near[has_xy[near]]
-            covering = cam.iloc[np.sort(near)]
+            bx0, by0, bx1, by1 = shapely.bounds(
+                shapely.buffer(region, max_range, join_style="mitre")
+            )
+            with np.errstate(invalid="ignore"):
+                near = np.flatnonzero(has_xy & (x >= bx0) & (x <= bx1) & (y >= by0) & (y <= by1))
+            covering = covering_frame.iloc[near]
             roads = (
                 inputs.roads.iloc[np.sort(road_tree.query(region, predicate="intersects"))]
                 if road_tree is not None
                 else inputs.roads.iloc[0:0]
             )
         else:
-            covering = cam.iloc[0:0]
+            covering = covering_frame.iloc[0:0]
             roads = inputs.roads.iloc[0:0]
         villages = inputs.villages[obj_array(inputs.villages["county"]) == county]
         places = inputs.places[obj_array(inputs.places["county"]) == county]
@@ -102,6 +112,14 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     return parts
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Number per row (``-1`` where missing) and the distinct values in order of first appearance,
+    as ``pd.factorize`` of the column's object array gives them, without building that array
+    (an Arrow string column is dictionary-encoded in one pass)."""
+    inv, uniq = pd.factorize(column, use_na_sentinel=True)
+    return np.asarray(inv), np.asarray(uniq, dtype=object)
+
+
 def _group_sum(
     codes: pd.DataFrame, values: dict[str, np.ndarray], classes: np.ndarray | None
 ) -> pd.DataFrame:
@@ -115,13 +133,13 @@ def _group_sum(
     for lvl in CODE_COLUMNS:
         if lvl not in codes:
             continue
-        inv, uniq = pd.factorize(obj_array(codes[lvl]), use_na_sentinel=True)
+        inv, uniq = _factorize(codes[lvl])
         ok = inv >= 0
         if not ok.any():
             continue
         inv_ok = inv[ok]
         m = len(uniq)
-        uniq_obj = np.asarray(uniq, dtype=object)
+        uniq_obj = uniq
         unit_parts.append(uniq_obj)
         class_parts.append(np.zeros(m, dtype=np.int64))
         blocks.append(
@@ -278,41 +296,57 @@ def _village_counts(part: Partition, village_classes: Iterable[int]) -> list[pd.
 def _near_places_or_roads(part: Partition, cams: pd.DataFrame) -> np.ndarray:
     """Which of ``cams`` stand close enough to a place or a road for their field of view to
     reach it (a superset: within the longest range, +1 %, of a place or of a road stretch of at
-    most 200 m, by bounding boxes)."""
+    most 200 m, by bounding boxes). Candidates first from a coarse grid, so that the spatial
+    tree holds a few thousand points, not every camera."""
     x = cams["x"].to_numpy(dtype=float)
     y = cams["y"].to_numpy(dtype=float)
     reach = float(np.nanmax(cams["range_m"].to_numpy(dtype=float))) * 1.01 + 1.0
-    targets = []
+    boxes = []
     if len(part.places):
-        targets.append(
-            shapely.points(part.places["x"].to_numpy(float), part.places["y"].to_numpy(float))
-        )
+        px, py = part.places["x"].to_numpy(float), part.places["y"].to_numpy(float)
+        boxes.append(np.column_stack([px, py, px, py]))
     if len(part.roads):
         lines = shapely.segmentize(part.roads.geometry.to_numpy(), 200.0)
         coords, idx = shapely.get_coordinates(lines, return_index=True)
         same = idx[1:] == idx[:-1]  # consecutive vertices of one line make a stretch
         a, b = coords[:-1][same], coords[1:][same]
-        targets.append(
-            shapely.box(
-                np.minimum(a[:, 0], b[:, 0]),
-                np.minimum(a[:, 1], b[:, 1]),
-                np.maximum(a[:, 0], b[:, 0]),
-                np.maximum(a[:, 1], b[:, 1]),
-            )
-        )
+        boxes.append(np.column_stack([np.minimum(a, b), np.maximum(a, b)]))
     near = np.zeros(len(cams), dtype=bool)
     ok = np.isfinite(x) & np.isfinite(y)
-    if not targets or not ok.any():
+    if not boxes or not ok.any():
         return near
-    tree = shapely.STRtree(shapely.points(x[ok], y[ok]))
-    b = shapely.bounds(np.concatenate(targets))
-    boxes = shapely.box(b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach)
-    hit = np.unique(tree.query(boxes)[1])
-    near[np.flatnonzero(ok)[hit]] = True
+    b = np.concatenate(boxes)
+    b = b[np.isfinite(b).all(axis=1)]
+    if not len(b):
+        return near
+    # cells of at least `reach` metres: a camera within `reach` of a box is in a cell at most one
+    # cell (each way) from a cell the box meets (cells ≥ 50 m and ≤ 2,048 a side: few of them)
+    x0, y0 = min(x[ok].min(), b[:, 0].min()) - reach, min(y[ok].min(), b[:, 1].min()) - reach
+    extent = max(max(x[ok].max(), b[:, 2].max()) - x0, max(y[ok].max(), b[:, 3].max()) - y0)
+    cell = max(reach, 50.0, extent / 2048.0)
+    c0 = ((b[:, :2] - (x0, y0)) // cell).astype(np.int64)
+    c1 = ((b[:, 2:] - (x0, y0)) // cell).astype(np.int64)
+    cx = ((x[ok] - x0) // cell).astype(np.int64)
+    cy = ((y[ok] - y0) // cell).astype(np.int64)
+    shape = (int(max(c1[:, 0].max(), cx.max())) + 3, int(max(c1[:, 1].max(), cy.max())) + 3)
+    hit = np.zeros(shape, dtype=bool)
+    span = c1 - c0
+    for dx in range(int(span[:, 0].max()) + 3):
+        for dy in range(int(span[:, 1].max()) + 3):
+            sel = (dx <= span[:, 0] + 2) & (dy <= span[:, 1] + 2)
+            hit[c0[sel, 0] + dx, c0[sel, 1] + dy] = True  # the cells met, grown by one
+    cand = np.flatnonzero(ok)[hit[cx + 1, cy + 1]]
+    if not len(cand):
+        return near
+    # the candidates within `reach` of a box, by bounding boxes (the same set as an STRtree of
+    # every camera would give, so the sectors built and their order are the same)
+    tree = shapely.STRtree(shapely.points(x[cand], y[cand]))
+    grown = shapely.box(b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach)
+    near[cand[np.unique(tree.query(grown)[1])]] = True
     return near
 
 
-def _partition_sectors(part: Partition, area: AreaMethod) -> np.ndarray:
+def _partition_sectors(part: Partition, area: str) -> np.ndarray:
     """Sectors of the covering cameras: all of them for exact areas, else only the networked ones
     near a place or a road, that places and roads count (the others stay ``None``, which both
     helpers skip)."""
@@ -320,6 +354,10 @@ def _partition_sectors(part: Partition, area: AreaMethod) -> np.ndarray:
     sectors = np.full(len(covering), None, dtype=object)
     if area == "exact" and len(part.leaves):
         return camera_sectors(covering)
+    if area == "networked":
+        net = np.flatnonzero(covering["networked"].to_numpy(dtype=bool))
+        sectors[net] = camera_sectors(covering.iloc[net])
+        return sectors
     if len(part.places) or len(part.roads):
         net_cov = covering["networked"].to_numpy(dtype=bool)
         if net_cov.any():
@@ -347,13 +385,10 @@ def _covered_areas(
     if area == "exact":
         # a union per class: unioning the classes' unions again for all cameras cost more than a
         # second union from the sectors (measured at 200,000 cameras on the benchmark city)
-        geo = leaves.geometry.to_numpy()
-        return {
-            cls: covered_area_exact(
-                sectors[np.ones(len(covering), bool) if cls is None else cpc == cls], geo
-            )
-            for cls in (None, *(CLASSES if area_by_class else ()))
-        }
+        classes = (None, *(CLASSES if area_by_class else ()))
+        masks = [np.ones(len(covering), bool) if c is None else cpc == c for c in classes]
+        found = covered_area_exact_subsets(sectors, leaves.geometry.to_numpy(), masks)
+        return dict(zip(classes, found, strict=True))
     res = _raster_areas(part, group, cell_m)
     covered: dict[int | None, np.ndarray] = {None: res[0]}
     if area_by_class:
@@ -433,6 +468,25 @@ def _road_counts(part: Partition, sectors: np.ndarray) -> list[pd.DataFrame]:
     return frames
 
 
+def exact_area_classes(
+    part: Partition, classes: tuple[int | None, ...]
+) -> dict[int | None, np.ndarray]:
+    """Exact covered m² per leaf of the partition, by all covering cameras (``None``) and by the
+    cameras of each class given: what :func:`partial_counts` computes for its exact areas, for a
+    process pool that spreads one partition's classes over several processes (the same unions of
+    the same sectors in the same order, so the same figures)."""
+    covering = part.covering
+    cpc = covering["point_class"].to_numpy(dtype=int)
+    masks = [np.ones(len(covering), bool) if c is None else cpc == c for c in classes]
+    any_class = np.logical_or.reduce(masks)
+    idx = np.flatnonzero(any_class)
+    sectors = camera_sectors(covering.iloc[idx])
+    found = covered_area_exact_subsets(
+        sectors, part.leaves.geometry.to_numpy(), [m[idx] for m in masks]
+    )
+    return dict(zip(classes, found, strict=True))
+
+
 def partial_counts(
     part: Partition,
     *,
@@ -440,18 +494,23 @@ def partial_counts(
     cell_m: float = 10.0,
     area_by_class: bool = True,
     village_classes: Iterable[int] = CLASSES,
+    covered: dict[int | None, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Additive counts of one partition per (unit code, point class 0=all/1/2/3).
 
     Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
     communities, communities_covered, area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
+    ``covered``: the covered m² per leaf already computed (:func:`exact_area_classes`), by class.
     """
     frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)
-    sectors = _partition_sectors(part, area)
+    # with the areas given, places and roads need the networked cameras' sectors only (the same
+    # sectors, in the same order, as the exact path's trees of networked sectors hold)
+    sectors = _partition_sectors(part, "networked" if covered is not None else area)
     if len(part.leaves):
-        covered = _covered_areas(
-            part, sectors, area=area, cell_m=cell_m, area_by_class=area_by_class
-        )
+        if covered is None:
+            covered = _covered_areas(
+                part, sectors, area=area, cell_m=cell_m, area_by_class=area_by_class
+            )
         frames += _area_counts(part, covered)
     if len(part.places):
         frames += _place_counts(part, sectors)

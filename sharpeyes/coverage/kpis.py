@@ -59,7 +59,12 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from sharpeyes.coverage.counts import Partition, county_partitions, partial_counts
+from sharpeyes.coverage.counts import (
+    Partition,
+    county_partitions,
+    exact_area_classes,
+    partial_counts,
+)
 from sharpeyes.coverage.inputs import (
     CLASSES,
     CODE_COLUMNS,
@@ -365,6 +370,8 @@ def _counts_of_partitions(
     if dask_client is not None:
         futures = dask_client.map(_run_partition, parts, **kwargs, pure=False)
         results = dask_client.gather(futures)
+    elif workers > 1 and kwargs.get("area") == "exact":
+        results = _run_exact_on_pool(parts, kwargs, workers)
     elif workers > 1 and len(parts) > 1:
         results = _run_on_pool(parts, kwargs, workers)
     else:
@@ -406,6 +413,70 @@ def _run_on_pool(
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             return list(pool.map(partial(_run_forked, **kwargs), range(len(parts))))
+    finally:
+        _FORKED = []
+
+
+def _part_of(part: Partition | int) -> Partition:
+    return _FORKED[part] if isinstance(part, int) else part
+
+
+def _area_task(part: Partition | int, classes: tuple[int | None, ...]) -> Any:
+    return exact_area_classes(_part_of(part), classes)
+
+
+def _count_task(part: Partition | int, covered: Any, **kwargs: Any) -> pd.DataFrame:
+    return partial_counts(_part_of(part), covered=covered, **kwargs)
+
+
+def _run_exact_on_pool(
+    parts: list[Partition], kwargs: dict[str, Any], workers: int
+) -> list[pd.DataFrame]:
+    """Exact areas on a process pool, balanced: each partition's area of all cameras and its areas
+    of the classes are tasks of their own (largest first), and its counts a last task once they are in, so
+    that seven equal counties do not leave one process idle for a whole county. The figures are
+    those of :func:`partial_counts` on the whole partition (the same unions, in the same order)."""
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
+    global _FORKED
+    # two tasks per partition: all cameras, and the classes (which share their spatial queries)
+    classes: list[tuple[int | None, ...]] = [(None,)]
+    if kwargs.get("area_by_class", True):
+        classes.append(tuple(sorted(CLASSES, reverse=True)))
+    tasks = []
+    for i, part in enumerate(parts):
+        if len(part.leaves):
+            cpc = part.covering["point_class"].to_numpy(dtype=int)
+            for cls in classes:
+                size = (
+                    len(cpc)
+                    if cls[0] is None
+                    else int(np.isin(cpc, [c for c in cls if c is not None]).sum())
+                )
+                tasks.append((size, i, cls))
+    tasks.sort(key=lambda t: -t[0])
+    forked = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork") if forked else None
+    key: list[Any] = list(range(len(parts))) if forked else list(parts)
+    _FORKED = parts if forked else []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            waiting = {i: sum(1 for t in tasks if t[1] == i) for i in range(len(parts))}
+            covered: dict[int, dict[int | None, Any]] = {i: {} for i in range(len(parts))}
+            counts: dict[int, Future[pd.DataFrame]] = {
+                i: pool.submit(_count_task, key[i], None, **kwargs)
+                for i, n in waiting.items()
+                if n == 0
+            }
+            areas = {pool.submit(_area_task, key[i], cls): i for _, i, cls in tasks}
+            for done in as_completed(areas):
+                i = areas[done]
+                covered[i].update(done.result())
+                waiting[i] -= 1
+                if waiting[i] == 0:
+                    counts[i] = pool.submit(_count_task, key[i], covered[i], **kwargs)
+            return [counts[i].result() for i in range(len(parts))]
     finally:
         _FORKED = []
 

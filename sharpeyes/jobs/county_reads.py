@@ -14,8 +14,11 @@ import pyproj
 import shapely
 
 from sharpeyes.coverage.units import unit_ancestors
-from sharpeyes.jobs.partitioned_lists import with_hierarchy
+from sharpeyes.jobs.partitioned_lists import polygon_levels, with_hierarchy
+from sharpeyes.model.divisions import normalise_codes
+from sharpeyes.model.frames import obj_array
 from sharpeyes.store import partitions as reads
+from sharpeyes.store.versions import data_versions
 
 __all__ = ["CountyRead", "read_county"]
 
@@ -63,6 +66,43 @@ def _local_units(units: pd.DataFrame, anc: pd.DataFrame, county: str, box: Any) 
     return sorted(codes)
 
 
+#: The unit table and its ancestors last read by this process, by (store, units version): a worker
+#: runs one county task after another on the same store, and a province's table (61,000 units)
+#: costs seconds to read and walk up.
+_HIERARCHY: dict[tuple[str, str], tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def unit_hierarchy(store: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The unit table without geometry (:func:`~sharpeyes.store.partitions.unit_table`) and its
+    :func:`unit_ancestors`, read once per process while the store's units stay the same (the
+    units stamp of :func:`~sharpeyes.store.versions.data_versions`: a units import changes it)."""
+    key = (
+        store.engine.url.render_as_string(hide_password=True),
+        data_versions(store.db)["units"],
+    )
+    if key not in _HIERARCHY:
+        units = reads.unit_table(store)
+        _HIERARCHY.clear()
+        _HIERARCHY[key] = (units, unit_ancestors(units))
+    units, anc = _HIERARCHY[key]
+    return units.copy(), anc.copy()
+
+
+def _named_or_above(units: pd.DataFrame, cameras: pd.DataFrame) -> np.ndarray:
+    """The units a task's placement can reach besides its polygons: every unit above the villages
+    (counties' and townships' codes are derived from the cameras' and IDs' codes), and the villages
+    the cameras' own codes name (normalised as placing by codes normalises them). Every other
+    village is outside the task's box and named by none of its cameras: leaving it out changes no
+    camera's placement, and spares walking a province's 60,000 villages several times a task."""
+    named: set[str] = set()
+    for column in ("village_code", "township_code", "admin_code"):
+        if column in cameras and len(cameras):
+            values = pd.Series(pd.unique(cameras[column].dropna().astype(str)), dtype="string")
+            named.update(str(c) for c in normalise_codes(values) if c is not None)
+    level = obj_array(units["level"])
+    return np.asarray((level != "village") | units["code"].isin(named).to_numpy(dtype=bool))
+
+
 def _box_key(box: Any, hd_min_lines: int) -> str:
     if box is None:
         return "none"
@@ -72,9 +112,11 @@ def _box_key(box: Any, hd_min_lines: int) -> str:
 @dataclass(frozen=True)
 class CountyRead:
     """What a county task reads from the store itself: the unit table (no geometry) and its
-    ancestors (:func:`unit_ancestors`), the county's read box (its extent grown by ``margin_m``, in the task's metric CRS) and metric extent, its
-    units and their neighbours with geometry, and the cameras in the box plus those with no
-    position (cached per box on SQLite)."""
+    ancestors (:func:`unit_ancestors`; :func:`unit_hierarchy`), the county's read box (its extent
+    grown by ``margin_m``, in the task's metric CRS) and metric extent, its units and their
+    neighbours with geometry (``local_units``, with the units above the villages and those the
+    cameras name as rows without geometry), and the cameras in the box plus those with no position
+    (cached per box on SQLite)."""
 
     units: pd.DataFrame
     ancestors: pd.DataFrame
@@ -89,16 +131,13 @@ def read_county(
 ) -> CountyRead:
     """The reads every county task starts with (:class:`CountyRead`), shared by the report's and
     the gaps' tasks; ``key`` prefixes the SQLite cache file's name."""
-    units = reads.unit_table(store)
-    anc = unit_ancestors(units)
+    units, anc = unit_hierarchy(store)
     in_county = (anc["county"] == county).to_numpy(dtype=bool)
     own = units[in_county & units["minx"].notna().to_numpy(dtype=bool)]
     box = extent = None
     if len(own):
         box, extent = _read_box(own, reads.units_by_code(store, own["code"]), crs, margin_m)
-    local_units = with_hierarchy(
-        reads.units_by_code(store, _local_units(units, anc, county, box)), units
-    )
+    local_geo = reads.units_by_code(store, _local_units(units, anc, county, box))
 
     def cameras() -> Any:
         positionless = reads.cameras_without_position(store)
@@ -109,4 +148,6 @@ def read_county(
 
     cache_key = f"{key}{county}-{_box_key(box, hd_min_lines)}"
     cams = reads.cached_frame(store, cache_key, cameras)
+    local_units = with_hierarchy(local_geo, units[_named_or_above(units, cams)])
+    local_units.attrs["polygon_levels"] = polygon_levels(units)  # the whole hierarchy's
     return CountyRead(units, anc, box, extent, local_units, cams)

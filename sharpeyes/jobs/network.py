@@ -6,7 +6,6 @@ The CLI (``sharpeyes network import|check``), the API and ``sharpeyes demo`` cal
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,10 +14,11 @@ import pandas as pd
 from sharpeyes._errors import AnalysisError, ConfigError
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.topology import topology_from_files
+from sharpeyes.jobs.partitioned_network import check_store
 from sharpeyes.network import BitrateTable, check_network, write_json, write_xlsx
-from sharpeyes.network.check import frame_records
+from sharpeyes.network.check import NetworkCheck, frame_records
 from sharpeyes.network.load import OVERLOAD_THRESHOLD
-from sharpeyes.store.network_reads import network_cameras
+from sharpeyes.store.network_reads import has_parent_ids
 
 FORMATS = ("json", "xlsx")
 
@@ -91,8 +91,9 @@ def check(
     layers_dir
         Also write ``links.geojson``, ``spof.geojson`` and ``nodes.geojson`` (WGS-84) there.
     dask_address
-        Accepted; the checks need the whole topology's routes and run in this process
-        (docs/scale.md: the collapsed graph's per-county camera weights are the next step).
+        ``local:N`` or a scheduler's address: the cameras are read and reduced by a Dask task per
+        county (:mod:`sharpeyes.jobs.partitioned_network`), the checks run here on the sums —
+        the same report. Without it, a store's cameras are streamed block by block in this process.
 
     Returns
     -------
@@ -101,25 +102,13 @@ def check(
         ``single_points_of_failure``, ``overloaded_links``, ``layers`` …), also saved as result kind
         ``"network"``.
     """
-    if dask_address:
-        logging.getLogger(__name__).warning(
-            "--dask: the network checks are not split by county; they run in one process"
-        )
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if not threshold > 0:
         raise ConfigError(f"threshold must be above 0, got {threshold}")
     table = BitrateTable.from_file(bitrates) if isinstance(bitrates, (str, Path)) else bitrates
     nodes, links = store.network()
-    cameras = _inventory(store)
-    if len(nodes) == 0 and (
-        len(cameras) == 0 or "parent_id" not in cameras or cameras["parent_id"].isna().all()
-    ):
-        raise AnalysisError(
-            "no topology in the store and no GB/T 28181 parent IDs in the inventory: "
-            "run `sharpeyes network import NODES LINKS` first"
-        )
-    result = check_network(nodes, links, cameras, bitrates=table, threshold=threshold)
+    result = _checked(store, nodes, links, table, threshold, dask_address)
     document = result.document()
     store.save_result("network", document)
     if out is not None:
@@ -137,8 +126,35 @@ def check(
     return document
 
 
-def _inventory(store: _NetworkStore) -> pd.DataFrame:
-    """The inventory's attachment columns from the store's column reader (Arrow text, categorical
-    names: no Python object per camera), or the canonical frame from a store without one."""
+_NO_TOPOLOGY = (
+    "no topology in the store and no GB/T 28181 parent IDs in the inventory: "
+    "run `sharpeyes network import NODES LINKS` first"
+)
+
+
+def _checked(
+    store: _NetworkStore,
+    nodes: pd.DataFrame,
+    links: pd.DataFrame,
+    table: BitrateTable | None,
+    threshold: float,
+    dask_address: str | None,
+) -> NetworkCheck:
+    """The checks on a store's cameras streamed (or a task per county on Dask), or on the
+    canonical frame of a store without a database."""
     db = getattr(store, "db", None)
-    return store.cameras() if db is None else network_cameras(db)
+    if db is None:
+        cameras = store.cameras()
+        if len(nodes) == 0 and (
+            len(cameras) == 0 or "parent_id" not in cameras or cameras["parent_id"].isna().all()
+        ):
+            raise AnalysisError(_NO_TOPOLOGY)
+        return check_network(nodes, links, cameras, bitrates=table, threshold=threshold)
+    if len(nodes) == 0 and not has_parent_ids(db):
+        raise AnalysisError(_NO_TOPOLOGY)
+    if not dask_address:
+        return check_store(store, nodes, links, bitrates=table, threshold=threshold)
+    from sharpeyes.jobs.partitioned import dask_client
+
+    with dask_client(dask_address) as client:
+        return check_store(store, nodes, links, bitrates=table, threshold=threshold, client=client)

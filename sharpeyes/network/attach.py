@@ -17,6 +17,7 @@ import pandas as pd
 
 from sharpeyes.model.codes import CAMERA_DEVICE_TYPES
 from sharpeyes.network.lean import arrow_device_flags, is_lean, lean_county, lean_text
+from sharpeyes.network.problems import topology_only_problem, uplink_problem
 
 #: Point-class columns of the by-class breakdowns; 0 stands for "class unknown".
 CLASS_KEYS: Final = (1, 2, 3, 4, 9, 0)
@@ -56,9 +57,10 @@ def _codec_from_extra(extra: pd.Series) -> pd.Series:
     return out
 
 
-def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
+def inventory_frame(cameras: pd.DataFrame | None, *, keep_order: bool = False) -> pd.DataFrame:
     """The inventory's columns the checks use, typed; ``is_camera`` false for recorders, platforms
-    and organisations (GB/T 28181 type code not a camera's); one row per device ID."""
+    and organisations (GB/T 28181 type code not a camera's); one row per device ID.
+    ``keep_order`` also keeps the store's ``camera_id`` (a block's rows in store order)."""
     columns = {
         "device_id": "string",
         "name": "object",
@@ -109,6 +111,8 @@ def inventory_frame(cameras: pd.DataFrame | None) -> pd.DataFrame:
                 index=frame.index,
                 dtype="object" if dtype == "string" else dtype,
             )
+    if keep_order:
+        frame["camera_id"] = cameras["camera_id"].to_numpy(dtype=np.int64)
     if "codec" not in cameras and "extra" in cameras:
         frame["codec"] = _codec_from_extra(cameras["extra"].reset_index(drop=True))
     keep = frame["device_id"].notna().to_numpy(dtype=bool)
@@ -166,7 +170,7 @@ def is_camera_id(value: object) -> bool:
     return code is not None and text[:2] != "00" and code in CAMERA_DEVICE_TYPES
 
 
-def _walk_parent_chain(
+def walk_parent_chain(
     start: str,
     parent_of: Mapping[str, str],
     graph: nx.Graph,
@@ -244,12 +248,8 @@ def link_frame(links: pd.DataFrame) -> pd.DataFrame:
     """Links with both ends named: ``a, b, capacity_mbps`` (Mbit/s, NaN unknown), ``medium``,
     ``length_m``."""
     if not len(links):
-        return pd.DataFrame(
-            {
-                c: pd.Series(dtype="object")
-                for c in ("a", "b", "capacity_mbps", "medium", "length_m")
-            }
-        )
+        columns = ("a", "b", "capacity_mbps", "medium", "length_m")
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     frame = pd.DataFrame(
         {
             "a": _text(links["a"]),
@@ -427,17 +427,7 @@ def camera_table(
         dict.fromkeys(candidates[positions_in(candidates, inventory_index) < 0].tolist())
     )
     if extra_ids:
-        problems.append(
-            {
-                "file": "nodes",
-                "column": "node_id",
-                "value": extra_ids[0],
-                "reason": f"{len(extra_ids)} camera(s) of the topology are not in the inventory "
-                f"({', '.join(extra_ids[:5])}{', …' if len(extra_ids) > 5 else ''}): counted with "
-                "class unknown",
-                "problem": "camera_not_in_inventory",
-            }
-        )
+        problems.append(topology_only_problem(extra_ids))
         topo_only = pd.DataFrame({"device_id": pd.Series(extra_ids, dtype=object)})
         topo_only["name"] = pd.Series([names.get(c) for c in extra_ids], dtype=object)
         topo_only["lon"] = [positions.get(c, (np.nan, np.nan))[0] for c in extra_ids]
@@ -450,11 +440,17 @@ def camera_table(
         table = inventory.copy(deep=False)
         table.index = pd.RangeIndex(len(table))
         table["in_inventory"] = True
+    return class_and_unit(table), extra_ids
+
+
+def class_and_unit(table: pd.DataFrame) -> pd.DataFrame:
+    """``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` or the ID) into
+    ``table`` (the camera table's last step, also run on each block of a streamed inventory)."""
     table["point_class"] = table["point_class"].fillna(0).astype("int64")
     table.loc[~table["point_class"].isin(CLASS_KEYS), "point_class"] = 0
     if isinstance(table["admin_code"].dtype, pd.CategoricalDtype):
         table["unit"] = lean_county(table["admin_code"], table["device_id"])
-        return table, extra_ids
+        return table
     admin = table["admin_code"].astype("string").str[:6]
     admin = admin.where(admin.str.len() == 6)
     missing = admin.isna()
@@ -463,7 +459,7 @@ def camera_table(
         valid = ids.str.fullmatch(r"[0-9]{20}").fillna(False).astype(bool)
         admin[missing] = ids.str[:6].where(valid)
     table["unit"] = _text(admin)
-    return table, extra_ids
+    return table
 
 
 @dataclass
@@ -547,19 +543,7 @@ def attach_by_uplink(
     if not bad_uplink.any():
         return
     shown = list(zip(device[bad_uplink][:5], uplink[bad_uplink][:5], strict=True))
-    problems.append(
-        {
-            "file": "cameras",
-            "column": "uplink",
-            "value": str(shown[0][1]),
-            "reason": f"{int(bad_uplink.sum())} camera(s) name an uplink node that is not in the "
-            "topology ("
-            + ", ".join(f"{d} → {u}" for d, u in shown)
-            + (", …" if bad_uplink.sum() > 5 else "")
-            + "): tried the GB/T 28181 parent chain instead",
-            "problem": "camera_uplink_unknown",
-        }
-    )
+    problems.append(uplink_problem(int(bad_uplink.sum()), shown))
 
 
 def attach_by_parent_chain(
@@ -581,7 +565,7 @@ def attach_by_parent_chain(
     )
     parents = table["parent_id"].to_numpy(dtype=object)[need]
     unique = pd.unique(parents)
-    resolved = [_walk_parent_chain(pid, parent_of, graph, chain_kinds) for pid in unique]
+    resolved = [walk_parent_chain(pid, parent_of, graph, chain_kinds) for pid in unique]
     order = {n: i for i, n in enumerate(graph.nodes)}
     resolved_idx = np.array([order[r] if r is not None else -1 for r in resolved], dtype=np.int64)
     chain_idx = resolved_idx[pd.Index(unique, dtype=object).get_indexer(parents)]

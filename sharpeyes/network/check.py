@@ -48,6 +48,67 @@ ENGINES = ("csgraph", "networkx")
 
 _CLASS_COLUMNS = [f"class_{c}" if c else "class_unknown" for c in CLASS_KEYS]
 
+#: The attachment rules, in the order of ``attach_via``'s categories ("none" before them).
+VIA_RULES = ("link", "uplink", "parent_id")
+
+
+@dataclass
+class CameraTotals:
+    """What the report needs of the cameras beyond the per-node figures: the summary's counts
+    (inventory cameras, topology-only ones, with a path, registry-networked, flag unknown but with
+    a path), the camera table's rows per rule (``via_counts``: none, link, uplink, parent_id), the
+    cameras on each node (``own``, ``node_list`` order) and the lon/lat (WGS-84) of the cameras
+    on overloaded access links. Summed over blocks or county tasks for a province."""
+
+    cameras: int
+    only_in_topology: int
+    with_path: int
+    networked_registry: int
+    unknown_with_path: int
+    via_counts: np.ndarray
+    own: np.ndarray
+    positions: dict[str, tuple[float, float]]
+
+    @classmethod
+    def of(
+        cls, network: Network, reach: pd.DataFrame, overloaded_access: pd.DataFrame
+    ) -> CameraTotals:
+        """From the per-camera frames of :func:`check_network`."""
+        inventory = reach["in_inventory"].to_numpy(dtype=bool)
+        has_path = reach["has_path"].to_numpy(dtype=bool)
+        unknown = inventory & reach["networked"].isna().to_numpy(dtype=bool)
+        codes = np.asarray(pd.Categorical(reach["attach_via"], categories=VIA_RULES).codes)
+        positions: dict[str, tuple[float, float]] = {}
+        if len(overloaded_access):
+            cams = network.cameras
+            chosen = cams[cams["device_id"].isin(overloaded_access["device_id"].tolist())]
+            for d, x, y in chosen[["device_id", "lon", "lat"]].itertuples(index=False):
+                if x == x and y == y:
+                    positions.setdefault(str(d), (float(x), float(y)))
+        return cls(
+            cameras=int(inventory.sum()),
+            only_in_topology=int((~inventory).sum()),
+            with_path=int((has_path & inventory).sum()),
+            networked_registry=int(
+                reach.loc[inventory, "networked"].astype("boolean").fillna(False).sum()
+            ),
+            unknown_with_path=int((unknown & has_path).sum()),
+            via_counts=np.bincount(codes.astype(np.int64) + 1, minlength=4),
+            own=cameras_on_nodes(network),
+            positions=positions,
+        )
+
+
+def attached_by(via_counts: np.ndarray) -> dict[str, int]:
+    """The summary's ``attached_by``: camera rows per rule, as ``value_counts`` orders them."""
+    codes = np.repeat(np.arange(-1, 3, dtype=np.int8), np.asarray(via_counts, dtype=np.int64))
+    counts = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(list(VIA_RULES))))
+    return {
+        ("none" if not isinstance(k, str) else k): int(v)
+        for k, v in counts.value_counts(dropna=False).items()
+        if v
+    }
+
 
 @dataclass
 class NetworkCheck:
@@ -70,6 +131,14 @@ class NetworkCheck:
     bitrates: BitrateTable
     threshold: float
     bitrate_mbps: np.ndarray
+    totals: CameraTotals | None = None
+
+    @cached_property
+    def camera_totals(self) -> CameraTotals:
+        """The cameras' counts (given by a streamed or partitioned check, else from the frames)."""
+        if self.totals is not None:
+            return self.totals
+        return CameraTotals.of(self.network, self.reach, self.access_overloaded)
 
     @cached_property
     def access_load(self) -> pd.DataFrame:
@@ -93,27 +162,17 @@ class NetworkCheck:
 
     def summary(self) -> dict[str, Any]:
         """Headline counts."""
-        cams = self.reach
-        inventory = cams["in_inventory"].to_numpy(dtype=bool)
+        t = self.camera_totals
         kinds = pd.Series(list(self.network.kinds.values()), dtype="object").fillna("unknown")
-        registry_unknown = inventory & cams["networked"].isna().to_numpy(dtype=bool)
         return {
-            "cameras": int(inventory.sum()),
-            "cameras_only_in_topology": int((~inventory).sum()),
-            "cameras_with_path": int((cams["has_path"].to_numpy(dtype=bool) & inventory).sum()),
-            "cameras_networked_registry": int(
-                cams.loc[inventory, "networked"].astype("boolean").fillna(False).sum()
-            ),
-            "cameras_networked_unknown_with_path": int(
-                (registry_unknown & cams["has_path"].to_numpy(dtype=bool)).sum()
-            ),
+            "cameras": t.cameras,
+            "cameras_only_in_topology": t.only_in_topology,
+            "cameras_with_path": t.with_path,
+            "cameras_networked_registry": t.networked_registry,
+            "cameras_networked_unknown_with_path": t.unknown_with_path,
             "networked_without_path": len(self.networked_without_path),
             "path_but_not_networked": len(self.path_but_not_networked),
-            "attached_by": {
-                ("none" if not isinstance(k, str) else k): int(v)
-                for k, v in cams["attach_via"].value_counts(dropna=False).items()
-                if v
-            },
+            "attached_by": attached_by(t.via_counts),
             "nodes_by_kind": {str(k): int(v) for k, v in kinds.value_counts().items()},
             "links": int(self.network.graph.number_of_edges()),
             "links_unknown_capacity": int(self.link_load["capacity_mbps"].isna().sum()),
@@ -196,24 +255,14 @@ class NetworkCheck:
         ``hops``, ``centre``.
         """
         overloaded_access = self.access_overloaded
-        pos = self._map_positions(overloaded_access)
+        pos = dict(self.network.positions)
+        for d, xy in self.camera_totals.positions.items():
+            pos.setdefault(d, xy)
         return {
             "links": _collection(self._link_features(pos, overloaded_access)),
             "spof": _collection(self._spof_features(pos)),
             "nodes": _collection(self._node_features(pos)),
         }
-
-    def _map_positions(self, overloaded_access: pd.DataFrame) -> dict[str, tuple[float, float]]:
-        """Lon/lat (EPSG:4326) of the positioned nodes, and of the cameras of overloaded links."""
-        net = self.network
-        pos = dict(net.positions)
-        if len(overloaded_access):
-            cams = net.cameras
-            chosen = cams[cams["device_id"].isin(overloaded_access["device_id"].tolist())]
-            for d, x, y in chosen[["device_id", "lon", "lat"]].itertuples(index=False):
-                if x == x and y == y:
-                    pos.setdefault(str(d), (float(x), float(y)))
-        return pos
 
     def _link_features(
         self, pos: dict[str, tuple[float, float]], overloaded_access: pd.DataFrame
@@ -269,8 +318,8 @@ class NetworkCheck:
     def _node_features(self, pos: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
         """A Point per positioned infrastructure node, with its cameras and its route to a centre."""
         net = self.network
-        own = cameras_on_nodes(net)
-        behind = cameras_behind(net, self.routes)
+        own = self.camera_totals.own
+        behind = cameras_behind(net, self.routes, own)
         depth_of, centre_of = self.routes.depth_of, self.routes.centre_of
         node_features = []
         for node in net.graph.nodes:

@@ -43,7 +43,7 @@ def _by_class(vector: np.ndarray) -> dict[str, int]:
 
 
 def cut_off_weights(
-    network: Network,
+    network: Network, class_matrix: np.ndarray | None = None
 ) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
     """Cameras (by class, :data:`CLASS_KEYS` order) each node and each link alone would cut off.
 
@@ -56,7 +56,7 @@ def cut_off_weights(
         ``nodes[v]`` for every node reachable from a platform (zero vectors included);
         ``bridges[(upper, lower)]`` for every bridge, ``upper`` the end on the platform side.
     """
-    result = cut_off_arrays(network)
+    result = cut_off_arrays(network, class_matrix)
     names = network.node_list
     nodes_out = {names[i]: result.nodes[i] for i in np.flatnonzero(result.reachable).tolist()}
     bridges_out = {
@@ -68,10 +68,12 @@ def cut_off_weights(
     return nodes_out, bridges_out
 
 
-def cut_off_arrays(network: Network) -> CutOff:
+def cut_off_arrays(network: Network, class_matrix: np.ndarray | None = None) -> CutOff:
     """:func:`cut_off_weights` as arrays indexed by ``network.node_list`` position
-    (:class:`~sharpeyes.network.collapsed.CutOff`)."""
-    return cut_off(network.switch_graph, class_weights(network))
+    (:class:`~sharpeyes.network.collapsed.CutOff`); ``class_matrix`` the cameras on each node by
+    class (:func:`~sharpeyes.network.graph.class_weights` when not given)."""
+    weights = class_weights(network) if class_matrix is None else class_matrix
+    return cut_off(network.switch_graph, weights)
 
 
 def single_points_of_failure(
@@ -168,7 +170,10 @@ def single_uplink_nodes(
     return frame.drop(columns="_rank").reset_index(drop=True)
 
 
-def cameras_behind(network: Network, routes: Routes) -> dict[str, int]:
-    """Cameras whose route (BFS tree) to the platform passes through each reachable node."""
-    behind = subtree_sums(routes, cameras_on_nodes(network))
+def cameras_behind(
+    network: Network, routes: Routes, own: np.ndarray | None = None
+) -> dict[str, int]:
+    """Cameras whose route (BFS tree) to the platform passes through each reachable node
+    (``own``: the cameras on each node, counted from ``network.cameras`` when not given)."""
+    behind = subtree_sums(routes, cameras_on_nodes(network) if own is None else own)
     return {network.node_list[v]: int(behind[v]) for v in routes.order.tolist()}

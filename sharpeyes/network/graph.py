@@ -50,12 +50,14 @@ __all__ = [
     "CLASS_KEYS",
     "Network",
     "Routes",
+    "TopologyGraph",
     "build_network",
     "cameras_on_nodes",
     "class_weights",
     "route_of",
     "routes_from_platforms",
     "subtree_sums",
+    "topology_graph",
 ]
 
 
@@ -175,6 +177,48 @@ class Routes:
         }
 
 
+@dataclass(frozen=True)
+class TopologyGraph:
+    """The infrastructure graph of a topology with its camera links, before any camera attaches:
+    ``single`` cameras on one access link (``camera, other, link_a, link_b, capacity``),
+    ``graph_cameras`` cameras that joined the graph as nodes, ``candidates`` every camera the
+    topology names (topology cameras, then single-link, then graph cameras)."""
+
+    graph: nx.Graph
+    infra_kinds: dict[str, str | None]
+    names: dict[str, str]
+    positions: dict[str, tuple[float, float]]
+    single: pd.DataFrame
+    graph_cameras: set[str]
+    candidates: np.ndarray
+
+
+def topology_graph(
+    nodes: pd.DataFrame,
+    links: pd.DataFrame,
+    inventory_index: pd.Index,
+    problems: list[dict[str, object]],
+) -> TopologyGraph:
+    """The :class:`TopologyGraph` of canonical ``nodes`` and ``links``, link ends told apart by
+    ``inventory_index`` (the inventory's camera device IDs); bad links are reported in
+    ``problems``. Shared by :func:`build_network` and the streamed store path."""
+    kinds_all, names, positions = node_tables(nodes)
+    topo_cameras = [n for n, k in kinds_all.items() if k == "camera"]
+    infra_kinds = {n: k for n, k in kinds_all.items() if k != "camera"}
+    graph = nx.Graph()
+    graph.add_nodes_from(infra_kinds)
+    frame = link_frame(links)
+    ends = LinkEnds.of(
+        frame, pd.Index(list(infra_kinds), dtype=object), inventory_index, set(topo_cameras)
+    )
+    usable = add_infrastructure_links(graph, frame, ends, problems)
+    single, graph_cameras = add_camera_links(graph, frame, ends, usable, problems)
+    candidates = np.array(
+        [*topo_cameras, *pd.unique(single["camera"]).tolist(), *sorted(graph_cameras)], dtype=object
+    )
+    return TopologyGraph(graph, infra_kinds, names, positions, single, graph_cameras, candidates)
+
+
 def build_network(
     nodes: pd.DataFrame,
     links: pd.DataFrame,
@@ -197,28 +241,15 @@ def build_network(
         ``uplink`` names no node and topology cameras missing from the inventory.
     """
     problems: list[dict[str, object]] = []
-    kinds_all, names, positions = node_tables(nodes)
     devices = inventory_frame(cameras)
     is_camera = devices["is_camera"].to_numpy(dtype=bool)
     inventory = devices[is_camera].reset_index(drop=True) if not is_camera.all() else devices
     inventory_index = pd.Index(inventory["device_id"].to_numpy(dtype=object), dtype=object)
-    topo_cameras = [n for n, k in kinds_all.items() if k == "camera"]
-    infra_kinds = {n: k for n, k in kinds_all.items() if k != "camera"}
-
-    graph = nx.Graph()
-    graph.add_nodes_from(infra_kinds)
-    frame = link_frame(links)
-    ends = LinkEnds.of(
-        frame, pd.Index(list(infra_kinds), dtype=object), inventory_index, set(topo_cameras)
-    )
-    usable = add_infrastructure_links(graph, frame, ends, problems)
-    single, graph_cameras = add_camera_links(graph, frame, ends, usable, problems)
-
-    candidates = np.array(
-        [*topo_cameras, *pd.unique(single["camera"]).tolist(), *sorted(graph_cameras)], dtype=object
-    )
+    topo = topology_graph(nodes, links, inventory_index, problems)
+    graph, infra_kinds, names, positions = topo.graph, topo.infra_kinds, topo.names, topo.positions
+    single, graph_cameras = topo.single, topo.graph_cameras
     table, extra_ids = camera_table(
-        inventory, inventory_index, candidates, names, positions, problems
+        inventory, inventory_index, topo.candidates, names, positions, problems
     )
     node_index = pd.Index(list(graph.nodes), dtype=object)
     att = Attachment.none(len(table))

@@ -42,7 +42,7 @@ from sharpeyes.network.graph import (
     CLASS_KEYS,
     Network,
     Routes,
-    cameras_on_nodes,
+    class_weights,
     subtree_sums,
 )
 
@@ -168,15 +168,48 @@ def link_loads(
         (only cameras that reach a platform), with ``device_id``.
     """
     cams = network.cameras
-    names = network.node_list
+    n = len(network.node_list)
     idx = cams["attach_idx"].to_numpy(dtype=np.int64)
     reach = idx >= 0
     reach[reach] = routes.depth[idx[reach]] >= 0
     bitrate = bitrate_mbps.to_numpy(dtype=float)
-    load = subtree_sums(
-        routes, np.bincount(idx[reach], weights=bitrate[reach], minlength=len(names))
+    load = node_loads(idx[reach], bitrate[reach], np.ones(int(reach.sum()), np.int64), n)
+    count = np.bincount(idx[reach], minlength=n).astype(np.int64)
+    infra = infrastructure_loads(network, routes, load, count, threshold=threshold)
+    return infra, access_loads(
+        network, bitrate, reach, threshold=threshold, overloaded_only=overloaded_access_only
     )
-    count = subtree_sums(routes, np.bincount(idx[reach], minlength=len(names)).astype(np.int64))
+
+
+def node_loads(node: np.ndarray, mbps: np.ndarray, cameras: np.ndarray, n: int) -> np.ndarray:
+    """Mbit/s entering the network at each node (``n`` of them) from groups of ``cameras``
+    cameras at ``mbps`` each on ``node``: the distinct bitrates' counts times their rate, added
+    rate by rate in increasing order — the same float sums whatever order (or partition) the
+    cameras come in."""
+    rates, code = np.unique(np.asarray(mbps, dtype=float), return_inverse=True)
+    k = len(rates)
+    counts = np.bincount(
+        np.asarray(node, np.int64) * k + code.reshape(-1), weights=cameras, minlength=n * k
+    ).reshape(n, k)
+    load = np.zeros(n, dtype=float)
+    for j in range(k):
+        load += counts[:, j] * rates[j]
+    return load
+
+
+def infrastructure_loads(
+    network: Network,
+    routes: Routes,
+    node_mbps: np.ndarray,
+    node_cameras: np.ndarray,
+    *,
+    threshold: float,
+) -> pd.DataFrame:
+    """Every infrastructure link's row of :func:`link_loads` from what enters at each node
+    (Mbit/s and cameras of the cameras that reach a platform, ``node_list`` order)."""
+    names = network.node_list
+    load = subtree_sums(routes, np.asarray(node_mbps, dtype=float))
+    count = subtree_sums(routes, np.asarray(node_cameras, dtype=np.int64))
     graph = network.switch_graph
     lower = edge_lower_ends(graph, routes.parent)
     on_route = lower >= 0
@@ -197,10 +230,7 @@ def link_loads(
     infra["capacity_mbps"] = pd.to_numeric(infra["capacity_mbps"], errors="coerce").astype(float)
     infra["utilisation"] = infra["load_mbps"] / infra["capacity_mbps"]
     infra["overloaded"] = (infra["utilisation"] > threshold).fillna(False).astype(bool)
-
-    return infra, access_loads(
-        network, bitrate, reach, threshold=threshold, overloaded_only=overloaded_access_only
-    )
+    return infra
 
 
 def access_loads(
@@ -230,6 +260,13 @@ def access_loads(
             "load_mbps": bitrate[direct],
         }
     )
+    return with_access_load(access, threshold)
+
+
+def with_access_load(access: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """``access`` (one camera's access link a row, ``load_mbps`` and ``capacity_mbps`` in
+    Mbit/s) with ``cameras`` 1, ``on_route``, ``utilisation`` and ``overloaded`` (above
+    ``threshold``, a share of the capacity; unknown capacity is never overloaded)."""
     access["cameras"] = 1
     access["on_route"] = True
     access["utilisation"] = access["load_mbps"] / access["capacity_mbps"]
@@ -237,29 +274,25 @@ def access_loads(
     return access
 
 
-def cameras_per_centre(network: Network, routes: Routes) -> pd.DataFrame:
+def cameras_per_centre(
+    network: Network, routes: Routes, *, weights: np.ndarray | None = None
+) -> pd.DataFrame:
     """Cameras per monitoring centre.
 
     ``cameras_home``: cameras whose nearest centre on the route is this one; ``cameras_through``:
     cameras whose route passes through it at any level. Columns ``centre, name, cameras_home,
-    cameras_through`` and ``home_class_<c>`` per point class.
+    cameras_through`` and ``home_class_<c>`` per point class. ``weights``: the cameras on each
+    node by class (:func:`~sharpeyes.network.graph.class_weights`, computed when not given).
     """
     names = network.node_list
     centres = [i for i, n in enumerate(names) if network.kinds.get(n) == "centre"]
-    idx = network.cameras["attach_idx"].to_numpy(dtype=np.int64)
-    has = idx >= 0
-    home = np.full(len(idx), -1, dtype=np.int64)
-    home[has] = routes.centre[idx[has]]
+    weights = class_weights(network) if weights is None else weights
     width = len(CLASS_KEYS)
-    class_pos = np.zeros(10, dtype=np.int64)
-    for i, c in enumerate(CLASS_KEYS):
-        class_pos[c] = i
-    cols = class_pos[network.cameras["point_class"].to_numpy(dtype=np.int64)]
-    homed = home >= 0
-    table = np.bincount(home[homed] * width + cols[homed], minlength=len(names) * width).reshape(
-        len(names), width
-    )
-    through = subtree_sums(routes, cameras_on_nodes(network))
+    home = np.asarray(routes.centre, dtype=np.int64)
+    table = np.zeros((len(names), width), dtype=np.int64)
+    homed = np.flatnonzero(home >= 0)
+    np.add.at(table, home[homed], weights[homed])
+    through = subtree_sums(routes, weights.sum(axis=1).astype(np.int64))
     frame = pd.DataFrame(
         {
             "centre": [names[c] for c in centres],

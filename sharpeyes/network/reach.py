@@ -75,6 +75,16 @@ def networking_rates(reach: pd.DataFrame) -> pd.DataFrame:
     networked_graph / cameras (fractions 0–1; ``NaN`` when there are no cameras).
     Only inventory cameras count.
     """
+    return rates_from_sums(rate_sums(reach))
+
+
+#: The counts of a networking-rate row.
+RATE_SUMS = ["cameras", "networked_registry", "networked_unknown", "networked_graph"]
+
+
+def rate_sums(reach: pd.DataFrame) -> pd.DataFrame:
+    """The inventory cameras of ``reach`` counted per ``unit`` (county code, ``"unknown"``) and
+    ``point_class``: :data:`RATE_SUMS` (additive over blocks and counties)."""
     inv = reach[reach["in_inventory"].to_numpy(dtype=bool)]
     frame = pd.DataFrame(
         {
@@ -86,7 +96,17 @@ def networking_rates(reach: pd.DataFrame) -> pd.DataFrame:
             "networked_graph": inv["has_path"].astype(int),
         }
     )
-    sums = ["cameras", "networked_registry", "networked_unknown", "networked_graph"]
+    out = frame.groupby(["unit", "point_class"], sort=True, observed=True)[RATE_SUMS].sum()
+    out = out.reset_index()
+    out["unit"] = out["unit"].astype(object)
+    return out
+
+
+def rates_from_sums(counts: pd.DataFrame) -> pd.DataFrame:
+    """The networking-rate table (:func:`networking_rates`) from :func:`rate_sums` rows (of one
+    inventory, or of its blocks or counties concatenated)."""
+    sums = RATE_SUMS
+    frame = counts.astype({c: "int64" for c in sums})
     parts = [
         frame.groupby(["unit", "point_class"], sort=True, observed=True)[sums].sum().reset_index(),
         frame.groupby("unit", sort=True, observed=True)[sums]

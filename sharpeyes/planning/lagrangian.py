@@ -138,7 +138,7 @@ def lagrangian_search(
             break
         g = np.asarray(state.A[top].sum(axis=0)).ravel() - (w > lam)
         g = np.where(coverable, g, 0.0)
-        norm = float(g @ g)
+        norm = float(np.multiply(g, g).sum())  # no BLAS: see dual._dot
         if norm == 0:
             break
         lam = np.clip(lam - theta * (value - best_value) / norm * g, 0.0, w)

@@ -33,12 +33,13 @@ Demand already covered by existing cameras is given as ``already_covered`` and c
 - ``kernel`` (a stage of ``auto`` and ``exact`` on medium instances): the LP relaxation gives an
   upper bound, and the MIP restricted to the sites with a positive LP value plus the heuristic's
   sites usually finds a near-optimal answer in seconds;
-- ``lagrangian`` (a stage of ``auto`` on instances too large for the full MIP, count budgets):
-  subgradient prices on the coverage constraints give a bound, and greedy over the sites the
-  prices value most, taken to a local optimum, gives plans (:mod:`sharpeyes.planning.lagrangian`);
+- ``tabu`` and ``lagrangian`` (stages of ``auto`` on instances too large for the full MIP, count
+  budgets): tabu search over incrementally valued 1-swaps for half the budget
+  (:mod:`sharpeyes.planning.tabu`), then the Lagrangian (LP) dual bound by smoothed projected
+  gradient (:mod:`sharpeyes.planning.dual`);
 - ``auto`` (default): greedy and swap; then the full MIP if the reduced instance has at most
-  ``EXACT_SMALL_NNZ`` non-zeros, else the Lagrangian plans, then the LP and kernel MIP if at most
-  ``EXACT_MAX_NNZ`` and time is left.
+  ``EXACT_SMALL_NNZ`` non-zeros, else tabu and the Lagrangian bound, then the LP and kernel MIP
+  if at most ``EXACT_MAX_NNZ`` and a second is left.
 
 Solving is anytime (:mod:`sharpeyes.planning.stages`): within ``time_limit_s`` (default 2 s) each
 stage starts from the best plan so far, and the answer is the best plan found with the best bound
@@ -312,10 +313,9 @@ class MaximalCoverage:
             ``greedy`` alone; ``swap`` greedy then swap search; ``exact`` greedy, swap, the LP
             relaxation with a MIP over the sites it uses, then the full MIP until proved optimal
             or out of time; ``auto`` greedy and swap, then the full MIP if the reduced instance
-            has at most ``exact_small_nnz`` non-zeros; else plans from Lagrangian prices (count
-            budgets, :mod:`sharpeyes.planning.lagrangian`) for 1.5 s or 30 % of the budget,
-            whichever is longer, then the LP and kernel MIP if the instance has at most
-            ``exact_max_nnz`` non-zeros and a second is left.
+            has at most ``exact_small_nnz`` non-zeros; else (count budgets) tabu search for half
+            the budget and the smoothed Lagrangian dual until 95 % of it, then the LP and kernel
+            MIP if the instance has at most ``exact_max_nnz`` non-zeros and a second is left.
         time_limit_s : float
             Wall-clock budget of the whole solve, seconds (default 2): the answer is the best
             plan found within it, with the best bound proven (``trace`` shows how both grew).
@@ -341,7 +341,8 @@ class MaximalCoverage:
         small = nnz <= exact_small_nnz
         medium = nnz <= exact_max_nnz
         if method == "auto" and not small:
-            run.lagrangian_plans(time_limit_s)
+            run.tabu(time_limit_s)
+            run.lagrangian_bound(time_limit_s, lp_next=medium)
         time_for_lp = run.left_s() >= LP_MIN_S
         if method == "exact" or (method == "auto" and medium and not small and time_for_lp):
             run.lp_and_kernel()

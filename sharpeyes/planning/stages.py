@@ -14,18 +14,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sharpeyes.planning import exact
+from sharpeyes.planning.dual import smoothed_dual
 from sharpeyes.planning.heuristics import IntArray, SolveState, greedy, rank, swap_search
 from sharpeyes.planning.lagrangian import lagrangian_search
+from sharpeyes.planning.tabu import tabu_search
 
 if TYPE_CHECKING:
     from sharpeyes.planning.model import MaximalCoverage
 
-__all__ = ["LAGRANGIAN_MIN_S", "LP_MIN_S", "SolveRun"]
+__all__ = ["DUAL_END", "DUAL_MAX_S", "LP_MIN_S", "TABU_SHARE", "SolveRun"]
 
-#: The Lagrangian stage gets at least this many seconds of a budget (or the whole of a shorter one).
-LAGRANGIAN_MIN_S = 1.5
-#: The share of a longer budget the Lagrangian stage gets before the LP and kernel MIP.
-LAGRANGIAN_SHARE = 0.3
+#: The tabu search runs until this share of the budget has gone.
+TABU_SHARE = 0.5
+#: The Lagrangian dual (the bound) runs until this share of the budget has gone ...
+DUAL_END = 0.95
+#: ... but for no more than this many seconds if the LP comes next (its last steps gain little).
+DUAL_MAX_S = 3.0
 #: The LP relaxation and kernel MIP run only with at least this many seconds left.
 LP_MIN_S = 1.0
 #: A HiGHS stage never gets less than this many seconds (HiGHS stops at its own limit).
@@ -92,31 +96,54 @@ class SolveRun:
             self.status = "local_optimum" if finished else "time_limit"
             self._step("swap", "swap", t0, self.status, swaps=swaps)
 
-    def lagrangian_plans(self, time_limit_s: float) -> None:
-        """Subgradient prices with plans built from them (count budget): plan and bound together."""
+    def tabu(self, time_limit_s: float) -> None:
+        """Tabu search over 1-swaps from the best plan (count budget), for a share of the budget."""
         t0 = time.perf_counter()
-        share = max(LAGRANGIAN_MIN_S, LAGRANGIAN_SHARE * time_limit_s)
-        deadline = min(self.deadline, self.started + share)
-        result = lagrangian_search(
-            self.state, self.chosen, deadline=deadline, on_improve=self._record
+        deadline = min(self.deadline, self.started + TABU_SHARE * time_limit_s)
+        result = tabu_search(
+            self.state,
+            self.chosen,
+            deadline=deadline,
+            on_improve=lambda value: self._record(value, self.upper),
         )
         if result is None:
             return
         if result.objective > self.state.objective(self.chosen) + 1e-9:
             self.chosen = result.chosen
+        self.status = "tabu"
+        self._step("tabu", "tabu", t0, self.status, moves=result.moves, restarts=result.restarts)
+
+    def lagrangian_bound(self, time_limit_s: float, *, lp_next: bool) -> bool:
+        """The Lagrangian (LP) dual bound by smoothed projected gradient (count budget); at most
+        :data:`DUAL_MAX_S` seconds when the LP (``lp_next``) may follow."""
+        t0 = time.perf_counter()
+        value = self.state.objective(self.chosen)
+        deadline = self.started + DUAL_END * time_limit_s
+        if lp_next:
+            deadline = min(deadline, t0 + DUAL_MAX_S)
+        result = smoothed_dual(
+            self.state,
+            deadline=max(deadline, t0 + 0.01),
+            target=value,
+            on_improve=lambda bound: self._record(value, bound),
+        )
+        if result is None:
+            return False
         self.upper = (
             result.upper_bound if self.upper is None else min(self.upper, result.upper_bound)
         )
-        self.status = "time_limit" if time.perf_counter() >= self.deadline else "lagrangian"
+        proved = self.upper - value <= self.rel_gap * max(1.0, abs(self.upper))
+        late = time.perf_counter() >= self.deadline
+        self.status = "optimal" if proved else ("time_limit" if late else "lagrangian")
         self._step(
             "lagrangian",
             "lagrangian",
             t0,
             self.status,
             upper_bound=result.upper_bound,
-            subgradient_steps=result.steps,
-            plans_tried=result.searches,
+            dual_steps=result.steps,
         )
+        return True
 
     def lp_and_kernel(self) -> None:
         """LP relaxation (a bound), then a MIP over the sites the LP uses (the kernel)."""

@@ -10,7 +10,10 @@ The codec comes from the ``extra`` JSON of the few rows that name one.
 
 from __future__ import annotations
 
+import re
 import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -22,7 +25,14 @@ import sqlalchemy as sa
 
 from sharpeyes.store import schema as s
 
-__all__ = ["network_cameras"]
+__all__ = [
+    "CameraSlice",
+    "camera_blocks",
+    "device_parents",
+    "existing_devices",
+    "has_parent_ids",
+    "network_cameras",
+]
 
 _BLOCK_ROWS: Final = 200_000
 _TEXT: Final = ("device_id", "admin_code", "uplink", "parent_id")
@@ -225,3 +235,182 @@ def _codec_rows(conn: Any) -> pd.DataFrame:
 def _codec_sql() -> str:
     like = " OR ".join(f"extra LIKE '%{k}%'" for k in _CODEC_KEYS)
     return f"SELECT camera_id, extra FROM cameras WHERE {like} ORDER BY camera_id"
+
+
+# -- streamed blocks (``network check`` at a province, and one county per Dask task) ---------------
+_BLOCK_COLUMNS: Final = (*_COLUMNS, "extra")
+_COUNTY_CODE: Final = re.compile(r"[0-9A-Za-z]{1,12}")
+
+
+@dataclass(frozen=True)
+class CameraSlice:
+    """Which cameras a read takes: those whose ``admin_code`` starts with ``county``; with
+    ``rest_of``, those whose ``admin_code`` starts with none of these codes (or is missing);
+    neither: every camera. ``with_parent``: only those with a ``parent_id``."""
+
+    county: str | None = None
+    rest_of: tuple[str, ...] | None = None
+    with_parent: bool = False
+
+    def where(self) -> str:
+        """The SQL condition (codes checked to be letters and digits, so inlined safely)."""
+        parts = []
+        if self.county is not None:
+            parts.append(_prefix(self.county))
+        if self.rest_of is not None:
+            inside = " OR ".join(_prefix(c) for c in self.rest_of)
+            parts.append(f"(admin_code IS NULL OR NOT ({inside}))" if inside else "1 = 1")
+        if self.with_parent:
+            parts.append("parent_id IS NOT NULL")
+        return " AND ".join(parts) if parts else "1 = 1"
+
+
+def _prefix(code: str) -> str:
+    """``admin_code`` starts with ``code``, as an index range."""
+    if not _COUNTY_CODE.fullmatch(code):
+        from sharpeyes._errors import InputError
+
+        raise InputError(f"not a county code: {code!r}", field="admin_code")
+    upper = code[:-1] + chr(ord(code[-1]) + 1)
+    return f"(admin_code >= '{code}' AND admin_code < '{upper}')"
+
+
+def _codec_case() -> str:
+    like = " OR ".join(f"extra LIKE '%{k}%'" for k in _CODEC_KEYS)
+    return f"CASE WHEN {like} THEN extra END"
+
+
+def camera_blocks(db: Any, part: CameraSlice | None = None) -> Iterator[pd.DataFrame]:
+    """The cameras of ``part`` (default: all) in store order, in blocks of about
+    :data:`_BLOCK_ROWS`, as :func:`network_cameras` types them (device ID as Arrow text, names
+    ``Categorical`` per block) plus ``camera_id`` and ``extra`` where it names a codec: a
+    province's inventory, one block in memory at a time.
+
+    SQLite: ADBC's record batches; PostgreSQL: ``COPY … TO STDOUT`` into a scratch file, read back
+    by pyarrow's streaming CSV reader; other back ends: rows in blocks."""
+    where = (part or CameraSlice()).where()
+    if db.dialect == "sqlite" and db.engine.url.database not in (None, "", ":memory:"):
+        yield from _sqlite_blocks(str(db.engine.url.database), where)
+        return
+    with db.read() as conn:
+        if db.dialect == "postgresql":
+            yield from _copied_blocks(conn, where)
+        else:
+            yield from _generic_blocks(conn, where)
+
+
+def _block_frame(table: pa.Table) -> pd.DataFrame:
+    frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    frame["camera_id"] = table.column("camera_id").to_numpy().astype(np.int64)
+    for name in _COLUMNS[1:]:
+        frame[name] = _column(name, table.column(name))
+    frame["extra"] = pd.array(table.column("extra").to_pylist(), dtype="string")
+    return frame
+
+
+def _sqlite_blocks(path: str, where: str) -> Iterator[pd.DataFrame]:
+    import adbc_driver_sqlite.dbapi as adbc
+
+    select = _sqlite_select().replace(" FROM cameras ORDER BY camera_id", "")
+    sql = (
+        f"{select}, ifnull({_codec_case()}, '') AS extra FROM cameras "
+        f"WHERE {where} ORDER BY camera_id"
+    )
+    with adbc.connect(path) as conn, conn.cursor() as cursor:
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_BLOCK_ROWS)})
+        cursor.execute(sql)
+        for batch in cursor.fetch_record_batch():
+            if not batch.num_rows:
+                continue
+            columns = {c: _unsentinel(c, batch.column(c)) for c in _COLUMNS}
+            extra = batch.column("extra")
+            columns["extra"] = pc.if_else(pc.equal(extra, ""), pa.scalar(None, pa.string()), extra)
+            yield _block_frame(pa.table(columns))
+        pa.default_memory_pool().release_unused()
+
+
+def _copied_blocks(conn: Any, where: str) -> Iterator[pd.DataFrame]:
+    select = ", ".join(f"{c}::int" if c == "networked" else c for c in _COLUMNS)
+    types = {c: pa.int8() if c == "networked" else _TYPES[c] for c in _COLUMNS}
+    with tempfile.TemporaryFile() as sink:
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(
+                f"COPY (SELECT {select}, {_codec_case()} AS extra FROM cameras WHERE {where} "
+                "ORDER BY camera_id) TO STDOUT (FORMAT csv)"
+            ) as copy:
+                for chunk in copy:
+                    sink.write(chunk)
+        finally:
+            cursor.close()
+        if not sink.tell():
+            return  # no rows: pyarrow refuses an empty CSV
+        sink.seek(0)
+        reader = pacsv.open_csv(
+            sink,
+            read_options=pacsv.ReadOptions(column_names=list(_BLOCK_COLUMNS), block_size=32 << 20),
+            convert_options=pacsv.ConvertOptions(
+                column_types={**types, "extra": pa.string()},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            columns = {c: batch.column(c) for c in _BLOCK_COLUMNS}
+            columns["networked"] = columns["networked"].cast(pa.bool_())
+            yield _block_frame(pa.table(columns))
+
+
+def _generic_blocks(conn: Any, where: str) -> Iterator[pd.DataFrame]:
+    sql = sa.text(
+        f"SELECT {', '.join(_COLUMNS)}, {_codec_case()} AS extra FROM cameras "
+        f"WHERE {where} ORDER BY camera_id"
+    )
+    result = conn.execution_options(stream_results=True).execute(sql)
+    for rows in result.partitions(_BLOCK_ROWS):
+        columns = list(zip(*rows, strict=True))
+        table = {c: _arrow(c, v) for c, v in zip(_COLUMNS, columns, strict=True)}
+        table["extra"] = pa.array(columns[-1], type=pa.string())
+        yield _block_frame(pa.table(table))
+
+
+def existing_devices(db: Any, device_ids: Sequence[str]) -> list[str]:
+    """Which of ``device_ids`` are in the inventory (as stored), a query per 1,000."""
+    cam = s.cameras
+    found: list[str] = []
+    ids = list(dict.fromkeys(str(d) for d in device_ids))
+    with db.read() as conn:
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            stmt = sa.select(cam.c.device_id).where(cam.c.device_id.in_(chunk))
+            found.extend(str(r[0]) for r in conn.execute(stmt))
+    return found
+
+
+def device_parents(db: Any, device_ids: Sequence[str]) -> dict[str, str]:
+    """The GB/T 28181 ``parent_id`` (stripped; blanks left out) of each of ``device_ids`` the
+    inventory holds, a query per 1,000."""
+    cam = s.cameras
+    out: dict[str, str] = {}
+    ids = list(dict.fromkeys(str(d) for d in device_ids))
+    with db.read() as conn:
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            stmt = sa.select(cam.c.device_id, cam.c.parent_id).where(cam.c.device_id.in_(chunk))
+            for device, parent in conn.execute(stmt):
+                text = "" if parent is None else str(parent).strip()
+                if text:
+                    out.setdefault(str(device).strip(), text)
+    return out
+
+
+def has_parent_ids(db: Any) -> bool:
+    """Whether any camera names a GB/T 28181 ``parent_id``."""
+    cam = s.cameras
+    stmt = (
+        sa.select(cam.c.camera_id)
+        .where(cam.c.parent_id.is_not(None), cam.c.parent_id != "")
+        .limit(1)
+    )
+    with db.read() as conn:
+        return conn.execute(stmt).first() is not None

@@ -67,6 +67,24 @@ def test_children_tile_their_parent_exactly(small_units) -> None:  # type: ignor
         assert (shapely.area(inter)[off_diagonal] < 1e-15).all(), parent
 
 
+def test_every_unit_is_near_square_in_metres() -> None:
+    """Units are cut near-square in metres at every level (not strips a few metres wide): villages
+    about ``village_m`` on a side, so a camera's sector meets a few villages, as in a real place
+    (slivers 6 m wide and 321 km tall made one full-size county's exact area cost 100× a compact one's)."""
+    spec = ProvinceSpec.scaled(0.01)
+    units = province_units(spec).units
+    b = shapely.bounds(units.geometry.to_numpy())
+    lat = (b[:, 1] + b[:, 3]) / 2
+    w_m = (b[:, 2] - b[:, 0]) * 111_320.0 * np.cos(np.radians(lat))
+    h_m = (b[:, 3] - b[:, 1]) * 111_320.0
+    ratio = np.maximum(w_m, h_m) / np.minimum(w_m, h_m)
+    assert ratio.max() < 2.5, units.loc[ratio.argmax(), ["code", "level"]].tolist()
+    village = (units["level"] == "village").to_numpy()
+    side_m = np.sqrt(w_m[village] * h_m[village])
+    assert np.allclose(side_m, spec.village_m, rtol=0.2), (side_m.min(), side_m.max())
+    assert int(village.sum()) == spec.villages
+
+
 def test_cameras_are_inside_their_village_and_deterministic(small_units) -> None:  # type: ignore[no-untyped-def]
     parts = list(county_parts(small_units))
     cameras = pd.concat([p.cameras for p in parts], ignore_index=True)

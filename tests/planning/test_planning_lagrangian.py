@@ -9,24 +9,13 @@ import pytest
 
 from sharpeyes.planning.heuristics import SolveState, greedy, swap_search
 from sharpeyes.planning.lagrangian import lagrangian_search
-from sharpeyes.planning.matrix import coverage_matrix_from_radius
 from sharpeyes.planning.model import MaximalCoverage
-
-
-def _instance(seed: int, n_cand: int = 150, n_dem: int = 2000, p: int = 10) -> MaximalCoverage:
-    rng = np.random.default_rng(seed)
-    centres = rng.uniform(0, 4000, (8, 2))
-    dem = centres[rng.integers(0, 8, n_dem)] + rng.normal(0, 300, (n_dem, 2))
-    cand = rng.uniform(0, 4000, (n_cand, 2))
-    w = rng.integers(1, 10, n_dem).astype(float)
-    return MaximalCoverage.from_coverage_matrix(
-        coverage_matrix_from_radius(cand, dem, 350), w, budget=p
-    )
+from tests.planning.instances import clustered_instance
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lagrangian_plan_is_feasible_and_its_bound_holds_over_the_optimum(seed: int) -> None:
-    model = _instance(seed)
+    model = clustered_instance(seed)
     state = SolveState(model)
     start, _, _ = swap_search(state, greedy(state), deadline=time.perf_counter() + 60)
     found = lagrangian_search(state, start, deadline=time.perf_counter() + 60, max_steps=400)
@@ -45,7 +34,7 @@ def test_lagrangian_plan_is_feasible_and_its_bound_holds_over_the_optimum(seed: 
 
 
 def test_lagrangian_plans_improve_on_a_poor_start() -> None:
-    model = _instance(4, n_cand=300, n_dem=4000, p=15)
+    model = clustered_instance(4, n_cand=300, n_dem=4000, p=15)
     state = SolveState(model)
     poor = list(range(15))  # the first fifteen candidates, wherever they are
     found = lagrangian_search(state, poor, deadline=time.perf_counter() + 60, max_steps=300)
@@ -55,7 +44,7 @@ def test_lagrangian_plans_improve_on_a_poor_start() -> None:
 
 
 def test_lagrangian_stage_is_for_count_budgets_only() -> None:
-    model = _instance(0)
+    model = clustered_instance(0)
     costs = np.linspace(1.0, 3.0, model.coverage.shape[0])
     priced = MaximalCoverage.from_coverage_matrix(
         model.coverage, model.weights, costs=costs, cost_budget=12.0
@@ -67,7 +56,7 @@ def test_lagrangian_stage_is_for_count_budgets_only() -> None:
 
 
 def test_auto_solve_runs_the_lagrangian_stage_and_traces_its_progress() -> None:
-    model = _instance(5, n_cand=300, n_dem=4000, p=15)
+    model = clustered_instance(5, n_cand=300, n_dem=4000, p=15)
     model.solve("auto", exact_small_nnz=0, exact_max_nnz=0, time_limit_s=3)
     assert "lagrangian" in model.method
     trace = model.trace
