@@ -142,7 +142,7 @@ class HealthConfig:
     moved_patch_correlation: float = 0.5
     moved_aligned: float = 0.7
     moved_aligned_ratio: float = 0.6
-    moved_aligned_single: float = 0.2
+    moved_aligned_single: float = 0.25
     view_found_inliers: int = 100
     frozen_change: float = 0.4
     min_frames: int = 2

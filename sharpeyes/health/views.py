@@ -76,10 +76,16 @@ class ViewShift:
 
 _NO_SHIFT = ViewShift(float("nan"), float("nan"), 0, 0)
 
+#: :func:`view_shift` matches a picture narrower than ``SMALL_PICTURE_PX`` upscaled to
+#: ``SMALL_UPSCALED_PX`` across (pixels).
+SMALL_PICTURE_PX, SMALL_UPSCALED_PX = 320, 640
+
 
 def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> ViewShift:
     """Shift of the view from the reference (OpenCV ORB + brute-force Hamming matching with
-    Lowe's ratio test + ``findHomography`` with RANSAC, 4 px reprojection error).
+    Lowe's ratio test + ``findHomography`` with RANSAC, 4 px reprojection error). A picture
+    narrower than ``SMALL_PICTURE_PX`` is matched upscaled to ``SMALL_UPSCALED_PX``, with twice
+    the features and a similarity fitted (``estimateAffinePartial2D``) instead of a homography.
 
     A homography whose scale is far from 1 (a zoom, or a degenerate fit) counts as no match.
     """
@@ -88,12 +94,18 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
             reference_gray, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_AREA
         )
     h, w = gray.shape[:2]
-    # ORB's 31-px patches leave little of a small (CIF, 176 px) picture: match it at twice the size
-    zoom = 2.0 if w < 320 else 1.0
+    # ORB's 31-px patches and 8-level pyramid leave little of a small (QCIF, 176 px) picture:
+    # match it upscaled to the usual size, with twice the features (a view that changed since
+    # the reference keeps too few matches with 500), the RANSAC tolerance 2 px of the picture
+    # as given
+    zoom = SMALL_UPSCALED_PX / w if w < SMALL_PICTURE_PX else 1.0
+    reprojection_px = 4.0
     if zoom != 1.0:
         size = (round(w * zoom), round(h * zoom))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
         reference_gray = cv2.resize(reference_gray, size, interpolation=cv2.INTER_LINEAR)
+        features *= 2
+        reprojection_px = max(4.0, 2.0 * zoom)
     orb = cv2.ORB_create(nfeatures=features, fastThreshold=10)  # type: ignore[attr-defined]
     k_ref, d_ref = orb.detectAndCompute(reference_gray, None)
     k_now, d_now = orb.detectAndCompute(gray, None)
@@ -105,7 +117,14 @@ def view_shift(gray: Gray, reference_gray: Gray, *, features: int = 500) -> View
         return ViewShift(float("nan"), float("nan"), 0, len(good))
     src = np.array([k_ref[m.queryIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
     dst = np.array([k_now[m.trainIdx].pt for m in good], np.float32).reshape(-1, 1, 2)
-    homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, 4.0)
+    if zoom != 1.0:
+        # few matches on a small picture: a similarity (pan and tilt, a little rotation and
+        # scale), not a full homography, whose fit on them can be degenerate
+        homography, inlier_mask = cv2.estimateAffinePartial2D(
+            src, dst, method=cv2.RANSAC, ransacReprojThreshold=reprojection_px
+        )
+    else:
+        homography, inlier_mask = cv2.findHomography(src, dst, cv2.RANSAC, reprojection_px)
     if homography is None or inlier_mask is None:
         return ViewShift(float("nan"), float("nan"), 0, len(good))
     scale = abs(float(np.linalg.det(homography[:2, :2])))

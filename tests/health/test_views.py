@@ -10,7 +10,7 @@ import pytest
 
 from sharpeyes.health import detectors as d
 from sharpeyes.health import views as v
-from sharpeyes.health.evaluation import read_video, sample_video_paths
+from sharpeyes.health.evaluation import at_width, healthy_samples, read_video, sample_video_paths
 from sharpeyes.health.synthetic import apply_fault, infrared
 from sharpeyes.health.verdict import analyse_frames
 
@@ -115,3 +115,21 @@ def test_in_place_share_is_high_in_place_and_low_once_turned(car: list[np.ndarra
         assert v.in_place_share(thumb(turned[-1]), ref) <= 0.2, strength
     # told when it is enough: the search stops early, the share still reaches it
     assert 0.4 <= v.in_place_share(thumb(car[27]), ref, enough=0.4) <= 1.0
+
+
+def test_a_turned_small_tuning_view_is_moved_whichever_way_it_turned() -> None:
+    # bigbuckbunny (a tuning shot), the left 80 % view, shrunk to 176 px (a QCIF substream):
+    # animation has changed much of the view since the reference (the shot's first frame), so
+    # the thumbnails do not explain the turned picture; ORB at twice the size found too few
+    # matches and 6 of these 8 read scene_change; matched upscaled to 640 px, all are moved
+    samples = healthy_samples(conditions=(), shots={("bigbuckbunny", 0)}, views=("left",))
+    small = [x for x in at_width(samples) if "/w2/" in x.name or "/w5/" in x.name]
+    assert len(small) == 2
+    for x in small:
+        assert not analyse_frames(x.frames, reference=x.reference).faults, x.name
+        for seed in range(4):  # the four ways of turning (left or right, up or down)
+            turned = apply_fault(x.frames, "moved", "moderate", np.random.default_rng(seed))
+            report = analyse_frames(turned, reference=x.reference)
+            assert report.faults == ["moved"], (x.name, seed, report.measures)
+            # panned a quarter of the width and tilted an eighth of the height: 0.26 of the width
+            assert 0.2 <= report.measures["shift_fraction"] <= 0.32, report.measures
