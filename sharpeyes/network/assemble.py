@@ -14,6 +14,7 @@ order. Positions are WGS-84 degrees.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -172,15 +173,9 @@ def finish_network(
     )
     routes = routes_from_platforms(network)
     first = skeleton.rules
-    rules = AttachRules(
+    rules = dataclasses.replace(  # the skeleton's link rules, with the final graph's routes
+        first,
         node_names=np.array(node_list, dtype=object),
-        uplink_nodes=first.uplink_nodes,
-        link_cameras=first.link_cameras,
-        link_node=first.link_node,
-        link_a=first.link_a,
-        link_b=first.link_b,
-        link_capacity=first.link_capacity,
-        link_in_graph=first.link_in_graph,
         chain_parents=np.array(parents, dtype=object),
         chain_node=chain_node,
         depth=np.asarray(routes.depth, dtype=np.int64),
