@@ -45,12 +45,9 @@ class TileCache:
 
     def get(self, layer: str, version: str, key: str, build: Callable[[], bytes]) -> bytes:
         """The tile, from memory, else from disk, else ``build()`` (then kept in both)."""
-        slot = (layer, version, key)
-        with self._lock:
-            data = self._memory.get(slot)
-            if data is not None:
-                self._memory.move_to_end(slot)
-                return data
+        data = self.peek(layer, version, key)
+        if data is not None:
+            return data
         path = self._path(layer, version, key)
         if path is not None and path.exists():
             data = path.read_bytes()
@@ -58,7 +55,7 @@ class TileCache:
             data = build()
             if path is not None:
                 self._write(path, data)
-        self._remember(slot, data)
+        self._remember((layer, version, key), data)
         return data
 
     def clear(self) -> None:
