@@ -56,6 +56,7 @@ from sharpeyes.coverage.inputs import CLASSES, CoverageInputs, prepare_inputs
 from sharpeyes.coverage.kpis import rates_from_counts
 from sharpeyes.coverage.units import CameraPlacement, unit_ancestors
 from sharpeyes.jobs.county_reads import read_county
+from sharpeyes.jobs.dask_gather import gather_in_order
 from sharpeyes.jobs.partitioned_lists import (
     RemainderTask,
     TaskLists,
@@ -331,10 +332,10 @@ def run_report_partitioned(
     from sharpeyes.jobs.task_url import task_store_url
 
     with task_store_url(store_url) as url:  # the tasks carry no password
-        futures = client.map(county_counts, county_tasks(url, plan, opts), pure=False)
         rest = RemainderTask(url, county_boxes(plan.units), plan.run_id, opts.hd_min_lines)
         remainder = client.submit(remainder_lists, rest, pure=False)
-        results: list[CountyResult] = client.gather(futures)
+        tasks = county_tasks(url, plan, opts)
+        results: list[CountyResult] = gather_in_order(client, county_counts, tasks)
         return _reduce(results, plan, remainder.result())
 
 

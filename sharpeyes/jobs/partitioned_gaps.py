@@ -33,6 +33,7 @@ warning says so).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
@@ -48,6 +49,7 @@ from sharpeyes.coverage.inputs import CLASSES, prepare_inputs
 from sharpeyes.coverage.levels import unit_levels
 from sharpeyes.coverage.units import unit_ancestors
 from sharpeyes.jobs.county_reads import read_county
+from sharpeyes.jobs.dask_gather import gather_in_order
 from sharpeyes.jobs.partitioned import (
     PartitionPlan,
     ReportOptions,
@@ -61,7 +63,15 @@ from sharpeyes.model.urls import mask_url
 from sharpeyes.store import Store
 from sharpeyes.store import partitions as reads
 
-__all__ = ["ZONE_M", "GapsTask", "county_gaps", "gaps_on_dask", "run_gaps_partitioned"]
+__all__ = [
+    "ZONE_M",
+    "GapsTask",
+    "corridor_boxes",
+    "county_gaps",
+    "eroded_boxes",
+    "gaps_on_dask",
+    "run_gaps_partitioned",
+]
 
 #: How far beyond a county's extent its zone reaches (m): places outside every unit and roads
 #: crossing the border by less than this go to the county.
@@ -88,9 +98,11 @@ class GapsTask:
     h3_resolution: int = 8
     hd_min_lines: int = 1080
     village_classes: tuple[int, ...] = CLASSES
+    cells: bool = True  # the rest's: whether it takes the cells and places of no zone
 
     def __repr__(self) -> str:
-        return f"GapsTask(county={self.county!r}, store={mask_url(self.store_url)!r})"
+        what = f"county={self.county!r}" if self.county else f"rest, roads={list(self.roads)!r}"
+        return f"GapsTask({what}, store={mask_url(self.store_url)!r})"
 
 
 def _grow(box: Box, deg: float) -> Box:
@@ -148,7 +160,11 @@ def gap_tasks(
             hd_min_lines=hd_min_lines,
         )
 
-    return [task(c, c) for c in plan.counties] + [task("", None)]
+    rest = task("", None)
+    # the rest, split: the cells and places of no zone, then each long road on its own (a task
+    # reads the cameras along its road, never a province's worth)
+    by_road = [replace(rest, places=(), roads=(r,), cells=False) for r in rest.roads]
+    return [task(c, c) for c in plan.counties] + [replace(rest, roads=()), *by_road]
 
 
 def _counties_with_extent(units: pd.DataFrame) -> list[str]:
@@ -170,6 +186,8 @@ def _keep_cells(task: GapsTask) -> Any:
     import h3
 
     def keep(cells: np.ndarray) -> np.ndarray:
+        if not task.cells:
+            return np.zeros(len(cells), bool)
         centres = np.array([h3.cell_to_latlng(str(c)) for c in cells], dtype=float).reshape(-1, 2)
         return _in_zone((centres[:, 1], centres[:, 0]), task)
 
@@ -225,13 +243,17 @@ def _rest_side(store: Any, task: GapsTask) -> tuple[Any, gpd.GeoDataFrame, gpd.G
     """Cameras in no zone shrunk by the margin and near the long roads; the places in no zone."""
     lat_max = max((max(abs(b[1]), abs(b[3])) for _, b in task.zones), default=0.0)
     per_deg = 111_320.0 * max(math.cos(math.radians(min(lat_max + 1.0, 89.0))), 0.01)
-    shrink = (task.margin_m - ZONE_M) / per_deg
-    inner = [_grow(b, -shrink) for _, b in task.zones]
-    frames = [reads.cameras_outside_boxes(store, [b for b in inner if b[0] < b[2] and b[1] < b[3]])]
+    frames = []
+    if task.cells:  # within the margin of no zone: outside the zones' union shrunk by it
+        inner = eroded_boxes([b for _, b in task.zones], (task.margin_m - ZONE_M) / per_deg)
+        frames.append(reads.cameras_outside_boxes(store, inner))
     roads = reads.layer_by_ids(store, "roads", task.roads)
-    for x0, y0, x1, y1 in shapely.bounds(roads.geometry.to_numpy()) if len(roads) else []:
-        road_box = _grow((float(x0), float(y0), float(x1), float(y1)), task.max_range_m / per_deg)
-        frames.append(reads.cameras_in_box(store, road_box))
+    if len(roads):  # within the longest range of each road, piece by piece
+        reach = (task.max_range_m * 1.01 + 1.0) / per_deg
+        piece = max(4.0 * task.max_range_m, 500.0) / per_deg
+        frames += [reads.cameras_in_box(store, b) for b in corridor_boxes(roads, reach, piece)]
+    if not frames:
+        frames.append(reads.cameras_in_box(store, (0.0, 0.0, -1.0, -1.0)))
     cams = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     cams = cams.drop_duplicates("device_id").reset_index(drop=True)
     if len(cams):  # the store's order, as one process holds them
@@ -254,6 +276,49 @@ def _rest_side(store: Any, task: GapsTask) -> tuple[Any, gpd.GeoDataFrame, gpd.G
         crs=pyproj.CRS.from_user_input(task.crs),
     )
     return inputs, units.iloc[0:0], places
+
+
+def eroded_boxes(zones: list[Box], shrink_deg: float) -> list[Box]:
+    """Boxes (degrees) whose union is the zones' union shrunk by ``shrink_deg`` (a square's
+    erosion: a point in a box is farther than that from every point in no zone). The shrunk
+    union of axis-aligned boxes is rectilinear: cut into slabs between its vertices' latitudes,
+    each slab's pieces are rectangles; a piece that is not (rounding) is left out, which only
+    reads more cameras."""
+    if not zones:
+        return []
+    union = shapely.union_all([shapely.box(*b) for b in zones])
+    shrunk = shapely.buffer(union, -shrink_deg, join_style="mitre")
+    if shapely.is_empty(shrunk):
+        return []
+    x0, _, x1, _ = shapely.bounds(shrunk)
+    ys = np.unique(shapely.get_coordinates(shrunk)[:, 1])
+    eps = 1e-9
+    out: list[Box] = []
+    for y0, y1 in itertools.pairwise(ys.tolist()):
+        if y1 - y0 <= 2 * eps:
+            continue
+        slab = shapely.intersection(shrunk, shapely.box(x0 - 1.0, y0, x1 + 1.0, y1))
+        for part in shapely.get_parts(slab):
+            a, b, c, d = (float(v) for v in shapely.bounds(part))
+            if shapely.get_type_id(part) == 3 and shapely.area(part) >= (c - a) * (d - b) * (
+                1 - 1e-9
+            ):
+                out.append((a + eps, b + eps, c - eps, d - eps))
+    return [b for b in out if b[0] < b[2] and b[1] < b[3]]
+
+
+def corridor_boxes(roads: gpd.GeoDataFrame, reach_deg: float, piece_deg: float) -> list[Box]:
+    """Boxes (degrees) holding every point within ``reach_deg`` of the roads: each road cut into
+    pieces no longer than ``piece_deg``, each piece's extent grown by the reach (a long diagonal
+    road's own extent would be most of a province)."""
+    lines = shapely.segmentize(roads.geometry.to_numpy(), piece_deg)
+    out: list[Box] = []
+    for line in shapely.get_parts(lines):
+        xy = shapely.get_coordinates(line)
+        a, b = (xy[:-1], xy[1:]) if len(xy) > 1 else (xy, xy)
+        low, high = np.minimum(a, b) - reach_deg, np.maximum(a, b) + reach_deg
+        out += [tuple(map(float, (*lo, *hi))) for lo, hi in zip(low, high, strict=True)]  # type: ignore[misc]
+    return out
 
 
 def _ranked(frames: list[gpd.GeoDataFrame], key: str, order: dict[str, int]) -> gpd.GeoDataFrame:
@@ -293,7 +358,7 @@ def run_gaps_partitioned(
             tasks = gap_tasks(
                 store, url, plan, h3_resolution=h3_resolution, hd_min_lines=hd_min_lines
             )
-            parts: list[Gaps] = client.gather(client.map(county_gaps, tasks, pure=False))
+            parts: list[Gaps] = gather_in_order(client, county_gaps, tasks)
     unit_order = {str(c): i for i, c in enumerate(plan.units["code"])}
     has = plan.units["minx"].notna().to_numpy(dtype=bool)
     drawn = gpd.GeoSeries([shapely.Point(0, 0) if h else None for h in has], crs=WGS84)

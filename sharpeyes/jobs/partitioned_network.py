@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from sharpeyes.coverage.units import unit_ancestors
+from sharpeyes.jobs.dask_gather import gather_in_order
 from sharpeyes.jobs.task_url import task_store_url
 from sharpeyes.model.urls import mask_url
 from sharpeyes.network.assemble import (
@@ -170,7 +171,7 @@ def check_store(
             )
         else:
             first = client.scatter(skeleton.rules, broadcast=True)
-            parents = first_parents(client.gather(client.map(county_parents, tasks, rules=first)))
+            parents = first_parents(gather_in_order(client, county_parents, tasks, rules=first))
         network, routes, rules, structure = finish_network(
             skeleton, parents, StoreParents(db, parents), bitrates=table, threshold=threshold
         )
@@ -178,7 +179,7 @@ def check_store(
             inventory = [part_of(camera_blocks(db), rules)]
         else:
             shared = client.scatter(rules, broadcast=True)
-            results = client.gather(client.map(county_part, tasks, rules=shared, pure=False))
+            results = gather_in_order(client, county_part, tasks, rules=shared)
             inventory = [part for part, _ in results]
             log.info("network check: %s", [stats for _, stats in results])
     extra = reduce_block(topology_only_block(skeleton), rules, in_inventory=False)
