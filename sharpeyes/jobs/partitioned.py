@@ -41,9 +41,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -86,6 +86,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -199,14 +200,32 @@ def report_on_dask(store: Any, address: Any, **options: Any) -> PartitionedRepor
     """:func:`run_report_partitioned` on the cluster at ``address`` (see :func:`dask_client`) for
     an open store; ``None`` (and a warning on the log) when the hierarchy cannot be split by
     county, for the caller to run in one process."""
-    opts = ReportOptions(**options)
-    plan, why = partition_plan(store, opts)
+    return planned_on_dask(
+        store,
+        address,
+        ReportOptions(**options),
+        "the report runs",
+        lambda url, client, plan: run_report_partitioned(url, client, plan=plan, **options),
+    )
+
+
+def planned_on_dask(
+    store: Any,
+    address: Any,
+    options: ReportOptions,
+    what: str,
+    run: Callable[[str, Any, PartitionPlan], T],
+) -> T | None:
+    """The shape every ``--dask`` path shares: the plan from small queries, then ``run(store URL,
+    client, plan)`` on the cluster at ``address`` (:func:`dask_client`); ``None`` and a warning
+    (``--dask: <why>; <what> in one process``) when the work cannot be split by county."""
+    plan, why = partition_plan(store, options)
     if plan is None:
-        log.warning("--dask: %s; the report runs in one process", why)
+        log.warning("--dask: %s; %s in one process", why, what)
         return None
     url = store.engine.url.render_as_string(hide_password=False)
     with dask_client(address) as client:
-        return run_report_partitioned(url, client, plan=plan, **options)
+        return run(url, client, plan)
 
 
 @contextlib.contextmanager

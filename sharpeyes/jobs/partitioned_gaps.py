@@ -379,19 +379,18 @@ def gaps_on_dask(store: Any, address: Any, **options: Any) -> Gaps | None:
     (and a warning) when it cannot split (no county hierarchy, or grids in the store)."""
     import logging
 
-    from sharpeyes.jobs.partitioned import dask_client
+    from sharpeyes.jobs.partitioned import planned_on_dask
     from sharpeyes.store.grids import read_grids
 
-    log = logging.getLogger(__name__)
     if len(read_grids(store)):
-        log.warning(
+        logging.getLogger(__name__).warning(
             "--dask: the store has grids (网格), not split by county; gaps run in one process"
         )
         return None
-    plan, why = partition_plan(store, ReportOptions(hd_min_lines=options.get("hd_min_lines", 1080)))
-    if plan is None:
-        log.warning("--dask: %s; the gaps run in one process", why)
-        return None
-    url = store.engine.url.render_as_string(hide_password=False)
-    with dask_client(address) as client:
-        return run_gaps_partitioned(url, client, plan=plan, **options)
+    return planned_on_dask(
+        store,
+        address,
+        ReportOptions(hd_min_lines=options.get("hd_min_lines", 1080)),
+        "the gaps run",
+        lambda url, client, plan: run_gaps_partitioned(url, client, plan=plan, **options),
+    )
