@@ -36,7 +36,13 @@ import shapely
 from numpy.typing import NDArray
 
 from sharpeyes.coverage.sector_rows import mark_sectors
-from sharpeyes.coverage.unions import ClipperPaths, ring_polygons, union_area_m2, union_paths
+from sharpeyes.coverage.unions import (
+    ClipperPaths,
+    Paths,
+    ring_polygons,
+    union_area_m2,
+    union_paths,
+)
 from sharpeyes.model.frames import obj_array
 
 __all__ = [
@@ -168,8 +174,11 @@ def covered_area_exact_subsets(
     if len(idx) == 0 or len(leaves) == 0:
         return outs
     leaf_arr = np.asarray(leaves, dtype=object)
-    # only sectors that can touch a leaf take part
-    idx = idx[np.unique(shapely.STRtree(leaf_arr).query(polys[idx])[0])]
+    leaf_tree = shapely.STRtree(leaf_arr)
+    # only sectors that can touch a leaf take part; their pairs of touching boxes kept
+    si, li = leaf_tree.query(polys[idx])
+    take, si = np.unique(si, return_inverse=True)
+    idx = idx[take]
     if len(idx) == 0:
         return outs
     a, b = shapely.STRtree(polys[idx]).query(polys[idx])
@@ -188,7 +197,9 @@ def covered_area_exact_subsets(
         found.append((np.flatnonzero(inside), labels, sizes))
     # what every subset needs of each sector, once; Clipper paths of the sectors in some union
     in_union = [m[s[lab] > 1] for m, lab, s in found]
-    sl = _SectorLeaves(polys[idx], leaf_arr, np.unique(np.concatenate(in_union)))
+    sl = _SectorLeaves(
+        polys[idx], (leaf_arr, leaf_tree), (si, li), np.unique(np.concatenate(in_union))
+    )
     for k, (members, labels, sizes) in enumerate(found):
         if len(members):
             outs[k] = _credit_groups(sl, members, labels, sizes)
@@ -216,17 +227,24 @@ class _SectorLeaves:
     the sectors as Clipper paths for the unions."""
 
     def __init__(
-        self, polys: NDArray[np.object_], leaf_arr: NDArray[np.object_], in_union: NDArray[np.int64]
+        self,
+        polys: NDArray[np.object_],
+        leaves: tuple[NDArray[np.object_], shapely.STRtree],
+        pairs: tuple[NDArray[np.int64], NDArray[np.int64]],
+        in_union: NDArray[np.int64],
     ) -> None:
+        """``pairs``: (sector, leaf) of every pair of touching bounding boxes; ``in_union``: the
+        sectors that some union takes."""
+        leaf_arr, self.leaf_tree = leaves
         self.leaf_arr = leaf_arr
-        self.leaf_tree = shapely.STRtree(leaf_arr)
         self.paths = ClipperPaths(polys, in_union)
         self.area_m2 = shapely.area(polys)
-        si, li = self.leaf_tree.query(polys, predicate="intersects")
+        si, li = pairs
         whole = shapely.covers(leaf_arr[li], polys[si])
         self.home = np.full(len(polys), -1, dtype=np.int64)
         self.home[si[whole]] = li[whole]
         cross = self.home[si] < 0
+        cross[cross] = shapely.intersects(leaf_arr[li[cross]], polys[si[cross]])
         self.cross_sector, self.cross_leaf = si[cross], li[cross]
         self.cross_m2 = shapely.area(
             shapely.intersection(polys[self.cross_sector], leaf_arr[self.cross_leaf])
@@ -270,7 +288,7 @@ def _credit_groups(
     return out
 
 
-def _credit_rings(sl: _SectorLeaves, unions: list[list[list[list[int]]]]) -> FloatArray:
+def _credit_rings(sl: _SectorLeaves, unions: list[Paths]) -> FloatArray:
     """Covered m² per leaf of unions that no one leaf covers, ring by ring (signed)."""
     out = np.zeros(len(sl.leaf_arr), dtype=float)
     rings, sign, _ = ring_polygons(unions, sl.paths)

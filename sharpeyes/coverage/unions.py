@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 __all__ = [
     "UNITS_PER_M",
     "ClipperPaths",
+    "Paths",
     "clipped_union_areas",
     "ring_polygons",
     "union_area_m2",
@@ -53,7 +54,7 @@ def units_per_m(xy: NDArray[np.float64]) -> float:
     polygons has the same integer vertices whichever other polygons the call holds (a county
     task's figure is the one-process figure)."""
     reach = float(np.abs(xy).max(initial=1.0))
-    return min(UNITS_PER_M, 2.0 ** np.floor(np.log2(_MAX_UNITS / reach)))
+    return min(UNITS_PER_M, float(2.0 ** np.floor(np.log2(_MAX_UNITS / reach))))
 
 
 class ClipperPaths:
@@ -84,7 +85,8 @@ class ClipperPaths:
             self.where[used] = np.arange(len(used))
             polys = polys[used]
         plain = bool(
-            (shapely.get_type_id(polys) == 3).all() and not shapely.get_num_interior_rings(polys).any()
+            (shapely.get_type_id(polys) == 3).all()
+            and not shapely.get_num_interior_rings(polys).any()
         )
         if plain:  # polygons without holes (every sector): one ring each
             rings, ring_part = polys, np.arange(len(polys))
@@ -134,9 +136,7 @@ def union_paths(paths: ClipperPaths, groups: list[NDArray[np.int64]]) -> list[Pa
     """The union of the polygons ``g`` of ``paths`` for each ``g`` of ``groups``, with Clipper2
     (NonZero fill), as integer paths: exteriors counter-clockwise, holes clockwise. A path may
     touch itself or another at a vertex; :func:`ring_polygons` makes such rings valid."""
-    return [
-        clipper2.union(paths.rings_of(g), clipper2.FillRule.NON_ZERO) for g in groups
-    ]
+    return [clipper2.union(paths.rings_of(g), clipper2.FillRule.NON_ZERO) for g in groups]
 
 
 def union_area_m2(union: Paths, paths: ClipperPaths) -> float:

@@ -31,11 +31,13 @@ def _leaves(origin: float = 0.0) -> np.ndarray:
     """Four 1.5 km tiles, the last with a hole holding a fifth leaf (a village cut out of a
     township's remainder), offset like the sectors."""
     t = 1500.0
-    boxes = [shapely.box(i * t, j * t, (i + 1) * t, (j + 1) * t) for i in range(2) for j in range(2)]
+    boxes = [
+        shapely.box(i * t, j * t, (i + 1) * t, (j + 1) * t) for i in range(2) for j in range(2)
+    ]
     inner = shapely.box(1900, 1900, 2600, 2600)
     boxes[3] = shapely.difference(boxes[3], inner)
     leaves = np.array([*boxes, inner], dtype=object)
-    return shapely.transform(leaves, lambda c: c + [origin, 10 * origin])
+    return shapely.transform(leaves, lambda c: c + np.array([origin, 10 * origin]))
 
 
 def _geos_reference(sectors: np.ndarray, leaves: np.ndarray) -> np.ndarray:
