@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from sharpeyes.coverage.sector_rows import mark_sectors
 from sharpeyes.coverage.unions import (
     ClipperPaths,
-    Paths,
+    Union,
     ring_polygons,
     union_area_m2,
     union_paths,
@@ -237,7 +237,8 @@ class _SectorLeaves:
         sectors that some union takes."""
         leaf_arr, self.leaf_tree = leaves
         self.leaf_arr = leaf_arr
-        self.paths = ClipperPaths(polys, in_union)
+        # one offset for the call: its groups are fixed by its sectors (a county partition)
+        self.paths = ClipperPaths(polys, in_union, per_group=False)
         self.area_m2 = shapely.area(polys)
         si, li = pairs
         whole = shapely.covers(leaf_arr[li], polys[si])
@@ -280,7 +281,7 @@ def _credit_groups(
     away: list[int] = []
     for k, home in enumerate(homes):
         if home >= 0:
-            out[home] += union_area_m2(unions[k], sl.paths)
+            out[home] += union_area_m2(unions[k][0])
         else:
             away.append(k)
     if away:
@@ -288,10 +289,10 @@ def _credit_groups(
     return out
 
 
-def _credit_rings(sl: _SectorLeaves, unions: list[Paths]) -> FloatArray:
+def _credit_rings(sl: _SectorLeaves, unions: list[Union]) -> FloatArray:
     """Covered m² per leaf of unions that no one leaf covers, ring by ring (signed)."""
     out = np.zeros(len(sl.leaf_arr), dtype=float)
-    rings, sign, _ = ring_polygons(unions, sl.paths)
+    rings, sign, _ = ring_polygons(unions)
     pi, li = sl.leaf_tree.query(rings, predicate="intersects")
     if len(pi) == 0:
         return out

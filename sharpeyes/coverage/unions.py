@@ -34,27 +34,21 @@ __all__ = [
     "UNITS_PER_M",
     "ClipperPaths",
     "Paths",
+    "Union",
     "clipped_union_areas",
     "ring_polygons",
     "union_area_m2",
     "union_paths",
-    "units_per_m",
 ]
 
-#: Integer steps per metre of Clipper's coordinates: 2**26 (15 nm), a power of two so that metres
-#: scale to units and back exactly.
-UNITS_PER_M: Final = float(2**26)
-#: Largest integer coordinate (doubles hold every integer below 2**53 exactly).
-_MAX_UNITS: Final = float(2**52)
-
-
-def units_per_m(xy: NDArray[np.float64]) -> float:
-    """:data:`UNITS_PER_M`, or a smaller power of two when coordinates reach 2**26 m (67,000 km:
-    no metric CRS does). The same for any coordinates of one CRS, so that a union of the same
-    polygons has the same integer vertices whichever other polygons the call holds (a county
-    task's figure is the one-process figure)."""
-    reach = float(np.abs(xy).max(initial=1.0))
-    return min(UNITS_PER_M, float(2.0 ** np.floor(np.log2(_MAX_UNITS / reach))))
+#: Integer steps per metre of Clipper's coordinates: 2**32 (0.23 nm), a power of two so that metres
+#: scale to units and back exactly. Each union is taken relative to its own polygons' lowest
+#: corner, so the numbers Clipper sees stay below 2**53 (exact in doubles) for any group up to
+#: 2,000 km across; the integer vertices are rounded from the CRS's origin, so the same polygon
+#: always has the same ones.
+UNITS_PER_M: Final = float(2**32)
+#: Integers below 2**53 are exact in doubles (Clipper2's intersection and area arithmetic).
+_MAX_UNITS: Final = float(2**53)
 
 
 class ClipperPaths:
@@ -68,8 +62,10 @@ class ClipperPaths:
     used
         The polygons that will take part in a union (default all): only their paths are made;
         :meth:`rings_of` takes indices into ``polys``.
-    scale
-        Units per metre (default :func:`units_per_m` of the coordinates).
+    per_group
+        Each union relative to its own polygons' lowest corner (a figure that depends on those
+        polygons only, whatever else the call holds); else all relative to the lowest corner of
+        all (no shift per union: for unions of groups that are themselves fixed by the call).
     """
 
     def __init__(
@@ -77,7 +73,7 @@ class ClipperPaths:
         polys: NDArray[np.object_],
         used: NDArray[np.int64] | None = None,
         *,
-        scale: float | None = None,
+        per_group: bool = True,
     ) -> None:
         self.where = np.arange(len(polys))
         if used is not None:
@@ -95,7 +91,7 @@ class ClipperPaths:
             parts, part_of = shapely.get_parts(polys, return_index=True)
             rings, ring_part = shapely.get_rings(parts, return_index=True)
         xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-        self.scale = units_per_m(xy) if scale is None else scale
+        self.scale = UNITS_PER_M
         ixy = np.rint(xy * self.scale).astype(np.int64)
         starts = np.searchsorted(ring_of, np.arange(len(rings) + 1))
         # twice the signed area of each ring (shoelace, vertices taken from the ring's first):
@@ -113,39 +109,66 @@ class ClipperPaths:
         pos = np.arange(len(xy))
         pos[flip] = (starts[:-1] + starts[1:] - 2)[ring_of[flip]] - pos[flip]
         ixy = ixy[pos]
+        self.ring_min = (
+            np.minimum.reduceat(ixy, starts[:-1], axis=0) if len(rings) else np.zeros((0, 2), int)
+        )
+        self.base = np.zeros(2, dtype=np.int64)
+        reach = float(np.ptp(ixy, axis=0).max()) if len(ixy) else 0.0
+        self.per_group = per_group or reach >= _MAX_UNITS  # wider than 2,000 km: shift each
+        if not self.per_group and len(ixy):
+            self.base = ixy.min(axis=0)
+            ixy -= self.base
         self.paths = np.empty(len(rings), dtype=object)
         self.paths[:] = [ixy[starts[i] : starts[i + 1] - 1] for i in range(len(rings))]
         self.plain = plain
         ring_poly = part_of[ring_part].astype(np.int64)
         self.first_ring = np.searchsorted(ring_poly, np.arange(len(polys) + 1))
 
-    def rings_of(self, g: NDArray[np.int64]) -> list[NDArray[np.int64]]:
-        """The paths of the polygons ``g`` (indices into the polygons given)."""
+    def _rings(self, g: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Ring numbers of the polygons ``g`` (indices into the polygons given)."""
         local = self.where[g]
         if self.plain:
-            paths: list[NDArray[np.int64]] = self.paths[local].tolist()
-            return paths
+            return local
         first = self.first_ring
-        return [self.paths[r] for j in local for r in range(first[j], first[j + 1])]
+        return np.array([r for j in local for r in range(first[j], first[j + 1])], dtype=np.int64)
+
+    def rings_of(
+        self, g: NDArray[np.int64], offset: NDArray[np.int64] | None = None
+    ) -> tuple[list[NDArray[np.int64]], NDArray[np.int64]]:
+        """The paths of the polygons ``g``, less ``offset`` (default: their own lowest corner, or
+        the lowest corner of all without ``per_group``), and the offset."""
+        rings = self._rings(g)
+        if offset is None:
+            offset = self.ring_min[rings].min(axis=0) if self.per_group else self.base
+        delta = offset - self.base
+        if not delta.any():
+            return self.paths[rings].tolist(), offset
+        return [p - delta for p in self.paths[rings]], offset
 
 
 Paths = list[NDArray[np.int64]]
+#: A union from :func:`union_paths`: its paths (relative to the offset) and the offset.
+Union = tuple[Paths, NDArray[np.int64]]
 
 
-def union_paths(paths: ClipperPaths, groups: list[NDArray[np.int64]]) -> list[Paths]:
+def union_paths(paths: ClipperPaths, groups: list[NDArray[np.int64]]) -> list[Union]:
     """The union of the polygons ``g`` of ``paths`` for each ``g`` of ``groups``, with Clipper2
     (NonZero fill), as integer paths: exteriors counter-clockwise, holes clockwise. A path may
     touch itself or another at a vertex; :func:`ring_polygons` makes such rings valid."""
-    return [clipper2.union(paths.rings_of(g), clipper2.FillRule.NON_ZERO) for g in groups]
+    out: list[Union] = []
+    for g in groups:
+        rings, offset = paths.rings_of(g)
+        out.append((clipper2.union(rings, clipper2.FillRule.NON_ZERO), offset))
+    return out
 
 
-def union_area_m2(union: Paths, paths: ClipperPaths) -> float:
-    """Area of a union from :func:`union_paths`, m²: the signed sum of its paths' areas."""
-    return float(clipper2.area(union)) / paths.scale**2 if union else 0.0
+def union_area_m2(union: Paths) -> float:
+    """Area of a union's paths (:func:`union_paths`), m²: the signed sum of their areas."""
+    return float(clipper2.area(union)) / UNITS_PER_M**2 if union else 0.0
 
 
 def ring_polygons(
-    unions: list[Paths], paths: ClipperPaths
+    unions: list[Union],
 ) -> tuple[NDArray[np.object_], NDArray[np.float64], NDArray[np.int64]]:
     """The rings of ``unions`` as valid shapely geometries in metres (the polygons' CRS), each
     ring's sign (``+1.0`` exterior, ``-1.0`` hole) and the number of the union it belongs to.
@@ -153,12 +176,12 @@ def ring_polygons(
     A union's area inside any region is the signed sum of its rings' areas inside it. A ring that
     touches itself is made valid (``make_valid``: the same area, as the parts either side of the
     vertex), so that predicates and intersections with it are sound."""
-    flat_paths = [p for u in unions for p in u]
-    owner = np.repeat(np.arange(len(unions)), [len(u) for u in unions]).astype(np.int64)
+    flat_paths = [p + offset for u, offset in unions for p in u]
+    owner = np.repeat(np.arange(len(unions)), [len(u) for u, _ in unions]).astype(np.int64)
     if not flat_paths:
         return np.empty(0, dtype=object), np.empty(0), owner
     lengths = np.array([len(p) for p in flat_paths], dtype=np.int64)
-    xy = np.concatenate(flat_paths).astype(np.float64) / paths.scale
+    xy = np.concatenate(flat_paths).astype(np.float64) / UNITS_PER_M
     rings = shapely.linearrings(xy, indices=np.repeat(np.arange(len(flat_paths)), lengths))
     polys = np.asarray(shapely.polygons(rings), dtype=object)
     signs = np.where(shapely.is_ccw(rings), 1.0, -1.0)
@@ -178,15 +201,11 @@ def clipped_union_areas(
     if not groups:
         return out
     used = np.unique(np.concatenate(groups))
-    scale = min(
-        units_per_m(shapely.bounds(polys[used]).reshape(-1, 2)),
-        units_per_m(shapely.bounds(clips).reshape(-1, 2)),
-    )
-    subjects = ClipperPaths(polys, used, scale=scale)
-    clip_paths = ClipperPaths(clips, scale=scale)
+    subjects = ClipperPaths(polys, used)
+    clip_paths = ClipperPaths(clips)
     for k, g in enumerate(groups):
-        found = clipper2.intersect(
-            subjects.rings_of(g), clip_paths.rings_of(np.array([k])), clipper2.FillRule.NON_ZERO
-        )
-        out[k] = union_area_m2(found, subjects)
+        rings, offset = subjects.rings_of(g)
+        clip, _ = clip_paths.rings_of(np.array([k]), offset)
+        found = clipper2.intersect(rings, clip, clipper2.FillRule.NON_ZERO)
+        out[k] = union_area_m2(found)
     return out
