@@ -7,11 +7,12 @@ is always the sum of its townships' (plus the county's own remainder when townsh
 
 **Exact** (:func:`covered_area_exact`): the sectors are split into connected groups (bounding
 boxes that touch, found with one STRtree query and ``scipy.sparse.csgraph.connected_components``);
-each group is unioned once (``shapely.union_all``; a lone sector needs no union), and each group
-union is credited to the leaves it touches — whole when a leaf covers it, else by intersection.
+each group is unioned once (Clipper2, :mod:`sharpeyes.coverage.unions`, on integer coordinates
+of 0.23 nm; a lone sector needs no union), and each group union is credited to the leaves it
+touches — whole when a leaf covers all its sectors, else ring by ring by intersection.
 Compared with a union per village this never unions a sector twice and never unions sectors that
-cannot overlap. The result is exact for the sector polygons (see :mod:`sharpeyes.coverage.fov` for
-their vertex spacing).
+cannot overlap. The result is exact for the sector polygons to about 1e-13 relative (the integer
+grid; see :mod:`sharpeyes.coverage.fov` for their vertex spacing).
 
 **Fast** (:func:`covered_area_raster`): a grid of ``cell_m`` metres over the leaves; each leaf's
 cells are labelled once (``rasterio.features.rasterize``) and each camera marks the cells whose
