@@ -232,6 +232,8 @@ def _hex_coverage(sectors: np.ndarray, hexes: np.ndarray) -> np.ndarray:
     hi, si = shapely.STRtree(polys).query(hexes, predicate="intersects")
     order = np.lexsort((index[si], hi))
     hi, si = hi[order], si[order]
+    if not len(hi):  # no sector meets a cell
+        return out
     covers = _covers_whole(polys[si], hexes[hi])
     cuts = np.flatnonzero(np.diff(hi)) + 1
     cells = np.split(hi, cuts)
