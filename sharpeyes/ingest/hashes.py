@@ -62,10 +62,11 @@ def duplicated(arr: pa.ChunkedArray, hashes: np.ndarray | None = None) -> np.nda
     h = text_hashes(arr) if hashes is None else np.asarray(hashes, dtype=np.uint64)
     valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
     ordered = np.sort(h[valid] if not valid.all() else h)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     if not len(repeated):
         return np.zeros(n, dtype=bool)
-    candidates = np.flatnonzero(valid & np.isin(h, repeated))
+    at = np.minimum(np.searchsorted(repeated, h), len(repeated) - 1)
+    candidates = np.flatnonzero(valid & (repeated[at] == h))
     out = np.zeros(n, dtype=bool)
     out[candidates] = _exact_duplicated(arr.take(pa.array(candidates)))
     return out
