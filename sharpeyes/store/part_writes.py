@@ -233,8 +233,8 @@ def joined(batches: list[bulk.Batch]) -> bulk.Batch:
     if len(batches) == 1:
         return batches[0]
     frame = pd.concat([b.frame for b in batches], ignore_index=True)
-    given = [b.id_hashes for b in batches]
-    id_hashes = None if any(h is None for h in given) else np.concatenate(given)
+    given = [b.id_hashes for b in batches if b.id_hashes is not None]
+    id_hashes = np.concatenate(given) if len(given) == len(batches) else None
     ids = bulk._arrow(frame["device_id"])
     dup = duplicated(ids, id_hashes)  # told by the IDs' hashes, then exactly
     keyless = pd.concat([b.keyless for b in batches], ignore_index=True)

@@ -3,6 +3,8 @@ values never makes them duplicates); the default parts of a big file (small firs
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -49,7 +51,7 @@ def test_text_hashes_tell_values_apart_by_every_byte() -> None:
 def test_default_parts_cover_the_rows_in_order(n: int) -> None:
     bounds = part_bounds(n)
     assert bounds[0][0] == 0 and bounds[-1][1] == n
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
     assert len(bounds) <= PART_COUNT
     sizes = [stop - start for start, stop in bounds]
     if len(bounds) >= 4:  # the first and the last small: the writer starts and ends sooner
