@@ -77,7 +77,7 @@ def codes(c: Any, t: Any = None, v: Any = None) -> Any:
 
 def units() -> gpd.GeoDataFrame:
     """The city's counties, townships and villages as rectangles (EPSG:4326)."""
-    rows = []
+    rows: list[tuple[str, str, str, str | None, Any]] = []
     cw, th = (EAST - WEST) / COUNTIES, (NORTH - SOUTH) / TOWNSHIPS
     for c in range(COUNTIES):
         w = WEST + c * cw
@@ -152,8 +152,7 @@ def cameras(n: int, offset: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
             "source": "bench",
         }
     )
-    for column in CAMERA_COLUMNS:
-        frame[column] = frame[column].astype(CAMERA_DTYPES[column])
+    frame = frame.astype({c: CAMERA_DTYPES[c] for c in CAMERA_COLUMNS})
     frame["id_valid"] = pd.array(np.ones(n, dtype=bool), dtype="boolean")
     for column in ("parent_id", "contact", "stream_user", "stream_password", "extra", "warnings"):
         frame[column] = pd.array([None] * n, dtype="string")

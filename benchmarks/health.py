@@ -124,11 +124,11 @@ def part_evaluation(quick: bool, misses: int = 40) -> tuple[HealthConfig, list[A
         shots = ", ".join(f"{c}/{n} {v:.3f}" for (c, n), v in left_out.items())
         print(f"    {name:<34} {shots}; worst {min(left_out.values()):.3f}")
     for label, measured in sets.items():
-        healthy = [m for x, m in measured if not x.labels]
-        weak = [m for m in healthy if m["shift_source"] != 0.0 or m["in_place_share"] >= 0.0]
+        calm = [m for x, m in measured if not x.labels]
+        weak = [m for m in calm if m["shift_source"] != 0.0 or m["in_place_share"] >= 0.0]
         patches = [m for m in weak if m["in_place_share"] >= DEFAULT_CONFIG.moved_in_place_share]
         print(
-            f"  {label}: {len(weak)} of {len(healthy)} healthy samples not found in place by "
+            f"  {label}: {len(weak)} of {len(calm)} healthy samples not found in place by "
             f"phase correlation; {len(patches)} of them found in place by the edge patches; "
             f"{len(weak) - len(patches)} take the slow path (ORB, then the thumbnail match)"
         )
@@ -176,7 +176,7 @@ def _print_misses(measured: Any, config: HealthConfig, limit: int) -> None:
     decided (which shift, which view, which clip)."""
     from sharpeyes.health.verdict import faults_from_measures
 
-    keys = ("shift_source", "shift_fraction", "match_inliers", "match_patches")
+    keys: tuple[str, ...] = ("shift_source", "shift_fraction", "match_inliers", "match_patches")
     keys += ("aligned_difference", "in_place_difference", "in_place_share", "scene_difference")
     shown = 0
     for sample, m in measured:

@@ -133,7 +133,7 @@ def make_city(
             "networked": rng.random(cameras) < 0.97,
             "admin_code": rng.choice(["211202", "211204", "211221", "211223"], size=cameras),
             "resolution": rng.choice([576, 720, 1080, 1440, 2160], size=cameras),
-            "uplink": pd.array(np.where(by_link, None, uplink), dtype="string"),
+            "uplink": pd.Series(uplink, dtype="string").mask(by_link).array,
             "parent_id": pd.array([None] * cameras, dtype="string"),
         }
     )

@@ -253,14 +253,19 @@ def main(argv: list[str] | None = None) -> int:
         model = ours(cand, dem, w, p, "auto", args.large_limit)
         elapsed = time.perf_counter() - t0
         peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-        bound = model.upper_bound
+        large_bound = model.upper_bound
+        proof = (
+            f"proven upper bound {large_bound:.0f} -> at least "
+            f"{100 * model.covered_weight / large_bound:.2f} % of optimum"
+            if large_bound
+            else "no upper bound proven"
+        )
         print(f"\n== large: {n_c} candidates x {n_d} demand points, p = {p}")
         print(
             f"ours ({model.method}, --time-limit {args.large_limit:g} s): "
             f"{model.covered_weight:.0f} of {model.total_weight:.0f} in "
             f"{elapsed:.2f} s (goal < 30 s), peak RSS of the whole run {peak_gib:.2f} GiB "
-            f"(goal < 4 GiB); proven upper bound {bound:.0f} -> at least "
-            f"{100 * model.covered_weight / bound:.2f} % of optimum"
+            f"(goal < 4 GiB); {proof}"
         )
     return 0
 

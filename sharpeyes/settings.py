@@ -35,13 +35,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHARPEYES_", extra="ignore")
 
     db: str = DEFAULT_DB
-    hd_min_lines: int = Field(1080, gt=0)
+    hd_min_lines: int = Field(default=1080, gt=0)
     tile_url: str | None = None
     tile_attribution: str = ""
     basemap: str | None = None
     secret_key: str | None = None
     environment: str = "development"
-    max_upload_mb: int = Field(200, gt=0)
+    max_upload_mb: int = Field(default=200, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
     public_origins: Annotated[list[str], NoDecode] = []
     cache_dir: str | None = None
