@@ -2,11 +2,12 @@
 would take on 2 idle cores (the critical path over the stages that overlap).
 
 The clocks wrap the import's own functions for the duration of a run (no change to the package).
-The import is given in parts: the main thread validates part k + 1 while the store's writer thread
-stages and inserts part k. So the stages that run beside the writer are clocked on their own
-thread (validation, keyed rows: the main thread; staging and insert: the writer's), the stages that
-run alone on the whole process (the CSV parse, before the first part; the index build, after the
-last; pyarrow's and SQLite's helper threads included).
+The import is given in parts: the main thread validates part k + 2 while the store's keyer thread
+makes part k + 1's keyed rows and its writer thread stages and inserts part k. So the stages that
+run beside each other are clocked on their own thread (validation: the main thread; keyed rows:
+the keyer's; staging and insert: the writer's), the stages that run alone on the whole process
+(the CSV parse, before the first part; the index build, after the last; pyarrow's and SQLite's
+helper threads included).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ STAGES: dict[str, str] = {
     "parse": "CSV parse (pyarrow, both cores)",
     "validate": "validation (normalize_cameras, main thread)",
     "read_rest": "reader, the rest",
-    "keyed": "keyed rows + row hashes (main thread)",
+    "keyed": "keyed rows + row hashes (keyer thread)",
     "stage": "ADBC staging (writer thread)",
     "insert": "INSERT … SELECT (writer thread)",
     "indexes": "secondary indexes rebuilt",
@@ -92,14 +93,15 @@ class StageClock:
         self.cpu["store_rest"] = max(0.0, read_cpu + store_cpu - named)
 
     def idle_wall_estimate(self, cores: int = 2) -> float:
-        """Seconds on ``cores`` idle cores: the CSV parse spread over the cores; then the main
-        thread (validation, keyed rows) beside the writer (staging, insert), the slower of the two,
-        plus the writer's last part, which nothing overlaps; then the index build (its sorts on
-        the cores) and the rest, in turn."""
+        """Seconds on ``cores`` idle cores: the CSV parse spread over the cores; then the three
+        stages of the parts (validation, keyed rows, writer) at once, as long as the slowest of
+        them or their sum spread over the cores, plus the writer's last part, which nothing
+        overlaps; then the index build (its sorts on the cores) and the rest, in turn."""
         c = self.cpu
         parts = max(1, self.parts)
         writer = c["stage"] + c["insert"]
-        overlapped = max(c["validate"] + c["keyed"], writer) + writer / parts
+        stages = (c["validate"], c["keyed"], writer)
+        overlapped = max(*stages, sum(stages) / cores) + writer / parts
         return c["parse"] / cores + overlapped + c["indexes"] / cores + c["store_rest"]
 
 
@@ -114,7 +116,7 @@ def report(clocks: list[StageClock], rows: int) -> list[str]:
     wall = estimates[len(estimates) // 2]
     out.append(
         f"    ESTIMATE, not a measurement: on 2 idle cores the critical path (the parse and the "
-        f"index sorts on both cores, the writer beside the validation) is {wall:.2f} s → "
+        f"index sorts on both cores, validation, keyed rows and writer at once) is {wall:.2f} s → "
         f"{rows / wall:,.0f} rows/s"
     )
     return out

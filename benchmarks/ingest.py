@@ -27,6 +27,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +73,14 @@ def generate_registry(path: Path, rows: int, *, seed: int = 20261122) -> dict[st
     county = _COUNTIES[rng.integers(0, len(_COUNTIES), rows)]
     serial = np.arange(rows)
     kind = np.where(rng.random(rows) < 0.5, "131", "132")
-    ids = pd.Series(county).str.cat(
-        [
-            pd.Series(np.full(rows, "00")),
-            pd.Series(np.full(rows, "00")),
-            pd.Series(kind),
-            pd.Series(np.full(rows, "0")),
-            pd.Series([f"{s % 1_000_000:06d}" for s in serial]),
-        ]
-    )
+    pieces: list[Any] = [
+        pd.Series(np.full(rows, "00")),
+        pd.Series(np.full(rows, "00")),
+        pd.Series(kind),
+        pd.Series(np.full(rows, "0")),
+        pd.Series([f"{s % 1_000_000:06d}" for s in serial]),
+    ]
+    ids = pd.Series(county).str.cat(pieces)
     # make IDs unique beyond 1,000,000 serials by varying the basic unit digits
     unit = pd.Series([f"{(s // 1_000_000) % 100:02d}" for s in serial])
     ids = ids.str.slice(0, 6) + unit + ids.str.slice(8)
@@ -284,12 +284,12 @@ def _load() -> str:
 STAGES: list[tuple[float, float, float, float]] = []
 
 
-def _medians(stages: list[tuple[float, ...]]) -> tuple[float, ...]:
+def _medians(stages: Sequence[tuple[float, ...]]) -> tuple[float, ...]:
     """The median of each field over the runs."""
     return tuple(sorted(run[k] for run in stages)[len(stages) // 2] for k in range(len(stages[0])))
 
 
-def _split_text(stages: list[tuple[float, ...]]) -> str:
+def _split_text(stages: Sequence[tuple[float, ...]]) -> str:
     read_s, store_s, read_cpu, store_cpu = _medians(stages)
     return (
         f"main thread in the reader + validation {read_s:.2f} s ({read_cpu:.2f} CPU-s of the "
@@ -325,7 +325,7 @@ def postgis(registry: Path, url: str, rows: int, repeat: int) -> None:
 
     base = make_url(url)
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    stages: list[tuple[float, float]] = []
+    stages: list[tuple[float, float, float, float]] = []
     counts: dict[str, int] = {}
 
     def once() -> None:

@@ -24,6 +24,7 @@ from sharpeyes.coverage.area import nested_pairs
 from sharpeyes.coverage.counts import camera_sectors, places_covered
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
 from sharpeyes.coverage.levels import UnitLevels, unit_levels
+from sharpeyes.coverage.unions import clipped_union_areas
 from sharpeyes.coverage.units import unit_village_kinds
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.frames import obj_array
@@ -203,31 +204,24 @@ def _outermost(polys: np.ndarray) -> np.ndarray:
     return out
 
 
-def _clipped_pieces(polys: np.ndarray, hexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each pair's sector inside its hexagon (pairwise arrays, metric CRS), and whether the sector
-    covers the whole hexagon. A sector in the hexagon's interior is taken whole (no
-    intersection); only those crossing its border are clipped."""
-    shapely.prepare(hexes)
-    inside = shapely.contains_properly(hexes, polys)
-    pieces = polys.copy()
-    cross = ~inside
-    pieces[cross] = shapely.intersection(polys[cross], hexes[cross])
+def _covers_whole(polys: np.ndarray, hexes: np.ndarray) -> np.ndarray:
+    """Whether each pair's sector covers its whole hexagon (pairwise arrays, metric CRS); a
+    sector covering the hexagon has a bounding box holding the hexagon's: tested first."""
     hb, pb = shapely.bounds(hexes), shapely.bounds(polys)
-    # a sector covering the hexagon has a bounding box holding the hexagon's: tested first
-    maybe = cross & (pb[:, :2] <= hb[:, :2]).all(axis=1) & (pb[:, 2:] >= hb[:, 2:]).all(axis=1)
+    maybe = (pb[:, :2] <= hb[:, :2]).all(axis=1) & (pb[:, 2:] >= hb[:, 2:]).all(axis=1)
     covers = np.zeros(len(polys), dtype=bool)
     if maybe.any():
         covers[maybe] = shapely.covers(polys[maybe], hexes[maybe])
-    return pieces, covers
+    return covers
 
 
 def _hex_coverage(sectors: np.ndarray, hexes: np.ndarray) -> np.ndarray:
     """Area (m²) of each hexagon inside the union of ``sectors`` (metric CRS): per hexagon, the
     union of the sectors meeting it, in camera order — what other hexagons or cameras exist
-    changes nothing, so a county task's figure is the one-process figure. Cheaper than a union
-    of every clipped sector (docs/coverage.md, "Gaps"): sectors nested in another are left out,
-    sectors inside the hexagon are not clipped, a hexagon inside one sector is covered whole and
-    one with a single sector needs no union."""
+    changes nothing (Clipper's integer grid is fixed to the CRS, :mod:`.unions`), so a county
+    task's figure is the one-process figure. Sectors nested in another are left out, a hexagon
+    inside one sector is covered whole, and each other hexagon is one Clipper2 intersection of its
+    sectors (NonZero: their union) with it (docs/coverage.md, "Gaps")."""
     out = np.zeros(len(hexes), dtype=float)
     ok = ~(shapely.is_missing(sectors) | shapely.is_empty(sectors))
     polys, index = sectors[ok], np.flatnonzero(ok)
@@ -238,19 +232,18 @@ def _hex_coverage(sectors: np.ndarray, hexes: np.ndarray) -> np.ndarray:
     hi, si = shapely.STRtree(polys).query(hexes, predicate="intersects")
     order = np.lexsort((index[si], hi))
     hi, si = hi[order], si[order]
-    pieces, covers = _clipped_pieces(polys[si], hexes[hi])
+    if not len(hi):  # no sector meets a cell
+        return out
+    covers = _covers_whole(polys[si], hexes[hi])
     cuts = np.flatnonzero(np.diff(hi)) + 1
-    for h_idx, cell_pieces, cell_covers in zip(
-        np.split(hi, cuts), np.split(pieces, cuts), np.split(covers, cuts), strict=True
-    ):
-        if not len(h_idx):
-            continue
-        if cell_covers.any():
-            out[h_idx[0]] = float(shapely.area(hexes[h_idx[0]]))
-        elif len(cell_pieces) == 1:
-            out[h_idx[0]] = float(shapely.area(cell_pieces[0]))
-        else:
-            out[h_idx[0]] = float(shapely.area(shapely.union_all(cell_pieces)))
+    cells = np.split(hi, cuts)
+    whole = np.array([c.any() for c in np.split(covers, cuts)], dtype=bool)
+    first = np.array([c[0] for c in cells], dtype=np.int64)
+    out[first[whole]] = shapely.area(hexes[first[whole]])
+    # the others: the union of the cell's sectors inside it, one Clipper2 intersection each
+    rest = np.flatnonzero(~whole)
+    groups = np.split(si, cuts)
+    out[first[rest]] = clipped_union_areas(polys, hexes[first[rest]], [groups[k] for k in rest])
     return out
 
 

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sharpeyes.ingest.hashes import duplicated as duplicated
+
 TEXT = pa.large_string()
 
 _NUMBER = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
@@ -122,20 +124,6 @@ def factorize(arr: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
         pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
     )
     return indices, [str(v) for v in encoded.dictionary.to_pylist()]
-
-
-def duplicated(arr: pa.ChunkedArray) -> np.ndarray:
-    """True where a non-null value occurs more than once."""
-    encoded = pc.dictionary_encode(arr).combine_chunks()
-    if isinstance(encoded, pa.ChunkedArray):  # pragma: no cover - pyarrow version differences
-        encoded = pa.concat_arrays(encoded.chunks) if encoded.num_chunks else None
-    if encoded is None or len(encoded.dictionary) == 0:
-        return np.zeros(len(arr), dtype=bool)
-    codes = np.asarray(
-        pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
-    )
-    counts = np.bincount(codes[codes >= 0], minlength=len(encoded.dictionary))
-    return (codes >= 0) & (counts[np.maximum(codes, 0)] > 1)
 
 
 def series(arr: pa.ChunkedArray | np.ndarray | Sequence[Any], index: pd.Index) -> pd.Series:

@@ -71,6 +71,13 @@ class Parsed:
         objects: np.ndarray = table[self.codes]
         return objects
 
+    def texts(self) -> pa.ChunkedArray:
+        """The parsed values as a text column (``table`` holds text or ``None``), taken from the
+        distinct values in Arrow: no Python object per row."""
+        table = pa.array(self.table, ax.TEXT)
+        at = np.where(self.codes < 0, len(self.table) - 1, self.codes)
+        return pa.chunked_array([table.take(pa.array(at))])
+
     def ints(self, dtype: str) -> pd.api.extensions.ExtensionArray:
         values = np.array([0 if v is None else int(v) for v in self.table], dtype=np.int64)
         return pd.arrays.IntegerArray(values[self.codes].astype(dtype.lower()), self.missing.copy())

@@ -77,23 +77,42 @@ def _csv_parts(
         raise InputError("no such file", file=str(p))
     sheet = read_csv_sheet(p, cmap, file=p.name)
     n = len(sheet.frame)
-    size = part_rows or max(MIN_PART_ROWS, -(-n // PART_COUNT))
+    bounds = part_bounds(n, part_rows)
     duplicates = None
-    if n > size:  # told over the whole file, each part gets its rows' warnings
+    if len(bounds) > 1:  # told over the whole file, each part gets its rows' warnings
         ids = raw_ids(sheet.frame, resolved)
         if ids is not None:
             duplicates = duplicate_messages(ids, sheet.rows)
         if duplicates is None:
             duplicates = np.full(n, "", dtype=object)
-    for start in range(0, n, size):
-        stop = min(n, start + size)
+    for start, stop in bounds:
         where = SourceInfo(
             file=p.name,
             rows=sheet.rows[start:stop],
             sheet=sheet.sheet,
             duplicates=None if duplicates is None else duplicates[start:stop],
         )
-        raw = sheet.frame.iloc[start:stop].reset_index(drop=True) if n > size else sheet.frame
+        raw = (
+            sheet.frame.iloc[start:stop].reset_index(drop=True) if len(bounds) > 1 else sheet.frame
+        )
         yield normalize_cameras(raw, where, resolved)
     if sheet.refused:
         yield empty_cameras(), rejects_rows(sheet.refused)
+
+
+def part_bounds(n: int, part_rows: int | None = None) -> list[tuple[int, int]]:
+    """(start, stop) of each part of ``n`` rows: ``part_rows`` rows each when given; by default
+    :data:`PART_COUNT` parts of at least :data:`MIN_PART_ROWS` rows, the first and the last a
+    quarter of the others' size (the store's writer starts sooner after the first part and
+    finishes sooner after the last: its work there overlaps nothing)."""
+    if part_rows:
+        return [(start, min(n, start + part_rows)) for start in range(0, n, part_rows)]
+    size = max(MIN_PART_ROWS, -(-n // PART_COUNT))
+    count = -(-n // size)
+    if count < 4:
+        return [(start, min(n, start + size)) for start in range(0, n, size)]
+    edge = size // 4
+    middle = -(-(n - 2 * edge) // (count - 2))
+    stops = [edge, *range(edge + middle, n - edge, middle), n - edge, n]
+    stops = sorted(set(stops))
+    return list(zip([0, *stops[:-1]], stops, strict=True))

@@ -419,7 +419,7 @@ def flags(raw: RawColumns, notes: Notes, *, one_means_networked: bool) -> tuple[
         "联网属性 (networked)",
     )
     status = codes(raw.get("status"), parse_status, notes, "status")
-    return networked.bools(), (status.objects() if not status.missing.all() else ax.nulls(raw.n))
+    return networked.bools(), (status.texts() if not status.missing.all() else ax.nulls(raw.n))
 
 
 #: Canonical text fields taken as the source writes them.
@@ -445,7 +445,7 @@ def text_fields(raw: RawColumns, notes: Notes) -> dict[str, Any]:
         table = [
             d if d is not None else t for d, t in zip(dates.table, dates.uniques, strict=False)
         ]
-        out["install_date"] = Parsed(dates.codes, table).objects()
+        out["install_date"] = ax.series(Parsed(dates.codes, table).texts(), pd.RangeIndex(raw.n))
     else:
         out["install_date"] = install
     return out

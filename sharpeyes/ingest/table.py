@@ -215,16 +215,22 @@ def _read_csv_fast(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    body = data
     end = len(data)
     while end and data[end - 1] in b"\r\n":
         end -= 1
     first_line = data[: data.find(b"\n", 0, 1 << 16) + 1]
     blank_line = b"\n\r\n" if first_line.endswith(b"\r\n") else b"\n\n"
-    if data.find(blank_line, 0, end) >= 0:
+    quoted = b'"' in data
+    # a blank line is looked for in the whole file only where the parse would not refuse it: in
+    # quoted text or with one column; else it fails the parse (an empty line is a row of one
+    # value where the header has more, `ignore_empty_lines` off), which takes the slow path too
+    whole = quoted or len(headers) < 2
+    if data.find(blank_line, 0, end if whole else min(end, 1 << 16)) >= 0:
         return None  # blank lines: keep exact row numbers on the slow path
     if encoding == "utf-16":
         return None
+    start = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    body = pa.py_buffer(data).slice(start, end - start)  # the trailing line ends left out
     read = pacsv.ReadOptions(
         column_names=headers,
         skip_rows=header_index + 1,
@@ -235,7 +241,8 @@ def _read_csv_fast(
         delimiter=delimiter,
         quote_char='"',
         double_quote=True,
-        newlines_in_values=b'"' in data,
+        newlines_in_values=quoted,
+        ignore_empty_lines=whole,
     )
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(headers, pa.large_string()),
@@ -243,11 +250,9 @@ def _read_csv_fast(
         quoted_strings_can_be_null=True,
         null_values=[""],
     )
-    if encoding == "utf-8-sig":
-        body = data[len(codecs.BOM_UTF8) :]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body), read_options=read, parse_options=parse, convert_options=convert
+            body, read_options=read, parse_options=parse, convert_options=convert
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, pa.ArrowException):
         return None

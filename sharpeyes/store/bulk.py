@@ -41,6 +41,10 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sharpeyes.ingest.hashes import GOLDEN as _GOLDEN
+from sharpeyes.ingest.hashes import duplicated
+from sharpeyes.ingest.hashes import mix as _mix
+from sharpeyes.ingest.hashes import text_hashes as _text_hashes
 from sharpeyes.ingest.merge import (
     CREDENTIAL_FIELDS,
     KINDS,
@@ -107,6 +111,8 @@ class Batch:
     hashes: np.ndarray
     dup: np.ndarray
     keyless: pd.DataFrame
+    #: uint64 hash of each row's device ID (equal IDs hash alike), to tell repeats over parts.
+    id_hashes: np.ndarray | None = None
 
     @functools.cached_property
     def ids(self) -> np.ndarray:
@@ -172,8 +178,9 @@ def keyed_batch(cameras: pd.DataFrame, *, source: str | None) -> Batch:
         keyless["row"] = frame["row"].to_numpy()[no_key]
     if no_key.any():
         table = table[~no_key].reset_index(drop=True)
-    dup = table["device_id"].duplicated(keep=False).to_numpy(dtype=bool)
-    return Batch(table, row_hashes(table), dup, keyless)
+    hashes, id_hashes = _row_and_id_hashes(table)
+    dup = duplicated(_arrow(table["device_id"]), id_hashes)
+    return Batch(table, hashes, dup, keyless, id_hashes)
 
 
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:
@@ -183,45 +190,23 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     bits), then the columns are mixed per row in field order, the field names first: two rows hash alike only if every field is alike, and a new
     canonical field changes every hash.
     """
+    return _row_and_id_hashes(frame)[0]
+
+
+def _row_and_id_hashes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`row_hashes`, the uint64 hash of each row's ``device_id`` on its own)."""
     h = np.full(len(frame), _FIELDS_SALT, dtype=np.uint64)
+    id_hashes = np.zeros(len(frame), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for position, name in enumerate(HASHED_FIELDS):
             column = _column_hash(frame[name], KINDS[name])
+            if name == "device_id":
+                id_hashes = column
             h = _mix(h ^ (column + np.uint64(position) * _GOLDEN))
-    return h.view(np.int64)
+    return h.view(np.int64), id_hashes
 
 
-_GOLDEN: Final = np.uint64(0x9E3779B97F4A7C15)
 _NULL: Final = np.uint64(0x6A09E667F3BCC909)
-
-
-def _text_hashes(arr: pa.ChunkedArray) -> np.ndarray:
-    """uint64 per text value, from its UTF-8 bytes in Arrow's buffers (no Python strings): the
-    length, then each 8-byte word of the value (the bytes past its end zeroed), mixed in turn
-    (rows of the same word count at once; a word is one unaligned 8-byte load per row)."""
-    text = arr.cast(pa.large_string()).combine_chunks()
-    n = len(text)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=n + 1, offset=text.offset * 8)
-    buffer = text.buffers()[2]
-    raw = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
-    padded = np.concatenate([raw[: int(offsets[-1])], np.zeros(8, dtype=np.uint8)])
-    # row i of `words8` is the 8 bytes starting at byte i (a view: no copy)
-    words8 = np.lib.stride_tricks.as_strided(padded, shape=(len(padded) - 7, 8), strides=(1, 1))
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    h = _mix(lengths.astype(np.uint64) ^ _GOLDEN)
-    active = np.flatnonzero(lengths > 0)
-    k = 0
-    while len(active):
-        left = lengths[active] - 8 * k
-        word = words8[starts[active] + 8 * k].view(np.uint64).ravel()
-        short = left < 8
-        if short.any():
-            bits = (np.minimum(left[short], 7) * 8).astype(np.uint64)
-            word[short] &= (np.uint64(1) << bits) - np.uint64(1)
-        h[active] = _mix(h[active] ^ word)
-        k += 1
-        active = active[left > 8]
-    return h
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
@@ -229,13 +214,6 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray:
     values = series.array
     arr = values.__arrow_array__() if hasattr(values, "__arrow_array__") else pa.array(values)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser (a bijection of uint64 that spreads every input bit)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return np.asarray(x ^ (x >> np.uint64(31)), dtype=np.uint64)
 
 
 def _few_distinct(arr: pa.ChunkedArray, sample: int = 4_096) -> bool:
@@ -465,7 +443,7 @@ def _stage(path: Path, table: pa.Table) -> None:
     import adbc_driver_sqlite.dbapi as adbc
 
     with adbc.connect(str(path), autocommit=True) as stage, stage.cursor() as cursor:
-        for pragma in ("journal_mode = OFF", "synchronous = OFF"):
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "page_size = 65536"):
             cursor.execute(f"PRAGMA {pragma}")
             cursor.fetchall()
         cursor.adbc_ingest("stage", table, mode="create")

@@ -47,6 +47,8 @@ PAGE_SIZE = 16_384
 #: its helper threads.
 CACHE_KIB = 262_144
 SORT_CACHE_KIB = 16_384
+#: How long a connection waits for another's lock (``PRAGMA busy_timeout``, ms).
+BUSY_TIMEOUT_MS = 60_000
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
@@ -67,7 +69,7 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA busy_timeout = 60000")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cursor.execute("PRAGMA temp_store = MEMORY")
         cursor.close()
@@ -265,6 +267,45 @@ def parallel_sorts(conn: Connection, threads: int = 2) -> Iterator[None]:
         if moved:
             with contextlib.suppress(sqlite3.Error):
                 raw.execute("PRAGMA temp_store = MEMORY")  # type: ignore[union-attr]
+
+
+@contextmanager
+def first_load_journal(conn: Connection) -> Iterator[bool]:
+    """The first load of an empty SQLite camera table with a rollback journal instead of the WAL,
+    while the block runs (yields whether it is): pages past the file's old end are written once,
+    into the database file, never copied from the WAL by a checkpoint; the journal holds only the
+    few pages the file had, and the commit is its deletion (``synchronous = FULL`` meanwhile, so
+    a committed load is on disk: atomic and crash-safe as in WAL mode; a load killed half way
+    leaves a hot journal that the next connection rolls back).
+
+    Only when nothing else has the file open: switching out of WAL needs the file to itself, and
+    is tried without waiting (a connection that has it open makes it fail at once, and the load
+    then runs in WAL mode as always). Outside a transaction (call it before BEGIN); WAL mode is put
+    back after, else by the next connection that opens the store. A connection that opens the
+    store during the load waits for its commit (the busy timeout) instead of reading the empty
+    store beside it.
+    """
+    raw: Any = conn.connection.driver_connection
+    switched = False
+    try:
+        stored = raw.execute("SELECT EXISTS (SELECT 1 FROM cameras)").fetchall()[0][0]
+        if str(raw.execute("PRAGMA journal_mode").fetchall()[0][0]).lower() == "wal" and not stored:
+            raw.execute("PRAGMA busy_timeout = 0")
+            mode = raw.execute("PRAGMA journal_mode = DELETE").fetchall()[0][0]
+            switched = str(mode).lower() == "delete"
+    except sqlite3.Error:
+        switched = False  # in use by another connection: WAL as always
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if switched:
+        raw.execute("PRAGMA synchronous = FULL")
+    try:
+        yield switched
+    finally:
+        if switched:
+            raw.execute("PRAGMA synchronous = NORMAL")
+            with contextlib.suppress(sqlite3.Error):  # busy: the next connection puts it back
+                raw.execute("PRAGMA journal_mode = WAL")
 
 
 def insert_id(conn: Connection, statement: Any) -> int:

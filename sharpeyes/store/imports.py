@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,33 +110,50 @@ class CameraImports:
         )
 
     def _in_transaction(
-        self, work: Callable[[Connection], ImportResult], *, file: str | None, dry_run: bool
+        self,
+        work: Callable[[Connection], ImportResult],
+        *,
+        file: str | None,
+        dry_run: bool,
+        around: Callable[[Connection], AbstractContextManager[object]] | None = None,
     ) -> ImportResult:
-        """``work`` inside one write transaction, rolled back on failure or ``dry_run``."""
+        """``work`` inside one write transaction, rolled back on failure or ``dry_run``
+        (``around``: a context on the connection entered before the transaction begins and left
+        after it ended, e.g. :func:`sharpeyes.store.engine.first_load_journal`)."""
         try:
             with self.db.engine.connect() as conn:
                 if self.db.dialect == "sqlite":
                     conn.execution_options(sqlite_begin="IMMEDIATE")
-                trans = conn.begin()
-                try:
-                    result = work(conn)
-                    result.dry_run = dry_run
-                    if dry_run:
-                        trans.rollback()
-                        result.import_id = None
-                    else:
-                        trans.commit()
-                except BaseException:
-                    if trans.is_active:
-                        trans.rollback()
-                    raise
-                finally:
-                    release_staging(conn)
+                with around(conn) if around is not None else contextlib.nullcontext():
+                    result = self._transaction(conn, work, dry_run)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(
                 f"import of {file or 'cameras'} failed and was rolled back: "
                 f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
             ) from None
+        return result
+
+    @staticmethod
+    def _transaction(
+        conn: Connection, work: Callable[[Connection], ImportResult], dry_run: bool
+    ) -> ImportResult:
+        """``work`` in one transaction on ``conn``: committed, or rolled back on failure or
+        ``dry_run``; the scratch databases it attached are removed either way."""
+        trans = conn.begin()
+        try:
+            result = work(conn)
+            result.dry_run = dry_run
+            if dry_run:
+                trans.rollback()
+                result.import_id = None
+            else:
+                trans.commit()
+        except BaseException:
+            if trans.is_active:
+                trans.rollback()
+            raise
+        finally:
+            release_staging(conn)
         return result
 
     def _import(

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.engine import Connection
 
+from sharpeyes.ingest.hashes import duplicated
 from sharpeyes.store import bulk
-from sharpeyes.store.engine import hold_staging, now, staging_room
+from sharpeyes.store.engine import first_load_journal, hold_staging, now, staging_room
 from sharpeyes.store.imports import CameraImports, Head, ImportResult, stamps
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 #: (cameras, rejects) of consecutive rows of one file.
 Parts = Iterable[tuple[pd.DataFrame, pd.DataFrame | None]]
 
+#: Parts that may wait at each stage of the import in parts (keyed rows, writes).
+AHEAD = 2
 #: The scratch folder is in ``/dev/shm`` when it has room for this much (bytes) three times over.
 _SCRATCH_BYTES = 1 << 28
 
@@ -56,6 +60,7 @@ def import_camera_parts(
         lambda conn: _import_parts(imports, conn, parts, source, file, file_sha256),
         file=file,
         dry_run=dry_run,
+        around=first_load_journal if imports.db.dialect == "sqlite" else None,
     )
 
 
@@ -96,23 +101,40 @@ def _import_parts(
 def _write_parts(
     conn: Connection, parts: Parts, source: str | None, constants: dict[str, Any]
 ) -> tuple[list[bulk.Batch], list[pd.DataFrame], int]:
-    """Each part's keyed rows made (this thread) and its new cameras named once in the part
-    written (the writer's thread): (keyed rows per part, the parts' rejects, input rows)."""
+    """Each part's keyed rows made (the keyer's thread) and its new cameras named once in the
+    part written (the writer's thread) while this thread has the reader validate the next parts
+    (at most :data:`AHEAD` parts waiting at each stage, so memory stays that of a few parts):
+    (keyed rows per part, the parts' rejects, input rows)."""
     writer = PartWriter(conn, constants)
-    batches: list[bulk.Batch] = []
+    keyer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-keys")
+    keyed: list[Future[bulk.Batch]] = []
     all_rejects: list[pd.DataFrame] = []
     rows = 0
+
+    def key_and_write(cameras: pd.DataFrame) -> bulk.Batch:
+        batch = bulk.keyed_batch(cameras, source=source)
+        once = np.flatnonzero(~batch.dup)
+        if len(once):
+            writer.wait(AHEAD)
+            writer.submit(bulk.arrow_rows(batch, once))
+        return batch
+
     try:
-        for cameras, refused in parts:  # the reader makes the next part while SQLite writes
+        # three stages at once, each part in file order: the reader validates part k + 2 (this
+        # thread), the keyer makes part k + 1's keyed rows and hashes, the writer writes part k
+        for cameras, refused in parts:
             rows += len(cameras)
             if refused is not None and len(refused):
                 all_rejects.append(refused)
-            batches.append(bulk.keyed_batch(cameras, source=source))
-            once = np.flatnonzero(~batches[-1].dup)
-            if len(once):
-                writer.submit(bulk.arrow_rows(batches[-1], once))
+            if len(keyed) >= AHEAD:
+                keyed[-AHEAD].result()  # raises a failure of an earlier part
+            keyed.append(keyer.submit(key_and_write, cameras))
+        batches = [done.result() for done in keyed]
         writer.finish()
     finally:
+        for later in keyed:
+            later.cancel()
+        keyer.shutdown(wait=True)
         writer.close()
     return batches, all_rejects, rows
 
@@ -159,12 +181,21 @@ class PartWriter:
             )
             return
         path = self.folder / f"{alias}.db"
-        bulk._stage(path, table)
+        same = constant_texts(table)  # one value in every row: a literal, not staged per row
+        staged = table.drop_columns(list(same)) if same else table
+        bulk._stage(path, staged)
+        names = ", ".join([*staged.column_names, *same, self.tail])
+        values = ", ".join([*staged.column_names, *same.values(), self.values])
         self.raw.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
         self.raw.execute(
-            f"INSERT INTO cameras ({names}, {self.tail}) SELECT {names}, {self.values} "
+            f"INSERT INTO cameras ({names}) SELECT {values} "
             f"FROM {alias}.stage WHERE true ORDER BY rowid {upsert}"
         )
+
+    def wait(self, pending: int) -> None:
+        """Wait until at most ``pending`` parts are queued or being written (raises a failure)."""
+        if len(self.pending) >= pending:
+            self.pending[-pending].result()
 
     def finish(self) -> None:
         """Wait for every part; raises the first part's failure."""
@@ -178,14 +209,37 @@ class PartWriter:
         self.pool.shutdown(wait=True)
 
 
+def constant_texts(table: pa.Table) -> dict[str, str]:
+    """The text columns of ``table`` (``device_id`` aside) that hold one value in every row, as
+    SQL literals by column name (a registry's source, its management unit, …)."""
+    same: dict[str, str] = {}
+    if table.num_rows == 0:
+        return same
+    for name in table.column_names:
+        column = table.column(name)
+        if name == "device_id" or not pa.types.is_large_string(column.type):
+            continue
+        if column.null_count:
+            continue
+        first = column[0].as_py()
+        if "\x00" in first or not pc.all(pc.equal(column, first)).as_py():
+            continue
+        same[name] = bulk._literal(first)
+    return same
+
+
 def joined(batches: list[bulk.Batch]) -> bulk.Batch:
     """The keyed rows of several parts as one import's (IDs named more than once told over all)."""
     if len(batches) == 1:
         return batches[0]
     frame = pd.concat([b.frame for b in batches], ignore_index=True)
-    dup = frame["device_id"].duplicated(keep=False).to_numpy(dtype=bool)
+    given = [b.id_hashes for b in batches if b.id_hashes is not None]
+    id_hashes = np.concatenate(given) if len(given) == len(batches) else None
+    ids = bulk._arrow(frame["device_id"])
+    dup = duplicated(ids, id_hashes)  # told by the IDs' hashes, then exactly
     keyless = pd.concat([b.keyless for b in batches], ignore_index=True)
-    return bulk.Batch(frame, np.concatenate([b.hashes for b in batches]), dup, keyless)
+    hashes = np.concatenate([b.hashes for b in batches])
+    return bulk.Batch(frame, hashes, dup, keyless, id_hashes)
 
 
 def repeated_ids(batches: list[bulk.Batch], whole: bulk.Batch) -> list[str]:

@@ -95,3 +95,10 @@ def test_nested_sectors_are_counted_once() -> None:
     got = _hex_coverage(twice, hexes)[0]
     assert got == pytest.approx(shapely.area(big[0]), rel=1e-12)
     assert got < shapely.area(big[0]) + shapely.area(inner[0]) * 0.5
+
+
+def test_cells_no_sector_meets_are_uncovered() -> None:
+    """A county task may hold cells far from every sector (a neighbour's cameras only)."""
+    hexes = _hexagons(2, 2)
+    far = sector_polygons(*(np.array([v]) for v in (5000.0, 5000.0, 0.0, 360.0, 50.0)))
+    assert _hex_coverage(far, hexes).tolist() == [0.0] * 4
