@@ -96,7 +96,7 @@ def _strtree_villages(city: Any) -> np.ndarray:
 def naive(sectors: np.ndarray, villages: np.ndarray) -> np.ndarray:
     """One unary_union of all sectors, then the overlay with every village."""
     union = shapely.union_all(sectors)
-    return shapely.area(shapely.intersection(union, villages))
+    return np.asarray(shapely.area(shapely.intersection(union, villages)))
 
 
 def per_village(sectors: np.ndarray, villages: np.ndarray) -> np.ndarray:
@@ -146,7 +146,7 @@ def province_county(sizes: list[int]) -> None:
         cpu = {}
         for area in ("exact", "fast"):
             start = _cpu_seconds()
-            partial_counts(county, area=area)  # type: ignore[arg-type]
+            partial_counts(county, area=area)
             cpu[area] = _cpu_seconds() - start
         print(
             f"{len(cams):>9,} cameras, {len(county.leaves)} leaves: exact {cpu['exact']:6.1f} CPU-s "
@@ -213,17 +213,28 @@ def main() -> None:
         f"cameras in the villages alone {base_s:.1f} s)"
     )
     exact_s, exact = _timed(
-        lambda: kpis_by_unit(None, city.units, inputs=inputs, area="exact", workers=args.workers),
+        lambda: kpis_by_unit(
+            None,  # type: ignore[arg-type]  # the cameras are in ``inputs``
+            city.units,
+            inputs=inputs,
+            area="exact",
+            workers=args.workers,
+        ),
         repeat,
         "exact",
-    )  # type: ignore[arg-type]
+    )
     fast_s, fast = _timed(
         lambda: kpis_by_unit(
-            None, city.units, inputs=inputs, area="fast", cell_m=args.cell, workers=args.workers
+            None,  # type: ignore[arg-type]  # the cameras are in ``inputs``
+            city.units,
+            inputs=inputs,
+            area="fast",
+            cell_m=args.cell,
+            workers=args.workers,
         ),
         repeat,
         "fast",
-    )  # type: ignore[arg-type]
+    )
     vil = (exact["level"] == "village").to_numpy()
     diff_pp = (
         np.abs(
@@ -294,8 +305,7 @@ def main() -> None:
         last = (size, t_naive)
         if t_naive > args.naive_budget:
             break
-        size *= 3 if str(size).startswith("1") else 10 / 3
-        size = int(round(size, -3))
+        size = int(round(size * (3 if str(size).startswith("1") else 10 / 3), -3))
     if last:
         print(
             f"naive method finished at most {last[0]:,} cameras here ({last[1]:.1f} s); at {args.cameras:,} "
