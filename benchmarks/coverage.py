@@ -212,29 +212,20 @@ def main() -> None:
         f"CPU {CPU['prepare']:.1f} s   goal ≤ 2 s   (baseline: plain STRtree query of the "
         f"cameras in the villages alone {base_s:.1f} s)"
     )
-    exact_s, exact = _timed(
-        lambda: kpis_by_unit(
-            None,  # type: ignore[arg-type]  # the cameras are in ``inputs``
+
+    def every_kpi(area: str, **options: Any) -> Any:
+        """Every KPI of the city from the prepared inputs (the cameras are in ``inputs``)."""
+        return kpis_by_unit(
+            None,  # type: ignore[arg-type]
             city.units,
             inputs=inputs,
-            area="exact",
+            area=area,  # type: ignore[arg-type]
             workers=args.workers,
-        ),
-        repeat,
-        "exact",
-    )
-    fast_s, fast = _timed(
-        lambda: kpis_by_unit(
-            None,  # type: ignore[arg-type]  # the cameras are in ``inputs``
-            city.units,
-            inputs=inputs,
-            area="fast",
-            cell_m=args.cell,
-            workers=args.workers,
-        ),
-        repeat,
-        "fast",
-    )
+            **options,
+        )
+
+    exact_s, exact = _timed(lambda: every_kpi("exact"), repeat, "exact")
+    fast_s, fast = _timed(lambda: every_kpi("fast", cell_m=args.cell), repeat, "fast")
     vil = (exact["level"] == "village").to_numpy()
     diff_pp = (
         np.abs(

@@ -6,11 +6,7 @@ come back exactly (quotes included)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +16,7 @@ import pytest
 
 from sharpeyes.store import Store, bulk
 from sharpeyes.store.part_writes import constant_texts, import_camera_parts
+from tests.store._child import killed_half_way
 from tests.store.test_bulk import _assert_same, _registry, _state
 
 UNIT = "O'Brien 公安分局 ''"
@@ -128,27 +125,8 @@ def test_a_first_load_killed_half_way_leaves_the_store_as_it_was(tmp_path: Path)
     db = tmp_path / "killed.db"
     url = f"sqlite:///{db}"
     Store.open(url).close()  # created and migrated: an empty store
-    script = tmp_path / "child.py"
-    script.write_text(CHILD, encoding="utf-8")
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    child = subprocess.Popen(
-        [sys.executable, str(script), url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=root,
-    )
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        assert "rows written" in line, child.stderr.read() if child.stderr else ""
+    with killed_half_way(CHILD, url, tmp_path):
         assert Path(f"{db}-journal").exists()  # killed inside the rollback-journal load
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
 
     reopened = Store.open(url)
     assert len(reopened.cameras()) == 0

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pandas as pd
 
 from sharpeyes.store import Store
+from tests.store._child import killed_half_way
 from tests.store._frames import camera_frame
 
 CHILD = textwrap.dedent(
@@ -40,26 +37,8 @@ def test_killed_import_leaves_store_unchanged(store_url: str, tmp_path: Path) ->
     store.import_cameras(camera_frame(10), None, source="a", file="a.csv")
     cameras_before = store.cameras(include_credentials=True)
     changes_before = store.changes()
-    script = tmp_path / "child.py"
-    script.write_text(CHILD, encoding="utf-8")
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    child = subprocess.Popen(
-        [sys.executable, str(script), store_url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=root,
-    )
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        assert "rows written" in line, child.stderr.read() if child.stderr else ""
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
+    with killed_half_way(CHILD, store_url, tmp_path):
+        pass
 
     store.close()
     reopened = Store.open(store_url)
