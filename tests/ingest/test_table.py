@@ -437,3 +437,18 @@ def test_degrees_minutes_seconds_are_read_strictly(make_csv: MakeCsv) -> None:
         assert row["lat"] == pytest.approx(42 + 17 / 60 + 6 / 3600)
     assert "21120200001320000002" not in by_id.index
     assert len(rejects) == 1
+
+
+def test_a_blank_line_past_the_first_64_kib_keeps_row_numbers(tmp_path: Path) -> None:
+    # the fast parse looks for blank lines only in the first 64 KiB of an unquoted file; past that a
+    # blank line must still fail the fast parse (not be skipped), so the rows after it keep their numbers
+    rows = [camera_row(i) for i in range(520)]
+    rows[501] = camera_row(501, 经度=999.0)  # refused: longitude out of range
+    lines = write_csv(tmp_path / "g.csv", rows).read_text(encoding="utf-8").splitlines()
+    assert '"' not in "\n".join(lines) and len("\n".join(lines[:500]).encode()) > 1 << 16
+    text = "\n".join([*lines[:501], "", *lines[501:]]) + "\n"
+    path = tmp_path / "late_blank.csv"
+    path.write_text(text, encoding="utf-8")
+    cameras, rejects = cameras_from_table(path)
+    assert list(rejects.row) == [504]  # header, 500 rows, the blank line, row 500, then row 501
+    assert len(cameras) == 519
