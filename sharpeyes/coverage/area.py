@@ -196,11 +196,11 @@ def covered_area_exact_subsets(
         edge = inside[a] & inside[b]
         labels, sizes = _components(int(inside.sum()), pos[a[edge]], pos[b[edge]])
         found.append((np.flatnonzero(inside), labels, sizes))
-    # what every subset needs of each sector, once; Clipper paths of the sectors in some union
-    in_union = [m[s[lab] > 1] for m, lab, s in found]
-    sl = _SectorLeaves(
-        polys[idx], (leaf_arr, leaf_tree), (si, li), np.unique(np.concatenate(in_union))
-    )
+    # what every subset needs of each sector, once: Clipper paths of the sectors in some union,
+    # the leaf pieces of the sectors lone in some subset
+    in_union = np.unique(np.concatenate([m[s[lab] > 1] for m, lab, s in found]))
+    lone = np.unique(np.concatenate([m[s[lab] == 1] for m, lab, s in found]))
+    sl = _SectorLeaves(polys[idx], (leaf_arr, leaf_tree), (si, li), (in_union, lone))
     for k, (members, labels, sizes) in enumerate(found):
         if len(members):
             outs[k] = _credit_groups(sl, members, labels, sizes)
@@ -224,7 +224,8 @@ def nested_pairs(
 class _SectorLeaves:
     """Each sector's relation to the (prepared) leaves, shared by the subsets of one call: the
     leaf that covers it (``home``, -1 when none does), its area, and for the others the area of
-    each of its intersections with a leaf (``cross_sector``, ``cross_leaf``, ``cross_m2``); and
+    each of its intersections with a leaf (``cross_sector``, ``cross_leaf``, ``cross_m2``; only
+    of the sectors that are lone in some subset: a group's union is intersected instead); and
     the sectors as Clipper paths for the unions."""
 
     def __init__(
@@ -232,10 +233,11 @@ class _SectorLeaves:
         polys: NDArray[np.object_],
         leaves: tuple[NDArray[np.object_], shapely.STRtree],
         pairs: tuple[NDArray[np.int64], NDArray[np.int64]],
-        in_union: NDArray[np.int64],
+        used: tuple[NDArray[np.int64], NDArray[np.int64]],
     ) -> None:
-        """``pairs``: (sector, leaf) of every pair of touching bounding boxes; ``in_union``: the
-        sectors that some union takes."""
+        """``pairs``: (sector, leaf) of every pair of touching bounding boxes; ``used``: the
+        sectors that some union takes, and those lone (in no union) in some subset."""
+        in_union, lone = used
         leaf_arr, self.leaf_tree = leaves
         self.leaf_arr = leaf_arr
         # one offset for the call: its groups are fixed by its sectors (a county partition)
@@ -245,7 +247,9 @@ class _SectorLeaves:
         whole = shapely.covers(leaf_arr[li], polys[si])
         self.home = np.full(len(polys), -1, dtype=np.int64)
         self.home[si[whole]] = li[whole]
-        cross = self.home[si] < 0
+        is_lone = np.zeros(len(polys), dtype=bool)
+        is_lone[lone] = True
+        cross = (self.home[si] < 0) & is_lone[si]
         cross[cross] = shapely.intersects(leaf_arr[li[cross]], polys[si[cross]])
         self.cross_sector, self.cross_leaf = si[cross], li[cross]
         self.cross_m2 = shapely.area(
