@@ -31,7 +31,7 @@ def _properties(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
         return [{} for _ in range(len(frame))]
     plain = table.astype(object)
     plain = plain.where(table.notna(), None)
-    records: list[dict[str, Any]] = plain.to_dict(orient="records")
+    records: list[dict[str, Any]] = plain.to_dict(orient="records")  # type: ignore[assignment]
     return records
 
 
