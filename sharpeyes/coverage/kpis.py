@@ -61,9 +61,7 @@ import pyproj
 
 from sharpeyes.coverage.counts import (
     Partition,
-    build_partition,
     county_partitions,
-    county_plans,
     partial_counts,
 )
 from sharpeyes.coverage.inputs import (
@@ -365,17 +363,16 @@ def _counts_of_partitions(
     inputs: CoverageInputs, kwargs: dict[str, Any], *, workers: int, dask_client: Any
 ) -> pd.DataFrame:
     """Counts of every county partition, on a dask cluster, a process pool or here; concatenated."""
-    plans = county_plans(inputs)
+    parts = county_partitions(inputs)
     # biggest partitions first, so that workers finish together
-    plans.sort(key=lambda p: -p.size)
+    parts.sort(key=lambda p: -(len(p.covering) + len(p.cameras)))
     if dask_client is not None:
-        parts = [build_partition(inputs, p) for p in plans]
         futures = dask_client.map(_run_partition, parts, **kwargs, pure=False)
         results = dask_client.gather(futures)
-    elif workers > 1 and (len(plans) > 1 or kwargs.get("area") == "exact"):
-        results = counts_on_pool(inputs, plans, kwargs, workers)
+    elif workers > 1 and (len(parts) > 1 or kwargs.get("area") == "exact"):
+        results = counts_on_pool(parts, kwargs, workers)
     else:
-        results = [partial_counts(build_partition(inputs, p), **kwargs) for p in plans]
+        results = [partial_counts(p, **kwargs) for p in parts]
     frames = [r for r in results if len(r)]
     if not frames:
         return pd.DataFrame(columns=["unit_code", "point_class"])

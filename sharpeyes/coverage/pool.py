@@ -5,10 +5,9 @@ Each partition's covered areas are tasks of their own — for exact areas one ta
 and one for the classes, for the raster one task for every class (one pass marks them all) — and
 its counts a last task once its areas are in, largest partition first: seven equal counties on two
 processes no longer leave one idle for a whole county. Where processes fork, the workers inherit
-the prepared inputs and the partitions' row numbers (:class:`~sharpeyes.coverage.counts.PartitionPlan`)
-and build each partition themselves, in parallel, once per process; elsewhere the partitions are
-built here and sent. The figures are those of :func:`~sharpeyes.coverage.counts.partial_counts` on
-the whole partition in one process (the same unions, rasters and sums, in the same order).
+the partitions and get only their numbers (no frame is pickled on the way there); elsewhere they
+are sent. The figures are those of :func:`~sharpeyes.coverage.counts.partial_counts` on the whole
+partition in one process (the same unions, rasters and sums, in the same order).
 """
 
 from __future__ import annotations
@@ -21,28 +20,20 @@ import pandas as pd
 
 from sharpeyes.coverage.counts import (
     Partition,
-    PartitionPlan,
-    build_partition,
     exact_area_classes,
     partial_counts,
     raster_area_classes,
 )
-from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
+from sharpeyes.coverage.inputs import CLASSES
 
 __all__ = ["counts_on_pool"]
 
-#: What a forked pool works on: the workers inherit it, only partition numbers are sent.
-_FORKED: dict[str, Any] = {}
-#: Partitions a forked worker has built (by number), kept for the partition's later tasks.
-_BUILT: dict[int, Partition] = {}
+#: The partitions a forked pool works on: the workers inherit them, only their numbers are sent.
+_FORKED: list[Partition] = []
 
 
 def _part_of(part: Partition | int) -> Partition:
-    if not isinstance(part, int):
-        return part
-    if part not in _BUILT:
-        _BUILT[part] = build_partition(_FORKED["inputs"], _FORKED["plans"][part])
-    return _BUILT[part]
+    return _FORKED[part] if isinstance(part, int) else part
 
 
 def _area_task(part: Partition | int, classes: tuple[int | None, ...], kwargs: Any) -> Any:
@@ -59,7 +50,7 @@ def _count_task(part: Partition | int, covered: Any, **kwargs: Any) -> pd.DataFr
 
 
 def _area_tasks(
-    parts: list[PartitionPlan], inputs: CoverageInputs, kwargs: dict[str, Any]
+    parts: list[Partition], kwargs: dict[str, Any]
 ) -> list[tuple[int, int, tuple[int | None, ...]]]:
     """(size, partition number, classes) of every area task, largest first."""
     area = kwargs.get("area", "exact")
@@ -69,12 +60,11 @@ def _area_tasks(
     classes: list[tuple[int | None, ...]] = [(None,)]
     if area == "exact" and kwargs.get("area_by_class", True):
         classes.append(tuple(sorted(CLASSES, reverse=True)))
-    cpc_all = inputs.cameras["point_class"].to_numpy(dtype=int)
     tasks = []
-    for i, plan in enumerate(parts):
-        if plan.leaves is None or not plan.leaves.any():
+    for i, part in enumerate(parts):
+        if not len(part.leaves):
             continue
-        cpc = cpc_all[plan.covering]
+        cpc = part.covering["point_class"].to_numpy(dtype=int)
         for cls in classes:
             wanted = [c for c in cls if c is not None]
             size = len(cpc) if cls[0] is None else int(np.isin(cpc, wanted).sum())
@@ -84,25 +74,23 @@ def _area_tasks(
 
 
 def counts_on_pool(
-    inputs: CoverageInputs, plans: list[PartitionPlan], kwargs: dict[str, Any], workers: int
+    parts: list[Partition], kwargs: dict[str, Any], workers: int
 ) -> list[pd.DataFrame]:
-    """:func:`~sharpeyes.coverage.counts.partial_counts` of every plan's partition (``kwargs``),
-    on ``workers`` processes, in the order of ``plans``."""
+    """:func:`~sharpeyes.coverage.counts.partial_counts` of every partition (``kwargs``), on
+    ``workers`` processes, in the order of ``parts``."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    tasks = _area_tasks(plans, inputs, kwargs)
+    global _FORKED
+    tasks = _area_tasks(parts, kwargs)
     forked = "fork" in multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork") if forked else None
-    key: list[Any] = (
-        list(range(len(plans))) if forked else [build_partition(inputs, p) for p in plans]
-    )
-    if forked:
-        _FORKED.update(inputs=inputs, plans=plans)
+    key: list[Any] = list(range(len(parts))) if forked else list(parts)
+    _FORKED = parts if forked else []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            waiting = {i: sum(1 for t in tasks if t[1] == i) for i in range(len(plans))}
-            covered: dict[int, dict[int | None, Any]] = {i: {} for i in range(len(plans))}
+            waiting = {i: sum(1 for t in tasks if t[1] == i) for i in range(len(parts))}
+            covered: dict[int, dict[int | None, Any]] = {i: {} for i in range(len(parts))}
             counts: dict[int, Future[pd.DataFrame]] = {
                 i: pool.submit(_count_task, key[i], None, **kwargs)
                 for i, n in waiting.items()
@@ -115,6 +103,6 @@ def counts_on_pool(
                 waiting[i] -= 1
                 if waiting[i] == 0:
                     counts[i] = pool.submit(_count_task, key[i], covered[i], **kwargs)
-            return [counts[i].result() for i in range(len(plans))]
+            return [counts[i].result() for i in range(len(parts))]
     finally:
-        _FORKED.clear()
+        _FORKED = []
