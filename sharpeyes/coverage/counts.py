@@ -543,7 +543,8 @@ def partial_counts(
 
     Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
     communities, communities_covered, area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
-    ``covered``: the covered m² per leaf already computed (:func:`exact_area_classes`), by class.
+    ``covered``: the covered m² per leaf already computed (:func:`exact_area_classes`,
+    :func:`raster_area_classes`), by class.
     """
     frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)
     # with exact areas given, places and roads need the networked cameras' sectors only (the same
