@@ -63,6 +63,7 @@ from sharpeyes.store.network_reads import (
     device_parents,
     existing_devices,
     has_parent_ids,
+    padded_devices,
 )
 
 __all__ = ["NetworkTask", "StoreParents", "check_store", "county_part", "county_slices"]
@@ -157,7 +158,8 @@ def check_store(
     for the same inventory, without a row per camera."""
     table = bitrates or BitrateTable()
     db = store.db
-    skeleton = network_skeleton(nodes, links, existing_devices(db, lookup_ids(nodes, links)))
+    found = existing_devices(db, lookup_ids(nodes, links))
+    skeleton = network_skeleton(nodes, links, found, padded=padded_devices(db))
     with_parents = has_parent_ids(db)
     url = store.engine.url.render_as_string(hide_password=False) if client is not None else ""
     with task_store_url(url) if client is not None else contextlib.nullcontext(url) as task_url:

@@ -32,9 +32,12 @@ __all__ = [
     "existing_devices",
     "has_parent_ids",
     "network_cameras",
+    "padded_devices",
 ]
 
 _BLOCK_ROWS: Final = 200_000
+#: The characters ``str.strip()`` takes off (the network checks strip device IDs so).
+_WHITESPACE: Final = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 _TEXT: Final = ("device_id", "admin_code", "uplink", "parent_id")
 _CATEGORICAL: Final = ("admin_code", "uplink", "parent_id")
 _TYPES: Final = {
@@ -414,3 +417,24 @@ def has_parent_ids(db: Any) -> bool:
     )
     with db.read() as conn:
         return conn.execute(stmt).first() is not None
+
+
+def padded_devices(db: Any) -> pd.DataFrame:
+    """``camera_id, device_id`` of the rows whose device ID has surrounding whitespace, and of
+    the rows whose ID is one of theirs stripped (store order): every row that can repeat another
+    row's ID once stripped (``UNIQUE(device_id)`` holds IDs as written). One pass over the
+    ``device_id`` index, then a query per 1,000 stripped IDs."""
+    cam = s.cameras
+    trim = sa.func.btrim if db.dialect == "postgresql" else sa.func.trim
+    stmt = sa.select(cam.c.camera_id, cam.c.device_id).where(
+        cam.c.device_id != trim(cam.c.device_id, sa.literal(_WHITESPACE))
+    )
+    with db.read() as conn:
+        rows = [(int(i), str(d)) for i, d in conn.execute(stmt)]
+        stripped = list(dict.fromkeys(d.strip() for _, d in rows if d.strip()))
+        for start in range(0, len(stripped), 1000):
+            chunk = stripped[start : start + 1000]
+            exact = sa.select(cam.c.camera_id, cam.c.device_id).where(cam.c.device_id.in_(chunk))
+            rows.extend((int(i), str(d)) for i, d in conn.execute(exact))
+    frame = pd.DataFrame(rows, columns=["camera_id", "device_id"]).astype({"camera_id": np.int64})
+    return frame.sort_values("camera_id", kind="stable").reset_index(drop=True)
