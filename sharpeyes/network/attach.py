@@ -456,14 +456,14 @@ def camera_table(
 
 
 def class_and_unit(table: pd.DataFrame) -> pd.DataFrame:
-    """``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` or the ID) into
-    ``table`` (the camera table's last step, also run on each block of a streamed inventory)."""
+    """``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` stripped, as the
+    report reads it, or the ID) into ``table`` (the camera table's last step, also run on each block of a streamed inventory)."""
     table["point_class"] = table["point_class"].fillna(0).astype("int64")
     table.loc[~table["point_class"].isin(CLASS_KEYS), "point_class"] = 0
     if isinstance(table["admin_code"].dtype, pd.CategoricalDtype):
         table["unit"] = lean_county(table["admin_code"], table["device_id"])
         return table
-    admin = table["admin_code"].astype("string").str[:6]
+    admin = table["admin_code"].astype("string").str.strip().str[:6]
     admin = admin.where(admin.str.len() == 6)
     missing = admin.isna()
     if missing.any():

@@ -390,20 +390,38 @@ def existing_devices(db: Any, device_ids: Sequence[str]) -> list[str]:
     return found
 
 
-def device_parents(db: Any, device_ids: Sequence[str]) -> dict[str, str]:
+def device_parents(
+    db: Any, device_ids: Sequence[str], *, padded: pd.DataFrame | None = None
+) -> dict[str, str]:
     """The GB/T 28181 ``parent_id`` (stripped; blanks left out) of each of ``device_ids`` the
-    inventory holds, a query per 1,000."""
+    inventory holds, a query per 1,000. ``padded`` (:func:`padded_devices`): the stored IDs with
+    surrounding whitespace are looked up too, and of the rows of one ID once stripped the first
+    (store order) decides, as the checks on a frame read it."""
     cam = s.cameras
-    out: dict[str, str] = {}
     ids = list(dict.fromkeys(str(d) for d in device_ids))
+    if padded is not None and len(padded):
+        wanted = set(ids)
+        ids += [
+            d for d in padded["device_id"].astype(str) if d != d.strip() and d.strip() in wanted
+        ]
+    rows: list[tuple[int, str, Any]] = []
     with db.read() as conn:
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
-            stmt = sa.select(cam.c.device_id, cam.c.parent_id).where(cam.c.device_id.in_(chunk))
-            for device, parent in conn.execute(stmt):
-                text = "" if parent is None else str(parent).strip()
-                if text:
-                    out.setdefault(str(device).strip(), text)
+            stmt = sa.select(cam.c.camera_id, cam.c.device_id, cam.c.parent_id).where(
+                cam.c.device_id.in_(chunk)
+            )
+            rows.extend((int(i), str(d), p) for i, d, p in conn.execute(stmt))
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    for _, device, parent in sorted(rows, key=lambda r: r[0]):
+        key = device.strip()
+        if key in seen:
+            continue
+        seen.add(key)
+        text = "" if parent is None else str(parent).strip()
+        if text:
+            out[key] = text
     return out
 
 

@@ -20,7 +20,7 @@ from sharpeyes.model.columns import empty_cameras
 from sharpeyes.network import check_network
 from sharpeyes.store import Store
 from tests.coverage.conftest import client as client  # the LocalCluster fixture
-from tests.network.test_store_path import SPEC, _seeded, _sheets
+from tests.network.test_store_path import NVR, SPEC, _seeded, _sheets
 
 LINKED = "21010200001329000005"  # a camera of test_store_path's links file
 
@@ -34,9 +34,17 @@ def _set_id(store: Store, camera_id: int, device_id: str) -> None:
 
 
 def _padded(url: str) -> tuple[Store, list[str]]:
-    """The seeded store with three padded IDs: a later row repeating an earlier one of another
-    county, an earlier padded row repeated by a later plain one, and a linked camera padded."""
+    """The seeded store with four padded IDs: a later row repeating an earlier one of another
+    county, an earlier padded row repeated by a later plain one, a linked camera padded, and the
+    recorder two cameras name as their parent, padded, on the platform (its chain reaches it)."""
     store = _seeded(url)
+    nodes, _ = store.network()
+    platform = str(nodes.loc[nodes["kind"] == "platform", "node_id"].iloc[0])
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE cameras SET device_id = :d, parent_id = :p WHERE device_id = :n"),
+            {"d": f" {NVR}", "p": platform, "n": NVR},
+        )
     frame = store.cameras()
     ids = frame["device_id"].astype(str).tolist()
     with store.engine.connect() as conn:
@@ -64,6 +72,11 @@ def test_padded_ids_are_one_camera_on_both_paths(store_url: str, tmp_path: Path)
     assert str(problem[0]["reason"]).startswith("2 inventory row(s)")
     linked = [p for p in document["problems"] if p["problem"] == "camera_not_in_inventory"]
     assert all(LINKED not in str(p["reason"]) for p in linked)  # found, stripped, on both paths
+    units = {r["unit"] for r in document["networking_rates"]}
+    assert "21010" not in units  # " 210102" (a stray space) is county 210102, as in the report
+    chained = check_network(nodes, links, store.cameras()).reach
+    behind = chained[chained["attach"].astype(str) == NVR]
+    assert len(behind) == 2 and behind["has_path"].all()  # the padded recorder's parent read
 
 
 def test_padded_ids_on_dask(store_url: str, client: Any, tmp_path: Path) -> None:
