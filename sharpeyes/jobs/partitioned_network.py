@@ -83,8 +83,8 @@ class StoreParents(Mapping[str, str]):
 
     def __getitem__(self, device: str) -> str:
         if device not in self._known:
-            found = device_parents(self._db, [device], padded=self._padded)
-            self._known[device] = found.get(device)
+            read = device_parents(self._db, [device], padded=self._padded)
+            self._known[device] = read.get(device)
         found = self._known[device]
         if found is None:
             raise KeyError(device)
