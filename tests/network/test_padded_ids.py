@@ -55,6 +55,11 @@ def _padded(url: str) -> tuple[Store, list[str]]:
     _set_id(store, camera_id[other], f" {first} ")  # later row, other county: left out
     _set_id(store, camera_id[ids[1]], f"\t{ids[2]}  ")  # earlier padded row: kept
     _set_id(store, camera_id[LINKED], f"{LINKED} ")  # a camera the links file names, padded
+    with store.engine.begin() as conn:  # and without a position (its access link is overloaded)
+        conn.execute(
+            sa.text("UPDATE cameras SET lon = NULL, lat = NULL WHERE camera_id = :i"),
+            {"i": camera_id[LINKED]},
+        )
     return store, [ids[2], first]  # the rows left out, in store order
 
 
@@ -107,3 +112,21 @@ def test_frame_keeps_the_first_row_of_an_id() -> None:
     assert document["path_but_not_networked"] == []  # its "not networked" flag is not read
     codes = [p["problem"] for p in document["problems"]]
     assert codes.count("duplicate_camera") == 1
+
+
+def test_import_finds_a_padded_camera_a_link_names(sqlite_url: str, tmp_path: Path) -> None:
+    store = Store.open(sqlite_url)
+    rows = pd.DataFrame({"device_id": ["CAM-A"], "point_class": [1], "networked": [True]})
+    cameras = pd.concat([empty_cameras(), rows], ignore_index=True).astype({"point_class": "Int64"})
+    store.import_cameras(cameras, None, source="test", file=None)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE cameras SET device_id = ' CAM-A' WHERE device_id = 'CAM-A'"))
+    nodes, links = tmp_path / "nodes.csv", tmp_path / "links.csv"
+    nodes.write_text("node_id,kind\nP,platform\nA,access\n", encoding="utf-8")
+    links.write_text("a,b,capacity_mbps\nA,P,1000\nCAM-A,A,100\n", encoding="utf-8")
+    imported = jobs.import_topology(store, nodes, links)
+    assert imported["links"] == 2 and "unknown_node" not in imported["problem_counts"]
+    document = jobs.check(store)
+    assert document["summary"]["cameras"] == 1
+    assert document["summary"]["attached_by"].get("link") == 1
+    assert document == check_network(*store.network(), store.cameras()).document()
