@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from sharpeyes._errors import StoreError
-from sharpeyes.model.jsonable import dumps, loads
+from sharpeyes.model.jsonable import dumps_compact, loads
 from sharpeyes.store import schema as s
 from sharpeyes.store.engine import Database, insert_id, now
 
@@ -51,7 +51,7 @@ class Results:
     ) -> int:
         """Keep a JSON document (a report, the gaps, a plan, ...) under ``kind``, of ``period``
         (``YYYY-MM``, or ``None``); returns its id."""
-        return self.save_result_text(kind, dumps(document), period=period)
+        return self.save_result_text(kind, dumps_compact(document), period=period)
 
     def save_result_text(self, kind: str, text: str, *, period: str | None = None) -> int:
         """:meth:`save_result` of a document already written as JSON text by the package's rule
