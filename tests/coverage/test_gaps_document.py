@@ -3,6 +3,7 @@ back as the document of GeoJSON dicts it replaces: every feature, property and c
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import geopandas as gpd
@@ -16,10 +17,17 @@ from sharpeyes.model.jsonable import dumps, loads
 from tests.coverage.test_partitioned_lists import _odd_city
 
 
+def _geopandas_collection(frame: gpd.GeoDataFrame) -> Any:
+    """A layer as geopandas writes it (empty and missing geometries ``null``)."""
+    if len(frame) == 0:
+        return {"type": "FeatureCollection", "features": []}
+    return json.loads(frame.to_crs("EPSG:4326").to_json(na="null", drop_id=True))
+
+
 def _dict_document(gaps: Gaps, generated_at: str) -> Any:
-    """What the store kept before: the layers as GeoJSON dicts, through the package's rule."""
+    """What the store kept before: the layers as geopandas' GeoJSON, through the package's rule."""
     document = {
-        **gaps.to_feature_collections(),
+        **{name: _geopandas_collection(layer) for name, layer in gaps.layers().items()},
         "summary": gaps.summary(),
         "metric_crs": gaps.metric_crs,
         "h3_resolution": gaps.h3_resolution,
