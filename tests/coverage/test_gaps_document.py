@@ -12,7 +12,7 @@ import shapely
 
 from sharpeyes.coverage.gaps import Gaps
 from sharpeyes.jobs import coverage as jobs
-from sharpeyes.jobs.gaps_document import feature_collection_text, gaps_document_text
+from sharpeyes.jobs.gaps_document import gaps_document_text, layer_text
 from sharpeyes.model.jsonable import dumps, loads
 from tests.coverage.test_partitioned_lists import _odd_city
 
@@ -72,7 +72,7 @@ def test_a_layer_as_text_reads_back_as_geopandas_dicts() -> None:
         h3_resolution=9,
     )
     assert loads(gaps_document_text(gaps, generated_at="t")) == _dict_document(gaps, "t")
-    features = loads(feature_collection_text(layer))["features"]
+    features = loads(layer_text(layer))["features"]
     assert features[2]["geometry"] is None and features[3]["geometry"] is None
     assert features[1]["properties"]["length_m"] is None  # NaN
     assert features[2]["properties"]["length_m"] is None  # inf: never the invalid token
