@@ -43,6 +43,8 @@ def column_values(series: pd.Series) -> list[Any]:
         return list(series.to_numpy().tolist())
     if isinstance(series.dtype, np.dtype) and kind == "f":
         return [None if v != v else v for v in series.to_numpy().tolist()]
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):  # IDs, names
+        return list(series.astype(object).where(series.notna(), None).tolist())
     values = series.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
     return [_plain(v) for v in values.tolist()]
 
@@ -69,10 +71,17 @@ def _by_class(frame: pd.DataFrame) -> list[dict[str, int]]:
     present = [(k, c) for k, c in zip(_CLASS_NAMES, _CLASS_COLUMNS, strict=True) if c in frame]
     columns = [column_values(frame[c]) for _, c in present]
     keys = [k for k, _ in present]
+    if not present:
+        return [{} for _ in range(len(frame))]
+    if all(frame[c].dtype.kind in "iu" for _, c in present):  # Python ints already
+        return [
+            {k: v for k, v in zip(keys, row, strict=True) if v}
+            for row in zip(*columns, strict=True)
+        ]
     return [
         {k: int(v) for k, v in zip(keys, row, strict=True) if v}
         for row in zip(*columns, strict=True)
-    ] or [{} for _ in range(len(frame))]
+    ]
 
 
 def _ints(series: pd.Series) -> list[int]:
