@@ -101,13 +101,13 @@ class CameraTotals:
 
 
 def attached_by(via_counts: np.ndarray) -> dict[str, int]:
-    """The summary's ``attached_by``: camera rows per rule, as ``value_counts`` orders them."""
-    codes = np.repeat(np.arange(-1, 3, dtype=np.int8), np.asarray(via_counts, dtype=np.int64))
-    counts = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(list(VIA_RULES))))
+    """The summary's ``attached_by``: camera rows per rule, most first, ties in the rules' order
+    ("none" last) — the order ``value_counts`` of the cameras' rules gave, from the four counts
+    (no array of a row per camera)."""
+    counts = np.asarray(via_counts, dtype=np.int64)
+    by_rule = pd.Series(counts[[1, 2, 3, 0]], index=[*VIA_RULES, "none"])
     return {
-        ("none" if not isinstance(k, str) else k): int(v)
-        for k, v in counts.value_counts(dropna=False).items()
-        if v
+        str(k): int(v) for k, v in by_rule.sort_values(ascending=False, kind="stable").items() if v
     }
 
 

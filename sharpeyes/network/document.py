@@ -28,7 +28,14 @@ from sharpeyes.network.graph import CLASS_KEYS, subtree_sums
 if TYPE_CHECKING:
     from sharpeyes.network.check import NetworkCheck
 
-__all__ = ["column_values", "document_text", "layer_frames", "records"]
+__all__ = [
+    "column_values",
+    "document_parts",
+    "document_text",
+    "joined_text",
+    "layer_frames",
+    "records",
+]
 
 _CLASS_COLUMNS = [f"class_{c}" if c else "class_unknown" for c in CLASS_KEYS]
 _CLASS_NAMES = [str(c) if c else "unknown" for c in CLASS_KEYS]
@@ -152,17 +159,28 @@ def _records_part(check: NetworkCheck) -> dict[str, Any]:
     }
 
 
-def document_text(check: NetworkCheck, *, with_layers: bool = True) -> str:
-    """The report document's JSON text (compact, NaN ``null``): the records of
-    :func:`_records_part`, then with ``with_layers`` the ``layers`` written from
-    :func:`layer_frames`."""
-    head = dumps_compact(_records_part(check))
-    if not with_layers:
+def document_parts(check: NetworkCheck) -> tuple[dict[str, Any], dict[str, str]]:
+    """The document but its layers (Python values), and each layer's GeoJSON text."""
+    texts = {name: feature_collection_text(frame) for name, frame in layer_frames(check).items()}
+    return _records_part(check), texts
+
+
+def joined_text(records: dict[str, Any], layers: dict[str, str] | None) -> str:
+    """The document's JSON text from :func:`document_parts` (compact, NaN ``null``; ``layers``
+    last, left out when ``None``)."""
+    head = dumps_compact(records)
+    if layers is None:
         return head
-    layers = ",".join(
-        f'"{name}":{feature_collection_text(frame)}' for name, frame in layer_frames(check).items()
-    )
-    return f'{head[:-1]},"layers":{{{layers}}}}}'
+    joined = ",".join(f"{dumps_compact(name)}:{text}" for name, text in layers.items())
+    return f'{head[:-1]},"layers":{{{joined}}}}}'
+
+
+def document_text(check: NetworkCheck, *, with_layers: bool = True) -> str:
+    """The report document's JSON text: the records, then with ``with_layers`` the ``layers``
+    written from :func:`layer_frames`."""
+    if not with_layers:
+        return joined_text(_records_part(check), None)
+    return joined_text(*document_parts(check))
 
 
 class _Positions:
