@@ -127,7 +127,11 @@ def _write_parts(
         once = np.flatnonzero(written)
         if len(once):
             writer.wait(AHEAD)
-            writer.submit(bulk.arrow_rows(batch, once))
+            left = np.flatnonzero(~written)
+            if len(left) * 8 <= len(written):  # few left out: stage every row, skip them in SQL
+                writer.submit(bulk.arrow_rows(batch, np.arange(len(written))), skip=left)
+            else:
+                writer.submit(bulk.arrow_rows(batch, once))
         return batch, written
 
     try:
@@ -177,8 +181,10 @@ class PartWriter:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-parts")
         self.pending: list[Future[None]] = []
 
-    def submit(self, table: pa.Table) -> None:
-        """Queue one part's new cameras (a failure of an earlier part is raised here)."""
+    def submit(self, table: pa.Table, skip: np.ndarray | None = None) -> None:
+        """Queue one part's new cameras, less the rows at ``skip`` (0-based; few: the table is
+        staged whole, without a filter of every column, and they are left out in SQL). A
+        failure of an earlier part is raised here."""
         for done in self.pending:
             if done.done():
                 done.result()
@@ -190,9 +196,13 @@ class PartWriter:
             alias = f"sharpeyes_part_{len(self.pending)}"
             # detached (and the folder removed) when the transaction is over
             hold_staging(self.conn, alias, self.folder)
-        self.pending.append(self.pool.submit(self._write, table, alias))
+        elif skip is not None and len(skip):
+            keep = np.ones(table.num_rows, dtype=bool)
+            keep[skip] = False
+            table, skip = table.filter(pa.array(keep)), None
+        self.pending.append(self.pool.submit(self._write, table, alias, skip))
 
-    def _write(self, table: pa.Table, alias: str | None) -> None:
+    def _write(self, table: pa.Table, alias: str | None, skip: np.ndarray | None) -> None:
         names = ", ".join(table.column_names)
         upsert = "ON CONFLICT (device_id) DO NOTHING"
         if alias is None or self.folder is None:  # few rows: bound one by one
@@ -210,10 +220,16 @@ class PartWriter:
         bulk._stage(path, staged)
         names = ", ".join([*staged.column_names, *same, self.tail])
         values = ", ".join([*staged.column_names, *same.values(), self.values])
+        # the staged table's rowids are 1…n in the table's order
+        where = (
+            "true"
+            if skip is None or not len(skip)
+            else (f"rowid NOT IN ({', '.join(str(int(k) + 1) for k in skip)})")
+        )
         self.raw.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
         self.raw.execute(
             f"INSERT INTO cameras ({names}) SELECT {values} "
-            f"FROM {alias}.stage WHERE true ORDER BY rowid {upsert}"
+            f"FROM {alias}.stage WHERE {where} ORDER BY rowid {upsert}"
         )
 
     def wait(self, pending: int) -> None:
