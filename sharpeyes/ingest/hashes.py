@@ -69,12 +69,18 @@ def duplicated(arr: pa.ChunkedArray, hashes: np.ndarray | None = None) -> np.nda
         return np.zeros(0, dtype=bool)
     h = text_hashes(arr) if hashes is None else np.asarray(hashes, dtype=np.uint64)
     valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
-    ordered = np.sort(h[valid] if not valid.all() else h)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    if not len(repeated):
+    at = np.flatnonzero(valid) if not valid.all() else None
+    values = h if at is None else h[at]
+    order = np.argsort(values)  # the hashes in order: a repeat sits beside its twin
+    same = values[order][1:] == values[order][:-1]
+    if not same.any():
         return np.zeros(n, dtype=bool)
-    at = np.minimum(np.searchsorted(repeated, h), len(repeated) - 1)
-    candidates = np.flatnonzero(valid & (repeated[at] == h))
+    twin = np.zeros(len(values), dtype=bool)
+    twin[1:] |= same
+    twin[:-1] |= same
+    candidates = np.sort(order[twin])
+    if at is not None:
+        candidates = at[candidates]
     out = np.zeros(n, dtype=bool)
     out[candidates] = _exact_duplicated(arr.take(pa.array(candidates)))
     return out
