@@ -90,7 +90,7 @@ def _uncovered_villages(
 ) -> gpd.GeoDataFrame:
     cam = inputs.cameras
     net = cam["networked"].to_numpy(dtype=bool) & cam["point_class"].isin(village_classes)
-    seen = pd.unique(cam["village"][net].dropna().astype(str))
+    seen = np.asarray(pd.unique(cam["village"][net].dropna().astype(str)), dtype=object)
     # administrative villages only (村民委员会), as the KPI counts them: not communities, not virtual
     kinds = unit_village_kinds(units)
     is_village = obj_array(units["level"]) == "village"
@@ -145,6 +145,25 @@ def _uncovered_places(
     )
 
 
+def _meeting(
+    tree: shapely.STRtree, sectors: np.ndarray, roads: np.ndarray, piece_m: float = 250.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(road, sector) of every sector meeting a road (metric CRS), as ``tree.query(roads,
+    predicate="intersects")``: the candidates from the boxes of the roads' pieces of at most
+    ``piece_m``, grown by a metre (a long road's own box holds most of a county's sectors), then
+    the exact test, on the roads prepared as the tree's query prepares them."""
+    coords, owner = shapely.get_coordinates(shapely.segmentize(roads, piece_m), return_index=True)
+    same = owner[1:] == owner[:-1]  # consecutive vertices of one road: a piece of it
+    a, b, road = coords[:-1][same], coords[1:][same], owner[:-1][same]
+    low, high = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
+    bi, si = tree.query(shapely.box(low[:, 0], low[:, 1], high[:, 0], high[:, 1]))
+    pair = np.unique(road[bi].astype(np.int64) * len(sectors) + si)
+    ri, si = pair // len(sectors), pair % len(sectors)
+    shapely.prepare(roads)
+    hit = shapely.intersects(roads[ri], sectors[si])
+    return ri[hit], si[hit]
+
+
 def _uncovered_roads(
     inputs: CoverageInputs, min_length_m: float, all_sectors: np.ndarray
 ) -> gpd.GeoDataFrame:
@@ -160,8 +179,7 @@ def _uncovered_roads(
     geo = roads.geometry.to_numpy()
     rest = geo.copy()
     if len(sectors):
-        tree = shapely.STRtree(sectors)
-        ri, si = tree.query(geo, predicate="intersects")
+        ri, si = _meeting(shapely.STRtree(sectors), sectors, geo)
         # each road's sectors in camera order, whatever the tree: the same union for the same
         # cameras, so a county task (docs/coverage.md, "Scale") cuts the same stretches
         order = np.lexsort((si, ri))

@@ -23,7 +23,7 @@ from sharpeyes.coverage.inputs import CoverageInputs
 from sharpeyes.coverage.unions import clipped_union_areas
 from sharpeyes.model.columns import WGS84
 
-__all__ = ["CellTable", "cell_table", "cell_frame", "h3_grid", "sector_reach_m"]
+__all__ = ["CellTable", "cell_frame", "cell_table", "h3_grid", "sector_reach_m"]
 
 #: A sector polygon reaches at most this many times its range from its apex (the arc's vertices
 #: lie on a circle a little wider than the range, :func:`~sharpeyes.coverage.fov.sector_polygons`:
@@ -72,7 +72,10 @@ def cell_table(
     to_deg = pyproj.Transformer.from_crs(inputs.crs, WGS84, always_xy=True)
     lon, lat = to_deg.transform(cam["x"].to_numpy()[ok], cam["y"].to_numpy()[ok])
     cells = np.array(
-        [h3.latlng_to_cell(b, a, resolution) for a, b in zip(lon.tolist(), lat.tolist())],
+        [
+            h3.latlng_to_cell(b, a, resolution)
+            for a, b in zip(lon.tolist(), lat.tolist(), strict=True)
+        ],
         dtype=np.uint64,
     )
     networked = cam["networked"].to_numpy(dtype=bool)[ok]
