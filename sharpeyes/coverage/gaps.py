@@ -7,7 +7,6 @@ inputs and given in metres / m² / km²), ready for GeoJSON, GeoPackage or CSV (
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,8 @@ from sharpeyes.coverage.levels import UnitLevels, unit_levels
 from sharpeyes.coverage.units import unit_village_kinds
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.frames import obj_array
+from sharpeyes.model.geojson import feature_collection
+from sharpeyes.model.jsonable import dumps_compact
 from sharpeyes.model.sheets import write_csv
 
 __all__ = ["GAP_LAYERS", "Gaps", "find_gaps", "h3_grid", "write_gaps"]
@@ -78,11 +79,7 @@ class Gaps:
 
 
 def _feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:
-    if len(frame) == 0:
-        return {"type": "FeatureCollection", "features": []}
-    text = frame.to_crs(WGS84).to_json(na="null", drop_id=True, ensure_ascii=False)
-    document: dict[str, Any] = json.loads(text)
-    return document
+    return feature_collection(frame.to_crs(WGS84) if len(frame) else frame)
 
 
 def _uncovered_villages(
@@ -303,15 +300,15 @@ def write_gaps(gaps: Gaps, out: str | Path, *, fmt: str = "geojson") -> list[Pat
     stem = "gaps" if out.is_dir() else out.stem
     base.mkdir(parents=True, exist_ok=True)
     combined = base / f"{stem}.{fmt}" if out.is_dir() else out
+    collections = gaps.to_feature_collections() if fmt == "geojson" else {}
     if fmt == "geojson":
-        features = []
-        for name, layer in gaps.layers().items():
-            for feature in _feature_collection(layer)["features"]:
-                feature["properties"] = {"layer": name, **feature["properties"]}
-                features.append(feature)
+        features = [
+            {**feature, "properties": {"layer": name, **feature["properties"]}}
+            for name, collection in collections.items()
+            for feature in collection["features"]
+        ]
         combined.write_text(
-            json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-            encoding="utf-8",
+            dumps_compact({"type": "FeatureCollection", "features": features}), encoding="utf-8"
         )
     else:
         parts = []
@@ -325,9 +322,7 @@ def write_gaps(gaps: Gaps, out: str | Path, *, fmt: str = "geojson") -> list[Pat
     for name, layer in gaps.layers().items():
         if fmt == "geojson":
             path = base / f"{stem}_{name}.geojson"
-            path.write_text(
-                json.dumps(_feature_collection(layer), ensure_ascii=False), encoding="utf-8"
-            )
+            path.write_text(dumps_compact(collections[name]), encoding="utf-8")
         else:
             path = base / f"{stem}_{name}.csv"
             frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))

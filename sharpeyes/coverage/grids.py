@@ -121,7 +121,9 @@ def assign_grids(
             ],
             dtype=object,
         )
-        todo = np.flatnonzero((out == None) & np.isin(own, codes))  # noqa: E711
+        # a hash lookup: np.isin on text with None in it compares every pair
+        known_grid = pd.Series(own).isin(pd.Series(codes)).to_numpy(dtype=bool)
+        todo = np.flatnonzero((out == None) & known_grid)  # noqa: E711
         if len(todo):
             ok = fits(todo, own[todo])
             out[todo[ok]] = own[todo[ok]]

@@ -17,9 +17,10 @@ from pathlib import PurePath
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
-__all__ = ["dumps", "loads", "to_json"]
+__all__ = ["dumps", "dumps_compact", "loads", "to_json"]
 
 
 def to_json(value: Any) -> Any:
@@ -69,9 +70,29 @@ def loads(text: Any) -> Any:
     """The value of JSON ``text``; ``None`` for a missing value (None or NaN, as a frame holds it)."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
-    return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except (
+        orjson.JSONDecodeError
+    ):  # what orjson refuses and the standard library reads (big integers)
+        return json.loads(text)
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON text of ``to_json(value)``: UTF-8 characters kept, never ``NaN``/``Infinity``."""
     return json.dumps(to_json(value), ensure_ascii=False, allow_nan=False, indent=indent)
+
+
+def dumps_compact(value: Any) -> str:
+    """The same JSON as :func:`dumps`, without spaces, written by orjson: several times faster on the
+    large documents (a city's gap layers, a province's report) — one rule, the same values.
+
+    A document orjson cannot write as :func:`to_json` would (a key that is not text, an integer
+    beyond 64 bits) is written by the standard library instead.
+    """
+    try:
+        return orjson.dumps(value, default=to_json, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(
+            to_json(value), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )

@@ -14,7 +14,6 @@ call it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -27,6 +26,7 @@ from numpy.typing import NDArray
 from sharpeyes._errors import InputError
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import SOURCE_CRS, to_wgs84
+from sharpeyes.model.geojson import feature_collection
 from sharpeyes.model.jsonable import dumps
 from sharpeyes.model.labels import cell_value, header
 from sharpeyes.model.sheets import frames_to_xlsx, write_csv
@@ -410,7 +410,7 @@ def write_plan(result: PlanResult, out: str | Path, *, fmt: str | None = None) -
             path.unlink()  # a GeoPackage is a database: replace it, never add a second layer
         sites.to_file(path, driver="GPKG", layer=GPKG_LAYER)
     elif kind == "geojson":
-        doc = json.loads(result.sites.to_crs(WGS84).to_json(na="null", drop_id=True))
+        doc = feature_collection(result.sites.to_crs(WGS84))
         meta = result.document()
         doc["plan"] = {k: v for k, v in meta.items() if k != "sites"}
         path.write_text(dumps(doc), encoding="utf-8")

@@ -18,7 +18,6 @@ counts in the "before" figures and adds nothing to a plan.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from sharpeyes._errors import InputError
 from sharpeyes.coverage.fov import fov_sectors
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.crs import metric_crs
+from sharpeyes.model.geojson import feature_collection
 from sharpeyes.planning.candidates import generate_candidates, with_site_defaults
 from sharpeyes.planning.demand import coverage_figures, demand_items, merged_weights
 from sharpeyes.planning.matrix import coverage_matrix_from_radius, site_coverage_matrix
@@ -60,7 +60,7 @@ class PlanResult:
 
     def document(self) -> dict[str, Any]:
         """The plan as a JSON-ready dict (``sites`` as a GeoJSON FeatureCollection)."""
-        sites = json.loads(self.sites.to_crs(WGS84).to_json(na="null", drop_id=True))
+        sites = feature_collection(self.sites.to_crs(WGS84))
         return {
             "selected": self.sites["id"].tolist(),
             "covered_weight": self.covered_weight,

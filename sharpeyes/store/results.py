@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from sharpeyes.model.jsonable import dumps, loads
+from sharpeyes.model.jsonable import dumps_compact, loads
 from sharpeyes.store import schema as s
 from sharpeyes.store.engine import Database, insert_id, now
 
@@ -45,7 +45,7 @@ class Results:
     ) -> int:
         """Keep a JSON document (a report, the gaps, a plan, ...) under ``kind``, of ``period``
         (``YYYY-MM``, or ``None``); returns its id."""
-        text = dumps(document)
+        text = dumps_compact(document)
         values = {"kind": kind, "created_at": now(), "document": text, "period": period}
         with self.db.write() as conn:
             return insert_id(conn, s.results.insert().values(**values))

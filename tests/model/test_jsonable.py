@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from sharpeyes.model.jsonable import dumps, to_json
+from sharpeyes.model.jsonable import dumps, dumps_compact, to_json
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,22 @@ def test_any_nested_value_round_trips_with_non_finite_as_null(value: object) -> 
         return v
 
     assert json.loads(dumps(value)) == expected(value)
+
+
+def test_compact_json_holds_the_same_values_as_dumps() -> None:
+    value = {
+        "f": [1.5, float("nan"), np.float64(2.25), np.float64("inf")],
+        "i": [np.int64(3), 2**40],
+        "ts": pd.Timestamp("2026-12-01 02:03:04"),
+        "set": {"b", "a"},
+        "geom": Point(123.8, 42.3),
+        "名称": "铁岭",
+    }
+    assert json.loads(dumps_compact(value)) == json.loads(dumps(value))
+    assert ", " not in dumps_compact(value) and "铁岭" in dumps_compact(value)
+
+
+def test_compact_json_falls_back_for_what_orjson_cannot_write_alike() -> None:
+    # keys that are not text, an integer beyond 64 bits: the standard library writes them
+    for value in ({7: "x", None: 1}, {"big": 2**70}):
+        assert json.loads(dumps_compact(value)) == json.loads(dumps(value))
