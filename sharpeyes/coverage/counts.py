@@ -22,11 +22,15 @@ from sharpeyes.model.frames import obj_array
 
 __all__ = [
     "Partition",
+    "PartitionPlan",
+    "build_partition",
     "camera_sectors",
     "county_partitions",
+    "county_plans",
     "exact_area_classes",
     "partial_counts",
     "places_covered",
+    "raster_area_classes",
 ]
 
 
@@ -49,9 +53,28 @@ class Partition:
     road_classes: list[str]
 
 
-def county_partitions(inputs: CoverageInputs) -> list[Partition]:
-    """Split the work by county: a county's cameras, leaves, villages and places, plus every camera
-    within its longest range of the county (fields of view cross borders)."""
+@dataclass(frozen=True)
+class PartitionPlan:
+    """Which rows of the prepared inputs make one county's :class:`Partition` (row numbers and
+    masks only: cheap to make for every county in the parent, and a forked process builds its
+    partitions from them itself, in parallel)."""
+
+    county: str | None
+    counted: np.ndarray  # rows of the cameras counted here
+    covering: np.ndarray  # rows of the cameras whose fields of view may reach the leaves
+    leaves: np.ndarray | None  # mask of the county's leaves (None: the rest, outside every county)
+    roads: np.ndarray  # rows of the roads meeting the county's box
+    villages: np.ndarray  # mask of the county's villages
+    places: np.ndarray  # mask of the county's places
+
+    @property
+    def size(self) -> int:
+        """Cameras counted plus covering: the work a partition takes, roughly."""
+        return len(self.counted) + len(self.covering)
+
+
+def county_plans(inputs: CoverageInputs) -> list[PartitionPlan]:
+    """The rows of each county's partition (see :func:`county_partitions`), in county order."""
     cam = inputs.cameras
     # county numbers of the cameras (one Arrow dictionary pass, not a million Python strings)
     cam_inv, found = pd.factorize(cam["county"], use_na_sentinel=True)
@@ -62,54 +85,64 @@ def county_partitions(inputs: CoverageInputs) -> list[Partition]:
     max_range = float(np.nanmax(cam["range_m"])) if len(cam) else 0.0
     x, y = cam["x"].to_numpy(dtype=float), cam["y"].to_numpy(dtype=float)
     has_xy = np.isfinite(x) & np.isfinite(y)
-    # the columns partial_counts reads: fewer (string) columns to copy per partition
-    counted_frame = cam[[c for c in cam.columns if c != "device_id"]]
-    covering_frame = cam[[c for c in _COVERING_COLUMNS if c in cam.columns]]
-    parts = []
     road_geo = inputs.roads.geometry.to_numpy()
     road_tree = shapely.STRtree(road_geo) if len(road_geo) else None
+    village_county = obj_array(inputs.villages["county"])
+    place_county = obj_array(inputs.places["county"])
+    none = np.zeros(0, dtype=np.int64)
+    plans = []
     for county in [*counties, None]:
-        leaves = inputs.leaves[leaf_county == county] if county else inputs.leaves.iloc[0:0]
+        leaves = leaf_county == county if county else None
         number_of = number.get(county, -2) if county else -1
-        counted = counted_frame.iloc[np.flatnonzero(cam_inv == number_of)]
-        if len(leaves):
+        counted = np.flatnonzero(cam_inv == number_of)
+        covering, roads = none, none
+        if leaves is not None and leaves.any():
             # the county's bounding box widened by the longest range: a superset of the cameras
             # that can see into it (the exact and raster paths clip to the leaves themselves);
             # cameras in the box's envelope, as an STRtree query of the points finds them
-            minx, miny, maxx, maxy = shapely.total_bounds(leaves.geometry.to_numpy())
+            minx, miny, maxx, maxy = shapely.total_bounds(inputs.leaves.geometry.to_numpy()[leaves])
             region = shapely.box(minx, miny, maxx, maxy)
             bx0, by0, bx1, by1 = shapely.bounds(
                 shapely.buffer(region, max_range, join_style="mitre")
             )
             with np.errstate(invalid="ignore"):
-                near = np.flatnonzero(has_xy & (x >= bx0) & (x <= bx1) & (y >= by0) & (y <= by1))
-            covering = covering_frame.iloc[near]
-            roads = (
-                inputs.roads.iloc[np.sort(road_tree.query(region, predicate="intersects"))]
-                if road_tree is not None
-                else inputs.roads.iloc[0:0]
-            )
-        else:
-            covering = covering_frame.iloc[0:0]
-            roads = inputs.roads.iloc[0:0]
-        villages = inputs.villages[obj_array(inputs.villages["county"]) == county]
-        places = inputs.places[obj_array(inputs.places["county"]) == county]
-        if county is None and not (len(counted) or len(villages) or len(places)):
+                covering = np.flatnonzero(
+                    has_xy & (x >= bx0) & (x <= bx1) & (y >= by0) & (y <= by1)
+                )
+            if road_tree is not None:
+                roads = np.sort(road_tree.query(region, predicate="intersects"))
+        villages, places = village_county == county, place_county == county
+        if county is None and not (len(counted) or villages.any() or places.any()):
             continue  # units outside every county (no county level) are still counted
-        parts.append(
-            Partition(
-                county=county,
-                cameras=counted,
-                covering=covering,
-                leaves=leaves,
-                villages=villages,
-                places=places,
-                roads=roads,
-                place_categories=inputs.place_categories,
-                road_classes=inputs.road_classes,
-            )
-        )
-    return parts
+        plans.append(PartitionPlan(county, counted, covering, leaves, roads, villages, places))
+    return plans
+
+
+def build_partition(inputs: CoverageInputs, plan: PartitionPlan) -> Partition:
+    """The :class:`Partition` of ``plan``: the counted cameras with every column but
+    ``device_id``, the covering ones with only the columns :func:`partial_counts` reads."""
+    cam = inputs.cameras
+    cols = list(cam.columns)
+    counted_at = [i for i, c in enumerate(cols) if c != "device_id"]
+    covering_at = [cols.index(c) for c in _COVERING_COLUMNS if c in cols]
+    drawn = plan.leaves is not None and bool(plan.leaves.any())
+    return Partition(
+        county=plan.county,
+        cameras=cam.iloc[plan.counted, counted_at],
+        covering=cam.iloc[plan.covering, covering_at] if drawn else cam.iloc[0:0, covering_at],
+        leaves=inputs.leaves[plan.leaves] if plan.leaves is not None else inputs.leaves.iloc[0:0],
+        villages=inputs.villages[plan.villages],
+        places=inputs.places[plan.places],
+        roads=inputs.roads.iloc[plan.roads] if drawn else inputs.roads.iloc[0:0],
+        place_categories=inputs.place_categories,
+        road_classes=inputs.road_classes,
+    )
+
+
+def county_partitions(inputs: CoverageInputs) -> list[Partition]:
+    """Split the work by county: a county's cameras, leaves, villages and places, plus every camera
+    within its longest range of the county (fields of view cross borders)."""
+    return [build_partition(inputs, plan) for plan in county_plans(inputs)]
 
 
 def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -487,6 +520,16 @@ def exact_area_classes(
     return dict(zip(classes, found, strict=True))
 
 
+def raster_area_classes(
+    part: Partition, *, cell_m: float, area_by_class: bool
+) -> dict[int | None, np.ndarray]:
+    """Raster covered m² per leaf of the partition, by all covering cameras (``None``) and, with
+    ``area_by_class``, by each class: what :func:`partial_counts` computes for its fast areas,
+    for a process pool that runs a partition's areas and its counts as separate tasks."""
+    none = np.empty(0, dtype=object)  # the raster needs no sector polygons
+    return _covered_areas(part, none, area="fast", cell_m=cell_m, area_by_class=area_by_class)
+
+
 def partial_counts(
     part: Partition,
     *,
@@ -500,12 +543,15 @@ def partial_counts(
 
     Columns: cameras, networked, hd, hd_unknown, online, intact, probed, villages, villages_covered,
     communities, communities_covered, area_m2, covered_m2, places[_cat], places_covered[_cat], road_m[_cls], road_covered_m[_cls].
-    ``covered``: the covered m² per leaf already computed (:func:`exact_area_classes`), by class.
+    ``covered``: the covered m² per leaf already computed (:func:`exact_area_classes`,
+    :func:`raster_area_classes`), by class.
     """
     frames = _camera_counts(part.cameras) + _village_counts(part, village_classes)
-    # with the areas given, places and roads need the networked cameras' sectors only (the same
+    # with exact areas given, places and roads need the networked cameras' sectors only (the same
     # sectors, in the same order, as the exact path's trees of networked sectors hold)
-    sectors = _partition_sectors(part, "networked" if covered is not None else area)
+    sectors = _partition_sectors(
+        part, "networked" if covered is not None and area == "exact" else area
+    )
     if len(part.leaves):
         if covered is None:
             covered = _covered_areas(

@@ -62,7 +62,6 @@ import pyproj
 from sharpeyes.coverage.counts import (
     Partition,
     county_partitions,
-    exact_area_classes,
     partial_counts,
 )
 from sharpeyes.coverage.inputs import (
@@ -72,6 +71,7 @@ from sharpeyes.coverage.inputs import (
     CoverageInputs,
     prepare_inputs,
 )
+from sharpeyes.coverage.pool import counts_on_pool
 from sharpeyes.model.codes import HD_MIN_LINES
 
 __all__ = [
@@ -342,9 +342,7 @@ def kpis_by_unit(
         "area_by_class": area_by_class,
         "village_classes": tuple(village_classes),
     }
-    counts = _counts_of_partitions(
-        county_partitions(inputs), kwargs, workers=workers, dask_client=dask_client
-    )
+    counts = _counts_of_partitions(inputs, kwargs, workers=workers, dask_client=dask_client)
     return _rates(counts, inputs)
 
 
@@ -362,20 +360,19 @@ def _rates(counts: pd.DataFrame, inputs: CoverageInputs) -> pd.DataFrame:
 
 
 def _counts_of_partitions(
-    parts: list[Partition], kwargs: dict[str, Any], *, workers: int, dask_client: Any
+    inputs: CoverageInputs, kwargs: dict[str, Any], *, workers: int, dask_client: Any
 ) -> pd.DataFrame:
-    """Counts of every partition, on a dask cluster, a process pool or here; concatenated."""
+    """Counts of every county partition, on a dask cluster, a process pool or here; concatenated."""
+    parts = county_partitions(inputs)
     # biggest partitions first, so that workers finish together
     parts.sort(key=lambda p: -(len(p.covering) + len(p.cameras)))
     if dask_client is not None:
         futures = dask_client.map(_run_partition, parts, **kwargs, pure=False)
         results = dask_client.gather(futures)
-    elif workers > 1 and kwargs.get("area") == "exact":
-        results = _run_exact_on_pool(parts, kwargs, workers)
-    elif workers > 1 and len(parts) > 1:
-        results = _run_on_pool(parts, kwargs, workers)
+    elif workers > 1 and (len(parts) > 1 or kwargs.get("area") == "exact"):
+        results = counts_on_pool(parts, kwargs, workers)
     else:
-        results = [_run_partition(p, **kwargs) for p in parts]
+        results = [partial_counts(p, **kwargs) for p in parts]
     frames = [r for r in results if len(r)]
     if not frames:
         return pd.DataFrame(columns=["unit_code", "point_class"])
@@ -385,100 +382,6 @@ def _counts_of_partitions(
 
 def _run_partition(part: Partition, **kwargs: Any) -> pd.DataFrame:
     return partial_counts(part, **kwargs)
-
-
-#: The partitions a forked pool works on: the workers inherit them, only their numbers are sent.
-_FORKED: list[Partition] = []
-
-
-def _run_forked(index: int, **kwargs: Any) -> pd.DataFrame:
-    return partial_counts(_FORKED[index], **kwargs)
-
-
-def _run_on_pool(
-    parts: list[Partition], kwargs: dict[str, Any], workers: int
-) -> list[pd.DataFrame]:
-    """The partitions on a process pool. Where processes fork, the workers inherit the partitions
-    and get only their numbers (no frame is pickled on the way there); elsewhere they are sent."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from functools import partial
-
-    global _FORKED
-    if "fork" not in multiprocessing.get_all_start_methods():
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(partial(_run_partition, **kwargs), parts))
-    _FORKED = parts
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            return list(pool.map(partial(_run_forked, **kwargs), range(len(parts))))
-    finally:
-        _FORKED = []
-
-
-def _part_of(part: Partition | int) -> Partition:
-    return _FORKED[part] if isinstance(part, int) else part
-
-
-def _area_task(part: Partition | int, classes: tuple[int | None, ...]) -> Any:
-    return exact_area_classes(_part_of(part), classes)
-
-
-def _count_task(part: Partition | int, covered: Any, **kwargs: Any) -> pd.DataFrame:
-    return partial_counts(_part_of(part), covered=covered, **kwargs)
-
-
-def _run_exact_on_pool(
-    parts: list[Partition], kwargs: dict[str, Any], workers: int
-) -> list[pd.DataFrame]:
-    """Exact areas on a process pool, balanced: each partition's area of all cameras and its areas
-    of the classes are tasks of their own (largest first), and its counts a last task once they are in, so
-    that seven equal counties do not leave one process idle for a whole county. The figures are
-    those of :func:`partial_counts` on the whole partition (the same unions, in the same order)."""
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-
-    global _FORKED
-    # two tasks per partition: all cameras, and the classes (which share their spatial queries)
-    classes: list[tuple[int | None, ...]] = [(None,)]
-    if kwargs.get("area_by_class", True):
-        classes.append(tuple(sorted(CLASSES, reverse=True)))
-    tasks = []
-    for i, part in enumerate(parts):
-        if len(part.leaves):
-            cpc = part.covering["point_class"].to_numpy(dtype=int)
-            for cls in classes:
-                size = (
-                    len(cpc)
-                    if cls[0] is None
-                    else int(np.isin(cpc, [c for c in cls if c is not None]).sum())
-                )
-                tasks.append((size, i, cls))
-    tasks.sort(key=lambda t: -t[0])
-    forked = "fork" in multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork") if forked else None
-    key: list[Any] = list(range(len(parts))) if forked else list(parts)
-    _FORKED = parts if forked else []
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            waiting = {i: sum(1 for t in tasks if t[1] == i) for i in range(len(parts))}
-            covered: dict[int, dict[int | None, Any]] = {i: {} for i in range(len(parts))}
-            counts: dict[int, Future[pd.DataFrame]] = {
-                i: pool.submit(_count_task, key[i], None, **kwargs)
-                for i, n in waiting.items()
-                if n == 0
-            }
-            areas = {pool.submit(_area_task, key[i], cls): i for _, i, cls in tasks}
-            for done in as_completed(areas):
-                i = areas[done]
-                covered[i].update(done.result())
-                waiting[i] -= 1
-                if waiting[i] == 0:
-                    counts[i] = pool.submit(_count_task, key[i], covered[i], **kwargs)
-            return [counts[i].result() for i in range(len(parts))]
-    finally:
-        _FORKED = []
 
 
 # -- the platform's own online rate beside the probe's ------------------------------------------

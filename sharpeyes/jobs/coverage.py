@@ -421,14 +421,11 @@ def compute_gaps(
             prepared, units, places=places if len(places) else None, h3_resolution=h3_resolution
         )
         gaps.grids = grid_gaps
-    document = {
-        **gaps.to_feature_collections(),
-        "summary": gaps.summary(),
-        "metric_crs": gaps.metric_crs,
-        "h3_resolution": gaps.h3_resolution,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    return gaps, store.save_result("gaps", document)
+    from sharpeyes.jobs.gaps_document import save_gaps
+
+    return gaps, save_gaps(
+        store, gaps, generated_at=datetime.now(UTC).isoformat(timespec="seconds")
+    )
 
 
 def _checked_report_options(fmt: str, level: str | None, lang: str) -> str:

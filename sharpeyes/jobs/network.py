@@ -43,8 +43,8 @@ def import_topology(
         same document is kept in the store as result kind ``"network_import"``.
     """
     inventory = store.cameras()
-    camera_ids = (
-        inventory["device_id"].dropna().astype(str).tolist()
+    camera_ids = (  # stripped, as the checks read them (a stored ID may be padded)
+        inventory["device_id"].dropna().astype(str).str.strip().tolist()
         if len(inventory) and "device_id" in inventory
         else None
     )

@@ -63,6 +63,7 @@ from sharpeyes.store.network_reads import (
     device_parents,
     existing_devices,
     has_parent_ids,
+    padded_devices,
 )
 
 __all__ = ["NetworkTask", "StoreParents", "check_store", "county_part", "county_slices"]
@@ -74,14 +75,16 @@ class StoreParents(Mapping[str, str]):
     """A device's GB/T 28181 parent, read from the store on first use (the chains' devices only:
     a few thousand recorders, never the inventory)."""
 
-    def __init__(self, db: Any, prefetch: list[str]) -> None:
+    def __init__(self, db: Any, prefetch: list[str], padded: pd.DataFrame | None = None) -> None:
         self._db = db
+        self._padded = padded  # the stored IDs with surrounding whitespace (looked up too)
         self._known: dict[str, str | None] = dict.fromkeys(prefetch)
-        self._known.update(device_parents(db, prefetch))
+        self._known.update(device_parents(db, prefetch, padded=padded))
 
     def __getitem__(self, device: str) -> str:
         if device not in self._known:
-            self._known[device] = device_parents(self._db, [device]).get(device)
+            read = device_parents(self._db, [device], padded=self._padded)
+            self._known[device] = read.get(device)
         found = self._known[device]
         if found is None:
             raise KeyError(device)
@@ -157,7 +160,8 @@ def check_store(
     for the same inventory, without a row per camera."""
     table = bitrates or BitrateTable()
     db = store.db
-    skeleton = network_skeleton(nodes, links, existing_devices(db, lookup_ids(nodes, links)))
+    found, padded = existing_devices(db, lookup_ids(nodes, links)), padded_devices(db)
+    skeleton = network_skeleton(nodes, links, found, padded=padded)
     with_parents = has_parent_ids(db)
     url = store.engine.url.render_as_string(hide_password=False) if client is not None else ""
     with task_store_url(url) if client is not None else contextlib.nullcontext(url) as task_url:
@@ -173,7 +177,11 @@ def check_store(
             first = client.scatter(skeleton.rules, broadcast=True)
             parents = first_parents(gather_in_order(client, county_parents, tasks, rules=first))
         network, routes, rules, structure = finish_network(
-            skeleton, parents, StoreParents(db, parents), bitrates=table, threshold=threshold
+            skeleton,
+            parents,
+            StoreParents(db, parents, padded),
+            bitrates=table,
+            threshold=threshold,
         )
         if client is None:
             inventory = [part_of(camera_blocks(db), rules)]

@@ -44,6 +44,7 @@ PROBLEM_CODES: Final = {
     "camera_not_in_inventory": "拓扑中的摄像机不在台账中",
     "camera_uplink_unknown": "摄像机上联节点不存在",
     "camera_multi_homed": "摄像机多上联",
+    "duplicate_camera": "台账设备编码重复(去空格后相同,保留第一条)",
 }
 
 

@@ -48,7 +48,7 @@ from sharpeyes.network.load import (
     node_loads,
     with_access_load,
 )
-from sharpeyes.network.problems import topology_only_problem, uplink_problem
+from sharpeyes.network.problems import repeated_problem, topology_only_problem, uplink_problem
 from sharpeyes.network.reach import rates_from_sums
 
 __all__ = [
@@ -92,14 +92,23 @@ def lookup_ids(nodes: pd.DataFrame, links: pd.DataFrame) -> list[str]:
 
 
 def network_skeleton(
-    nodes: pd.DataFrame, links: pd.DataFrame, inventory_ids: Iterable[str]
+    nodes: pd.DataFrame,
+    links: pd.DataFrame,
+    inventory_ids: Iterable[str],
+    *,
+    padded: pd.DataFrame | None = None,
 ) -> Skeleton:
     """The graph of :func:`~sharpeyes.network.graph.build_network` up to the parent chains, from
     the topology and ``inventory_ids``: the inventory's device IDs among :func:`lookup_ids` (as
-    stored; stripped, and recorders or platforms left out here as there)."""
+    stored; stripped, and recorders or platforms left out here as there). ``padded``: the store
+    rows (``camera_id, device_id``) whose ID has surrounding whitespace or is such an ID stripped
+    (``network_reads.padded_devices``): their IDs count as the inventory's, stripped, and the rows
+    repeating an earlier row's ID once stripped are left out of every block and reported, as
+    :func:`~sharpeyes.network.graph.build_network` leaves them out of the frame."""
     problems: list[dict[str, object]] = []
+    padded_ids = [] if padded is None else padded["device_id"].astype(str).tolist()
     found = inventory_frame(
-        pd.DataFrame({"device_id": pd.Series(list(inventory_ids), dtype=object)})
+        pd.DataFrame({"device_id": pd.Series([*inventory_ids, *padded_ids], dtype=object)})
     )
     inventory_index = pd.Index(
         found.loc[found["is_camera"].to_numpy(dtype=bool), "device_id"].to_numpy(dtype=object),
@@ -113,6 +122,9 @@ def network_skeleton(
     )
     if extra_ids:
         problems.append(topology_only_problem(extra_ids))
+    skipped, repeated = _repeated_rows(padded)
+    if repeated:
+        problems.append(repeated_problem(repeated))
     node_index = pd.Index(list(graph.nodes), dtype=object)
     in_graph = sorted(graph_cameras)
     rules = AttachRules(
@@ -133,8 +145,21 @@ def network_skeleton(
         link_in_graph=np.concatenate(
             [np.zeros(len(single), dtype=bool), np.ones(len(in_graph), dtype=bool)]
         ),
+        skipped_rows=skipped,
     )
     return Skeleton(graph, infra_kinds, names, positions, graph_cameras, rules, extra_ids, problems)
+
+
+def _repeated_rows(padded: pd.DataFrame | None) -> tuple[np.ndarray, list[str]]:
+    """The ``camera_id`` of the rows of ``padded`` an earlier row's stripped ID repeats (sorted),
+    and their stripped IDs in store order (what :func:`inventory_frame` leaves out of a frame)."""
+    if padded is None or len(padded) == 0:
+        return np.zeros(0, dtype=np.int64), []
+    rows = padded.sort_values("camera_id", kind="stable").reset_index(drop=True)
+    repeated: list[str] = []
+    kept = inventory_frame(rows, keep_order=True, repeated=repeated)["camera_id"]
+    ids = rows["camera_id"].to_numpy(dtype=np.int64)
+    return np.sort(ids[~np.isin(ids, kept.to_numpy(dtype=np.int64))]), repeated
 
 
 def finish_network(

@@ -57,10 +57,17 @@ def _codec_from_extra(extra: pd.Series) -> pd.Series:
     return out
 
 
-def inventory_frame(cameras: pd.DataFrame | None, *, keep_order: bool = False) -> pd.DataFrame:
+def inventory_frame(
+    cameras: pd.DataFrame | None,
+    *,
+    keep_order: bool = False,
+    repeated: list[str] | None = None,
+) -> pd.DataFrame:
     """The inventory's columns the checks use, typed; ``is_camera`` false for recorders, platforms
-    and organisations (GB/T 28181 type code not a camera's); one row per device ID.
-    ``keep_order`` also keeps the store's ``camera_id`` (a block's rows in store order)."""
+    and organisations (GB/T 28181 type code not a camera's); one row per device ID as stripped
+    (the first row of an ID is kept; the stripped IDs of the rows left out are appended to
+    ``repeated`` when given). ``keep_order`` also keeps the store's ``camera_id`` (a block's rows
+    in store order)."""
     columns = {
         "device_id": "string",
         "name": "object",
@@ -117,7 +124,12 @@ def inventory_frame(cameras: pd.DataFrame | None, *, keep_order: bool = False) -
         frame["codec"] = _codec_from_extra(cameras["extra"].reset_index(drop=True))
     keep = frame["device_id"].notna().to_numpy(dtype=bool)
     if "_first" in frame:
-        keep = keep & frame.pop("_first").to_numpy(dtype=bool)
+        first = frame.pop("_first").to_numpy(dtype=bool)
+        if repeated is not None:
+            repeated.extend(
+                str(d) for d in frame["device_id"].to_numpy(dtype=object)[keep & ~first]
+            )
+        keep = keep & first
     return frame if keep.all() else frame[keep].reset_index(drop=True)
 
 
@@ -444,14 +456,14 @@ def camera_table(
 
 
 def class_and_unit(table: pd.DataFrame) -> pd.DataFrame:
-    """``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` or the ID) into
-    ``table`` (the camera table's last step, also run on each block of a streamed inventory)."""
+    """``point_class`` (0 unknown) and ``unit`` (county code from ``admin_code`` stripped, as the
+    report reads it, or the ID) into ``table`` (the camera table's last step, also run on each block of a streamed inventory)."""
     table["point_class"] = table["point_class"].fillna(0).astype("int64")
     table.loc[~table["point_class"].isin(CLASS_KEYS), "point_class"] = 0
     if isinstance(table["admin_code"].dtype, pd.CategoricalDtype):
         table["unit"] = lean_county(table["admin_code"], table["device_id"])
         return table
-    admin = table["admin_code"].astype("string").str[:6]
+    admin = table["admin_code"].astype("string").str.strip().str[:6]
     admin = admin.where(admin.str.len() == 6)
     missing = admin.isna()
     if missing.any():

@@ -56,7 +56,9 @@ class AttachRules:
     attached by a link (rule 1): their node, the link as written, its capacity (Mbit/s), whether
     the camera is a graph node itself. ``chain_*``: the GB/T 28181 parents resolved to a node
     (rule 3). ``depth``, ``platform``, ``centre``: the routes per node (-1 none; empty before the
-    routes are known, when only the attachment is asked).
+    routes are known, when only the attachment is asked). ``skipped_rows``: the ``camera_id``
+    (sorted) of the store rows that repeat an earlier row's device ID once stripped, left out of
+    every block as the frame path leaves them out.
     """
 
     node_names: np.ndarray
@@ -74,6 +76,14 @@ class AttachRules:
     centre: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     bitrates: BitrateTable = field(default_factory=BitrateTable)
     threshold: float = 0.8
+    skipped_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def kept(self, cams: pd.DataFrame) -> pd.DataFrame:
+        """``cams`` without the :attr:`skipped_rows` (a block's rows by ``camera_id``)."""
+        if not len(self.skipped_rows) or not len(cams):
+            return cams
+        drop = np.isin(cams["camera_id"].to_numpy(dtype=np.int64), self.skipped_rows)
+        return cams[~drop].reset_index(drop=True) if drop.any() else cams
 
     @cached_property
     def _link_index(self) -> Any:
@@ -144,6 +154,7 @@ def prepare_block(block: pd.DataFrame) -> pd.DataFrame:
 def rule3_parents(cams: pd.DataFrame, rules: AttachRules) -> pd.DataFrame:
     """``parent_id, camera_id``: each GB/T 28181 parent that cameras of the block attach by
     (neither a link nor an uplink attaches them), with the first such camera (store order)."""
+    cams = rules.kept(cams)
     att, _ = rules.attach(cams)
     need = (att.attach_idx < 0) & cams["parent_id"].notna().to_numpy(dtype=bool)
     frame = pd.DataFrame(
@@ -183,7 +194,9 @@ class BlockPart:
 
 
 def reduce_block(cams: pd.DataFrame, rules: AttachRules, *, in_inventory: bool = True) -> BlockPart:
-    """A camera table's block (:func:`prepare_block`) reduced to its :class:`BlockPart`."""
+    """A camera table's block (:func:`prepare_block`) reduced to its :class:`BlockPart` (the
+    rules' :attr:`~AttachRules.skipped_rows` left out)."""
+    cams = rules.kept(cams)
     att, bad = rules.attach(cams)
     idx = att.attach_idx
     has = idx >= 0

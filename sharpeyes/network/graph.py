@@ -45,6 +45,7 @@ from sharpeyes.network.attach import (
     node_tables,
 )
 from sharpeyes.network.collapsed import SwitchGraph, bfs_routes, tree_subtree_sums
+from sharpeyes.network.problems import repeated_problem
 
 __all__ = [
     "CLASS_KEYS",
@@ -238,10 +239,12 @@ def build_network(
     -------
     Network
         Links to unknown nodes and self-loops are left out and reported, as are cameras whose
-        ``uplink`` names no node and topology cameras missing from the inventory.
+        ``uplink`` names no node, topology cameras missing from the inventory, and inventory rows
+        repeating an earlier row's device ID once stripped (the first row is kept).
     """
     problems: list[dict[str, object]] = []
-    devices = inventory_frame(cameras)
+    repeated: list[str] = []
+    devices = inventory_frame(cameras, repeated=repeated)
     is_camera = devices["is_camera"].to_numpy(dtype=bool)
     inventory = devices[is_camera].reset_index(drop=True) if not is_camera.all() else devices
     inventory_index = pd.Index(inventory["device_id"].to_numpy(dtype=object), dtype=object)
@@ -251,6 +254,8 @@ def build_network(
     table, extra_ids = camera_table(
         inventory, inventory_index, topo.candidates, names, positions, problems
     )
+    if repeated:
+        problems.append(repeated_problem(repeated))
     node_index = pd.Index(list(graph.nodes), dtype=object)
     att = Attachment.none(len(table))
     attach_by_link(

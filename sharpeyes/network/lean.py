@@ -74,11 +74,11 @@ def arrow_device_flags(ids: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarra
 
 
 def lean_county(admin: pd.Series, device_ids: pd.Series) -> pd.Series:
-    """County code (first 6 characters of a 6-or-more-character ``admin_code``, else of a
+    """County code (first 6 characters of a 6-or-more-character ``admin_code`` stripped, else of a
     20-digit device ID) as a ``Categorical``; ``admin`` a ``Categorical``."""
     cat = admin.array
     assert isinstance(cat, pd.Categorical)
-    names = pd.Series(cat.categories.to_numpy(dtype=object)).astype(str).str[:6]
+    names = pd.Series(cat.categories.to_numpy(dtype=object)).astype(str).str.strip().str[:6]
     names = names.where(names.str.len() == 6)
     old = np.asarray(cat.codes, dtype=np.int64)
     county = pd.Series(

@@ -6,7 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["topology_only_problem", "uplink_problem"]
+__all__ = ["repeated_problem", "topology_only_problem", "uplink_problem"]
+
+
+def repeated_problem(repeated: Sequence[str]) -> dict[str, object]:
+    """``duplicate_camera``: inventory rows left out because an earlier row (inventory order; the
+    store's ``camera_id``) has the same device ID once surrounding spaces are stripped; the
+    stripped IDs of the rows left out (the first five shown)."""
+    return {
+        "file": "cameras",
+        "column": "device_id",
+        "value": repeated[0],
+        "reason": f"{len(repeated)} inventory row(s) repeat a device ID once surrounding spaces "
+        f"are stripped ({', '.join(repeated[:5])}{', …' if len(repeated) > 5 else ''}): "
+        "the first row of each ID is checked, the others left out",
+        "problem": "duplicate_camera",
+    }
 
 
 def topology_only_problem(extra_ids: Sequence[str]) -> dict[str, object]:

@@ -32,9 +32,12 @@ __all__ = [
     "existing_devices",
     "has_parent_ids",
     "network_cameras",
+    "padded_devices",
 ]
 
 _BLOCK_ROWS: Final = 200_000
+#: The characters ``str.strip()`` takes off (the network checks strip device IDs so).
+_WHITESPACE: Final = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 _TEXT: Final = ("device_id", "admin_code", "uplink", "parent_id")
 _CATEGORICAL: Final = ("admin_code", "uplink", "parent_id")
 _TYPES: Final = {
@@ -387,20 +390,38 @@ def existing_devices(db: Any, device_ids: Sequence[str]) -> list[str]:
     return found
 
 
-def device_parents(db: Any, device_ids: Sequence[str]) -> dict[str, str]:
+def device_parents(
+    db: Any, device_ids: Sequence[str], *, padded: pd.DataFrame | None = None
+) -> dict[str, str]:
     """The GB/T 28181 ``parent_id`` (stripped; blanks left out) of each of ``device_ids`` the
-    inventory holds, a query per 1,000."""
+    inventory holds, a query per 1,000. ``padded`` (:func:`padded_devices`): the stored IDs with
+    surrounding whitespace are looked up too, and of the rows of one ID once stripped the first
+    (store order) decides, as the checks on a frame read it."""
     cam = s.cameras
-    out: dict[str, str] = {}
     ids = list(dict.fromkeys(str(d) for d in device_ids))
+    if padded is not None and len(padded):
+        wanted = set(ids)
+        ids += [
+            d for d in padded["device_id"].astype(str) if d != d.strip() and d.strip() in wanted
+        ]
+    rows: list[tuple[int, str, Any]] = []
     with db.read() as conn:
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
-            stmt = sa.select(cam.c.device_id, cam.c.parent_id).where(cam.c.device_id.in_(chunk))
-            for device, parent in conn.execute(stmt):
-                text = "" if parent is None else str(parent).strip()
-                if text:
-                    out.setdefault(str(device).strip(), text)
+            stmt = sa.select(cam.c.camera_id, cam.c.device_id, cam.c.parent_id).where(
+                cam.c.device_id.in_(chunk)
+            )
+            rows.extend((int(i), str(d), p) for i, d, p in conn.execute(stmt))
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    for _, device, parent in sorted(rows, key=lambda r: r[0]):
+        key = device.strip()
+        if key in seen:
+            continue
+        seen.add(key)
+        text = "" if parent is None else str(parent).strip()
+        if text:
+            out[key] = text
     return out
 
 
@@ -414,3 +435,26 @@ def has_parent_ids(db: Any) -> bool:
     )
     with db.read() as conn:
         return conn.execute(stmt).first() is not None
+
+
+def padded_devices(db: Any) -> pd.DataFrame:
+    """``camera_id, device_id`` of the rows whose device ID has surrounding whitespace, and of
+    the rows whose ID is one of theirs stripped (store order): every row that can repeat another
+    row's ID once stripped (``UNIQUE(device_id)`` holds IDs as written). One pass over the
+    ``device_id`` index, then a query per 1,000 stripped IDs."""
+    cam = s.cameras
+    if db.dialect == "postgresql":
+        padded = cam.c.device_id != sa.func.btrim(cam.c.device_id, sa.literal(_WHITESPACE))
+    else:  # a superset, cheaper than trim() with 29 characters: an end outside '!'..'~'
+        ends = (sa.func.substr(cam.c.device_id, 1, 1), sa.func.substr(cam.c.device_id, -1))
+        padded = sa.or_(*(c < "!" for c in ends), *(c > "~" for c in ends))
+    stmt = sa.select(cam.c.camera_id, cam.c.device_id).where(padded)
+    with db.read() as conn:
+        rows = [(int(i), str(d)) for i, d in conn.execute(stmt) if str(d) != str(d).strip()]
+        stripped = list(dict.fromkeys(d.strip() for _, d in rows if d.strip()))
+        for start in range(0, len(stripped), 1000):
+            chunk = stripped[start : start + 1000]
+            exact = sa.select(cam.c.camera_id, cam.c.device_id).where(cam.c.device_id.in_(chunk))
+            rows.extend((int(i), str(d)) for i, d in conn.execute(exact))
+    frame = pd.DataFrame(rows, columns=["camera_id", "device_id"]).astype({"camera_id": np.int64})
+    return frame.sort_values("camera_id", kind="stable").reset_index(drop=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
+from sharpeyes._errors import StoreError
 from sharpeyes.model.jsonable import dumps_compact, loads
 from sharpeyes.store import schema as s
 from sharpeyes.store.engine import Database, insert_id, now
@@ -19,12 +20,17 @@ if TYPE_CHECKING:
     from sharpeyes.store.repository import Store
 
 
-__all__ = ["Results", "period_result", "periods"]
+__all__ = ["Results", "period_result", "periods", "save_result_text"]
 
 
 def periods(store: Store, kind: str = "report") -> pd.DataFrame:
     """The stored periods of ``kind``: see :meth:`Results.periods`."""
     return Results(store.db).periods(kind)
+
+
+def save_result_text(store: Store, kind: str, text: str, *, period: str | None = None) -> int:
+    """``store.save_result`` of a document already JSON text: see :meth:`Results.save_result_text`."""
+    return Results(store.db).save_result_text(kind, text, period=period)
 
 
 def period_result(
@@ -45,7 +51,14 @@ class Results:
     ) -> int:
         """Keep a JSON document (a report, the gaps, a plan, ...) under ``kind``, of ``period``
         (``YYYY-MM``, or ``None``); returns its id."""
-        text = dumps_compact(document)
+        return self.save_result_text(kind, dumps_compact(document), period=period)
+
+    def save_result_text(self, kind: str, text: str, *, period: str | None = None) -> int:
+        """:meth:`save_result` of a document already written as JSON text by the package's rule
+        (:func:`~sharpeyes.model.jsonable.dumps`: ``null`` for NaN): a large one (the gaps of a
+        province, :mod:`sharpeyes.jobs.gaps_document`) is never held as Python values."""
+        if not text.lstrip().startswith(("{", "[")):
+            raise StoreError(f"a result document is a JSON object or array, got {text[:40]!r}")
         values = {"kind": kind, "created_at": now(), "document": text, "period": period}
         with self.db.write() as conn:
             return insert_id(conn, s.results.insert().values(**values))

@@ -158,11 +158,28 @@ def test_units_without_geometry_and_cameras_without_units(
     assert np.isnan(county["area_coverage"]) and np.isnan(county["density_km2"])
 
 
+def test_fast_and_no_area_on_processes_equal_one_process() -> None:
+    # on a pool each county's raster areas are a task of their own and its counts another (in
+    # either process); every figure must be the one-process figure, to the last digit
+    city = synthetic_city(4000, counties=3, township_rows=2, n_places=300, seed=3)
+    for area in ("fast", "none"):
+        one = kpis_by_unit(
+            city.cameras, city.units, places=city.places, roads=city.roads, area=area
+        )
+        pooled = kpis_by_unit(
+            city.cameras, city.units, places=city.places, roads=city.roads, area=area, workers=2
+        )
+        pd.testing.assert_frame_equal(one, pooled, check_exact=True)
+        assert (one["road_covered_km"].fillna(0) > 0).any() and (one["places_covered"] > 0).any()
+    assert pooled["area_coverage"].isna().all()  # area "none": no area figure at all
+
+
 def test_fast_path_and_processes_agree_with_exact() -> None:
     city = synthetic_city(4000, counties=3, township_rows=2, n_places=300, seed=2)
     exact = kpis_by_unit(city.cameras, city.units, places=city.places, roads=city.roads)
     pooled = kpis_by_unit(city.cameras, city.units, places=city.places, roads=city.roads, workers=2)
-    pd.testing.assert_frame_equal(exact, pooled)
+    # to the last digit: a county's exact areas are one task, the same call as in one process
+    pd.testing.assert_frame_equal(exact, pooled, check_exact=True)
     fast = kpis_by_unit(
         city.cameras, city.units, places=city.places, roads=city.roads, area="fast", cell_m=10.0
     )

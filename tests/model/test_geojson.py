@@ -63,3 +63,9 @@ def test_a_frame_with_only_a_geometry_has_empty_properties() -> None:
             "geometry": {"type": "Point", "coordinates": [1.0, 2.0]},
         }
     ]
+
+
+def test_an_empty_geometry_is_null_as_geopandas_writes_it() -> None:
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[LineString()], crs="EPSG:4326")
+    assert feature_collection(frame)["features"][0]["geometry"] is None
+    assert feature_collection(frame) == json.loads(frame.to_json(na="null", drop_id=True))
