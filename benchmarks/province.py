@@ -114,7 +114,9 @@ def stages() -> tuple[str, dict[str, Stage]]:
         ),
         "gaps": gaps,
         "network check": lambda store, address: network.check(
-            store, dask_address=address, with_layers=False  # as the CLI: saved, not parsed back
+            store,
+            dask_address=address,
+            with_layers=False,  # as the CLI: saved, not parsed back
         ),
     }
 
