@@ -15,15 +15,13 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from sharpeyes._errors import InputError
-from sharpeyes.coverage.area import nested_pairs
 from sharpeyes.coverage.counts import camera_sectors, places_covered
+from sharpeyes.coverage.gaps_cells import _hex_coverage, cell_frame, cell_table, h3_grid, near_box
 from sharpeyes.coverage.inputs import CLASSES, CoverageInputs
 from sharpeyes.coverage.levels import UnitLevels, unit_levels
-from sharpeyes.coverage.unions import clipped_union_areas
 from sharpeyes.coverage.units import unit_village_kinds
 from sharpeyes.model.columns import WGS84
 from sharpeyes.model.frames import obj_array
@@ -32,6 +30,7 @@ from sharpeyes.model.jsonable import dumps_compact
 from sharpeyes.model.sheets import write_csv
 
 __all__ = ["GAP_LAYERS", "Gaps", "find_gaps", "h3_grid", "write_gaps"]
+_ = _hex_coverage  # re-exported: tests/coverage/test_hex_coverage.py
 
 #: Layer names, in output order.
 GAP_LAYERS: Final = ("villages", "places", "roads", "cells")
@@ -87,14 +86,14 @@ def _uncovered_villages(
     inputs: CoverageInputs, units: gpd.GeoDataFrame, village_classes: tuple[int, ...]
 ) -> gpd.GeoDataFrame:
     cam = inputs.cameras
-    net = cam[cam["networked"].to_numpy(dtype=bool) & cam["point_class"].isin(village_classes)]
-    seen = set(net["village"].dropna())
-    all_cams = cam["village"].value_counts()
+    net = cam["networked"].to_numpy(dtype=bool) & cam["point_class"].isin(village_classes)
+    seen = np.asarray(pd.unique(cam["village"][net].dropna().astype(str)), dtype=object)
     # administrative villages only (村民委员会), as the KPI counts them: not communities, not virtual
     kinds = unit_village_kinds(units)
     is_village = obj_array(units["level"]) == "village"
     vil = units[is_village & ~np.isin(kinds.astype(str), ["community", "virtual"])]
-    miss = vil[np.array([c not in seen for c in obj_array(vil["code"])], dtype=bool)]
+    miss = vil[~np.isin(obj_array(vil["code"]).astype(str), seen)]
+    all_cams = cam["village"].value_counts()
     out = gpd.GeoDataFrame(
         {
             "code": obj_array(miss["code"]),
@@ -143,6 +142,25 @@ def _uncovered_places(
     )
 
 
+def _meeting(
+    tree: shapely.STRtree, sectors: np.ndarray, roads: np.ndarray, piece_m: float = 250.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(road, sector) of every sector meeting a road (metric CRS), as ``tree.query(roads,
+    predicate="intersects")``: the candidates from the boxes of the roads' pieces of at most
+    ``piece_m``, grown by a metre (a long road's own box holds most of a county's sectors), then
+    the exact test, on the roads prepared as the tree's query prepares them."""
+    coords, owner = shapely.get_coordinates(shapely.segmentize(roads, piece_m), return_index=True)
+    same = owner[1:] == owner[:-1]  # consecutive vertices of one road: a piece of it
+    a, b, road = coords[:-1][same], coords[1:][same], owner[:-1][same]
+    low, high = np.minimum(a, b) - 1.0, np.maximum(a, b) + 1.0
+    bi, si = tree.query(shapely.box(low[:, 0], low[:, 1], high[:, 0], high[:, 1]))
+    pair = np.unique(road[bi].astype(np.int64) * len(sectors) + si)
+    ri, si = pair // len(sectors), pair % len(sectors)
+    shapely.prepare(roads)
+    hit = shapely.intersects(roads[ri], sectors[si])
+    return ri[hit], si[hit]
+
+
 def _uncovered_roads(
     inputs: CoverageInputs, min_length_m: float, all_sectors: np.ndarray
 ) -> gpd.GeoDataFrame:
@@ -158,8 +176,7 @@ def _uncovered_roads(
     geo = roads.geometry.to_numpy()
     rest = geo.copy()
     if len(sectors):
-        tree = shapely.STRtree(sectors)
-        ri, si = tree.query(geo, predicate="intersects")
+        ri, si = _meeting(shapely.STRtree(sectors), sectors, geo)
         # each road's sectors in camera order, whatever the tree: the same union for the same
         # cameras, so a county task (docs/coverage.md, "Scale") cuts the same stretches
         order = np.lexsort((si, ri))
@@ -187,131 +204,6 @@ def _uncovered_roads(
         geometry=gpd.GeoSeries([r[3] for r in rows], crs=inputs.crs),
     )
     return frame.to_crs(WGS84)
-
-
-def _outermost(polys: np.ndarray) -> np.ndarray:
-    """Which polygons lie in the interior of no other (:func:`~sharpeyes.coverage.area.nested_pairs`):
-    the union of the others is the same point set. A sector nested in another meets every cell
-    the other meets, so what is left for a cell depends on the cell's own sectors only."""
-    a, b = shapely.STRtree(polys).query(polys)
-    keep = a < b
-    _, inner = nested_pairs(polys, a[keep], b[keep])
-    out = np.ones(len(polys), dtype=bool)
-    out[inner] = False
-    return out
-
-
-def _covers_whole(polys: np.ndarray, hexes: np.ndarray) -> np.ndarray:
-    """Whether each pair's sector covers its whole hexagon (pairwise arrays, metric CRS); a
-    sector covering the hexagon has a bounding box holding the hexagon's: tested first."""
-    hb, pb = shapely.bounds(hexes), shapely.bounds(polys)
-    maybe = (pb[:, :2] <= hb[:, :2]).all(axis=1) & (pb[:, 2:] >= hb[:, 2:]).all(axis=1)
-    covers = np.zeros(len(polys), dtype=bool)
-    if maybe.any():
-        covers[maybe] = shapely.covers(polys[maybe], hexes[maybe])
-    return covers
-
-
-def _hex_coverage(sectors: np.ndarray, hexes: np.ndarray) -> np.ndarray:
-    """Area (m²) of each hexagon inside the union of ``sectors`` (metric CRS): per hexagon, the
-    union of the sectors meeting it, in camera order — what other hexagons or cameras exist
-    changes nothing (Clipper's integer grid is fixed to the CRS, :mod:`.unions`), so a county
-    task's figure is the one-process figure. Sectors nested in another are left out, a hexagon
-    inside one sector is covered whole, and each other hexagon is one Clipper2 intersection of its
-    sectors (NonZero: their union) with it (docs/coverage.md, "Gaps")."""
-    out = np.zeros(len(hexes), dtype=float)
-    ok = ~(shapely.is_missing(sectors) | shapely.is_empty(sectors))
-    polys, index = sectors[ok], np.flatnonzero(ok)
-    if not len(polys) or not len(hexes):
-        return out
-    outer = _outermost(polys)
-    polys, index = polys[outer], index[outer]
-    hi, si = shapely.STRtree(polys).query(hexes, predicate="intersects")
-    order = np.lexsort((index[si], hi))
-    hi, si = hi[order], si[order]
-    if not len(hi):  # no sector meets a cell
-        return out
-    covers = _covers_whole(polys[si], hexes[hi])
-    cuts = np.flatnonzero(np.diff(hi)) + 1
-    cells = np.split(hi, cuts)
-    whole = np.array([c.any() for c in np.split(covers, cuts)], dtype=bool)
-    first = np.array([c[0] for c in cells], dtype=np.int64)
-    out[first[whole]] = shapely.area(hexes[first[whole]])
-    # the others: the union of the cell's sectors inside it, one Clipper2 intersection each
-    rest = np.flatnonzero(~whole)
-    groups = np.split(si, cuts)
-    out[first[rest]] = clipped_union_areas(polys, hexes[first[rest]], [groups[k] for k in rest])
-    return out
-
-
-def h3_grid(
-    inputs: CoverageInputs,
-    *,
-    resolution: int = 8,
-    keep: Callable[[np.ndarray], np.ndarray] | None = None,
-    sectors: np.ndarray | None = None,
-) -> gpd.GeoDataFrame:
-    """H3 hexagons (``resolution``, default 8: about 0.74 km² each) holding a camera, and their
-    neighbours: ``h3`` index, ``cameras``, ``networked``, ``density_km2``, ``area_km2`` and
-    ``coverage`` (share of the hexagon inside some camera's field of view, exact vector).
-    ``keep``: which of the (sorted) cell indexes to measure (a county task's own cells);
-    ``sectors``: the cameras' :func:`~sharpeyes.coverage.counts.camera_sectors`, when made already."""
-    import h3
-
-    cam = inputs.cameras
-    ok = np.isfinite(cam["x"].to_numpy()) & np.isfinite(cam["y"].to_numpy())
-    empty = gpd.GeoDataFrame(
-        {
-            "h3": [],
-            "cameras": [],
-            "networked": [],
-            "density_km2": [],
-            "area_km2": [],
-            "coverage": [],
-        },
-        geometry=gpd.GeoSeries([], crs=WGS84),
-    )
-    if not ok.any():
-        return empty
-    to_deg = pyproj.Transformer.from_crs(inputs.crs, WGS84, always_xy=True)
-    lon, lat = to_deg.transform(cam["x"].to_numpy()[ok], cam["y"].to_numpy()[ok])
-    cells = np.array(
-        [h3.latlng_to_cell(float(b), float(a), resolution) for a, b in zip(lon, lat, strict=True)]
-    )
-    networked = cam["networked"].to_numpy(dtype=bool)[ok]
-    uniq, inv = np.unique(cells, return_inverse=True)
-    counts = np.bincount(inv, minlength=len(uniq))
-    net_counts = np.bincount(inv, weights=networked.astype(float), minlength=len(uniq))
-    ring = set()
-    for c in uniq:
-        ring.update(h3.grid_disk(str(c), 1))
-    all_cells = np.array(sorted(ring))
-    if keep is not None:
-        all_cells = all_cells[np.asarray(keep(all_cells), dtype=bool)]
-        if not len(all_cells):
-            return empty
-    pos = {c: i for i, c in enumerate(uniq)}
-    n_cam = np.array([counts[pos[c]] if c in pos else 0 for c in all_cells])
-    n_net = np.array([int(net_counts[pos[c]]) if c in pos else 0 for c in all_cells])
-    polys = [shapely.Polygon([(b, a) for a, b in h3.cell_to_boundary(str(c))]) for c in all_cells]
-    hexes = gpd.GeoSeries(polys, crs=WGS84)
-    hex_m = hexes.to_crs(inputs.crs).to_numpy()
-    area = shapely.area(hex_m)
-    if sectors is None:
-        sectors = camera_sectors(cam)
-    covered = _hex_coverage(np.asarray(sectors, dtype=object), hex_m)
-    return gpd.GeoDataFrame(
-        {
-            "h3": all_cells.astype(str),
-            "cameras": n_cam,
-            "networked": n_net,
-            "density_km2": np.round(n_cam / (area / 1e6), 3),
-            "area_km2": np.round(area / 1e6, 4),
-            "coverage": np.round(np.clip(covered / area, 0.0, 1.0), 4),
-        },
-        geometry=hexes.to_numpy(),
-        crs=WGS84,
-    )
 
 
 def find_gaps(
@@ -346,16 +238,40 @@ def find_gaps(
     if not 0 <= h3_resolution <= 15:
         raise InputError(f"H3 resolution must be 0–15, got {h3_resolution}", field="h3_resolution")
     units = units.to_crs(WGS84) if units.crs is not None else units.set_crs(WGS84)
-    sectors = np.asarray(camera_sectors(inputs.cameras), dtype=object)  # once, for three layers
+    cells = cell_table(inputs, h3_resolution, keep_cells)
+    sectors = _needed_sectors(inputs, cells)  # once, for three layers
     return Gaps(
         villages=_uncovered_villages(inputs, units, village_classes),
         places=_uncovered_places(inputs, places, sectors),
         roads=_uncovered_roads(inputs, min_road_gap_m, sectors),
-        cells=h3_grid(inputs, resolution=h3_resolution, keep=keep_cells, sectors=sectors),
+        cells=cell_frame(cells, sectors),
         metric_crs=inputs.crs.to_string(),
         h3_resolution=h3_resolution,
         levels=unit_levels(units),
     )
+
+
+def _needed_sectors(inputs: CoverageInputs, cells: Any) -> np.ndarray:
+    """The cameras' fields of view (metric CRS), built only for the cameras that can meet a cell
+    measured, or (networked) a key place or a road; ``None`` for the others, which change
+    nothing: a county task reads cameras farther out, for which cells exist only."""
+    cam = inputs.cameras
+    need = np.zeros(len(cam), dtype=bool)
+    if cells is not None:
+        need |= near_box(cam, shapely.total_bounds(cells.hexes_m))
+    boxes = []
+    if len(inputs.places):
+        xy = inputs.places[["x", "y"]].to_numpy(dtype=float)
+        boxes.append(np.r_[np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)])
+    if len(inputs.roads):
+        boxes.append(shapely.total_bounds(inputs.roads.geometry.to_numpy()))
+    net = cam["networked"].to_numpy(dtype=bool)
+    for box in boxes:
+        need |= net & near_box(cam, box)
+    sectors = np.full(len(cam), None, dtype=object)
+    if need.any():
+        sectors[need] = camera_sectors(cam[need])
+    return sectors
 
 
 def write_gaps(gaps: Gaps, out: str | Path, *, fmt: str = "geojson") -> list[Path]:

@@ -21,30 +21,38 @@ def mix(x: np.ndarray) -> np.ndarray:
 
 def text_hashes(arr: pa.ChunkedArray) -> np.ndarray:
     """uint64 per text value, from its UTF-8 bytes in Arrow's buffers (no Python strings): the
-    length, then each 8-byte word of the value (the bytes past its end zeroed), mixed in turn
-    (rows of the same word count at once; a word is one unaligned 8-byte load per row)."""
+    length, then each 8-byte word of the value (the bytes past its end zeroed), mixed in turn.
+
+    The rows are taken longest first, so that the rows that have a k-th word are one leading
+    slice (no gather of the running hashes per word); a word is one unaligned 8-byte load."""
     text = arr.cast(pa.large_string()).combine_chunks()
     n = len(text)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=n + 1, offset=text.offset * 8)
     buffer = text.buffers()[2]
     raw = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
     padded = np.concatenate([raw[: int(offsets[-1])], np.zeros(8, dtype=np.uint8)])
-    # row i of `words8` is the 8 bytes starting at byte i (a view: no copy)
-    words8 = np.lib.stride_tricks.as_strided(padded, shape=(len(padded) - 7, 8), strides=(1, 1))
+    # element i of `words` is the 8 bytes starting at byte i (an unaligned view: no copy)
+    words = np.ndarray(shape=(len(padded) - 7,), dtype=np.uint64, buffer=padded, strides=(1,))
     starts, lengths = offsets[:-1], np.diff(offsets)
     h = mix(lengths.astype(np.uint64) ^ GOLDEN)
-    active = np.flatnonzero(lengths > 0)
-    k = 0
-    while len(active):
-        left = lengths[active] - 8 * k
-        word = words8[starts[active] + 8 * k].view(np.uint64).ravel()
-        short = left < 8
-        if short.any():
-            bits = (np.minimum(left[short], 7) * 8).astype(np.uint64)
-            word[short] &= (np.uint64(1) << bits) - np.uint64(1)
-        h[active] = mix(h[active] ^ word)
-        k += 1
-        active = active[left > 8]
+    count = (lengths + 7) >> 3  # words per value
+    top = int(count.max()) if n else 0
+    if top == 0:
+        return h
+    order = np.argsort(-count, kind="stable")
+    longer = n - np.cumsum(np.bincount(count, minlength=top + 1))  # values of more than k words
+    running, first, size = h[order], starts[order], lengths[order]
+    for k in range(top):
+        m, full = int(longer[k]), int(longer[k + 1])
+        word = words[first[:m] + 8 * k]
+        # the values whose last word this is (rows full…m) keep only their own bytes
+        bits = ((size[full:m] - 8 * k) * 8).astype(np.uint64)
+        whole = bits >= np.uint64(64)
+        word[full:m] &= np.where(
+            whole, ~np.uint64(0), (np.uint64(1) << np.where(whole, 0, bits)) - np.uint64(1)
+        )
+        running[:m] = mix(running[:m] ^ word)
+    h[order] = running
     return h
 
 
@@ -61,12 +69,18 @@ def duplicated(arr: pa.ChunkedArray, hashes: np.ndarray | None = None) -> np.nda
         return np.zeros(0, dtype=bool)
     h = text_hashes(arr) if hashes is None else np.asarray(hashes, dtype=np.uint64)
     valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
-    ordered = np.sort(h[valid] if not valid.all() else h)
-    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    if not len(repeated):
+    at = np.flatnonzero(valid) if not valid.all() else None
+    values = h if at is None else h[at]
+    order = np.argsort(values)  # the hashes in order: a repeat sits beside its twin
+    same = values[order][1:] == values[order][:-1]
+    if not same.any():
         return np.zeros(n, dtype=bool)
-    at = np.minimum(np.searchsorted(repeated, h), len(repeated) - 1)
-    candidates = np.flatnonzero(valid & (repeated[at] == h))
+    twin = np.zeros(len(values), dtype=bool)
+    twin[1:] |= same
+    twin[:-1] |= same
+    candidates = np.sort(order[twin])
+    if at is not None:
+        candidates = at[candidates]
     out = np.zeros(n, dtype=bool)
     out[candidates] = _exact_duplicated(arr.take(pa.array(candidates)))
     return out

@@ -11,12 +11,14 @@ read whole, as one part.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Unpack
+from typing import Any, Final, Unpack
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sharpeyes._errors import InputError
 from sharpeyes.ingest.options import ReadOptions, ReadOptionsFields
@@ -27,6 +29,22 @@ PART_COUNT: Final = 8
 MIN_PART_ROWS: Final = 50_000
 
 Part = tuple[gpd.GeoDataFrame, pd.DataFrame]
+#: Key of a part's ``attrs``: the device IDs given more than once in the whole file
+#: (:class:`RepeatedIds`), so that a store writing the parts one by one leaves their rows to the
+#: merge of duplicates instead of writing the first and taking it out again.
+REPEATED_IDS: Final = "sharpeyes_repeated_ids"
+
+
+@dataclass(frozen=True)
+class RepeatedIds:
+    """The device IDs (trimmed, as :func:`~sharpeyes.ingest.read_cameras` keeps them) given more
+    than once in a file. Shared by every frame made from a part, never copied (pandas deep-copies
+    ``attrs`` into each derived frame)."""
+
+    ids: pa.Array
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RepeatedIds:
+        return self
 
 
 def camera_parts(
@@ -79,12 +97,15 @@ def _csv_parts(
     n = len(sheet.frame)
     bounds = part_bounds(n, part_rows)
     duplicates = None
+    repeated = None
     if len(bounds) > 1:  # told over the whole file, each part gets its rows' warnings
         ids = raw_ids(sheet.frame, resolved)
         if ids is not None:
             duplicates = duplicate_messages(ids, sheet.rows)
         if duplicates is None:
             duplicates = np.full(n, "", dtype=object)
+        elif ids is not None:
+            repeated = RepeatedIds(ids.filter(pa.array(duplicates != "")).unique())
     for start, stop in bounds:
         where = SourceInfo(
             file=p.name,
@@ -95,7 +116,10 @@ def _csv_parts(
         raw = (
             sheet.frame.iloc[start:stop].reset_index(drop=True) if len(bounds) > 1 else sheet.frame
         )
-        yield normalize_cameras(raw, where, resolved)
+        cameras, rejects = normalize_cameras(raw, where, resolved)
+        if repeated is not None:
+            cameras.attrs[REPEATED_IDS] = repeated
+        yield cameras, rejects
     if sheet.refused:
         yield empty_cameras(), rejects_rows(sheet.refused)
 

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from sqlalchemy.engine import Connection
 
 from sharpeyes.ingest.hashes import duplicated
+from sharpeyes.ingest.parts import REPEATED_IDS, RepeatedIds
 from sharpeyes.store import bulk
 from sharpeyes.store.engine import first_load_journal, hold_staging, now, staging_room
 from sharpeyes.store.imports import CameraImports, Head, ImportResult, stamps
@@ -86,38 +87,52 @@ def _import_parts(
     started = now()
     import_id = imports._import_row(conn, source, file, file_sha256, started, 0)
     dropped = imports._drop_camera_indexes(conn)
-    batches, all_rejects, rows = _write_parts(conn, parts, source, stamps(import_id, started))
-    batch = joined(batches)
-    repeated = repeated_ids(batches, batch)
+    constants = stamps(import_id, started)
+    batch, written, all_rejects, rows = _write_parts(conn, parts, source, constants)
+    repeated = repeated_ids(batch, written)
     if repeated:  # named again in a later part: the merge of duplicates writes them
         imports.db.executemany(
             conn, "DELETE FROM cameras WHERE device_id = ?", [(i,) for i in repeated]
         )
+    # held back as given more than once in the file, yet named once here (the other rows refused)
+    single = np.flatnonzero(~batch.dup & ~written)
+    if len(single):
+        bulk.insert_new(imports.db, conn, bulk.arrow_rows(batch, single), constants)
     head = Head(import_id, started, rows, source, file)
     rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else None
-    return imports._finish(conn, batch, rejects, head, empty=True, loaded=dropped)
+    result = imports._finish(conn, batch, rejects, head, empty=True, loaded=dropped)
+    if repeated or len(single):
+        resequence(conn, batch)
+    return result
 
 
 def _write_parts(
     conn: Connection, parts: Parts, source: str | None, constants: dict[str, Any]
-) -> tuple[list[bulk.Batch], list[pd.DataFrame], int]:
+) -> tuple[bulk.Batch, np.ndarray, list[pd.DataFrame], int]:
     """Each part's keyed rows made (the keyer's thread) and its new cameras named once in the
-    part written (the writer's thread) while this thread has the reader validate the next parts
-    (at most :data:`AHEAD` parts waiting at each stage, so memory stays that of a few parts):
-    (keyed rows per part, the parts' rejects, input rows)."""
+    part (and not among the IDs the reader found more than once in the file: :func:`held`)
+    written (the writer's thread) while this thread has the reader validate the next parts (at
+    most :data:`AHEAD` parts waiting at each stage, so memory stays that of a few parts): (the
+    parts' keyed rows joined, which of them were written, the parts' rejects, input rows). The
+    parts are joined while the writer writes the last part."""
     writer = PartWriter(conn, constants)
     keyer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-keys")
-    keyed: list[Future[bulk.Batch]] = []
+    keyed: list[Future[tuple[bulk.Batch, np.ndarray]]] = []
     all_rejects: list[pd.DataFrame] = []
     rows = 0
 
-    def key_and_write(cameras: pd.DataFrame) -> bulk.Batch:
+    def key_and_write(cameras: pd.DataFrame) -> tuple[bulk.Batch, np.ndarray]:
         batch = bulk.keyed_batch(cameras, source=source)
-        once = np.flatnonzero(~batch.dup)
+        written = ~batch.dup & ~held(batch, cameras.attrs.get(REPEATED_IDS))
+        once = np.flatnonzero(written)
         if len(once):
             writer.wait(AHEAD)
-            writer.submit(bulk.arrow_rows(batch, once))
-        return batch
+            left = np.flatnonzero(~written)
+            if len(left) * 8 <= len(written):  # few left out: stage every row, skip them in SQL
+                writer.submit(bulk.arrow_rows(batch, np.arange(len(written))), skip=left)
+            else:
+                writer.submit(bulk.arrow_rows(batch, once))
+        return batch, written
 
     try:
         # three stages at once, each part in file order: the reader validates part k + 2 (this
@@ -129,14 +144,27 @@ def _write_parts(
             if len(keyed) >= AHEAD:
                 keyed[-AHEAD].result()  # raises a failure of an earlier part
             keyed.append(keyer.submit(key_and_write, cameras))
-        batches = [done.result() for done in keyed]
+        done = [k.result() for k in keyed]
+        batch = joined([b for b, _ in done])  # beside the writer's last part
+        written = np.concatenate([w for _, w in done]) if done else np.zeros(0, dtype=bool)
         writer.finish()
     finally:
         for later in keyed:
             later.cancel()
         keyer.shutdown(wait=True)
         writer.close()
-    return batches, all_rejects, rows
+    return batch, written, all_rejects, rows
+
+
+def held(batch: bulk.Batch, repeated: RepeatedIds | None) -> np.ndarray:
+    """The rows of a part whose device ID the reader found more than once in the whole file
+    (:data:`sharpeyes.ingest.parts.REPEATED_IDS`): left to the merge of duplicates, so that no
+    first row is written and taken out again (which would leave its ``camera_id`` unused)."""
+    n = len(batch.frame)
+    if repeated is None or not len(repeated.ids) or not n:
+        return np.zeros(n, dtype=bool)
+    found = pc.is_in(batch.arrow_ids(), value_set=repeated.ids.cast(bulk.TEXT))
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 class PartWriter:
@@ -153,8 +181,10 @@ class PartWriter:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sharpeyes-parts")
         self.pending: list[Future[None]] = []
 
-    def submit(self, table: pa.Table) -> None:
-        """Queue one part's new cameras (a failure of an earlier part is raised here)."""
+    def submit(self, table: pa.Table, skip: np.ndarray | None = None) -> None:
+        """Queue one part's new cameras, less the rows at ``skip`` (0-based; few: the table is
+        staged whole, without a filter of every column, and they are left out in SQL). A
+        failure of an earlier part is raised here."""
         for done in self.pending:
             if done.done():
                 done.result()
@@ -166,9 +196,13 @@ class PartWriter:
             alias = f"sharpeyes_part_{len(self.pending)}"
             # detached (and the folder removed) when the transaction is over
             hold_staging(self.conn, alias, self.folder)
-        self.pending.append(self.pool.submit(self._write, table, alias))
+        elif skip is not None and len(skip):
+            keep = np.ones(table.num_rows, dtype=bool)
+            keep[skip] = False
+            table, skip = table.filter(pa.array(keep)), None
+        self.pending.append(self.pool.submit(self._write, table, alias, skip))
 
-    def _write(self, table: pa.Table, alias: str | None) -> None:
+    def _write(self, table: pa.Table, alias: str | None, skip: np.ndarray | None) -> None:
         names = ", ".join(table.column_names)
         upsert = "ON CONFLICT (device_id) DO NOTHING"
         if alias is None or self.folder is None:  # few rows: bound one by one
@@ -186,10 +220,16 @@ class PartWriter:
         bulk._stage(path, staged)
         names = ", ".join([*staged.column_names, *same, self.tail])
         values = ", ".join([*staged.column_names, *same.values(), self.values])
+        # the staged table's rowids are 1…n in the table's order
+        where = (
+            "true"
+            if skip is None or not len(skip)
+            else (f"rowid NOT IN ({', '.join(str(int(k) + 1) for k in skip)})")
+        )
         self.raw.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
         self.raw.execute(
             f"INSERT INTO cameras ({names}) SELECT {values} "
-            f"FROM {alias}.stage WHERE true ORDER BY rowid {upsert}"
+            f"FROM {alias}.stage WHERE {where} ORDER BY rowid {upsert}"
         )
 
     def wait(self, pending: int) -> None:
@@ -242,8 +282,34 @@ def joined(batches: list[bulk.Batch]) -> bulk.Batch:
     return bulk.Batch(frame, hashes, dup, keyless, id_hashes)
 
 
-def repeated_ids(batches: list[bulk.Batch], whole: bulk.Batch) -> list[str]:
-    """The device IDs named once in a part but again in another: the first part wrote them."""
-    named_once = np.concatenate([~b.dup for b in batches])
-    positions = np.flatnonzero(whole.dup & named_once)
+def repeated_ids(whole: bulk.Batch, written: np.ndarray) -> list[str]:
+    """The device IDs a part wrote (named once in it) that another part named again."""
+    positions = np.flatnonzero(whole.dup & written)
     return sorted(set(whole.ids_at(positions).tolist()))
+
+
+def resequence(conn: Connection, whole: bulk.Batch) -> None:
+    """Number the cameras of a first load as the import of the whole frame does: the cameras
+    named once in file order from 1, then the merged duplicates in the order they were written.
+
+    Needed only when a part wrote the first row of an ID that a later part named again (taken
+    out: its number unused) or a row was held back (:func:`held`) that turned out to be named once
+    (written after the parts). Each number is first made negative (no clash with one still in
+    use); ``row_hash`` is flipped and flipped back on the way (``~``), so that the trigger that
+    clears a row hash an UPDATE leaves as it is does not take it.
+    """
+    raw: Any = conn.connection.driver_connection
+    current = raw.execute("SELECT camera_id, device_id FROM cameras ORDER BY camera_id").fetchall()
+    fresh = whole.ids_at(np.flatnonzero(~whole.dup)).tolist()
+    named = set(fresh)
+    order = [*fresh, *(d for _, d in current if d not in named)]
+    number = {d: c for c, d in current}
+    moves = [(k, number[d]) for k, d in enumerate(order, start=1) if number[d] != k]
+    raw.executemany(
+        "UPDATE cameras SET camera_id = -camera_id, row_hash = ~row_hash WHERE camera_id = ?",
+        [(old,) for _, old in moves],
+    )
+    raw.executemany(
+        "UPDATE cameras SET camera_id = ?, row_hash = ~row_hash WHERE camera_id = ?",
+        [(new, -old) for new, old in moves],
+    )
