@@ -32,6 +32,7 @@ from sharpeyes.ingest.merge import RECORD_FIELDS
 from sharpeyes.model.columns import UNIT_COLUMNS, WGS84
 from sharpeyes.store import schema as s
 from sharpeyes.store._values import expand_attrs
+from sharpeyes.store.box_copy import copy_cameras_in_box
 from sharpeyes.store.cameras import camera_frame
 from sharpeyes.store.versions import data_versions
 
@@ -72,8 +73,12 @@ def camera_count(store: Any) -> int:
 
 
 def cameras_in_box(store: Any, box: Box) -> gpd.GeoDataFrame:
-    """Cameras whose position lies in ``box`` (inclusive), in ``camera_id`` order — the order of
-    :meth:`~sharpeyes.store.Store.cameras`; no credentials."""
+    """Cameras whose position lies in ``box`` (inclusive), in ``camera_id`` order — the frame of
+    :meth:`~sharpeyes.store.Store.cameras` with ``bbox``; no credentials. On PostGIS by
+    :func:`~sharpeyes.store.box_copy.copy_cameras_in_box` (COPY into Arrow, the GiST index only)."""
+    db, _ = _store_parts(store)
+    if db.dialect == "postgresql":
+        return copy_cameras_in_box(db, box)
     return store.cameras(bbox=box)
 
 
