@@ -59,7 +59,9 @@ from _util import peak_rss_bytes
 
 from sharpeyes.demo.province import ProvinceSpec
 from sharpeyes.jobs import network as network_jobs
+from sharpeyes.jobs.partitioned_network import check_store
 from sharpeyes.jobs.province import generate_province
+from sharpeyes.model.jsonable import dumps_compact
 from sharpeyes.network import (
     build_network,
     check_network,
@@ -67,6 +69,8 @@ from sharpeyes.network import (
     routes_from_platforms,
 )
 from sharpeyes.network.collapsed import SwitchGraph, check_arrays
+from sharpeyes.network.document import document_parts, joined_text
+from sharpeyes.network.document_reference import document_reference
 from sharpeyes.network.graph import CLASS_KEYS
 from sharpeyes.network.reference import cut_off_weights_networkx, routes_networkx
 from sharpeyes.store import Store, bulk
@@ -350,6 +354,8 @@ def _store_child(kind: str, url: str, dask: int = 0) -> dict[str, Any]:
     LocalCluster of that many workers), ``store-lean`` the column reader's whole inventory into
     ``check_network`` (the path before this one), ``store-frames`` the canonical frame into
     ``check_network`` (the path before that)."""
+    if kind == "store-document":
+        return _document_child(url)
     with Store.open(url) as store:
         inputs_peak = peak_rss_bytes()
         t0, c0 = time.perf_counter(), time.process_time()
@@ -373,6 +379,34 @@ def _store_child(kind: str, url: str, dask: int = 0) -> dict[str, Any]:
         "made_s": 0.0,
         "switches": sum(v for k, v in s["nodes_by_kind"].items() if k != "camera"),
         "summary": {k: int(s[k]) for k in (*keys, "bridges", "overloaded_links")},
+    }
+
+
+def _document_child(url: str) -> dict[str, Any]:
+    """The report document of the store's check, built both ways in this process: the column-wise
+    text the job saves (``network.document``) and the record-by-record dicts it replaced
+    (``network.document_reference``) with their ``dumps_compact``; best of 2 CPU-s each."""
+    with Store.open(url) as store:
+        result = check_store(store, *store.network())
+    result.camera_totals  # noqa: B018 (the cameras' totals, before the clock)
+    cpu: dict[str, list[float]] = {"now": [], "before": []}
+    texts: dict[str, str] = {}
+    for _ in range(2):
+        c0 = time.process_time()
+        texts["now"] = joined_text(*document_parts(result))
+        cpu["now"].append(time.process_time() - c0)
+        c0 = time.process_time()
+        texts["before"] = dumps_compact(document_reference(result))
+        cpu["before"].append(time.process_time() - c0)
+    same = json.dumps(json.loads(texts["now"]), sort_keys=True) == json.dumps(
+        json.loads(texts["before"]), sort_keys=True
+    )
+    return {
+        "now_cpu_s": min(cpu["now"]),
+        "before_cpu_s": min(cpu["before"]),
+        "mb": len(texts["now"].encode()) / 1e6,
+        "same": same,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -407,6 +441,13 @@ def _store_part(args: argparse.Namespace) -> None:
             f"{run['peak_gib'] / streamed['peak_gib']:.1f}× the memory, "
             f"{run['cpu_s'] / max(streamed['cpu_s'], 1e-9):.1f}× the CPU of the streamed path"
         )
+    doc = _in_child("store-document", args.store_cameras, args.centres, 1, url=url)
+    print(
+        f"  the report document (client): {doc['now_cpu_s']:.2f} CPU-s column-wise as text, "
+        f"record-by-record dicts + dumps_compact (before, same run) {doc['before_cpu_s']:.2f} — "
+        f"{doc['before_cpu_s'] / max(doc['now_cpu_s'], 1e-9):.1f}×, {doc['mb']:.0f} MB, "
+        f"same values: {doc['same']} (load {doc['load']:.1f})"
+    )
     if args.store_dask:
         run = _in_child("store", args.store_cameras, args.centres, 1, url=url, dask=args.store_dask)
         print(_line(f"--dask local:{args.store_dask} (client process only)", run))

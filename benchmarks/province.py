@@ -113,7 +113,11 @@ def stages() -> tuple[str, dict[str, Stage]]:
             store, area="fast", dask_address=address
         ),
         "gaps": gaps,
-        "network check": lambda store, address: network.check(store, dask_address=address),
+        "network check": lambda store, address: network.check(
+            store,
+            dask_address=address,
+            with_layers=False,  # as the CLI: saved, not parsed back
+        ),
     }
 
 

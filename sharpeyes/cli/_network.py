@@ -134,6 +134,7 @@ def check_command(
             threshold=threshold,
             layers_dir=layers,
             dask_address=dask,
+            with_layers=False,  # printed without them (saved and written with them)
         )
         s = document["summary"]
         lines = [

@@ -5,7 +5,6 @@ The CLI (``sharpeyes network import|check``), the API and ``sharpeyes demo`` cal
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,10 +14,13 @@ from sharpeyes._errors import AnalysisError, ConfigError
 from sharpeyes.ingest.files import check_input_file, reading
 from sharpeyes.ingest.topology import topology_from_files
 from sharpeyes.jobs.partitioned_network import check_store
+from sharpeyes.model.jsonable import loads
 from sharpeyes.network import BitrateTable, check_network, write_json, write_xlsx
 from sharpeyes.network.check import NetworkCheck, frame_records
+from sharpeyes.network.document import document_parts, joined_text
 from sharpeyes.network.load import OVERLOAD_THRESHOLD
 from sharpeyes.store.network_reads import has_parent_ids
+from sharpeyes.store.results import Results
 
 FORMATS = ("json", "xlsx")
 
@@ -77,6 +79,7 @@ def check(
     threshold: float = OVERLOAD_THRESHOLD,
     layers_dir: str | Path | None = None,
     dask_address: str | None = None,
+    with_layers: bool = True,
 ) -> dict[str, Any]:
     """Run every network check on the stored topology and inventory; save and return the report.
 
@@ -94,6 +97,10 @@ def check(
         ``local:N`` or a scheduler's address: the cameras are read and reduced by a Dask task per
         county (:mod:`sharpeyes.jobs.partitioned_network`), the checks run here on the sums —
         the same report. Without it, a store's cameras are streamed block by block in this process.
+    with_layers
+        Whether the returned document holds the ``layers`` (parsed back from the text they were
+        written as: 4–5 CPU-s at a province's 200,000 switches). The saved result, ``out`` and
+        ``layers_dir`` have them either way.
 
     Returns
     -------
@@ -109,8 +116,16 @@ def check(
     table = BitrateTable.from_file(bitrates) if isinstance(bitrates, (str, Path)) else bitrates
     nodes, links = store.network()
     result = _checked(store, nodes, links, table, threshold, dask_address)
-    document = result.document()
-    store.save_result("network", document)
+    records, layer_texts = document_parts(result)  # column-wise, kept as written
+    text = joined_text(records, layer_texts)
+    db = getattr(store, "db", None)
+    if db is not None:
+        Results(db).save_result_text("network", text)
+    else:
+        store.save_result("network", loads(text))
+    document = dict(records)
+    if with_layers or (out is not None and fmt == "json"):
+        document["layers"] = {name: loads(t) for name, t in layer_texts.items()}
     if out is not None:
         if fmt == "xlsx":
             write_xlsx(result, out)
@@ -119,10 +134,10 @@ def check(
     if layers_dir is not None:
         folder = Path(layers_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        for name, collection in document["layers"].items():
-            (folder / f"{name}.geojson").write_text(
-                json.dumps(collection, ensure_ascii=False), encoding="utf-8"
-            )
+        for name, layer in layer_texts.items():
+            (folder / f"{name}.geojson").write_text(layer, encoding="utf-8")
+    if not with_layers:
+        document.pop("layers", None)
     return document
 
 

@@ -8,7 +8,6 @@ load (:mod:`~sharpeyes.network.load`). :meth:`NetworkCheck.document` is the JSON
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from sharpeyes._errors import ConfigError
+from sharpeyes.model.geojson import feature_collection
+from sharpeyes.model.jsonable import loads
+from sharpeyes.network.document import document_text, layer_frames, records
 from sharpeyes.network.failure import (
     bridges,
-    cameras_behind,
     cut_off_weights,
     single_points_of_failure,
     single_uplink_nodes,
@@ -100,13 +101,13 @@ class CameraTotals:
 
 
 def attached_by(via_counts: np.ndarray) -> dict[str, int]:
-    """The summary's ``attached_by``: camera rows per rule, as ``value_counts`` orders them."""
-    codes = np.repeat(np.arange(-1, 3, dtype=np.int8), np.asarray(via_counts, dtype=np.int64))
-    counts = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(list(VIA_RULES))))
+    """The summary's ``attached_by``: camera rows per rule, most first, ties in the rules' order
+    ("none" last) — the order ``value_counts`` of the cameras' rules gave, from the four counts
+    (no array of a row per camera)."""
+    counts = np.asarray(via_counts, dtype=np.int64)
+    by_rule = pd.Series(counts[[1, 2, 3, 0]], index=[*VIA_RULES, "none"])
     return {
-        ("none" if not isinstance(k, str) else k): int(v)
-        for k, v in counts.value_counts(dropna=False).items()
-        if v
+        str(k): int(v) for k, v in by_rule.sort_values(ascending=False, kind="stable").items() if v
     }
 
 
@@ -194,54 +195,15 @@ class NetworkCheck:
         """The JSON report: ``summary``, ``networked_without_path``, ``path_but_not_networked``,
         ``networking_rates``, ``single_points_of_failure``, ``bridges``, ``single_uplink_nodes``,
         ``overloaded_links``, ``cameras_per_centre``, ``bitrate_table``, ``problems`` and, with
-        ``with_layers``, ``layers`` (``links``, ``spof``, ``nodes`` FeatureCollections)."""
-        doc: dict[str, Any] = {
-            "summary": self.summary(),
-            "networked_without_path": self.networked_without_path,
-            "path_but_not_networked": self.path_but_not_networked,
-            "networking_rates": frame_records(self.rates),
-            "single_points_of_failure": [
-                {
-                    "node": r["node"],
-                    "kind": r["kind"],
-                    "name": r["name"],
-                    "cameras_cut_off": int(r["cameras_cut_off"]),
-                    "by_class": _class_dict(r),
-                }
-                for r in frame_records(self.spof)
-            ],
-            "bridges": [
-                {
-                    "a": r["a"],
-                    "b": r["b"],
-                    "capacity_mbps": r["capacity_mbps"],
-                    "cameras_cut_off": int(r["cameras_cut_off"]),
-                    "by_class": _class_dict(r),
-                }
-                for r in frame_records(self.bridges)
-            ],
-            "single_uplink_nodes": frame_records(
-                self.single_uplink[self.single_uplink["kind"] != "access"]
-            ),
-            "overloaded_links": [
-                {
-                    "a": r["a"],
-                    "b": r["b"],
-                    "link": r["link"],
-                    "load_mbps": round(r["load_mbps"], 3),
-                    "capacity_mbps": r["capacity_mbps"],
-                    "utilisation": round(r["utilisation"], 4),
-                    "cameras": int(r["cameras"]),
-                }
-                for r in frame_records(self.overloaded)
-            ],
-            "cameras_per_centre": frame_records(self.centres),
-            "bitrate_table": self.bitrates.as_dict(),
-            "problems": frame_records(self.network.problems),
-        }
-        if with_layers:
-            doc["layers"] = self.layers()
-        return doc
+        ``with_layers``, ``layers`` (``links``, ``spof``, ``nodes`` FeatureCollections): the values
+        of :meth:`document_text`."""
+        document: dict[str, Any] = loads(self.document_text(with_layers=with_layers))
+        return document
+
+    def document_text(self, *, with_layers: bool = True) -> str:
+        """:meth:`document` as compact JSON text, built column-wise without a Python dict a
+        feature (:mod:`~sharpeyes.network.document`): what the store keeps."""
+        return document_text(self, with_layers=with_layers)
 
     def layers(self) -> dict[str, dict[str, Any]]:
         """GeoJSON FeatureCollections (EPSG:4326 lon/lat) for the map.
@@ -249,99 +211,12 @@ class NetworkCheck:
         ``links``: infrastructure links (and overloaded camera links) with both ends positioned, as
         LineStrings with ``a, b, load_mbps, capacity_mbps, utilisation, cameras, overloaded,
         on_route, colour`` (green < 50 %, orange < threshold, red above, grey unknown capacity).
-        ``spof``: single points of failure as Points with ``node, kind, name, cameras_cut_off,
-        radius_px`` (grows with the log of the count) and per-class counts. ``nodes``: infrastructure
-        nodes with ``node, kind, name, cameras`` (hanging on it), ``cameras_behind``, ``has_path``,
-        ``hops``, ``centre``.
+        ``spof``: single points of failure as Points with ``node, kind, name, rank,
+        cameras_cut_off, radius_px`` (grows with the log of the count) and per-class counts.
+        ``nodes``: infrastructure nodes with ``node, kind, name, cameras`` (hanging on it),
+        ``cameras_behind``, ``has_path``, ``hops``, ``centre``.
         """
-        overloaded_access = self.access_overloaded
-        pos = dict(self.network.positions)
-        for d, xy in self.camera_totals.positions.items():
-            pos.setdefault(d, xy)
-        return {
-            "links": _collection(self._link_features(pos, overloaded_access)),
-            "spof": _collection(self._spof_features(pos)),
-            "nodes": _collection(self._node_features(pos)),
-        }
-
-    def _link_features(
-        self, pos: dict[str, tuple[float, float]], overloaded_access: pd.DataFrame
-    ) -> list[dict[str, Any]]:
-        """A LineString per link (and overloaded camera link) with both ends positioned."""
-        link_features = []
-        for r in frame_records(pd.concat([self.link_load, overloaded_access], ignore_index=True)):
-            a, b = r["a"], r["b"]
-            if a not in pos or b not in pos:
-                continue
-            util = r["utilisation"]
-            link_features.append(
-                _feature(
-                    {"type": "LineString", "coordinates": [list(pos[a]), list(pos[b])]},
-                    {
-                        "a": a,
-                        "b": b,
-                        "load_mbps": round(r["load_mbps"], 3),
-                        "capacity_mbps": r["capacity_mbps"],
-                        "utilisation": None if util is None else round(util, 4),
-                        "cameras": int(r["cameras"]),
-                        "overloaded": bool(r["overloaded"]),
-                        "on_route": bool(r["on_route"]),
-                        "colour": _colour(util, self.threshold),
-                    },
-                )
-            )
-        return link_features
-
-    def _spof_features(self, pos: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
-        """A Point per positioned single point of failure, ranked, sized by the cameras cut off."""
-        spof_features = []
-        for rank, r in enumerate(frame_records(self.spof), start=1):
-            if r["node"] not in pos:
-                continue
-            count = int(r["cameras_cut_off"])
-            spof_features.append(
-                _feature(
-                    {"type": "Point", "coordinates": list(pos[r["node"]])},
-                    {
-                        "node": r["node"],
-                        "kind": r["kind"],
-                        "name": r["name"],
-                        "rank": rank,
-                        "cameras_cut_off": count,
-                        "radius_px": round(4 + 3 * math.log2(1 + count), 1),
-                        **{c: int(r[c]) for c in _CLASS_COLUMNS},
-                    },
-                )
-            )
-        return spof_features
-
-    def _node_features(self, pos: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
-        """A Point per positioned infrastructure node, with its cameras and its route to a centre."""
-        net = self.network
-        own = self.camera_totals.own
-        behind = cameras_behind(net, self.routes, own)
-        depth_of, centre_of = self.routes.depth_of, self.routes.centre_of
-        node_features = []
-        for node in net.graph.nodes:
-            kind = net.kinds.get(node)
-            if node not in pos or kind == "camera":
-                continue
-            node_features.append(
-                _feature(
-                    {"type": "Point", "coordinates": list(pos[node])},
-                    {
-                        "node": node,
-                        "kind": kind,
-                        "name": net.names.get(node),
-                        "cameras": int(own[net.node_index[node]]),
-                        "cameras_behind": int(behind.get(node, 0)),
-                        "has_path": node in depth_of,
-                        "hops": depth_of.get(node),
-                        "centre": centre_of.get(node),
-                    },
-                )
-            )
-        return node_features
+        return {name: feature_collection(frame) for name, frame in layer_frames(self).items()}
 
 
 def check_network(
@@ -409,57 +284,6 @@ def check_network(
     )
 
 
-def _colour(utilisation: float | None, threshold: float) -> str:
-    if utilisation is None:
-        return "#9e9e9e"
-    if utilisation > threshold:
-        return "#d32f2f"
-    if utilisation >= 0.5:
-        return "#f57c00"
-    return "#388e3c"
-
-
-def _class_dict(record: dict[str, Any]) -> dict[str, int]:
-    return {
-        (str(c) if c else "unknown"): int(record[col])
-        for c, col in zip(CLASS_KEYS, _CLASS_COLUMNS, strict=True)
-        if record.get(col)
-    }
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    return value
-
-
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values (``None`` for missing) for JSON."""
-    columns = list(frame.columns)
-    converted = []
-    for c in columns:
-        values = (
-            frame[c].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
-            if len(frame)
-            else []
-        )
-        converted.append([_plain(v) for v in values] if _needs_plain(frame[c]) else list(values))
-    return [dict(zip(columns, row, strict=True)) for row in zip(*converted, strict=True)]
-
-
-def _needs_plain(series: pd.Series) -> bool:
-    return series.dtype.kind in "fiub" or series.dtype == object
-
-
-def _feature(geometry: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": geometry, "properties": properties}
-
-
-def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": features}
+    return records(frame)
