@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import sys
@@ -211,6 +212,12 @@ def _cpu_speedup(one: dict[str, Any] | None, two: dict[str, Any] | None, name: s
     return float(one["stages"][name]["cpu_seconds"] / path) if path > 0 else float("nan")
 
 
+def _cell(value: float, width: int, unit: str, digits: int = 1) -> str:
+    """``value`` right-aligned in ``width`` with ``unit``; a dash where it was not measured."""
+    text = "—" if math.isnan(value) else f"{value:.{digits}f}{unit}"
+    return f"{text:>{width}}"
+
+
 def _summary(spec: ProvinceSpec, runs: dict[int, dict[str, Any]]) -> list[str]:
     one, two = runs.get(1), runs.get(2)
     lines = [f"# how the stages ran: {next(iter(runs.values()))['how']}"]
@@ -226,13 +233,16 @@ def _summary(spec: ProvinceSpec, runs: dict[int, dict[str, Any]]) -> list[str]:
         peak = max((two or one or {})["stages"][name]["worker_peaks"] or [0])
         cpu = cpu_run["stages"][name]["cpu_seconds"]
         lines.append(
-            f"{name:<16}{a:>9.1f}s{b:>10.1f}s{a / b:>9.2f}x{cpu:>11.1f}"
-            f"{_cpu_speedup(one, two, name):>13.2f}x  {gib(peak)}"
+            f"{name:<16}{_cell(a, 10, 's')}{_cell(b, 11, 's')}{_cell(a / b, 10, 'x', 2)}"
+            f"{cpu:>11.1f}{_cell(_cpu_speedup(one, two, name), 14, 'x', 2)}  {gib(peak)}"
         )
     a = one["total"] if one else float("nan")
     b = two["total"] if two else float("nan")
-    lines.append(f"{'everything':<22}{a:>9.1f}s{b:>10.1f}s{a / b:>9.2f}x")
-    lines.append(f"goal: everything ≤ {GOAL_S:.0f} s on 2 workers: {b:.1f} s")
+    lines.append(
+        f"{'everything':<16}{_cell(a, 10, 's')}{_cell(b, 11, 's')}{_cell(a / b, 10, 'x', 2)}"
+    )
+    verdict = "not run" if math.isnan(b) else ("met" if b <= GOAL_S else "NOT met")
+    lines.append(f"goal: everything ≤ {GOAL_S:.0f} s on 2 workers: {_cell(b, 0, ' s')} ({verdict})")
     if cpu_run:
         per_county = cpu_run["total"] / spec.counties
         cpu_county = cpu_run["cpu_total"] / spec.counties
