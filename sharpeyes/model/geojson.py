@@ -1,6 +1,7 @@
 """GeoDataFrames as GeoJSON FeatureCollections, built column-wise: geometries written by GEOS in
-one call (``shapely.to_geojson``: the shortest text that reads back as the same double, as
-Python's ``json`` writes it), each feature's properties by orjson, every missing value ``null``.
+one call (``shapely.to_geojson``: text that reads back as the same double, though not always the
+shortest — ``42.097803999999996`` where Python's ``json`` writes ``42.097804``), each feature's
+properties by orjson, every missing value ``null``.
 
 The frame's coordinates are written as they are: give it in WGS-84 (EPSG:4326), as GeoJSON
 (RFC 7946) requires. The features are geopandas' ``to_json(na="null", drop_id=True)`` (a missing
